@@ -1,0 +1,148 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# One non-recursive Makefile. Each directory contributes a fragment
+# (dir/*.mk) that appends to the variables below; nothing recurses.
+#
+#   make            build build/edr-sensor and build/edrctl
+#   make deps       install the Debian packages needed (only those missing)
+#   make run        deps, build, mount bpffs/tracefs/securityfs, run the sensor
+#   make test       deps, build and every test (unit, BPF, e2e, fuzz smoke, vmtest)
+#   make asan       the unit tests built and run with ASan + UBSan
+#   make bench      benchmarks (not tests)
+#   make fuzz       longer fuzz campaigns
+#   make vmtest     the BPF tests on other kernels in QEMU
+#   make install    DESTDIR and PREFIX honoured
+#   make vmlinux    regenerate bpf/vmlinux.h from the running kernel (explicit only)
+.DELETE_ON_ERROR:
+.SUFFIXES:
+.DEFAULT_GOAL := all
+
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-8s %s\n' $(1) $(2)
+endif
+
+BUILD    ?= build
+CC       ?= gcc
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+PKG_CONFIG ?= pkg-config
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+ARCH     := x86
+
+# Sanitizer build: `make SAN=1 ...` puts everything under build-san/.
+ifeq ($(SAN),1)
+BUILD    := build-san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
+
+PKGS      := libbpf libelf zlib libzstd yaml-0.1 libsodium liburcu libsystemd libhs
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+
+CPPFLAGS += -I$(BUILD) -I. -Ibpf -D_GNU_SOURCE
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -MMD -MP \
+	    $(PKG_CFLAGS) $(SANFLAGS)
+LDFLAGS  += $(SANFLAGS)
+LDLIBS   += $(PKG_LIBS) -lpthread -lm
+
+BPF_CFLAGS := -g -O2 --target=bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	      -Wno-unused-function -Ibpf -MMD -MP
+
+# Debian packages needed to build, run and test. Fragments append.
+DEPS_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev \
+	     libcmocka-dev pkg-config make gcc libyaml-dev libsodium-dev \
+	     liburcu-dev libsystemd-dev libhyperscan-dev util-linux jq python3
+
+# Fragments append to these.
+BINS          :=   # programs installed and built by `all`
+UNIT_TESTS    :=   # cmocka binaries, no root
+BPF_TESTS     :=   # integration tests against the real kernel (root)
+TEST_STEPS    :=   # extra phony steps that `make test` runs after the tests
+FUZZ_TARGETS  :=   # libFuzzer binaries
+BENCH_STEPS   :=   # phony steps run by `make bench`
+CLEAN_FILES   :=
+
+# Objects of the libraries, shared by programs and tests.
+RULES_OBJS    :=
+LOADER_OBJS   :=
+SENSOR_OBJS   :=
+
+include bpf/bpf.mk
+include loader/loader.mk
+include rules/rules.mk
+include sensor/sensor.mk
+include tests/tests.mk
+include vmtest/vmtest.mk
+
+.PHONY: all deps run test asan bench fuzz install uninstall clean vmlinux mounts \
+	test-unit test-bpf test-steps
+
+all: $(BINS)
+
+$(BUILD)/%.o: %.c
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+# Quiet and idempotent: only missing packages are installed.
+deps:
+	@missing=$$(for p in $(sort $(DEPS_PKGS)); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+		echo "  DEPS     installing:" $$missing; \
+		if [ "$$(id -u)" != 0 ]; then echo "make deps: must run as root to install:" $$missing >&2; exit 1; fi; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq >/dev/null && \
+		apt-get install -y -qq --no-install-recommends $$missing >/dev/null || \
+		{ echo "make deps: apt-get install failed for:" $$missing >&2; exit 1; }; \
+	fi
+
+# bpffs, tracefs and securityfs are not mounted at boot on every host.
+mounts:
+	@mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+	@mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing
+	@mountpoint -q /sys/kernel/security || mount -t securityfs securityfs /sys/kernel/security
+
+run:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory mounts
+	exec ./$(BUILD)/edr-sensor $(RUN_ARGS)
+
+test:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory mounts
+	@$(MAKE) --no-print-directory test-unit
+	@$(MAKE) --no-print-directory test-bpf
+	@$(MAKE) --no-print-directory test-steps
+	@$(MAKE) --no-print-directory vmtest
+
+test-unit: $(UNIT_TESTS)
+	@tests/run-tests.sh unit $(UNIT_TESTS)
+
+test-bpf: $(BPF_TESTS) $(BINS)
+	@tests/run-tests.sh bpf $(BPF_TESTS)
+
+test-steps: $(TEST_STEPS)
+
+asan:
+	@$(MAKE) --no-print-directory SAN=1 test-unit
+
+bench: $(BENCH_STEPS)
+
+fuzz: $(FUZZ_TARGETS)
+
+vmlinux:
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > bpf/vmlinux.h
+
+clean:
+	rm -rf build build-san $(CLEAN_FILES)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

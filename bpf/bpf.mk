@@ -1,0 +1,13 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# BPF: one compilation unit (bpf/edr.bpf.c), one skeleton (build/edr.skel.h).
+BPF_OBJ  := $(BUILD)/bpf/edr.bpf.o
+BPF_SKEL := $(BUILD)/edr.skel.h
+
+$(BPF_OBJ): bpf/edr.bpf.c bpf/vmlinux.h
+	$(call msg,BPF,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BPF_SKEL): $(BPF_OBJ)
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name edr_bpf > $@

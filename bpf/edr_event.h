@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The one event ABI shared by the BPF programs and user space.
+ *
+ * Rules for this file: fixed-width types only in wire structs (no bool, enum,
+ * long or pointers), natural alignment with explicit padding, the common
+ * header first in every record, and _Static_assert on every size and offset
+ * that user space relies on, so clang (BPF) and gcc (user space) agree.
+ * Variable-length data (paths, argv) follows the fixed part of a record; its
+ * lengths are in the fixed part and the decoder checks them against
+ * hdr.size before reading anything.
+ */
+#ifndef EDR_EVENT_H
+#define EDR_EVENT_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define EDR_ABI_VERSION 1
+
+enum edr_event_type {
+	EDR_EVENT_EXEC = 1,        /* struct edr_exec */
+	EDR_EVENT_FORK = 2,        /* struct edr_fork */
+	EDR_EVENT_EXIT = 3,        /* struct edr_exit */
+	EDR_EVENT_EXEC_DENIED = 4, /* struct edr_exec, argv empty */
+	_EDR_EVENT_MAX,
+};
+
+/* Bounds of the variable-length parts (bytes, terminating NUL included). */
+#define EDR_PATH_MAX 4096
+#define EDR_ARGV_MAX 8192
+#define EDR_COMM_LEN 16
+/* Largest record any program emits; the decoder rejects anything bigger. */
+#define EDR_EVENT_MAX_SIZE 32768
+
+struct edr_event_hdr {
+	__u16 type;    /* enum edr_event_type */
+	__u16 version; /* EDR_ABI_VERSION */
+	__u32 size;    /* whole record, header included */
+	__u64 ts_ns;   /* CLOCK_BOOTTIME nanoseconds */
+	__u64 seq;     /* per-CPU sequence number, from 1, counted before reserve */
+	__u32 cpu;
+	__u32 flags;   /* reserved, 0 */
+};
+
+/* The process an event is about (the subject). */
+struct edr_task {
+	__u32 pid;       /* kernel task id (thread id) */
+	__u32 tgid;      /* process id */
+	__u32 ppid;      /* real parent's tgid */
+	__u32 uid;
+	__u32 gid;
+	__u32 euid;
+	__u32 egid;
+	__u32 auid;      /* login uid, 4294967295 when unset */
+	__u32 sessionid; /* audit session id */
+	__u32 _pad0;
+	__u64 cgroup_id;        /* cgroup v2 id of the task */
+	__u64 start_ns;         /* group leader's start_boottime */
+	__u64 parent_start_ns;  /* real parent's group leader start_boottime */
+	char comm[EDR_COMM_LEN];
+};
+
+/* struct edr_exec.flags */
+#define EDR_EXEC_ARGV_TRUNC     (1u << 0)
+#define EDR_EXEC_PATH_TRUNC     (1u << 1)
+#define EDR_EXEC_CWD_TRUNC      (1u << 2)
+#define EDR_EXEC_FILENAME_TRUNC (1u << 3)
+#define EDR_EXEC_FROM_LSM       (1u << 4) /* observed on the LSM path */
+
+/*
+ * Tail, in this order, each exactly *_len bytes: filename (as the caller
+ * wrote it), path (resolved executable), cwd, argv (NUL-separated args).
+ * String lengths include their NUL; 0 means absent.
+ */
+struct edr_exec {
+	struct edr_event_hdr hdr;
+	struct edr_task task;
+	__u32 old_pid;  /* thread id before exec (differs when a thread execs) */
+	__u32 flags;    /* EDR_EXEC_* */
+	__u32 argc;     /* arguments in argv (before truncation if known) */
+	__u32 dev;      /* executable's device, kernel encoding (major << 20 | minor) */
+	__u64 ino;      /* executable's inode number */
+	__u16 filename_len;
+	__u16 path_len;
+	__u16 cwd_len;
+	__u16 argv_len;
+};
+
+struct edr_fork {
+	struct edr_event_hdr hdr;
+	struct edr_task task;   /* the child */
+	__u32 parent_pid;
+	__u32 parent_tgid;
+	__u32 child_pid;
+	__u32 child_tgid;
+};
+
+struct edr_exit {
+	struct edr_event_hdr hdr;
+	struct edr_task task;
+	__u32 exit_code;  /* wait(2) status: (code << 8) | signal */
+	__u32 _pad0;
+};
+
+/* Per-CPU counters in the stats map, index 0. */
+struct edr_bpf_stats {
+	__u64 seq;         /* last sequence number handed out */
+	__u64 emitted;     /* records committed to the ring buffer */
+	__u64 drops;       /* records lost because the ring buffer was full */
+	__u64 read_errors; /* kernel reads that failed (fields left empty) */
+	__u64 denied;      /* execs denied by the LSM program */
+	__u64 _rsv[3];
+};
+
+/* Key of the deny_exec map: the executable's identity. */
+struct edr_file_key {
+	__u64 ino;
+	__u32 dev;  /* kernel encoding (major << 20 | minor) */
+	__u32 _pad0;
+};
+
+_Static_assert(sizeof(struct edr_event_hdr) == 32, "edr_event_hdr size");
+_Static_assert(sizeof(struct edr_task) == 80, "edr_task size");
+_Static_assert(__builtin_offsetof(struct edr_task, cgroup_id) == 40, "edr_task.cgroup_id");
+_Static_assert(__builtin_offsetof(struct edr_task, comm) == 64, "edr_task.comm");
+_Static_assert(sizeof(struct edr_exec) == 144, "edr_exec size");
+_Static_assert(__builtin_offsetof(struct edr_exec, ino) == 128, "edr_exec.ino");
+_Static_assert(__builtin_offsetof(struct edr_exec, filename_len) == 136, "edr_exec.filename_len");
+_Static_assert(sizeof(struct edr_fork) == 128, "edr_fork size");
+_Static_assert(sizeof(struct edr_exit) == 120, "edr_exit size");
+_Static_assert(sizeof(struct edr_bpf_stats) == 64, "edr_bpf_stats size");
+_Static_assert(sizeof(struct edr_file_key) == 16, "edr_file_key size");
+_Static_assert(sizeof(struct edr_exec) + 3 * EDR_PATH_MAX + EDR_ARGV_MAX <= EDR_EVENT_MAX_SIZE,
+	       "exec record fits EDR_EVENT_MAX_SIZE");
+
+#endif /* EDR_EVENT_H */

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* edrctl: command-line front end to edr-sensor and to offline content tools. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sensor/edrctl.h"
+
+static int cmd_help(int argc, char **argv);
+
+/* Declarations of verbs implemented in sensor/edrctl_*.c go here. */
+
+static const struct edrctl_verb verbs[] = {
+	{ "help", "help", "show this list", cmd_help },
+	/* Add verbs here, one line each. */
+};
+
+int edrctl_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("edrctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 2;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	size_t i;
+
+	printf("usage: edrctl VERB [ARGS...]\n\n");
+	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		printf("  %-44s %s\n", verbs[i].usage, verbs[i].help);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2)
+		return cmd_help(argc, argv), 2;
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+		return cmd_help(argc - 1, argv + 1);
+	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (!strcmp(argv[1], verbs[i].name))
+			return verbs[i].run(argc - 1, argv + 1);
+	return edrctl_usage_error("unknown verb '%s' (see 'edrctl help')", argv[1]);
+}

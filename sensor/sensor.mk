@@ -1,0 +1,20 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# sensor/: the edr-sensor daemon and the edrctl CLI.
+# SENSOR_OBJS: daemon pieces that unit tests may link too (no main()).
+SENSOR_OBJS += $(BUILD)/sensor/decode.o $(BUILD)/sensor/json.o \
+	       $(BUILD)/sensor/proctable.o $(BUILD)/sensor/ecs.o
+
+# EDRCTL_OBJS: one file per group of verbs; each registers in edrctl.c's table.
+EDRCTL_OBJS += $(BUILD)/sensor/edrctl.o
+
+BINS += $(BUILD)/edr-sensor $(BUILD)/edrctl
+
+$(BUILD)/sensor/main.o: $(BPF_SKEL)
+
+$(BUILD)/edr-sensor: $(BUILD)/sensor/main.o $(SENSOR_OBJS) $(LOADER_OBJS) $(RULES_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/edrctl: $(EDRCTL_OBJS) $(RULES_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
