@@ -1,2 +1,4 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# rules/: the Sigma rule library (pure user space). Filled in by the rules work.
+# rules/: the Sigma rule library (pure user space): schema, parser, compiler,
+# Hyperscan matcher. Spec of the language: rules/FORMAT.md.
+RULES_OBJS += $(BUILD)/rules/schema.o

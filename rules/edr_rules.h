@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The Sigma rule engine: load rules (files, directories or memory), compile
+ * them against the event schema (rules/schema.h) into Hyperscan databases,
+ * and evaluate events. The rule language is specified in rules/FORMAT.md.
+ *
+ * A loaded ruleset is immutable and may be shared by threads; each thread
+ * evaluates through its own matcher (scratch space).
+ */
+#ifndef EDR_RULES_H
+#define EDR_RULES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rules/schema.h"
+
+/* ---- event view ---------------------------------------------------------- */
+
+/*
+ * Value of one field. Strings need not be NUL-terminated (len counts the
+ * bytes). INT and BOOL use n (s may carry the text too); IP gives the
+ * textual address in s. A field with set == 0 is absent.
+ */
+struct edr_field_value {
+	const char *s;
+	uint32_t len;
+	int64_t n;
+	uint8_t set;
+};
+
+/*
+ * An event of category cat: f[i] is field i of that category (EDR_F_*).
+ * Fields at or beyond nfields are treated as unset, whatever the rules say.
+ */
+struct edr_rule_event {
+	int cat;
+	uint32_t nfields;
+	const struct edr_field_value *f;
+};
+
+/* ---- errors -------------------------------------------------------------- */
+
+/*
+ * msg holds the FIRST error, one line: "file:line:col: message".
+ * nerrors counts every error reported. If on_error is set it is called for
+ * every error (each invalid rule with EDR_RULES_KEEP_GOING, each failing
+ * sample in selftest), with the location split out and the full line.
+ * Zero-initialise before use.
+ */
+struct edr_rules_err {
+	char msg[512];
+	unsigned nerrors;
+	void (*on_error)(void *ctx, const char *file, unsigned line, unsigned col,
+			 const char *line_msg);
+	void *ctx;
+};
+
+/* ---- loading -------------------------------------------------------------- */
+
+struct edr_ruleset;
+struct edr_rule;
+
+/* One rule source in memory: name (for messages) and bytes. */
+struct edr_rule_src {
+	const char *name;
+	const char *data;
+	size_t len;
+};
+
+enum edr_rules_flags {
+	/*
+	 * Skip invalid rules instead of failing the whole load (each is
+	 * reported through err->on_error). Default: all-or-nothing.
+	 */
+	EDR_RULES_KEEP_GOING = 1u << 0,
+	/* Every rule must carry at least one match and one nomatch sample. */
+	EDR_RULES_REQUIRE_SAMPLES = 1u << 1,
+};
+
+struct edr_rules_opts {
+	unsigned flags; /* enum edr_rules_flags */
+};
+
+/*
+ * path: a rule file or a directory (searched recursively for *.yml and
+ * *.yaml, loaded in sorted path order). Returns NULL and sets errno (EINVAL
+ * for an invalid rule, E2BIG for a limit, or the I/O error) with err->msg set.
+ */
+struct edr_ruleset *edr_ruleset__load(const char *path, struct edr_rules_err *err);
+struct edr_ruleset *edr_ruleset__load_mem(const struct edr_rule_src *srcs, size_t n,
+					  struct edr_rules_err *err);
+/* The same with options (opts may be NULL). */
+struct edr_ruleset *edr_ruleset__load_opts(const char *path, const struct edr_rules_opts *opts,
+					   struct edr_rules_err *err);
+struct edr_ruleset *edr_ruleset__load_mem_opts(const struct edr_rule_src *srcs, size_t n,
+					       const struct edr_rules_opts *opts,
+					       struct edr_rules_err *err);
+void edr_ruleset__free(struct edr_ruleset *rs);
+
+size_t edr_ruleset__count(const struct edr_ruleset *rs);
+/* Rule i in load order, NULL if out of range. */
+const struct edr_rule *edr_ruleset__rule(const struct edr_ruleset *rs, size_t i);
+
+/*
+ * Evaluates every rule's own x-edr-samples; returns 0, or -EINVAL with
+ * err->msg naming the first rule and sample that gave the wrong result
+ * (every failure goes to err->on_error).
+ */
+int edr_ruleset__selftest(const struct edr_ruleset *rs, struct edr_rules_err *err);
+
+/* ---- matching -------------------------------------------------------------- */
+
+struct edr_matcher;
+
+/* Per-thread scratch for evaluating events against rs (rs must outlive it). */
+struct edr_matcher *edr_matcher__new(const struct edr_ruleset *rs);
+void edr_matcher__free(struct edr_matcher *m);
+
+/*
+ * Evaluates one event. Stores up to max_out matching rules in out, in load
+ * order, and returns the number of matching rules (which may exceed max_out:
+ * then only the first max_out are stored), or a negative errno (-EINVAL for
+ * a NULL event, -ENOMEM, -EIO if Hyperscan fails). An event of a category
+ * no rule uses returns 0.
+ */
+int edr_matcher__eval(struct edr_matcher *m, const struct edr_rule_event *ev,
+		      const struct edr_rule **out, size_t max_out);
+
+/* ---- rule accessors -------------------------------------------------------- */
+
+const char *edr_rule__id(const struct edr_rule *r);          /* "" if the rule has none */
+const char *edr_rule__title(const struct edr_rule *r);
+const char *edr_rule__description(const struct edr_rule *r); /* "" if none */
+/* informational, low, medium, high or critical; "medium" when absent. */
+const char *edr_rule__level(const struct edr_rule *r);
+/* Sigma status ("experimental", ...), "" if absent. */
+const char *edr_rule__status(const struct edr_rule *r);
+const char *const *edr_rule__tags(const struct edr_rule *r, size_t *n);
+/* ATT&CK technique ids from attack.tNNNN[.NNN] tags, upper-cased: "T1059.004". */
+const char *const *edr_rule__techniques(const struct edr_rule *r, size_t *n);
+const char *edr_rule__file(const struct edr_rule *r);
+unsigned edr_rule__line(const struct edr_rule *r);
+int edr_rule__category(const struct edr_rule *r); /* enum edr_cat */
+/* Position in the ruleset (load order). */
+size_t edr_rule__index(const struct edr_rule *r);
+
+#endif /* EDR_RULES_H */
