@@ -18,3 +18,4 @@ $(BUILD)/edr-sensor: $(BUILD)/sensor/main.o $(SENSOR_OBJS) $(LOADER_OBJS) $(RULE
 $(BUILD)/edrctl: $(EDRCTL_OBJS) $(RULES_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+include sensor/content.mk

@@ -1,0 +1,40 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Control socket (protocol, server, client) and the content manager (issue 4).
+CTL_PROTO_OBJS := $(BUILD)/sensor/ctl_proto.o
+CTL_SERVER_OBJS := $(CTL_PROTO_OBJS) $(BUILD)/sensor/ctl_server.o
+CTL_CLIENT_OBJS := $(CTL_PROTO_OBJS) $(BUILD)/sensor/ctl_client.o
+
+SENSOR_OBJS += $(BUILD)/sensor/ctl_proto.o $(BUILD)/sensor/ctl_server.o
+EDRCTL_OBJS += $(BUILD)/sensor/ctl_proto.o $(BUILD)/sensor/ctl_client.o
+
+UNIT_TESTS += $(BUILD)/tests/unit/test_ctl
+
+$(BUILD)/tests/unit/test_ctl: $(BUILD)/tests/unit/test_ctl.o $(CTL_SERVER_OBJS) \
+		$(BUILD)/sensor/ctl_client.o
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
+
+# Fuzz targets: clang + libFuzzer + ASan, own object directory.
+FUZZ_CC := $(CLANG)
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -I. -Ibpf -D_GNU_SOURCE \
+	       $(shell $(PKG_CONFIG) --cflags libzstd libsodium 2>/dev/null)
+FUZZ_TARGETS += $(BUILD)/fuzz/fuzz_ctl
+
+$(BUILD)/fuzz/fuzz_ctl: tests/fuzz/fuzz_ctl.c sensor/ctl_proto.c sensor/ctl_proto.h
+	$(call msg,FUZZ,$@)
+	@mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) tests/fuzz/fuzz_ctl.c sensor/ctl_proto.c -o $@
+
+.PHONY: fuzz-ctl-smoke fuzz-ctl
+TEST_STEPS += fuzz-ctl-smoke
+fuzz-ctl-smoke: $(BUILD)/fuzz/fuzz_ctl
+	$(call msg,FUZZ,ctl 20s)
+	$(Q)mkdir -p $(BUILD)/fuzz/corpus-ctl && \
+	  $(BUILD)/fuzz/fuzz_ctl -max_total_time=20 -max_len=70000 \
+	  $(BUILD)/fuzz/corpus-ctl tests/fuzz/corpus/ctl >$(BUILD)/fuzz/fuzz_ctl.log 2>&1 || \
+	  { tail -40 $(BUILD)/fuzz/fuzz_ctl.log; exit 1; }
+FUZZ_TARGETS += fuzz-ctl
+fuzz-ctl: $(BUILD)/fuzz/fuzz_ctl
+	$(Q)mkdir -p $(BUILD)/fuzz/corpus-ctl && \
+	  $(BUILD)/fuzz/fuzz_ctl -max_total_time=$(or $(FUZZ_TIME),300) -max_len=70000 \
+	  $(BUILD)/fuzz/corpus-ctl tests/fuzz/corpus/ctl

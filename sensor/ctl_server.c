@@ -1,0 +1,495 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Control socket server: listener thread plus one thread per connection. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "sensor/ctl_server.h"
+
+struct verb {
+	char name[EDR_CTL_MAX_VERB + 1];
+	int read_only;
+	edr_ctl_handler_fn fn;
+	void *ctx;
+};
+
+struct edr_ctl_server {
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	gid_t ro_gid;
+	int lfd;
+	int stop_pipe[2];
+	pthread_t thread;
+	int started, stopped;
+
+	pthread_mutex_t lock;
+	pthread_cond_t idle;
+	int active; /* connection threads running */
+
+	struct verb verbs[EDR_CTL_MAX_VERBS];
+	size_t nverbs;
+	struct edr_ctl_server_stats st;
+};
+
+struct conn {
+	struct edr_ctl_server *srv;
+	int fd;
+};
+
+static void set_err(struct edr_ctl_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void set_err(struct edr_ctl_err *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+}
+
+static void count(struct edr_ctl_server *srv, unsigned long long *c)
+{
+	pthread_mutex_lock(&srv->lock);
+	(*c)++;
+	pthread_mutex_unlock(&srv->lock);
+}
+
+static int send_reply(int fd, const struct edr_ctl_reply *r, char kind)
+{
+	uint8_t *buf;
+	size_t len;
+	int rc;
+
+	rc = edr_ctl_reply__encode(r, kind, &buf, &len);
+	if (rc == -EMSGSIZE && kind == 'R') {
+		/* Too many or too large items: still tell the client why. */
+		struct edr_ctl_reply small;
+
+		edr_ctl_reply__init(&small);
+		edr_ctl_reply__set(&small, -EMSGSIZE, "reply exceeds %d bytes", EDR_CTL_MAX_REPLY);
+		rc = edr_ctl_reply__encode(&small, 'R', &buf, &len);
+	}
+	if (rc)
+		return rc;
+	rc = edr_ctl_write_all(fd, buf, len);
+	free(buf);
+	return rc;
+}
+
+static int send_error(int fd, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int send_error(int fd, int status, const char *fmt, ...)
+{
+	struct edr_ctl_reply r;
+	va_list ap;
+	int rc;
+
+	edr_ctl_reply__init(&r);
+	r.status = status;
+	va_start(ap, fmt);
+	vsnprintf(r.msg, sizeof(r.msg), fmt, ap);
+	va_end(ap);
+	rc = send_reply(fd, &r, 'R');
+	edr_ctl_reply__fini(&r);
+	return rc;
+}
+
+static int conn_progress(const char *msg, void *ctx)
+{
+	struct edr_ctl_reply r;
+	int fd = *(int *)ctx;
+
+	edr_ctl_reply__init(&r);
+	snprintf(r.msg, sizeof(r.msg), "%s", msg);
+	/* A client that went away does not abort the handler; the work
+	 * (e.g. a load) completes and the final reply is simply lost. */
+	return send_reply(fd, &r, 'P');
+}
+
+/* 1 when the peer may call the verb. */
+static int peer_allowed(struct edr_ctl_server *srv, int fd, int read_only, uid_t *uid_out)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	gid_t groups[256];
+	socklen_t glen = sizeof(groups);
+	size_t i;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		return 0;
+	*uid_out = cred.uid;
+	if (cred.uid == 0 || cred.uid == geteuid())
+		return 1;
+	if (!read_only || srv->ro_gid == (gid_t)-1)
+		return 0;
+	if (cred.gid == srv->ro_gid)
+		return 1;
+	/* SO_PEERGROUPS (Linux 4.13) gives the supplementary groups. */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &glen) < 0)
+		return 0;
+	for (i = 0; i < glen / sizeof(gid_t); i++)
+		if (groups[i] == srv->ro_gid)
+			return 1;
+	return 0;
+}
+
+static void serve(struct edr_ctl_server *srv, int fd)
+{
+	struct edr_ctl_err err = { "" };
+	struct edr_ctl_req *req = NULL;
+	struct edr_ctl_reply reply;
+	const struct verb *v = NULL;
+	uint8_t *buf = NULL;
+	size_t len, i;
+	uid_t uid = (uid_t)-1;
+	int rc;
+
+	edr_ctl_reply__init(&reply);
+	rc = edr_ctl_read_frame(fd, EDR_CTL_MAX_REQ, &buf, &len);
+	if (rc == -EMSGSIZE) {
+		count(srv, &srv->st.malformed);
+		send_error(fd, -EMSGSIZE, "request exceeds %d bytes", EDR_CTL_MAX_REQ);
+		return;
+	}
+	if (rc == -ECONNRESET)
+		return; /* connected and left, e.g. another server probing for life */
+	if (rc) {
+		count(srv, &srv->st.malformed);
+		send_error(fd, -EBADMSG, "could not read the request: %s", strerror(-rc));
+		return;
+	}
+	req = edr_ctl_req__decode(buf, len, &err);
+	free(buf);
+	if (!req) {
+		count(srv, &srv->st.malformed);
+		send_error(fd, -EBADMSG, "malformed request: %s", err.msg);
+		return;
+	}
+	for (i = 0; i < srv->nverbs; i++)
+		if (!strcmp(srv->verbs[i].name, req->verb))
+			v = &srv->verbs[i];
+	if (!v) {
+		send_error(fd, -EOPNOTSUPP, "unknown verb '%s'", req->verb);
+		goto out;
+	}
+	if (!peer_allowed(srv, fd, v->read_only, &uid)) {
+		count(srv, &srv->st.denied);
+		send_error(fd, -EACCES, "uid %d may not call '%s'%s", (int)uid, req->verb,
+			   v->read_only ? "" : " (needs root)");
+		goto out;
+	}
+	reply.progress = conn_progress;
+	reply.progress_ctx = &fd;
+	rc = v->fn(req, &reply, v->ctx);
+	if (rc < 0 && reply.status == 0)
+		reply.status = rc;
+	if (reply.status < 0 && !reply.msg[0])
+		snprintf(reply.msg, sizeof(reply.msg), "%s: %s", req->verb, strerror(-reply.status));
+	send_reply(fd, &reply, 'R');
+	count(srv, &srv->st.served);
+out:
+	edr_ctl_reply__fini(&reply);
+	edr_ctl_req__free(req);
+}
+
+static void *conn_thread(void *arg)
+{
+	struct conn *c = arg;
+	struct edr_ctl_server *srv = c->srv;
+
+	serve(srv, c->fd);
+	close(c->fd);
+	free(c);
+	pthread_mutex_lock(&srv->lock);
+	srv->active--;
+	pthread_cond_broadcast(&srv->idle);
+	pthread_mutex_unlock(&srv->lock);
+	return NULL;
+}
+
+static void set_timeouts(int fd)
+{
+	struct timeval tv = { EDR_CTL_IO_TIMEOUT_MS / 1000, (EDR_CTL_IO_TIMEOUT_MS % 1000) * 1000 };
+
+	/* A client that stalls mid-request or stops reading cannot hold a
+	 * connection slot forever. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+static void *listen_thread(void *arg)
+{
+	struct edr_ctl_server *srv = arg;
+	struct pollfd pfd[2] = {
+		{ .fd = srv->lfd, .events = POLLIN },
+		{ .fd = srv->stop_pipe[0], .events = POLLIN },
+	};
+
+	for (;;) {
+		pthread_attr_t attr;
+		pthread_t t;
+		struct conn *c;
+		int fd, busy;
+
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pfd[1].revents)
+			break;
+		if (!(pfd[0].revents & POLLIN))
+			continue;
+		fd = accept4(srv->lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0)
+			continue;
+		set_timeouts(fd);
+		pthread_mutex_lock(&srv->lock);
+		srv->st.accepted++;
+		busy = srv->active >= EDR_CTL_MAX_CLIENTS;
+		if (busy)
+			srv->st.busy++;
+		else
+			srv->active++;
+		pthread_mutex_unlock(&srv->lock);
+		if (busy) {
+			send_error(fd, -EBUSY, "too many control connections (%d), try again",
+				   EDR_CTL_MAX_CLIENTS);
+			close(fd);
+			continue;
+		}
+		c = malloc(sizeof(*c));
+		if (c) {
+			c->srv = srv;
+			c->fd = fd;
+			pthread_attr_init(&attr);
+			pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+			if (pthread_create(&t, &attr, conn_thread, c)) {
+				free(c);
+				c = NULL;
+			}
+			pthread_attr_destroy(&attr);
+		}
+		if (!c) {
+			send_error(fd, -ENOMEM, "cannot start a connection thread");
+			close(fd);
+			pthread_mutex_lock(&srv->lock);
+			srv->active--;
+			pthread_cond_broadcast(&srv->idle);
+			pthread_mutex_unlock(&srv->lock);
+		}
+	}
+	return NULL;
+}
+
+static int make_parent(const char *path, gid_t gid, struct edr_ctl_err *err)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *slash;
+	mode_t mode = gid == (gid_t)-1 ? 0700 : 0750;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = 0;
+	if (mkdir(dir, mode) == 0) {
+		if (gid != (gid_t)-1 && (chown(dir, (uid_t)-1, gid) < 0 || chmod(dir, mode) < 0)) {
+			set_err(err, "%s: cannot give the directory to group %d: %s", dir, (int)gid,
+				strerror(errno));
+			return -errno;
+		}
+		return 0;
+	}
+	if (errno == EEXIST)
+		return 0; /* an existing directory keeps the mode its owner chose */
+	set_err(err, "%s: cannot create directory: %s", dir, strerror(errno));
+	return -errno;
+}
+
+/* Removes path if it is a socket nobody listens on. */
+static int clear_stale(const char *path, struct edr_ctl_err *err)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd, rc;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode)) {
+		set_err(err, "%s: exists and is not a socket", path);
+		return -EEXIST;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	close(fd);
+	if (rc == 0) {
+		set_err(err, "%s: another process is serving this socket", path);
+		return -EADDRINUSE;
+	}
+	if (unlink(path) < 0 && errno != ENOENT) {
+		set_err(err, "%s: cannot remove stale socket: %s", path, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+struct edr_ctl_server *edr_ctl_server__new(const char *path, gid_t ro_gid,
+					   struct edr_ctl_err *err)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct edr_ctl_server *srv;
+	mode_t mode = ro_gid == (gid_t)-1 ? 0600 : 0660;
+	int rc;
+
+	if (!path || !*path || strlen(path) >= sizeof(sa.sun_path)) {
+		set_err(err, "socket path '%s' is empty or longer than %zu bytes", path ? path : "",
+			sizeof(sa.sun_path) - 1);
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	srv = calloc(1, sizeof(*srv));
+	if (!srv) {
+		set_err(err, "out of memory");
+		errno = ENOMEM;
+		return NULL;
+	}
+	srv->lfd = srv->stop_pipe[0] = srv->stop_pipe[1] = -1;
+	srv->ro_gid = ro_gid;
+	snprintf(srv->path, sizeof(srv->path), "%s", path);
+	pthread_mutex_init(&srv->lock, NULL);
+	pthread_cond_init(&srv->idle, NULL);
+
+	rc = make_parent(path, ro_gid, err);
+	if (rc)
+		goto fail;
+	rc = clear_stale(path, err);
+	if (rc) {
+		if (!err || !err->msg[0])
+			set_err(err, "%s: %s", path, strerror(-rc));
+		goto fail;
+	}
+	srv->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (srv->lfd < 0) {
+		rc = -errno;
+		set_err(err, "socket: %s", strerror(errno));
+		goto fail;
+	}
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	if (bind(srv->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		rc = -errno;
+		set_err(err, "%s: bind: %s", path, strerror(errno));
+		goto fail;
+	}
+	/* The parent directory is not open to others, so there is no window
+	 * in which a wrong mode on the fresh socket matters. */
+	if (chmod(path, mode) < 0 ||
+	    (ro_gid != (gid_t)-1 && chown(path, (uid_t)-1, ro_gid) < 0)) {
+		rc = -errno;
+		set_err(err, "%s: cannot set mode/group: %s", path, strerror(errno));
+		unlink(path);
+		goto fail;
+	}
+	if (listen(srv->lfd, 16) < 0 || pipe2(srv->stop_pipe, O_CLOEXEC) < 0) {
+		rc = -errno;
+		set_err(err, "%s: listen: %s", path, strerror(errno));
+		unlink(path);
+		goto fail;
+	}
+	return srv;
+fail:
+	if (srv->lfd >= 0)
+		close(srv->lfd);
+	if (srv->stop_pipe[0] >= 0) {
+		close(srv->stop_pipe[0]);
+		close(srv->stop_pipe[1]);
+	}
+	pthread_mutex_destroy(&srv->lock);
+	pthread_cond_destroy(&srv->idle);
+	free(srv);
+	errno = -rc;
+	return NULL;
+}
+
+int edr_ctl_server__register(struct edr_ctl_server *srv, const char *verb, int read_only,
+			     edr_ctl_handler_fn fn, void *ctx)
+{
+	size_t i;
+
+	if (!verb || strlen(verb) > EDR_CTL_MAX_VERB || !edr_ctl_key_valid(verb) || !fn)
+		return -EINVAL;
+	if (srv->started)
+		return -EBUSY;
+	for (i = 0; i < srv->nverbs; i++)
+		if (!strcmp(srv->verbs[i].name, verb))
+			return -EEXIST;
+	if (srv->nverbs >= EDR_CTL_MAX_VERBS)
+		return -E2BIG;
+	snprintf(srv->verbs[srv->nverbs].name, sizeof(srv->verbs[0].name), "%s", verb);
+	srv->verbs[srv->nverbs].read_only = read_only;
+	srv->verbs[srv->nverbs].fn = fn;
+	srv->verbs[srv->nverbs].ctx = ctx;
+	srv->nverbs++;
+	return 0;
+}
+
+int edr_ctl_server__start(struct edr_ctl_server *srv)
+{
+	int rc;
+
+	if (srv->started)
+		return -EALREADY;
+	rc = pthread_create(&srv->thread, NULL, listen_thread, srv);
+	if (rc)
+		return -rc;
+	srv->started = 1;
+	return 0;
+}
+
+void edr_ctl_server__stop(struct edr_ctl_server *srv)
+{
+	if (!srv || !srv->started || srv->stopped)
+		return;
+	srv->stopped = 1;
+	if (write(srv->stop_pipe[1], "x", 1) < 0) {
+		/* The pipe is ours and empty; nothing sensible to do. */
+	}
+	pthread_join(srv->thread, NULL);
+	pthread_mutex_lock(&srv->lock);
+	while (srv->active > 0)
+		pthread_cond_wait(&srv->idle, &srv->lock);
+	pthread_mutex_unlock(&srv->lock);
+}
+
+void edr_ctl_server__free(struct edr_ctl_server *srv)
+{
+	if (!srv)
+		return;
+	edr_ctl_server__stop(srv);
+	close(srv->lfd);
+	close(srv->stop_pipe[0]);
+	close(srv->stop_pipe[1]);
+	unlink(srv->path);
+	pthread_mutex_destroy(&srv->lock);
+	pthread_cond_destroy(&srv->idle);
+	free(srv);
+}
+
+void edr_ctl_server__stats(struct edr_ctl_server *srv, struct edr_ctl_server_stats *st)
+{
+	pthread_mutex_lock(&srv->lock);
+	*st = srv->st;
+	pthread_mutex_unlock(&srv->lock);
+}
