@@ -19,3 +19,4 @@ $(BUILD)/edrctl: $(EDRCTL_OBJS) $(RULES_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 include sensor/content.mk
+include sensor/install.mk

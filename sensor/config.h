@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * edr-sensor configuration: /etc/edr/sensor.conf and the command line, both
+ * driven by ONE table of keys (config.c) so the file, `--key value`, the
+ * usage text, `edrctl config check` and the man page cannot drift apart.
+ *
+ * Typical use in main():
+ *
+ *	struct edr_config cfg;
+ *	edr_config__defaults(&cfg);
+ *	idx = edr_config__parse_args(&cfg, argc, argv, diag, NULL);   // <0: exit 2
+ *	if (cfg.help) ... edr_config__usage(stdout);
+ *	if (edr_config__load_file(&cfg, cfg.config_path, diag, NULL) < 0) exit 1;
+ *	...
+ *	edr_config__free(&cfg);
+ *
+ * The command line wins: keys given there are not overwritten by the file
+ * (the file is still checked and its problems reported).
+ */
+#ifndef EDR_CONFIG_H
+#define EDR_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define EDR_CONFIG_DEFAULT_PATH "/etc/edr/sensor.conf"
+
+/* Limits: a config file is small; anything beyond these is an error. */
+#define EDR_CONFIG_MAX_FILE   (1u << 20) /* bytes */
+#define EDR_CONFIG_MAX_LINE   4096       /* bytes, newline excluded */
+#define EDR_CONFIG_MAX_LIST   64         /* entries in a list value */
+#define EDR_CONFIG_MAX_VALUE  4096       /* bytes in one string value */
+
+/* Features the loader knows, indexes into edr_config.attach[]. */
+enum edr_feature {
+	EDR_FEATURE_EXEC = 0,  /* exec, fork, exit, exec denial */
+	EDR_FEATURE_FILE,
+	EDR_FEATURE_NETWORK,
+	EDR_FEATURE_PRIVILEGE,
+	EDR_FEATURE_INTEGRITY, /* module load, bpf(), mount */
+	EDR_FEATURE_MEMORY,    /* memfd, W+X mappings */
+	_EDR_FEATURE_MAX,
+};
+
+/* Forced attach path of a feature; AUTO lets the loader probe. */
+enum edr_attach {
+	EDR_ATTACH_AUTO = 0,
+	EDR_ATTACH_LSM,
+	EDR_ATTACH_FENTRY,
+	EDR_ATTACH_KPROBE,
+	EDR_ATTACH_TRACEPOINT,
+	_EDR_ATTACH_MAX,
+};
+
+enum edr_syslog_mode {
+	EDR_SYSLOG_OFF = 0,
+	EDR_SYSLOG_JOURNALD,
+	EDR_SYSLOG_SYSLOG,
+};
+
+enum edr_output_format {
+	EDR_FORMAT_ECS_JSON = 0,
+};
+
+struct edr_config {
+	/* Outputs. output is "stdout", "none" or an absolute file path. */
+	char *output;
+	enum edr_output_format output_format;
+	enum edr_syslog_mode syslog;
+
+	/* Kernel side. */
+	uint64_t ring_buffer_size;          /* bytes, power of two */
+	uint32_t features;                  /* bit (1u << enum edr_feature) */
+	enum edr_attach attach[_EDR_FEATURE_MAX];
+	uint64_t hash_max_file_size;        /* bytes; 0 = never hash */
+	uint64_t hash_rate;                 /* bytes hashed per second; 0 = unlimited */
+
+	/* Content. */
+	char *content_dir;
+	char *rules;                        /* file or directory: the initial content */
+	char **pubkey;                      /* NULL-terminated list of key files */
+	size_t n_pubkey;
+	bool allow_unsigned;
+	uint64_t probation_ms;
+	uint64_t shadow_default_ms;         /* 0 = new content goes live at once */
+
+	/* Control socket and state. */
+	char *socket;
+	char *socket_group;                 /* "" = root only */
+	char *state_dir;
+
+	/* Misc. */
+	bool verbose;
+	char *host_name;                    /* "" = gethostname() */
+
+	/* Command line only. */
+	char *config_path;                  /* --config */
+	bool probe, json, help, version;
+	int64_t target_pid;                 /* --target-pid (tests); 0 = all */
+
+	/* Private: which keys the command line set (wins over the file). */
+	uint8_t _set_by_cli[64];
+};
+
+enum edr_diag_level {
+	EDR_DIAG_WARNING = 0, /* reported, value ignored, start continues */
+	EDR_DIAG_ERROR,       /* refused: the sensor must not start */
+};
+
+/*
+ * Receives each diagnostic as one line without a trailing newline, e.g.
+ * "/etc/edr/sensor.conf:12: unknown key 'foo', ignoring".
+ */
+typedef void (*edr_config_diag_fn)(enum edr_diag_level level, const char *msg, void *ctx);
+
+/* Fills every key with its default; never fails except on ENOMEM (-ENOMEM). */
+int edr_config__defaults(struct edr_config *cfg);
+
+/*
+ * Reads PATH. Returns 0 when the sensor may start (warnings possibly
+ * reported), -EINVAL when a safety key had a bad value or the file itself is
+ * unsafe (group/world writable), -ENOENT/-EACCES/... when it cannot be read,
+ * -EFBIG when over EDR_CONFIG_MAX_FILE. Every problem goes to diag (may be NULL).
+ */
+int edr_config__load_file(struct edr_config *cfg, const char *path,
+			  edr_config_diag_fn diag, void *ctx);
+
+/* Same, from memory; name is used in diagnostics. */
+int edr_config__load_mem(struct edr_config *cfg, const char *name, const char *buf,
+			 size_t len, edr_config_diag_fn diag, void *ctx);
+
+/*
+ * Parses --key value, --key=value, --no-key / --key for booleans, and the
+ * command-line-only options. Dashes and underscores are interchangeable in
+ * names. Stops at "--" or the first non-option. Returns the index of the
+ * first non-option argument, or -EINVAL after reporting the problem to diag
+ * (every bad command-line value is fatal: someone just typed it).
+ */
+int edr_config__parse_args(struct edr_config *cfg, int argc, char **argv,
+			   edr_config_diag_fn diag, void *ctx);
+
+/* Usage text generated from the table. */
+void edr_config__usage(FILE *out);
+
+/* Writes the effective configuration in the file's syntax. */
+void edr_config__dump(const struct edr_config *cfg, FILE *out);
+
+void edr_config__free(struct edr_config *cfg);
+
+/* Helpers for the loader and the daemon. */
+const char *edr_feature_name(enum edr_feature f);
+const char *edr_attach_name(enum edr_attach a);
+static inline bool edr_config__feature_enabled(const struct edr_config *cfg, enum edr_feature f)
+{
+	return cfg->features & (1u << f);
+}
+
+/* Value parsers, exposed for tests and for edrctl's own options. 0 or -EINVAL/-ERANGE. */
+int edr_parse_size(const char *s, uint64_t *out);
+int edr_parse_duration_ms(const char *s, uint64_t *out);
+int edr_parse_bool(const char *s, bool *out);
+
+#endif /* EDR_CONFIG_H */
