@@ -4,6 +4,9 @@ CTL_PROTO_OBJS := $(BUILD)/sensor/ctl_proto.o
 CTL_SERVER_OBJS := $(CTL_PROTO_OBJS) $(BUILD)/sensor/ctl_server.o
 CTL_CLIENT_OBJS := $(CTL_PROTO_OBJS) $(BUILD)/sensor/ctl_client.o
 
+# This file is included after sensor.mk's link rules, whose prerequisite
+# lists were expanded when read; the extra prerequisite rules below add our
+# objects to those links ($^ gathers the prerequisites of every rule).
 SENSOR_OBJS += $(BUILD)/sensor/ctl_proto.o $(BUILD)/sensor/ctl_server.o
 EDRCTL_OBJS += $(BUILD)/sensor/ctl_proto.o $(BUILD)/sensor/ctl_client.o
 
@@ -38,3 +41,8 @@ fuzz-ctl: $(BUILD)/fuzz/fuzz_ctl
 	$(Q)mkdir -p $(BUILD)/fuzz/corpus-ctl && \
 	  $(BUILD)/fuzz/fuzz_ctl -max_total_time=$(or $(FUZZ_TIME),300) -max_len=70000 \
 	  $(BUILD)/fuzz/corpus-ctl tests/fuzz/corpus/ctl
+
+EDRCTL_OBJS += $(BUILD)/sensor/edrctl_bundle.o
+$(BUILD)/edrctl: $(BUILD)/sensor/ctl_proto.o $(BUILD)/sensor/ctl_client.o \
+		 $(BUILD)/sensor/edrctl_bundle.o $(BUILD)/rules/bundle.o
+$(BUILD)/edr-sensor: $(BUILD)/sensor/ctl_proto.o $(BUILD)/sensor/ctl_server.o

@@ -9,10 +9,12 @@
 static int cmd_help(int argc, char **argv);
 
 /* Declarations of verbs implemented in sensor/edrctl_*.c go here. */
+int edrctl_cmd_bundle(int argc, char **argv);
 
 static const struct edrctl_verb verbs[] = {
 	{ "help", "help", "show this list", cmd_help },
 	/* Add verbs here, one line each. */
+	{ "bundle", "bundle keygen|create|verify|list ...", "sign, check and inspect content bundles", edrctl_cmd_bundle },
 };
 
 int edrctl_usage_error(const char *fmt, ...)
