@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Process hooks.
+ *   exec:    tp_btf/sched_process_exec (5.5), raw_tp/sched_process_exec (4.17)
+ *   fork:    tp_btf/sched_process_fork (5.5), raw_tp/sched_process_fork (4.17)
+ *   exit:    tp_btf/sched_process_exit (5.5), raw_tp/sched_process_exit (4.17)
+ *   enforce: lsm/bprm_check_security (5.7, needs the BPF LSM active)
+ * The tp_btf and raw_tp wrappers share these bodies; the loader keeps one.
+ */
+#ifndef EDR_EXEC_BPF_H
+#define EDR_EXEC_BPF_H
+
+static __always_inline int wanted(struct task_struct *task)
+{
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+
+	if (cfg_self_tgid && tgid == cfg_self_tgid)
+		return 0;
+	if (cfg_target_tgid && tgid != cfg_target_tgid &&
+	    BPF_CORE_READ(task, real_parent, tgid) != cfg_target_tgid)
+		return 0;
+	return 1;
+}
+
+/* argv from the new mm: at sched_process_exec it is already in place. */
+static __always_inline __u16 put_argv(struct edr_scratch *s, __u32 *off, struct task_struct *task,
+				      __u32 *flags)
+{
+	unsigned long start = BPF_CORE_READ(task, mm, arg_start);
+	unsigned long end = BPF_CORE_READ(task, mm, arg_end);
+	unsigned long n = end - start;
+
+	if (end <= start)
+		return 0;
+	if (n > EDR_ARGV_MAX) {
+		n = EDR_ARGV_MAX;
+		*flags |= EDR_EXEC_ARGV_TRUNC;
+	}
+	if (bpf_probe_read_user(&s->rec[*off & EDR_TAIL_OFF_MASK], n & (EDR_ARGV_MAX * 2 - 1),
+				(void *)start) < 0) {
+		count_read_error();
+		return 0;
+	}
+	/* Always NUL-terminated, truncated or not. */
+	s->rec[(*off + n - 1) & (EDR_REC_BUF - 1)] = 0;
+	*off += n;
+	return n;
+}
+
+/* Common exec record: task, filename, resolved path, cwd. Returns the tail offset. */
+static __always_inline __u32 exec_fill(struct edr_scratch *s, struct task_struct *task,
+				       struct linux_binprm *bprm)
+{
+	struct edr_exec *e = (void *)s->rec;
+	struct file *file = BPF_CORE_READ(bprm, file);
+	struct path path;
+	__u32 off = sizeof(*e);
+	int trunc = 0;
+
+	fill_task(&e->task, task);
+	e->flags = 0;
+	e->argc = BPF_CORE_READ(bprm, argc);
+	e->ino = BPF_CORE_READ(file, f_inode, i_ino);
+	e->dev = BPF_CORE_READ(file, f_inode, i_sb, s_dev);
+	e->filename_len = put_kstr(s, &off, BPF_CORE_READ(bprm, filename), &trunc);
+	if (trunc)
+		e->flags |= EDR_EXEC_FILENAME_TRUNC;
+	if (bpf_probe_read_kernel(&path, sizeof(path), __builtin_preserve_access_index(&file->f_path)) < 0) {
+		count_read_error();
+		e->path_len = 0;
+	} else {
+		e->path_len = put_path(s, &off, &path, &trunc);
+		if (trunc)
+			e->flags |= EDR_EXEC_PATH_TRUNC;
+	}
+	if (bpf_probe_read_kernel(&path, sizeof(path), &BPF_CORE_READ(task, fs)->pwd) < 0) {
+		count_read_error();
+		e->cwd_len = 0;
+	} else {
+		e->cwd_len = put_path(s, &off, &path, &trunc);
+		if (trunc)
+			e->flags |= EDR_EXEC_CWD_TRUNC;
+	}
+	e->argv_len = 0;
+	return off;
+}
+
+static __always_inline int on_exec(struct task_struct *task, __u32 old_pid, struct linux_binprm *bprm)
+{
+	struct edr_scratch *s;
+	struct edr_exec *e;
+	__u32 off, flags = 0;
+
+	if (!wanted(task))
+		return 0;
+	s = scratch_get();
+	if (!s)
+		return 0;
+	e = (void *)s->rec;
+	off = exec_fill(s, task, bprm);
+	e->old_pid = old_pid;
+	e->argv_len = put_argv(s, &off, task, &flags);
+	e->flags |= flags;
+	emit(e, EDR_EVENT_EXEC, off);
+	return 0;
+}
+
+static __always_inline int on_fork(struct task_struct *parent, struct task_struct *child)
+{
+	struct edr_scratch *s;
+	struct edr_fork *f;
+
+	/* Threads are not processes: only report a new thread group. */
+	if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid))
+		return 0;
+	if (!wanted(child))
+		return 0;
+	s = scratch_get();
+	if (!s)
+		return 0;
+	f = (void *)s->rec;
+	fill_task(&f->task, child);
+	f->parent_pid = BPF_CORE_READ(parent, pid);
+	f->parent_tgid = BPF_CORE_READ(parent, tgid);
+	f->child_pid = f->task.pid;
+	f->child_tgid = f->task.tgid;
+	emit(f, EDR_EVENT_FORK, sizeof(*f));
+	return 0;
+}
+
+static __always_inline int on_exit(struct task_struct *task)
+{
+	struct edr_scratch *s;
+	struct edr_exit *x;
+
+	/* Report the process once, when its last thread is gone. */
+	if (BPF_CORE_READ(task, signal, live.counter) != 0)
+		return 0;
+	if (!wanted(task))
+		return 0;
+	s = scratch_get();
+	if (!s)
+		return 0;
+	x = (void *)s->rec;
+	fill_task(&x->task, task);
+	x->exit_code = BPF_CORE_READ(task, exit_code);
+	x->_pad0 = 0;
+	emit(x, EDR_EVENT_EXIT, sizeof(*x));
+	return 0;
+}
+
+/* Enforcement point: refuses executables listed in deny_exec. */
+static __always_inline int on_bprm_check(struct linux_binprm *bprm)
+{
+	struct task_struct *task = (void *)bpf_get_current_task_btf();
+	struct file *file = BPF_CORE_READ(bprm, file);
+	struct edr_file_key key = {};
+	struct edr_bpf_stats *st;
+	struct edr_scratch *s;
+	struct edr_exec *e;
+	__u32 off;
+
+	key.ino = BPF_CORE_READ(file, f_inode, i_ino);
+	key.dev = BPF_CORE_READ(file, f_inode, i_sb, s_dev);
+	if (!bpf_map_lookup_elem(&deny_exec, &key))
+		return 0;
+	st = stats_get();
+	if (st)
+		st->denied++;
+	s = scratch_get();
+	if (s && wanted(task)) {
+		e = (void *)s->rec;
+		off = exec_fill(s, task, bprm);
+		e->old_pid = e->task.pid;
+		e->flags |= EDR_EXEC_FROM_LSM;
+		emit(e, EDR_EVENT_EXEC_DENIED, off);
+	}
+	return -1; /* -EPERM */
+}
+
+#endif /* EDR_EXEC_BPF_H */

@@ -1,0 +1,409 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "loader/loader.h"
+#include "edr.skel.h"
+
+struct path_def {
+	const char *name;  /* attach path as shown to users and in config */
+	const char *prog;  /* BPF program implementing it */
+	enum edr_cap cap;  /* what the kernel must support */
+	enum edr_cap cap2; /* a second requirement, or EDR_CAP__COUNT */
+};
+
+struct feature_def {
+	const char *name;
+	struct path_def paths[EDR_MAX_PATHS];
+	const char *path_list;
+};
+
+#define NOCAP EDR_CAP__COUNT
+
+/* Preference order: BTF-typed tracepoints are cheaper to read from;
+ * raw tracepoints work on every kernel the sensor supports. */
+static const struct feature_def features[EDR_FEAT__COUNT] = {
+	[EDR_FEAT_EXEC] = { "exec", {
+		{ "tp_btf", "tp_btf__sched_process_exec", EDR_CAP_TP_BTF, NOCAP },
+		{ "raw_tp", "raw_tp__sched_process_exec", EDR_CAP_RAW_TP, NOCAP },
+	}, "tp_btf,raw_tp" },
+	[EDR_FEAT_FORK] = { "fork", {
+		{ "tp_btf", "tp_btf__sched_process_fork", EDR_CAP_TP_BTF, NOCAP },
+		{ "raw_tp", "raw_tp__sched_process_fork", EDR_CAP_RAW_TP, NOCAP },
+	}, "tp_btf,raw_tp" },
+	[EDR_FEAT_EXIT] = { "exit", {
+		{ "tp_btf", "tp_btf__sched_process_exit", EDR_CAP_TP_BTF, NOCAP },
+		{ "raw_tp", "raw_tp__sched_process_exit", EDR_CAP_RAW_TP, NOCAP },
+	}, "tp_btf,raw_tp" },
+	[EDR_FEAT_EXEC_ENFORCE] = { "exec_enforce", {
+		{ "lsm", "lsm__bprm_check_security", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM },
+	}, "lsm" },
+};
+
+struct edr_loader {
+	struct edr_bpf *skel;
+	struct bpf_link *links[EDR_FEAT__COUNT];
+	struct edr_feature_status status[EDR_FEAT__COUNT];
+};
+
+const char *edr_feature_name(enum edr_feature f)
+{
+	return f < EDR_FEAT__COUNT ? features[f].name : "?";
+}
+
+const char *edr_feature_paths(enum edr_feature f)
+{
+	return f < EDR_FEAT__COUNT ? features[f].path_list : "";
+}
+
+int edr_feature_by_name(const char *name)
+{
+	int f;
+
+	for (f = 0; f < EDR_FEAT__COUNT; f++)
+		if (!strcmp(features[f].name, name))
+			return f;
+	return -1;
+}
+
+const char *edr_feat_state_name(enum edr_feat_state s)
+{
+	switch (s) {
+	case EDR_FEAT_OFF: return "off";
+	case EDR_FEAT_ACTIVE: return "active";
+	case EDR_FEAT_DEGRADED: return "degraded";
+	case EDR_FEAT_UNAVAILABLE: return "unavailable";
+	}
+	return "?";
+}
+
+static int npaths(const struct feature_def *fd)
+{
+	int n = 0;
+
+	while (n < EDR_MAX_PATHS && fd->paths[n].name)
+		n++;
+	return n;
+}
+
+/* Picks the first path not yet refused; refusal reasons stay in why[]. */
+static void choose(struct edr_feature_status *st, const struct feature_def *fd,
+		   const struct edr_probe *probe, const struct edr_loader_opts *opts,
+		   enum edr_feature f, const int refused[EDR_MAX_PATHS])
+{
+	int i;
+
+	st->name = fd->name;
+	st->npaths = npaths(fd);
+	st->chosen = -1;
+	for (i = 0; i < st->npaths; i++)
+		st->paths[i] = fd->paths[i].name;
+	if (opts && opts->disabled[f]) {
+		st->state = EDR_FEAT_OFF;
+		for (i = 0; i < st->npaths; i++)
+			snprintf(st->why[i], sizeof(st->why[i]), "feature disabled by configuration");
+		return;
+	}
+	for (i = 0; i < st->npaths; i++) {
+		const struct path_def *pd = &fd->paths[i];
+
+		if (refused[i])
+			continue; /* why[] already says why */
+		if (opts && opts->force[f] && strcmp(opts->force[f], pd->name)) {
+			snprintf(st->why[i], sizeof(st->why[i]), "not the forced path (%s)", opts->force[f]);
+			continue;
+		}
+		if (!probe->ok[pd->cap]) {
+			snprintf(st->why[i], sizeof(st->why[i]), "%s", probe->detail[pd->cap]);
+			continue;
+		}
+		if (pd->cap2 != NOCAP && !probe->ok[pd->cap2]) {
+			snprintf(st->why[i], sizeof(st->why[i]), "%s", probe->detail[pd->cap2]);
+			continue;
+		}
+		if (st->chosen < 0) {
+			st->chosen = i;
+			snprintf(st->why[i], sizeof(st->why[i]), "chosen");
+		} else {
+			snprintf(st->why[i], sizeof(st->why[i]), "available, not needed");
+		}
+	}
+	if (st->chosen < 0)
+		st->state = EDR_FEAT_UNAVAILABLE;
+	else
+		st->state = st->chosen == 0 ? EDR_FEAT_ACTIVE : EDR_FEAT_DEGRADED;
+}
+
+void edr_loader__plan(const struct edr_probe *probe, const struct edr_loader_opts *opts,
+		      struct edr_feature_status status[EDR_FEAT__COUNT])
+{
+	int refused[EDR_MAX_PATHS] = {};
+	int f;
+
+	memset(status, 0, sizeof(*status) * EDR_FEAT__COUNT);
+	for (f = 0; f < EDR_FEAT__COUNT; f++)
+		choose(&status[f], &features[f], probe, opts, f, refused);
+}
+
+/* libbpf's output is global; while the loader runs it is routed here. */
+static const struct edr_loader_opts *cur_opts;
+static char failed_prog[128];
+
+static int loader_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char msg[1024];
+	const char *p, *q;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg[strcspn(msg, "\n")] = 0;
+	/* "libbpf: prog 'NAME': failed to load: -13" names the program a
+	 * verifier or attach failure belongs to. */
+	if ((p = strstr(msg, "prog '")) && strstr(msg, "fail") && (q = strchr(p + 6, '\''))) {
+		size_t n = q - (p + 6);
+
+		if (n < sizeof(failed_prog)) {
+			memcpy(failed_prog, p + 6, n);
+			failed_prog[n] = 0;
+		}
+	}
+	if (cur_opts && cur_opts->log)
+		cur_opts->log(level == LIBBPF_DEBUG, msg, cur_opts->log_ctx);
+	return 0;
+}
+
+static void note(const struct edr_loader_opts *opts, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void note(const struct edr_loader_opts *opts, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (!opts || !opts->log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	opts->log(0, msg, opts->log_ctx);
+}
+
+static void destroy(struct edr_loader *l)
+{
+	int f;
+
+	for (f = 0; f < EDR_FEAT__COUNT; f++) {
+		bpf_link__destroy(l->links[f]);
+		l->links[f] = NULL;
+	}
+	edr_bpf__destroy(l->skel);
+	l->skel = NULL;
+}
+
+/* Finds the feature and path a program implements. */
+static int prog_owner(const char *prog, int *feat, int *path)
+{
+	int f, i;
+
+	for (f = 0; f < EDR_FEAT__COUNT; f++)
+		for (i = 0; i < EDR_MAX_PATHS && features[f].paths[i].name; i++)
+			if (!strcmp(features[f].paths[i].prog, prog)) {
+				*feat = f;
+				*path = i;
+				return 0;
+			}
+	return -ENOENT;
+}
+
+static int configure(struct edr_loader *l, const struct edr_loader_opts *opts)
+{
+	struct bpf_program *prog;
+	uint32_t ring = opts->ring_size ? opts->ring_size : 8u << 20;
+	int f, err;
+
+	l->skel->rodata->cfg_self_tgid = opts->self_tgid;
+	l->skel->rodata->cfg_target_tgid = opts->target_tgid;
+	err = bpf_map__set_max_entries(l->skel->maps.events, ring);
+	if (err)
+		return err;
+	bpf_object__for_each_program(prog, l->skel->obj)
+		bpf_program__set_autoload(prog, false);
+	for (f = 0; f < EDR_FEAT__COUNT; f++) {
+		struct edr_feature_status *st = &l->status[f];
+
+		if (st->chosen < 0)
+			continue;
+		prog = bpf_object__find_program_by_name(l->skel->obj, features[f].paths[st->chosen].prog);
+		if (!prog)
+			return -ENOENT;
+		bpf_program__set_autoload(prog, true);
+	}
+	return 0;
+}
+
+struct edr_loader *edr_loader__new(const struct edr_probe *probe, const struct edr_loader_opts *opts,
+				   char *err, size_t errlen)
+{
+	static const struct edr_loader_opts no_opts;
+	int refused[EDR_FEAT__COUNT][EDR_MAX_PATHS] = {};
+	libbpf_print_fn_t old_print;
+	struct edr_loader *l;
+	int attempt, f, e = 0, any;
+
+	if (!opts)
+		opts = &no_opts;
+	if (opts->ring_size && (opts->ring_size < 4096 || (opts->ring_size & (opts->ring_size - 1)))) {
+		snprintf(err, errlen, "ring buffer size %u is not a power of two >= 4096", opts->ring_size);
+		errno = EINVAL;
+		return NULL;
+	}
+	l = calloc(1, sizeof(*l));
+	if (!l) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	cur_opts = opts;
+	old_print = libbpf_set_print(loader_print);
+
+	/* Each failed attempt refuses one more path; the number of paths bounds it. */
+	for (attempt = 0; attempt < EDR_FEAT__COUNT * EDR_MAX_PATHS + 1; attempt++) {
+		int retry = 0;
+
+		for (f = 0; f < EDR_FEAT__COUNT; f++) {
+			char saved[EDR_MAX_PATHS][200];
+
+			memcpy(saved, l->status[f].why, sizeof(saved));
+			choose(&l->status[f], &features[f], probe, opts, f, refused[f]);
+			for (int i = 0; i < EDR_MAX_PATHS; i++)
+				if (refused[f][i])
+					memcpy(l->status[f].why[i], saved[i], sizeof(saved[i]));
+		}
+		l->skel = edr_bpf__open();
+		if (!l->skel) {
+			e = -errno;
+			snprintf(err, errlen, "cannot open BPF object: %s", strerror(-e));
+			goto fail;
+		}
+		e = configure(l, opts);
+		if (e) {
+			snprintf(err, errlen, "cannot configure BPF object: %s", strerror(-e));
+			goto fail;
+		}
+		failed_prog[0] = 0;
+		e = edr_bpf__load(l->skel);
+		if (e) {
+			int pf, pp;
+
+			if (!failed_prog[0] || prog_owner(failed_prog, &pf, &pp)) {
+				snprintf(err, errlen, "cannot load BPF programs: %s", strerror(-e));
+				goto fail;
+			}
+			refused[pf][pp] = 1;
+			snprintf(l->status[pf].why[pp], sizeof(l->status[pf].why[pp]),
+				 "refused by the kernel at load: %s", strerror(-e));
+			note(opts, "%s: %s path refused at load (%s), trying the next", features[pf].name,
+			     features[pf].paths[pp].name, strerror(-e));
+			destroy(l);
+			continue;
+		}
+		for (f = 0; f < EDR_FEAT__COUNT; f++) {
+			struct edr_feature_status *st = &l->status[f];
+			struct bpf_program *prog;
+
+			if (st->chosen < 0)
+				continue;
+			prog = bpf_object__find_program_by_name(l->skel->obj, features[f].paths[st->chosen].prog);
+			l->links[f] = bpf_program__attach(prog);
+			if (!l->links[f]) {
+				e = -errno;
+				refused[f][st->chosen] = 1;
+				snprintf(st->why[st->chosen], sizeof(st->why[st->chosen]),
+					 "refused by the kernel at attach: %s", strerror(-e));
+				note(opts, "%s: %s path refused at attach (%s), trying the next", features[f].name,
+				     features[f].paths[st->chosen].name, strerror(-e));
+				retry = 1;
+			}
+		}
+		if (retry) {
+			destroy(l);
+			continue;
+		}
+		break;
+	}
+	if (!l->skel) {
+		snprintf(err, errlen, "BPF programs could not be loaded after every fallback");
+		e = -ENOEXEC;
+		goto fail;
+	}
+	any = 0;
+	for (f = 0; f < EDR_FEAT__COUNT; f++)
+		if (l->status[f].chosen >= 0)
+			any = 1;
+	if (!any) {
+		snprintf(err, errlen, "no feature could be attached on this kernel (see --probe)");
+		e = -ENOTSUP;
+		goto fail;
+	}
+	libbpf_set_print(old_print);
+	cur_opts = NULL;
+	return l;
+fail:
+	libbpf_set_print(old_print);
+	cur_opts = NULL;
+	destroy(l);
+	free(l);
+	errno = -e;
+	return NULL;
+}
+
+void edr_loader__free(struct edr_loader *l)
+{
+	if (!l)
+		return;
+	destroy(l);
+	free(l);
+}
+
+const struct edr_feature_status *edr_loader__status(const struct edr_loader *l)
+{
+	return l->status;
+}
+
+int edr_loader__ring_fd(const struct edr_loader *l)
+{
+	return bpf_map__fd(l->skel->maps.events);
+}
+
+int edr_loader__stats_fd(const struct edr_loader *l)
+{
+	return bpf_map__fd(l->skel->maps.stats);
+}
+
+int edr_loader__deny_exec_fd(const struct edr_loader *l)
+{
+	return bpf_map__fd(l->skel->maps.deny_exec);
+}
+
+int edr_loader__prog_ids(const struct edr_loader *l, uint32_t *ids, int max)
+{
+	int f, n = 0;
+
+	for (f = 0; f < EDR_FEAT__COUNT && n < max; f++) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		const struct edr_feature_status *st = &l->status[f];
+		struct bpf_program *prog;
+
+		if (!l->links[f] || st->chosen < 0)
+			continue;
+		prog = bpf_object__find_program_by_name(l->skel->obj, features[f].paths[st->chosen].prog);
+		if (prog && !bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
+			ids[n++] = info.id;
+	}
+	return n;
+}

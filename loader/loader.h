@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * open -> configure -> load -> attach, always in that order. Programs are
+ * grouped into features; each feature has attach paths in order of
+ * preference, and the loader keeps the first the running kernel accepts
+ * (by probe, then by the verifier, then by attach), recording why each
+ * other path was refused. A feature with no usable path is reported and
+ * left out; the sensor carries on with the rest.
+ */
+#ifndef EDR_LOADER_H
+#define EDR_LOADER_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "loader/probe.h"
+
+enum edr_feature {
+	EDR_FEAT_EXEC,
+	EDR_FEAT_FORK,
+	EDR_FEAT_EXIT,
+	EDR_FEAT_EXEC_ENFORCE,
+	EDR_FEAT__COUNT,
+};
+
+#define EDR_MAX_PATHS 4
+
+enum edr_feat_state {
+	EDR_FEAT_OFF,         /* disabled by configuration */
+	EDR_FEAT_ACTIVE,      /* preferred path attached */
+	EDR_FEAT_DEGRADED,    /* a fallback path attached */
+	EDR_FEAT_UNAVAILABLE, /* no path usable on this kernel */
+};
+
+struct edr_feature_status {
+	const char *name;
+	enum edr_feat_state state;
+	int chosen;                        /* index into paths, -1 when none */
+	int npaths;
+	const char *paths[EDR_MAX_PATHS];  /* path names in preference order */
+	char why[EDR_MAX_PATHS][200];      /* per path: chosen, or why refused */
+};
+
+struct edr_loader_opts {
+	uint32_t ring_size;       /* bytes, power of two >= page size; 0 = default 8 MiB */
+	uint32_t self_tgid;       /* events of this process are never reported */
+	uint32_t target_tgid;     /* tests: report only this tgid and its children */
+	int disabled[EDR_FEAT__COUNT];
+	const char *force[EDR_FEAT__COUNT]; /* path name to use, NULL = automatic */
+	/* libbpf messages and loader notes go here (may be NULL). */
+	void (*log)(int debug, const char *msg, void *ctx);
+	void *log_ctx;
+};
+
+struct edr_loader;
+
+const char *edr_feature_name(enum edr_feature f);
+const char *edr_feat_state_name(enum edr_feat_state s);
+/* Looks a feature up by name; -1 when unknown. */
+int edr_feature_by_name(const char *name);
+/* Comma-separated path names of a feature (for messages and config help). */
+const char *edr_feature_paths(enum edr_feature f);
+
+/*
+ * Plans from a probe without loading anything (for --probe), filling
+ * status[] with the path each feature would use and why.
+ */
+void edr_loader__plan(const struct edr_probe *probe, const struct edr_loader_opts *opts,
+		      struct edr_feature_status status[EDR_FEAT__COUNT]);
+
+/* Opens, configures, loads and attaches. NULL and errno set on failure,
+ * with a one-line reason in err. */
+struct edr_loader *edr_loader__new(const struct edr_probe *probe, const struct edr_loader_opts *opts,
+				   char *err, size_t errlen);
+/* Detaches everything and frees; accepts NULL. */
+void edr_loader__free(struct edr_loader *l);
+
+const struct edr_feature_status *edr_loader__status(const struct edr_loader *l);
+int edr_loader__ring_fd(const struct edr_loader *l);
+int edr_loader__stats_fd(const struct edr_loader *l);
+int edr_loader__deny_exec_fd(const struct edr_loader *l);
+/* BPF program ids that are attached (for tests checking nothing stays). */
+int edr_loader__prog_ids(const struct edr_loader *l, uint32_t *ids, int max);
+
+#endif /* EDR_LOADER_H */

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Probing the running kernel: what BPF program types and hooks it really
+ * accepts, decided by trial (load and attach), never by version number.
+ */
+#ifndef EDR_PROBE_H
+#define EDR_PROBE_H
+
+#include <stdio.h>
+
+enum edr_cap {
+	EDR_CAP_BTF,        /* /sys/kernel/btf/vmlinux readable */
+	EDR_CAP_RINGBUF,    /* BPF_MAP_TYPE_RINGBUF */
+	EDR_CAP_RAW_TP,     /* raw tracepoint programs attach */
+	EDR_CAP_TP_BTF,     /* BTF-typed tracepoints attach */
+	EDR_CAP_TRACEPOINT, /* tracefs tracepoint events present */
+	EDR_CAP_LSM_ACTIVE, /* "bpf" in securityfs' lsm list */
+	EDR_CAP_LSM,        /* an LSM program loads and attaches */
+	EDR_CAP_FENTRY,     /* an fentry program loads and attaches */
+	EDR_CAP_KPROBE,     /* a kprobe can be created */
+	EDR_CAP__COUNT,
+};
+
+struct edr_probe {
+	int ok[EDR_CAP__COUNT];            /* 1 available, 0 not */
+	char detail[EDR_CAP__COUNT][160];  /* why, either way */
+	char kernel[128];                  /* uname release */
+};
+
+const char *edr_cap_name(enum edr_cap cap);
+
+/* Runs every probe. Needs the privileges the sensor needs; never fails. */
+void edr_probe__run(struct edr_probe *p);
+
+/* 0 when this process may load BPF (CAP_BPF or CAP_SYS_ADMIN), else -EPERM. */
+int edr_probe__privileged(void);
+
+#endif /* EDR_PROBE_H */

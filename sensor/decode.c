@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <string.h>
+
+#include "sensor/decode.h"
+
+static const char *const err_str[_EDR_DECODE_MAX] = {
+	[EDR_DECODE_OK] = "ok",
+	[EDR_DECODE_SHORT] = "record shorter than its fixed part",
+	[EDR_DECODE_VERSION] = "unsupported ABI version",
+	[EDR_DECODE_SIZE] = "header size disagrees with record length",
+	[EDR_DECODE_TYPE] = "unknown event type",
+	[EDR_DECODE_TAIL] = "variable-length fields overrun the record",
+	[EDR_DECODE_STRING] = "string field not NUL-terminated",
+};
+
+const char *edr_decode_err_str(enum edr_decode_err e)
+{
+	return e < _EDR_DECODE_MAX ? err_str[e] : "?";
+}
+
+/* A string piece of the tail: len includes its NUL, which must be last. */
+static enum edr_decode_err take(const char *base, size_t end, size_t *off, uint32_t len,
+				struct edr_str *s, int strict_nul)
+{
+	s->p = NULL;
+	s->len = 0;
+	if (!len)
+		return EDR_DECODE_OK;
+	if (len > end - *off)
+		return EDR_DECODE_TAIL;
+	if (base[*off + len - 1] != 0)
+		return EDR_DECODE_STRING;
+	/* A path or filename has exactly one NUL, at its end. */
+	if (strict_nul && memchr(base + *off, 0, len - 1))
+		return EDR_DECODE_STRING;
+	s->p = base + *off;
+	s->len = len - 1;
+	*off += len;
+	return EDR_DECODE_OK;
+}
+
+enum edr_decode_err edr_decode(const void *data, size_t len, struct edr_decoded *out)
+{
+	const struct edr_event_hdr *hdr = data;
+	const char *base = data;
+	enum edr_decode_err e;
+	size_t fixed, off;
+
+	memset(out, 0, sizeof(*out));
+	if (!data || len < sizeof(*hdr))
+		return EDR_DECODE_SHORT;
+	if (hdr->version != EDR_ABI_VERSION)
+		return EDR_DECODE_VERSION;
+	if (hdr->size != len || len > EDR_EVENT_MAX_SIZE)
+		return EDR_DECODE_SIZE;
+	switch (hdr->type) {
+	case EDR_EVENT_EXEC:
+	case EDR_EVENT_EXEC_DENIED:
+		fixed = sizeof(struct edr_exec);
+		break;
+	case EDR_EVENT_FORK:
+		fixed = sizeof(struct edr_fork);
+		break;
+	case EDR_EVENT_EXIT:
+		fixed = sizeof(struct edr_exit);
+		break;
+	default:
+		return EDR_DECODE_TYPE;
+	}
+	if (len < fixed)
+		return EDR_DECODE_SHORT;
+	out->type = hdr->type;
+	out->hdr = hdr;
+	/* Every record type starts with hdr then task. */
+	out->task = (const struct edr_task *)(base + sizeof(*hdr));
+	switch (hdr->type) {
+	case EDR_EVENT_EXEC:
+	case EDR_EVENT_EXEC_DENIED:
+		out->exec = data;
+		off = fixed;
+		if ((e = take(base, len, &off, out->exec->filename_len, &out->filename, 1)) ||
+		    (e = take(base, len, &off, out->exec->path_len, &out->path, 1)) ||
+		    (e = take(base, len, &off, out->exec->cwd_len, &out->cwd, 1)) ||
+		    (e = take(base, len, &off, out->exec->argv_len, &out->argv, 0)))
+			return e;
+		if (off != len)
+			return EDR_DECODE_TAIL;
+		break;
+	case EDR_EVENT_FORK:
+		out->fork = data;
+		if (len != fixed)
+			return EDR_DECODE_SIZE;
+		break;
+	case EDR_EVENT_EXIT:
+		out->exit = data;
+		if (len != fixed)
+			return EDR_DECODE_SIZE;
+		break;
+	}
+	return EDR_DECODE_OK;
+}
+
+int edr_argv_next(const struct edr_str *argv, uint32_t *pos, const char **arg)
+{
+	const char *nul;
+	uint32_t n;
+
+	/* argv "a\0b" has len 3: "a" then "b"; a present argv of len 0 is one "". */
+	if (!argv->p || *pos > argv->len)
+		return -1;
+	*arg = argv->p + *pos;
+	nul = memchr(*arg, 0, argv->len - *pos);
+	n = nul ? (uint32_t)(nul - *arg) : argv->len - *pos;
+	*pos += n + 1;
+	return n;
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Decoding ring buffer records. Nothing in a record is trusted: the type,
+ * version, sizes and every tail length are checked against the bytes that
+ * actually arrived before any field is read.
+ */
+#ifndef EDR_DECODE_H
+#define EDR_DECODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "edr_event.h"
+
+struct edr_str {
+	const char *p; /* not NUL-terminated for argv; check len */
+	uint32_t len;  /* bytes, without the final NUL */
+};
+
+struct edr_decoded {
+	uint16_t type;
+	const struct edr_event_hdr *hdr;
+	const struct edr_task *task;
+	const struct edr_exec *exec;  /* EXEC, EXEC_DENIED */
+	const struct edr_fork *fork;
+	const struct edr_exit *exit;
+	struct edr_str filename, path, cwd;
+	struct edr_str argv;          /* NUL-separated, final NUL excluded */
+};
+
+enum edr_decode_err {
+	EDR_DECODE_OK = 0,
+	EDR_DECODE_SHORT,     /* fewer bytes than the header or the type's fixed part */
+	EDR_DECODE_VERSION,   /* ABI version we do not speak */
+	EDR_DECODE_SIZE,      /* hdr.size disagrees with the bytes received */
+	EDR_DECODE_TYPE,      /* unknown event type */
+	EDR_DECODE_TAIL,      /* tail lengths overrun the record */
+	EDR_DECODE_STRING,    /* a string that is not NUL-terminated */
+	_EDR_DECODE_MAX,
+};
+
+const char *edr_decode_err_str(enum edr_decode_err e);
+
+/* Returns EDR_DECODE_OK and fills *out, or the reason it refused. */
+enum edr_decode_err edr_decode(const void *data, size_t len, struct edr_decoded *out);
+
+/* Iterates the NUL-separated argv: returns the next arg's length or -1 at the end. */
+int edr_argv_next(const struct edr_str *argv, uint32_t *pos, const char **arg);
+
+#endif /* EDR_DECODE_H */

@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sensor/ecs.h"
+
+/* ---- user and group names ---- */
+
+#define IDCACHE_SLOTS 256
+
+struct id_slot {
+	uint32_t id;
+	int valid, known;
+	char name[64];
+};
+
+struct edr_idcache {
+	struct id_slot users[IDCACHE_SLOTS], groups[IDCACHE_SLOTS];
+	struct timespec passwd_mtime, group_mtime;
+	time_t checked;
+};
+
+struct edr_idcache *edr_idcache__new(void)
+{
+	return calloc(1, sizeof(struct edr_idcache));
+}
+
+void edr_idcache__free(struct edr_idcache *c)
+{
+	free(c);
+}
+
+/* At most once a second, drop the caches if the databases changed. */
+static void idcache_check(struct edr_idcache *c)
+{
+	time_t now = time(NULL);
+	struct stat st;
+
+	if (now == c->checked)
+		return;
+	c->checked = now;
+	if (!stat("/etc/passwd", &st) && memcmp(&st.st_mtim, &c->passwd_mtime, sizeof(st.st_mtim))) {
+		c->passwd_mtime = st.st_mtim;
+		memset(c->users, 0, sizeof(c->users));
+	}
+	if (!stat("/etc/group", &st) && memcmp(&st.st_mtim, &c->group_mtime, sizeof(st.st_mtim))) {
+		c->group_mtime = st.st_mtim;
+		memset(c->groups, 0, sizeof(c->groups));
+	}
+}
+
+const char *edr_idcache__user(struct edr_idcache *c, uint32_t uid)
+{
+	struct id_slot *s;
+	struct passwd pw, *res = NULL;
+	char buf[2048];
+
+	if (!c)
+		return NULL;
+	idcache_check(c);
+	s = &c->users[uid % IDCACHE_SLOTS];
+	if (!s->valid || s->id != uid) {
+		s->valid = 1;
+		s->id = uid;
+		s->known = !getpwuid_r(uid, &pw, buf, sizeof(buf), &res) && res;
+		if (s->known)
+			snprintf(s->name, sizeof(s->name), "%s", pw.pw_name);
+	}
+	return s->known ? s->name : NULL;
+}
+
+const char *edr_idcache__group(struct edr_idcache *c, uint32_t gid)
+{
+	struct id_slot *s;
+	struct group gr, *res = NULL;
+	char buf[4096];
+
+	if (!c)
+		return NULL;
+	idcache_check(c);
+	s = &c->groups[gid % IDCACHE_SLOTS];
+	if (!s->valid || s->id != gid) {
+		s->valid = 1;
+		s->id = gid;
+		s->known = !getgrgid_r(gid, &gr, buf, sizeof(buf), &res) && res;
+		if (s->known)
+			snprintf(s->name, sizeof(s->name), "%s", gr.gr_name);
+	}
+	return s->known ? s->name : NULL;
+}
+
+/* ---- records ---- */
+
+int edr_ecs__init(struct edr_ecs *ecs, const char *host_name)
+{
+	struct timespec rt, bt;
+
+	memset(ecs, 0, sizeof(*ecs));
+	if (host_name && *host_name)
+		snprintf(ecs->host_name, sizeof(ecs->host_name), "%s", host_name);
+	else if (gethostname(ecs->host_name, sizeof(ecs->host_name) - 1))
+		snprintf(ecs->host_name, sizeof(ecs->host_name), "unknown");
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_BOOTTIME, &bt);
+	ecs->boot_to_real_ns = (int64_t)(rt.tv_sec - bt.tv_sec) * 1000000000 + (rt.tv_nsec - bt.tv_nsec);
+	ecs->ids = edr_idcache__new();
+	return ecs->ids ? 0 : -ENOMEM;
+}
+
+void edr_ecs__fini(struct edr_ecs *ecs)
+{
+	edr_idcache__free(ecs->ids);
+	ecs->ids = NULL;
+}
+
+static void time_key(struct edr_ecs *ecs, struct edr_json *j, const char *key, uint64_t boot_ns)
+{
+	int64_t ns = (int64_t)boot_ns + ecs->boot_to_real_ns;
+	time_t sec = ns / 1000000000;
+	struct tm tm;
+	char b[64];
+	int n;
+
+	gmtime_r(&sec, &tm);
+	n = strftime(b, sizeof(b), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(b + n, sizeof(b) - n, ".%09lldZ", (long long)(ns % 1000000000));
+	edr_json_kcstr(j, key, b);
+}
+
+void edr_ecs__timestamp(struct edr_ecs *ecs, struct edr_json *j, uint64_t boot_ns)
+{
+	time_key(ecs, j, "@timestamp", boot_ns);
+}
+
+size_t edr_cmdline(const char *args, uint32_t len, char *out, size_t cap)
+{
+	size_t i, n = len < cap - 1 ? len : cap - 1;
+
+	if (!cap)
+		return 0;
+	for (i = 0; i < n; i++)
+		out[i] = args[i] ? args[i] : ' ';
+	out[n] = 0;
+	return n;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *s = path ? strrchr(path, '/') : NULL;
+
+	return s ? s + 1 : path;
+}
+
+static void args_array(struct edr_json *j, const char *args, uint32_t len)
+{
+	struct edr_str a = { args, len };
+	const char *arg;
+	uint32_t pos = 0;
+	int n;
+
+	edr_json_key(j, "args");
+	edr_json_arr_begin(j);
+	while ((n = edr_argv_next(&a, &pos, &arg)) >= 0)
+		edr_json_str(j, arg, n);
+	edr_json_arr_end(j);
+}
+
+static void process_body(struct edr_json *j, const struct edr_proc *p)
+{
+	edr_json_kuint(j, "pid", p->tgid);
+	edr_json_kcstr(j, "entity_id", p->entity_id);
+	if (p->exe) {
+		edr_json_kcstr(j, "executable", p->exe);
+		edr_json_kcstr(j, "name", base_name(p->exe));
+	} else {
+		edr_json_kcstr(j, "name", p->comm);
+	}
+	if (p->args) {
+		char *cl = malloc(p->args_len + 1);
+
+		args_array(j, p->args, p->args_len);
+		if (cl) {
+			size_t n = edr_cmdline(p->args, p->args_len, cl, p->args_len + 1);
+
+			edr_json_kstr(j, "command_line", cl, n);
+			free(cl);
+		}
+	}
+}
+
+void edr_ecs__process(struct edr_ecs *ecs, struct edr_json *j, const struct edr_proc *p,
+		      const struct edr_proc *parent)
+{
+	edr_json_key(j, "process");
+	edr_json_obj_begin(j);
+	process_body(j, p);
+	if (p->cwd)
+		edr_json_kcstr(j, "working_directory", p->cwd);
+	if (p->start_ns)
+		time_key(ecs, j, "start", p->start_ns);
+	if (parent) {
+		edr_json_key(j, "parent");
+		edr_json_obj_begin(j);
+		process_body(j, parent);
+		edr_json_obj_end(j);
+	} else {
+		edr_json_key(j, "parent");
+		edr_json_obj_begin(j);
+		edr_json_kuint(j, "pid", p->ppid);
+		edr_json_obj_end(j);
+	}
+}
+
+static void id_object(struct edr_json *j, const char *key, uint32_t id, const char *name)
+{
+	char b[16];
+
+	snprintf(b, sizeof(b), "%u", id);
+	edr_json_key(j, key);
+	edr_json_obj_begin(j);
+	edr_json_kcstr(j, "id", b);
+	if (name)
+		edr_json_kcstr(j, "name", name);
+}
+
+static void user_group(struct edr_ecs *ecs, struct edr_json *j, const struct edr_task *t)
+{
+	id_object(j, "user", t->uid, edr_idcache__user(ecs->ids, t->uid));
+	id_object(j, "effective", t->euid, edr_idcache__user(ecs->ids, t->euid));
+	edr_json_obj_end(j);
+	edr_json_obj_end(j);
+	id_object(j, "group", t->gid, edr_idcache__group(ecs->ids, t->gid));
+	edr_json_obj_end(j);
+}
+
+static const char *signal_name(int sig)
+{
+	static const char *const names[] = {
+		[1] = "SIGHUP", [2] = "SIGINT", [3] = "SIGQUIT", [4] = "SIGILL", [5] = "SIGTRAP",
+		[6] = "SIGABRT", [7] = "SIGBUS", [8] = "SIGFPE", [9] = "SIGKILL", [10] = "SIGUSR1",
+		[11] = "SIGSEGV", [12] = "SIGUSR2", [13] = "SIGPIPE", [14] = "SIGALRM", [15] = "SIGTERM",
+	};
+
+	return sig > 0 && sig < (int)(sizeof(names) / sizeof(names[0])) && names[sig] ? names[sig] : NULL;
+}
+
+void edr_ecs__event(struct edr_ecs *ecs, struct edr_json *j, const struct edr_decoded *ev,
+		    const struct edr_proc *p, const struct edr_proc *parent)
+{
+	const struct edr_task *t = ev->task;
+	const char *type = "info", *action = "unknown";
+	struct edr_proc tmp;
+
+	switch (ev->type) {
+	case EDR_EVENT_EXEC: type = "start"; action = "exec"; break;
+	case EDR_EVENT_FORK: type = "start"; action = "fork"; break;
+	case EDR_EVENT_EXIT: type = "end"; action = "exit"; break;
+	case EDR_EVENT_EXEC_DENIED: type = "denied"; action = "exec-denied"; break;
+	}
+	edr_json_obj_begin(j);
+	edr_ecs__timestamp(ecs, j, ev->hdr->ts_ns);
+	edr_json_key(j, "event");
+	edr_json_obj_begin(j);
+	edr_json_kcstr(j, "kind", "event");
+	edr_json_key(j, "category");
+	edr_json_arr_begin(j);
+	edr_json_cstr(j, "process");
+	edr_json_arr_end(j);
+	edr_json_key(j, "type");
+	edr_json_arr_begin(j);
+	edr_json_cstr(j, type);
+	edr_json_arr_end(j);
+	edr_json_kcstr(j, "action", action);
+	if (ev->type == EDR_EVENT_EXEC_DENIED)
+		edr_json_kcstr(j, "outcome", "failure");
+	edr_json_obj_end(j);
+	edr_json_key(j, "host");
+	edr_json_obj_begin(j);
+	edr_json_kcstr(j, "name", ecs->host_name);
+	edr_json_obj_end(j);
+
+	/* Without a table entry, describe the process from the event alone. */
+	if (!p) {
+		memset(&tmp, 0, sizeof(tmp));
+		tmp.tgid = t->tgid;
+		tmp.ppid = t->ppid;
+		tmp.start_ns = t->start_ns;
+		memcpy(tmp.comm, t->comm, sizeof(tmp.comm));
+		tmp.comm[sizeof(tmp.comm) - 1] = 0;
+		p = &tmp;
+	}
+	edr_ecs__process(ecs, j, p, parent);
+	edr_json_key(j, "thread");
+	edr_json_obj_begin(j);
+	edr_json_kuint(j, "id", t->pid);
+	edr_json_obj_end(j);
+	if (ev->type == EDR_EVENT_EXEC || ev->type == EDR_EVENT_EXEC_DENIED) {
+		edr_json_kuint(j, "args_count", ev->exec->argc);
+	}
+	if (ev->type == EDR_EVENT_EXIT) {
+		uint32_t code = ev->exit->exit_code;
+		int sig = code & 0x7f;
+
+		if (sig) {
+			const char *sn = signal_name(sig);
+
+			/* ECS has no signal field; shells report 128+N. */
+			edr_json_kint(j, "exit_code", 128 + sig);
+			edr_json_key(j, "edr");
+			edr_json_obj_begin(j);
+			edr_json_kint(j, "signal", sig);
+			if (sn)
+				edr_json_kcstr(j, "signal_name", sn);
+			edr_json_kbool(j, "core_dumped", !!(code & 0x80));
+			edr_json_obj_end(j);
+		} else {
+			edr_json_kint(j, "exit_code", (code >> 8) & 0xff);
+		}
+	}
+	edr_json_obj_end(j); /* process */
+
+	user_group(ecs, j, t);
+
+	edr_json_key(j, "edr");
+	edr_json_obj_begin(j);
+	edr_json_kuint(j, "seq", ev->hdr->seq);
+	edr_json_kuint(j, "cpu", ev->hdr->cpu);
+	edr_json_kuint(j, "cgroup_id", t->cgroup_id);
+	if (t->auid != (uint32_t)-1)
+		edr_json_kuint(j, "auid", t->auid);
+	if (t->sessionid != (uint32_t)-1)
+		edr_json_kuint(j, "session_id", t->sessionid);
+	if (ev->exec) {
+		uint32_t fl = ev->exec->flags;
+
+		if (ev->filename.p)
+			edr_json_kstr(j, "filename", ev->filename.p, ev->filename.len);
+		edr_json_kbool(j, "args_truncated", !!(fl & EDR_EXEC_ARGV_TRUNC));
+		if (fl & (EDR_EXEC_PATH_TRUNC | EDR_EXEC_CWD_TRUNC | EDR_EXEC_FILENAME_TRUNC))
+			edr_json_kbool(j, "path_truncated", 1);
+		edr_json_kuint(j, "inode", ev->exec->ino);
+	}
+	if (ev->fork) {
+		edr_json_kuint(j, "parent_pid", ev->fork->parent_tgid);
+		edr_json_kuint(j, "parent_thread_id", ev->fork->parent_pid);
+	}
+	edr_json_obj_end(j);
+}
+
+void edr_ecs__gap(struct edr_ecs *ecs, struct edr_json *j, uint32_t cpu, uint64_t lost, uint64_t boot_ns)
+{
+	edr_json_obj_begin(j);
+	edr_ecs__timestamp(ecs, j, boot_ns);
+	edr_json_key(j, "event");
+	edr_json_obj_begin(j);
+	edr_json_kcstr(j, "kind", "event");
+	edr_json_kcstr(j, "action", "events-lost");
+	edr_json_kcstr(j, "reason", "ring buffer full");
+	edr_json_obj_end(j);
+	edr_json_key(j, "host");
+	edr_json_obj_begin(j);
+	edr_json_kcstr(j, "name", ecs->host_name);
+	edr_json_obj_end(j);
+	edr_json_key(j, "edr");
+	edr_json_obj_begin(j);
+	edr_json_kuint(j, "lost", lost);
+	edr_json_kuint(j, "cpu", cpu);
+	edr_json_obj_end(j);
+	edr_json_obj_end(j);
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* ECS JSON records: events, gap records and the closing summary. */
+#ifndef EDR_ECS_H
+#define EDR_ECS_H
+
+#include <stdint.h>
+
+#include "sensor/decode.h"
+#include "sensor/json.h"
+#include "sensor/proctable.h"
+
+struct edr_ecs {
+	char host_name[256];
+	int64_t boot_to_real_ns;   /* add to CLOCK_BOOTTIME ns to get wall clock */
+	struct edr_idcache *ids;   /* user and group names */
+};
+
+int edr_ecs__init(struct edr_ecs *ecs, const char *host_name);
+void edr_ecs__fini(struct edr_ecs *ecs);
+
+/* Writes "@timestamp" for a CLOCK_BOOTTIME ns value. */
+void edr_ecs__timestamp(struct edr_ecs *ecs, struct edr_json *j, uint64_t boot_ns);
+
+/*
+ * Opens the event object and writes everything about an event except the
+ * final '}': the caller may add keys (e.g. rule fields) and then closes it
+ * with edr_json_obj_end(). p is the process table entry after the event was
+ * applied (may be NULL); parent likewise.
+ */
+void edr_ecs__event(struct edr_ecs *ecs, struct edr_json *j, const struct edr_decoded *ev,
+		    const struct edr_proc *p, const struct edr_proc *parent);
+
+/* Writes the "process" object for p (and "process.parent" when given). */
+void edr_ecs__process(struct edr_ecs *ecs, struct edr_json *j, const struct edr_proc *p,
+		      const struct edr_proc *parent);
+
+/* {"event":{"kind":"event","action":"events-lost",...},"edr":{"lost":N,"cpu":C}} */
+void edr_ecs__gap(struct edr_ecs *ecs, struct edr_json *j, uint32_t cpu, uint64_t lost, uint64_t boot_ns);
+
+/* Joins argv with single spaces (Sigma CommandLine, ECS command_line). */
+size_t edr_cmdline(const char *args, uint32_t len, char *out, size_t cap);
+
+/* User/group name caches, refreshed when /etc/passwd or /etc/group change. */
+struct edr_idcache;
+struct edr_idcache *edr_idcache__new(void);
+void edr_idcache__free(struct edr_idcache *c);
+const char *edr_idcache__user(struct edr_idcache *c, uint32_t uid);  /* NULL when unknown */
+const char *edr_idcache__group(struct edr_idcache *c, uint32_t gid);
+
+#endif /* EDR_ECS_H */

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Output sinks for JSON lines. The daemon writes each record to every
+ * configured sink; a sink that fails counts the failure and the sensor
+ * carries on.
+ */
+#ifndef EDR_OUTPUT_H
+#define EDR_OUTPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct edr_sink {
+	const char *name; /* for status: "stdout", the file path, "journald" */
+	/* line has no trailing newline; severity 0..100 for alerts, 0 for events */
+	int (*write)(struct edr_sink *s, const char *line, size_t len, int is_alert, int severity);
+	int (*flush)(struct edr_sink *s);   /* may be NULL */
+	int (*reopen)(struct edr_sink *s);  /* may be NULL; SIGHUP */
+	void (*free)(struct edr_sink *s);
+};
+
+/* path NULL or "-" is stdout. NULL and errno on failure. */
+struct edr_sink *edr_sink_file__new(const char *path);
+
+#define EDR_MAX_SINKS 4
+
+struct edr_output {
+	struct edr_sink *sinks[EDR_MAX_SINKS];
+	int n;
+	uint64_t lines, write_errors;
+};
+
+int edr_output__add(struct edr_output *o, struct edr_sink *s);
+void edr_output__write(struct edr_output *o, const char *line, size_t len, int is_alert, int severity);
+void edr_output__flush(struct edr_output *o);
+/* Reopens every sink; returns the first error, others are still tried. */
+int edr_output__reopen(struct edr_output *o);
+void edr_output__free(struct edr_output *o);
+
+#endif /* EDR_OUTPUT_H */
