@@ -3,3 +3,5 @@
 # Hyperscan matcher. Spec of the language: rules/FORMAT.md.
 RULES_OBJS += $(BUILD)/rules/schema.o
 include rules/bundle.mk
+RULES_OBJS += $(BUILD)/rules/ruleset.o $(BUILD)/rules/pattern.o $(BUILD)/rules/matcher.o
+EDRCTL_OBJS += $(BUILD)/sensor/edrctl_rules.o
