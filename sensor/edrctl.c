@@ -10,10 +10,12 @@ static int cmd_help(int argc, char **argv);
 
 /* Declarations of verbs implemented in sensor/edrctl_*.c go here. */
 int edrctl_cmd_bundle(int argc, char **argv);
+int edrctl_cmd_check_rules(int argc, char **argv);
 
 static const struct edrctl_verb verbs[] = {
 	{ "help", "help", "show this list", cmd_help },
 	/* Add verbs here, one line each. */
+	{ "check-rules", "check-rules PATH [--test] [--require-samples]", "validate Sigma rules (and run their samples)", edrctl_cmd_check_rules },
 	{ "bundle", "bundle keygen|create|verify|list ...", "sign, check and inspect content bundles", edrctl_cmd_bundle },
 };
 
