@@ -13,3 +13,95 @@ UNIT_TESTS += $(BUILD)/tests/unit/test_config
 $(BUILD)/tests/unit/test_config: $(BUILD)/tests/unit/test_config.o $(BUILD)/sensor/config.o
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
+
+SENSOR_OBJS += $(BUILD)/sensor/notify.o
+UNIT_TESTS += $(BUILD)/tests/unit/test_notify
+
+$(BUILD)/tests/unit/test_notify: $(BUILD)/tests/unit/test_notify.o $(BUILD)/sensor/notify.o
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
+
+# ---- install / uninstall ----
+# Layout (documented in edr-sensor(8)): programs in $(PREFIX)/bin, the unit in
+# $(PREFIX)/lib/systemd/system (in systemd's search path for /usr and
+# /usr/local alike), the default rule pack read-only in
+# $(PREFIX)/share/edr/rules/default (the content manager copies what it
+# activates into /var/lib/edr/content), man pages in $(PREFIX)/share/man, and
+# the configuration in /etc/edr whatever the prefix, since the unit names it.
+BINDIR     ?= $(PREFIX)/bin
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+DATADIR    ?= $(PREFIX)/share
+MANDIR     ?= $(DATADIR)/man
+SYSCONFDIR ?= /etc
+RULESDIR   := $(DATADIR)/edr/rules/default
+EDR_MANPAGES := man/edr-sensor.8 man/edrctl.8 man/edr-sensor.conf.5
+EDR_RULEFILES = $(wildcard rules/default/*.yml)
+
+# The unit and the config name installed paths, so both are generated here.
+edr_unit_sed = -e 's|/usr/local/bin/edr-sensor|$(BINDIR)/edr-sensor|' \
+	       -e 's|/etc/edr/sensor.conf|$(SYSCONFDIR)/edr/sensor.conf|'
+edr_conf_sed = -e 's|^\#rules = .*|rules = $(RULESDIR)|'
+
+install: $(BUILD)/edr-sensor $(BUILD)/edrctl
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(RULESDIR) \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/edr
+	$(Q)install -m 0755 $(BUILD)/edr-sensor $(BUILD)/edrctl $(DESTDIR)$(BINDIR)/
+	$(Q)sed $(edr_unit_sed) sensor/edr-sensor.service > $(DESTDIR)$(UNITDIR)/edr-sensor.service.tmp
+	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/edr-sensor.service.tmp
+	$(Q)mv -f $(DESTDIR)$(UNITDIR)/edr-sensor.service.tmp $(DESTDIR)$(UNITDIR)/edr-sensor.service
+	$(Q)install -m 0644 $(EDR_RULEFILES) $(DESTDIR)$(RULESDIR)/
+	$(Q)install -m 0644 man/edr-sensor.8 man/edrctl.8 $(DESTDIR)$(MANDIR)/man8/
+	$(Q)install -m 0644 man/edr-sensor.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	@# An administrator's configuration is never overwritten.
+	$(Q)if [ -e $(DESTDIR)$(SYSCONFDIR)/edr/sensor.conf ]; then \
+		echo "  KEEP     $(DESTDIR)$(SYSCONFDIR)/edr/sensor.conf (exists, not overwritten)"; \
+	else \
+		sed $(edr_conf_sed) sensor/sensor.conf > $(DESTDIR)$(SYSCONFDIR)/edr/sensor.conf.tmp && \
+		chmod 0644 $(DESTDIR)$(SYSCONFDIR)/edr/sensor.conf.tmp && \
+		mv -f $(DESTDIR)$(SYSCONFDIR)/edr/sensor.conf.tmp $(DESTDIR)$(SYSCONFDIR)/edr/sensor.conf; \
+	fi
+	$(Q)if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
+
+# Removes what install put there; a configuration the administrator changed
+# stays (and is named). State in /var/lib/edr is left alone.
+uninstall:
+	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)rm -f $(DESTDIR)$(BINDIR)/edr-sensor $(DESTDIR)$(BINDIR)/edrctl \
+		$(DESTDIR)$(UNITDIR)/edr-sensor.service \
+		$(DESTDIR)$(MANDIR)/man8/edr-sensor.8 $(DESTDIR)$(MANDIR)/man8/edrctl.8 \
+		$(DESTDIR)$(MANDIR)/man5/edr-sensor.conf.5
+	$(Q)rm -rf $(DESTDIR)$(RULESDIR)
+	$(Q)rmdir $(DESTDIR)$(DATADIR)/edr/rules $(DESTDIR)$(DATADIR)/edr 2>/dev/null || true
+	$(Q)conf=$(DESTDIR)$(SYSCONFDIR)/edr/sensor.conf; \
+	if [ -e $$conf ]; then \
+		if sed $(edr_conf_sed) sensor/sensor.conf | cmp -s - $$conf; then \
+			rm -f $$conf; rmdir $(DESTDIR)$(SYSCONFDIR)/edr 2>/dev/null || true; \
+		else \
+			echo "  KEEP     $$conf (changed locally, not removed)"; \
+		fi; \
+	fi
+	$(Q)if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
+
+# ---- test steps ----
+TEST_STEPS += check-unit-file check-install
+.PHONY: check-unit-file check-install
+
+# systemd-analyze verify works offline (PID 1 need not be systemd). The unit
+# is checked as install would write it, pointing at the built binary (verify
+# insists the ExecStart binary exists) and with the man pages findable.
+check-unit-file: $(BUILD)/edr-sensor
+	$(call msg,CHECK,sensor/edr-sensor.service)
+	@tests/e2e/check_unit_file.sh sensor/edr-sensor.service $(abspath $(BUILD)/edr-sensor) \
+		$(BUILD)/check-unit
+
+check-install: $(BUILD)/edr-sensor $(BUILD)/edrctl
+	$(call msg,CHECK,install)
+	@MAKE="$(MAKE)" tests/e2e/check_install.sh $(BUILD)/check-install $(BUILD)
+
+EDRCTL_OBJS += $(BUILD)/sensor/render.o
+UNIT_TESTS += $(BUILD)/tests/unit/test_render
+
+$(BUILD)/tests/unit/test_render: $(BUILD)/tests/unit/test_render.o $(BUILD)/sensor/render.o
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
