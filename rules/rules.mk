@@ -5,3 +5,65 @@ RULES_OBJS += $(BUILD)/rules/schema.o
 include rules/bundle.mk
 RULES_OBJS += $(BUILD)/rules/ruleset.o $(BUILD)/rules/pattern.o $(BUILD)/rules/matcher.o
 EDRCTL_OBJS += $(BUILD)/sensor/edrctl_rules.o
+
+# The engine alone (the bundle reader is not needed by its tests).
+RULES_ENGINE_OBJS := $(BUILD)/rules/schema.o $(BUILD)/rules/ruleset.o \
+		     $(BUILD)/rules/pattern.o $(BUILD)/rules/matcher.o
+
+# ---- unit tests ------------------------------------------------------------
+RULES_UNIT := test_rules test_rules_errors test_rules_schema test_rules_files
+UNIT_TESTS += $(addprefix $(BUILD)/tests/unit/,$(RULES_UNIT))
+
+$(addprefix $(BUILD)/tests/unit/,$(RULES_UNIT)): $(BUILD)/tests/unit/%: \
+		$(BUILD)/tests/unit/%.o $(RULES_ENGINE_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
+
+# ---- make test steps ---------------------------------------------------------
+.PHONY: check-default-rules fuzz-rules-short fuzz-rules bench-rules
+TEST_STEPS += check-default-rules fuzz-rules-short
+
+# The default pack must load, carry samples, and pass them all.
+check-default-rules: $(BUILD)/edrctl
+	@if ! ls rules/default/*.yml >/dev/null 2>&1; then \
+		echo "  SKIP     check-default-rules: rules/default has no .yml files yet"; \
+	else \
+		./$(BUILD)/edrctl check-rules --test --require-samples rules/default >$(BUILD)/check-default-rules.log; \
+		rc=$$?; grep -v '^OK ' $(BUILD)/check-default-rules.log; exit $$rc; \
+	fi
+
+# ---- fuzzing (clang libFuzzer + ASan/UBSan, objects built apart) ---------------
+RULES_FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		     -I. -Ibpf -D_GNU_SOURCE $(shell $(PKG_CONFIG) --cflags yaml-0.1 libhs 2>/dev/null)
+RULES_FUZZ_SRCS := tests/fuzz/fuzz_rules.c rules/schema.c rules/ruleset.c rules/pattern.c \
+		   rules/matcher.c
+FUZZ_TARGETS += fuzz-rules
+
+$(BUILD)/fuzz/fuzz_rules: $(RULES_FUZZ_SRCS) $(wildcard rules/*.h) rules/schema.def
+	$(call msg,FUZZ,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(RULES_FUZZ_CFLAGS) $(RULES_FUZZ_SRCS) -o $@ \
+		$(shell $(PKG_CONFIG) --libs yaml-0.1 libhs) -lm
+
+RULES_FUZZ_RUN = mkdir -p $(BUILD)/fuzz/corpus-rules && \
+	$(BUILD)/fuzz/fuzz_rules -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
+	-dict=tests/fuzz/rules.dict $(BUILD)/fuzz/corpus-rules tests/fuzz/corpus/rules
+
+fuzz-rules-short: $(BUILD)/fuzz/fuzz_rules
+	$(call msg,FUZZ,fuzz_rules 30s)
+	$(Q)$(RULES_FUZZ_RUN) -max_total_time=30 >$(BUILD)/fuzz/fuzz_rules.log 2>&1 || \
+		{ tail -60 $(BUILD)/fuzz/fuzz_rules.log; exit 1; }
+	@grep -E '^#[0-9]+ *DONE' $(BUILD)/fuzz/fuzz_rules.log | sed 's/^/  /' || true
+
+fuzz-rules: $(BUILD)/fuzz/fuzz_rules
+	$(Q)$(RULES_FUZZ_RUN) -max_total_time=$(or $(FUZZ_TIME),600)
+
+# ---- benchmark ---------------------------------------------------------------------
+BENCH_STEPS += bench-rules
+
+$(BUILD)/bench/bench_rules: $(BUILD)/bench/bench_rules.o $(RULES_ENGINE_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+bench-rules: $(BUILD)/bench/bench_rules
+	./$(BUILD)/bench/bench_rules

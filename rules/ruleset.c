@@ -446,9 +446,10 @@ static bool parse_bool(const char *s, int64_t *out)
 	return false;
 }
 
-static int str_mode(unsigned mods)
+/* Keywords are full-text searches: contains unless told otherwise. */
+static int str_mode(unsigned mods, int field)
 {
-	if (mods & MOD_CONTAINS)
+	if ((mods & MOD_CONTAINS) || (field < 0 && !(mods & (MOD_STARTS | MOD_ENDS))))
 		return M_CONTAINS;
 	if (mods & MOD_STARTS)
 		return M_STARTS;
@@ -625,7 +626,7 @@ static int one_value(struct ctx *c, const yaml_node_t *kn, const yaml_node_t *vn
 		/* base64 text is case-significant: encoded values match cased */
 		for (i = 0; !ret && i < n; i++)
 			ret = ilist_add(&l, string_value(c, vn, field, mods, enc[i], strlen(enc[i]),
-							 true, true, str_mode(mods)));
+							 true, true, str_mode(mods, field)));
 		for (i = 0; i < 3; i++)
 			free(enc[i]);
 		if (!ret)
@@ -634,7 +635,7 @@ static int one_value(struct ctx *c, const yaml_node_t *kn, const yaml_node_t *vn
 		return ret;
 	}
 
-	return string_value(c, vn, field, mods, v, len, false, mods & MOD_CASED, str_mode(mods));
+	return string_value(c, vn, field, mods, v, len, false, mods & MOD_CASED, str_mode(mods, field));
 }
 
 /* "Field|mod|mod: value or list" (field empty: keyword with modifiers). */
