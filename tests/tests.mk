@@ -1,1 +1,24 @@
 # SPDX-License-Identifier: GPL-2.0-only
+# tests/: unit tests (no root), BPF integration tests (root, real kernel),
+# e2e tests of the daemon. Other fragments add their own tests.
+
+# A cmocka unit test: $(call unit_test,name,objects it links)
+define unit_test
+UNIT_TESTS += $(BUILD)/tests/unit/$(1)
+$(BUILD)/tests/unit/$(1): $(BUILD)/tests/unit/$(1).o $(2)
+	$$(call msg,LD,$$@)
+	$$(Q)$$(CC) $$(LDFLAGS) $$^ -o $$@ $$(LDLIBS) -lcmocka
+endef
+
+$(eval $(call unit_test,test_decode,$(BUILD)/sensor/decode.o))
+$(eval $(call unit_test,test_json,$(BUILD)/sensor/json.o))
+$(eval $(call unit_test,test_proctable,$(BUILD)/sensor/proctable.o $(BUILD)/sensor/decode.o))
+
+# BPF integration tests link the loader and the skeleton.
+BPF_TEST_OBJS := $(BUILD)/tests/bpf/harness.o $(LOADER_OBJS) $(BUILD)/sensor/decode.o
+$(BUILD)/tests/bpf/harness.o $(BUILD)/tests/bpf/test_process.o: $(BPF_SKEL)
+
+BPF_TESTS += $(BUILD)/tests/bpf/test_process
+$(BUILD)/tests/bpf/test_process: $(BUILD)/tests/bpf/test_process.o $(BPF_TEST_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka

@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Event decoding from synthetic records built with edr_event.h. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "sensor/decode.h"
+
+static uint8_t buf[EDR_EVENT_MAX_SIZE + 64];
+
+/* Builds an exec record with the given tail strings; returns its size. */
+static size_t make_exec(const char *filename, const char *path, const char *cwd, const char *argv,
+			size_t argv_len)
+{
+	struct edr_exec *e = (void *)buf;
+	size_t off = sizeof(*e);
+
+	memset(buf, 0, sizeof(buf));
+	e->hdr.type = EDR_EVENT_EXEC;
+	e->hdr.version = EDR_ABI_VERSION;
+	e->task.tgid = 42;
+	e->filename_len = strlen(filename) + 1;
+	memcpy(buf + off, filename, e->filename_len);
+	off += e->filename_len;
+	e->path_len = strlen(path) + 1;
+	memcpy(buf + off, path, e->path_len);
+	off += e->path_len;
+	e->cwd_len = strlen(cwd) + 1;
+	memcpy(buf + off, cwd, e->cwd_len);
+	off += e->cwd_len;
+	e->argv_len = argv_len;
+	memcpy(buf + off, argv, argv_len);
+	off += argv_len;
+	e->hdr.size = off;
+	return off;
+}
+
+static void test_exec_ok(void **state)
+{
+	size_t n = make_exec("/bin/echo", "/usr/bin/echo", "/tmp", "echo\0a b\0", 9);
+	struct edr_decoded d;
+	const char *arg;
+	uint32_t pos = 0;
+	int len;
+
+	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
+	assert_int_equal(d.type, EDR_EVENT_EXEC);
+	assert_int_equal(d.task->tgid, 42);
+	assert_string_equal(d.filename.p, "/bin/echo");
+	assert_int_equal(d.filename.len, 9);
+	assert_string_equal(d.path.p, "/usr/bin/echo");
+	assert_string_equal(d.cwd.p, "/tmp");
+	assert_int_equal(d.argv.len, 8);
+	len = edr_argv_next(&d.argv, &pos, &arg);
+	assert_int_equal(len, 4);
+	assert_memory_equal(arg, "echo", 4);
+	len = edr_argv_next(&d.argv, &pos, &arg);
+	assert_int_equal(len, 3);
+	assert_memory_equal(arg, "a b", 3);
+	assert_int_equal(edr_argv_next(&d.argv, &pos, &arg), -1);
+}
+
+static void test_argv_empty_args(void **state)
+{
+	/* "", "x", "" : three args, two of them empty */
+	size_t n = make_exec("/f", "/f", "/", "\0x\0\0", 4);
+	struct edr_decoded d;
+	const char *arg;
+	uint32_t pos = 0;
+
+	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
+	assert_int_equal(edr_argv_next(&d.argv, &pos, &arg), 0);
+	assert_int_equal(edr_argv_next(&d.argv, &pos, &arg), 1);
+	assert_int_equal(edr_argv_next(&d.argv, &pos, &arg), 0);
+	assert_int_equal(edr_argv_next(&d.argv, &pos, &arg), -1);
+}
+
+static void test_truncated(void **state)
+{
+	size_t n = make_exec("/bin/echo", "/usr/bin/echo", "/tmp", "echo\0", 5);
+	struct edr_decoded d;
+	size_t cut;
+
+	/* Every prefix of a valid record is refused, none is read past. */
+	for (cut = 0; cut < n; cut++)
+		assert_int_not_equal(edr_decode(buf, cut, &d), EDR_DECODE_OK);
+	assert_int_equal(edr_decode(buf, 10, &d), EDR_DECODE_SHORT);
+	assert_int_equal(edr_decode(buf, n - 1, &d), EDR_DECODE_SIZE);
+}
+
+static void test_oversized(void **state)
+{
+	size_t n = make_exec("/a", "/a", "/", "a\0", 2);
+	struct edr_exec *e = (void *)buf;
+	struct edr_decoded d;
+
+	/* Record longer than its header says. */
+	assert_int_equal(edr_decode(buf, n + 8, &d), EDR_DECODE_SIZE);
+	/* Tail lengths claiming more than the record holds. */
+	e->argv_len = 60000;
+	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_TAIL);
+	/* Tail shorter than the record: trailing bytes. */
+	make_exec("/a", "/a", "/", "a\0", 2);
+	e->hdr.size = n + 4;
+	assert_int_equal(edr_decode(buf, n + 4, &d), EDR_DECODE_TAIL);
+	/* Beyond the ABI maximum. */
+	e->hdr.size = EDR_EVENT_MAX_SIZE + 8;
+	assert_int_equal(edr_decode(buf, EDR_EVENT_MAX_SIZE + 8, &d), EDR_DECODE_SIZE);
+}
+
+static void test_wrong_version_and_type(void **state)
+{
+	size_t n = make_exec("/a", "/a", "/", "a\0", 2);
+	struct edr_exec *e = (void *)buf;
+	struct edr_decoded d;
+
+	e->hdr.version = EDR_ABI_VERSION + 1;
+	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_VERSION);
+	e->hdr.version = EDR_ABI_VERSION;
+	e->hdr.type = 999;
+	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_TYPE);
+	e->hdr.type = 0;
+	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_TYPE);
+}
+
+static void test_unterminated_string(void **state)
+{
+	size_t n = make_exec("/bin/echo", "/usr/bin/echo", "/tmp", "x\0", 2);
+	struct edr_decoded d;
+
+	buf[sizeof(struct edr_exec) + 9] = 'X'; /* filename's NUL */
+	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_STRING);
+	n = make_exec("/bin/echo", "/usr/bin/echo", "/tmp", "x\0", 2);
+	buf[sizeof(struct edr_exec) + 3] = 0; /* NUL inside the filename */
+	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_STRING);
+	/* argv without a final NUL */
+	n = make_exec("/a", "/a", "/", "ab", 2);
+	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_STRING);
+}
+
+static void test_fork_exit(void **state)
+{
+	struct edr_fork *f = (void *)buf;
+	struct edr_exit *x = (void *)buf;
+	struct edr_decoded d;
+
+	memset(buf, 0, sizeof(buf));
+	f->hdr.type = EDR_EVENT_FORK;
+	f->hdr.version = EDR_ABI_VERSION;
+	f->hdr.size = sizeof(*f);
+	f->parent_tgid = 1;
+	f->child_tgid = 2;
+	assert_int_equal(edr_decode(buf, sizeof(*f), &d), EDR_DECODE_OK);
+	assert_ptr_equal(d.fork, buf);
+	assert_int_equal(d.fork->child_tgid, 2);
+	f->hdr.size = sizeof(*f) + 8;
+	assert_int_equal(edr_decode(buf, sizeof(*f) + 8, &d), EDR_DECODE_SIZE);
+
+	memset(buf, 0, sizeof(buf));
+	x->hdr.type = EDR_EVENT_EXIT;
+	x->hdr.version = EDR_ABI_VERSION;
+	x->hdr.size = sizeof(*x);
+	x->exit_code = 7 << 8;
+	assert_int_equal(edr_decode(buf, sizeof(*x), &d), EDR_DECODE_OK);
+	assert_int_equal(d.exit->exit_code >> 8, 7);
+	assert_int_equal(edr_decode(buf, sizeof(*x) - 1, &d), EDR_DECODE_SIZE);
+	assert_int_equal(edr_decode(NULL, 0, &d), EDR_DECODE_SHORT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_exec_ok),
+		cmocka_unit_test(test_argv_empty_args),
+		cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_oversized),
+		cmocka_unit_test(test_wrong_version_and_type),
+		cmocka_unit_test(test_unterminated_string),
+		cmocka_unit_test(test_fork_exit),
+	};
+
+	return cmocka_run_group_tests_name("decode", tests, NULL, NULL);
+}
