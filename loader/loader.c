@@ -193,14 +193,21 @@ static void note(const struct edr_loader_opts *opts, const char *fmt, ...)
 	opts->log(0, msg, opts->log_ctx);
 }
 
-static void destroy(struct edr_loader *l)
+void edr_loader__detach(struct edr_loader *l)
 {
 	int f;
 
+	if (!l)
+		return;
 	for (f = 0; f < EDR_FEAT__COUNT; f++) {
 		bpf_link__destroy(l->links[f]);
 		l->links[f] = NULL;
 	}
+}
+
+static void destroy(struct edr_loader *l)
+{
+	edr_loader__detach(l);
 	edr_bpf__destroy(l->skel);
 	l->skel = NULL;
 }

@@ -72,6 +72,8 @@ void edr_loader__plan(const struct edr_probe *probe, const struct edr_loader_opt
  * with a one-line reason in err. */
 struct edr_loader *edr_loader__new(const struct edr_probe *probe, const struct edr_loader_opts *opts,
 				   char *err, size_t errlen);
+/* Detaches every program; maps stay readable (to drain the ring). */
+void edr_loader__detach(struct edr_loader *l);
 /* Detaches everything and frees; accepts NULL. */
 void edr_loader__free(struct edr_loader *l);
 

@@ -60,6 +60,7 @@ struct sensor {
 	uint64_t last_seq[MAX_CPUS];
 	uint64_t drops_reported[MAX_CPUS];
 	uint64_t kernel_drops;              /* sum over CPUs at last read */
+	uint64_t kernel_seq;                /* sequence numbers handed out, all CPUs */
 };
 
 static int verbose;
@@ -112,8 +113,10 @@ static void report_drops(struct sensor *s)
 
 	if (bpf_map_lookup_elem(edr_loader__stats_fd(s->loader), &zero, st))
 		return;
+	s->kernel_seq = 0;
 	for (cpu = 0; cpu < s->ncpus; cpu++) {
 		total += st[cpu].drops;
+		s->kernel_seq += st[cpu].seq;
 		if (st[cpu].drops > s->drops_reported[cpu]) {
 			uint64_t lost = st[cpu].drops - s->drops_reported[cpu];
 
@@ -483,16 +486,19 @@ int main(int argc, char **argv)
 	}
 	rc = 0;
 out:
-	/* Detach first, then drain what the programs left in the ring. */
+	/* Detach first, then drain what the programs left in the ring, so the
+	 * counters read last are final. */
+	edr_loader__detach(s.loader);
 	if (s.rb) {
 		ring_buffer__consume(s.rb);
 		report_drops(&s);
 	}
 	edr_output__flush(&s.out);
 	if (s.loader || s.rb)
-		logmsg("stopped: events read %llu, emitted %llu, dropped %llu, decode errors %llu",
+		logmsg("stopped: events read %llu, emitted %llu, dropped %llu, decode errors %llu, sequence %llu",
 		       (unsigned long long)s.c.read, (unsigned long long)s.c.emitted,
-		       (unsigned long long)s.kernel_drops, (unsigned long long)s.c.decode_errors_total);
+		       (unsigned long long)s.kernel_drops, (unsigned long long)s.c.decode_errors_total,
+		       (unsigned long long)s.kernel_seq);
 	ring_buffer__free(s.rb);
 	edr_loader__free(s.loader);
 	edr_proctable__free(s.procs);

@@ -22,3 +22,15 @@ BPF_TESTS += $(BUILD)/tests/bpf/test_process
 $(BUILD)/tests/bpf/test_process: $(BUILD)/tests/bpf/test_process.o $(BPF_TEST_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
+
+# Helper programs used by e2e tests and benchmarks.
+TEST_HELPERS := $(BUILD)/tests/helpers/spawn $(BUILD)/tests/helpers/execstorm
+$(BUILD)/tests/helpers/%: $(BUILD)/tests/helpers/%.o
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@
+
+# e2e: the real daemon against the real kernel.
+.PHONY: test-e2e
+TEST_STEPS += test-e2e
+test-e2e: $(BINS) $(TEST_HELPERS)
+	@python3 tests/e2e/test_sensor.py --build $(BUILD)

@@ -1,0 +1,288 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""End-to-end tests: the real edr-sensor on the real kernel.
+
+Helper programs print their own ground truth (pids, paths, argv) and the
+test compares it with what the sensor reported. Ends with
+"e2e: N passed, N failed, N skipped".
+"""
+import argparse
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+ARGS = None
+TESTS = []
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+class Skip(Exception):
+    pass
+
+
+class Sensor:
+    """Runs build/edr-sensor with output to a file; stop() returns (events, stderr)."""
+
+    def __init__(self, *extra):
+        self.dir = tempfile.mkdtemp(prefix="edr-e2e-")
+        self.out = os.path.join(self.dir, "events.json")
+        self.errf = open(os.path.join(self.dir, "stderr"), "w+")
+        self.proc = subprocess.Popen(
+            [os.path.join(ARGS.build, "edr-sensor"), "--output", self.out, *extra],
+            stdout=subprocess.DEVNULL, stderr=self.errf)
+        self.wait_for_log("running")
+
+    def stderr(self):
+        self.errf.flush()
+        with open(self.errf.name) as f:
+            return f.read()
+
+    def wait_for_log(self, what, timeout=20):
+        end = time.time() + timeout
+        while time.time() < end:
+            if what in self.stderr():
+                return
+            if self.proc.poll() is not None:
+                raise AssertionError("sensor exited early (%s): %s" % (self.proc.returncode, self.stderr()))
+            time.sleep(0.05)
+        raise AssertionError("sensor did not log %r within %ss: %s" % (what, timeout, self.stderr()))
+
+    def events(self):
+        evs = []
+        if not os.path.exists(self.out):
+            return evs
+        with open(self.out, "rb") as f:
+            for line in f:
+                evs.append(json.loads(line))  # every line must be valid JSON
+        return evs
+
+    def wait_for(self, pred, timeout=10):
+        end = time.time() + timeout
+        while time.time() < end:
+            found = [e for e in self.events() if pred(e)]
+            if found:
+                return found
+            time.sleep(0.1)
+        return []
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(timeout=30)
+        return self.events(), self.stderr()
+
+
+def helper(name, *args):
+    return os.path.join(ARGS.build, "tests", "helpers", name)
+
+
+def unhex(s):
+    return bytes.fromhex(s)
+
+
+def as_json_str(b):
+    """What a correct JSON writer makes of arbitrary bytes: invalid UTF-8 -> U+FFFD."""
+    return b.decode("utf-8", errors="replace")
+
+
+def action(e):
+    return e.get("event", {}).get("action")
+
+
+@test
+def exec_fork_exit_ground_truth():
+    s = Sensor()
+    try:
+        argv = [b"edr-e2e-%d" % os.getpid(), b'quo"te', b"new\nline", b"bad\xffbyte", b"sp ace"]
+        out = subprocess.run([helper("spawn"), *argv], check=True, capture_output=True).stdout
+        truth = json.loads(out)
+        echo = s.wait_for(lambda e: action(e) == "exec" and e["process"]["pid"] == truth["echo_pid"])
+        exit7 = s.wait_for(lambda e: action(e) == "exit" and e["process"]["pid"] == truth["exit_pid"])
+        fork = s.wait_for(lambda e: action(e) == "fork" and e["process"]["pid"] == truth["echo_pid"])
+    finally:
+        events, err = s.stop()
+    assert echo, "no exec event for pid %d" % truth["echo_pid"]
+    e = echo[0]
+    p = e["process"]
+    want_argv = [as_json_str(unhex(a)) for a in truth["argv"]]
+    assert p["args"] == want_argv, (p["args"], want_argv)
+    assert p["command_line"] == " ".join(want_argv)
+    assert p["executable"] == os.path.realpath("/bin/echo"), p["executable"]
+    assert p["name"] == "echo"
+    assert p["working_directory"] == unhex(truth["cwd"]).decode(), p["working_directory"]
+    assert p["parent"]["pid"] == truth["pid"], p["parent"]
+    assert p["parent"]["executable"] == unhex(truth["exe"]).decode(), p["parent"]
+    assert p["parent"]["entity_id"] and p["entity_id"] and p["entity_id"] != p["parent"]["entity_id"]
+    assert e["user"]["id"] == str(truth["uid"]), e["user"]
+    assert e["user"]["name"] == "root"
+    assert e["event"]["kind"] == "event" and e["event"]["category"] == ["process"]
+    assert e["event"]["type"] == ["start"]
+    assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$", e["@timestamp"])
+    assert e["edr"]["args_truncated"] is False
+    assert e["host"]["name"]
+    assert exit7, "no exit event for pid %d" % truth["exit_pid"]
+    assert exit7[0]["process"]["exit_code"] == 7, exit7[0]["process"]
+    assert exit7[0]["event"]["type"] == ["end"]
+    assert fork and fork[0]["process"]["parent"]["pid"] == truth["pid"]
+    # the same process keeps its entity id from fork to exec
+    assert fork[0]["process"]["entity_id"] == p["entity_id"]
+    assert re.search(r"stopped: events read \d+, emitted \d+, dropped 0, decode errors 0", err), err
+
+
+@test
+def drops_are_reported_exactly():
+    # Smallest ring buffer and a paused consumer: a burst must overflow it,
+    # and the gap records must add up to the kernel's own loss counter.
+    s = Sensor("--ring-size", "4096")
+    try:
+        os.kill(s.proc.pid, signal.SIGSTOP)
+        subprocess.run([helper("execstorm"), "300"], check=True, capture_output=True)
+        os.kill(s.proc.pid, signal.SIGCONT)
+        time.sleep(1.0)
+    finally:
+        events, err = s.stop()
+    m = re.search(r"stopped: events read (\d+), emitted (\d+), dropped (\d+), decode errors (\d+), "
+                  r"sequence (\d+)", err)
+    assert m, err
+    read, emitted, dropped, decode_errors, seq = map(int, m.groups())
+    gaps = [e for e in events if action(e) == "events-lost"]
+    lost = sum(g["edr"]["lost"] for g in gaps)
+    assert dropped > 0, "no drop with a 4 KiB ring and a paused consumer: %s" % err
+    assert lost == dropped, "gap records say %d lost, kernel counted %d" % (lost, dropped)
+    assert decode_errors == 0
+    # Every sequence number the kernel handed out is accounted for: it
+    # arrived, or it is counted in a gap record.
+    assert read + lost == seq, "read %d + lost %d != sequence %d" % (read, lost, seq)
+    # On each CPU, numbers only increase, and the holes between arrived
+    # records are covered by that CPU's gap records.
+    by_cpu, lost_cpu = {}, {}
+    for e in events:
+        if action(e) == "events-lost":
+            lost_cpu[e["edr"]["cpu"]] = lost_cpu.get(e["edr"]["cpu"], 0) + e["edr"]["lost"]
+        elif "seq" in e.get("edr", {}):
+            by_cpu.setdefault(e["edr"]["cpu"], []).append(e["edr"]["seq"])
+    for c, seqs in by_cpu.items():
+        assert seqs == sorted(set(seqs)), "cpu %d: sequence not increasing" % c
+        holes = (seqs[-1] - seqs[0] + 1) - len(seqs) + (seqs[0] - 1)
+        assert holes <= lost_cpu.get(c, 0), "cpu %d: %d missing, %d reported lost" % (c, holes, lost_cpu.get(c, 0))
+
+
+OUR_PROG_PREFIXES = ("tp_btf__", "raw_tp__", "lsm__", "fentry__", "kprobe__")
+
+
+def prog_names():
+    out = subprocess.run(["bpftool", "prog", "show", "--json"], check=True, capture_output=True).stdout
+    return {p["id"]: p.get("name", "") for p in json.loads(out)}
+
+
+def all_prog_ids():
+    out = subprocess.run(["bpftool", "prog", "show", "--json"], check=True, capture_output=True).stdout
+    return {p["id"] for p in json.loads(out)}
+
+
+@test
+def nothing_stays_attached():
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        before = set(prog_names())
+        s = Sensor()
+        ids = [i for i, n in prog_names().items() if i not in before and n.startswith(OUR_PROG_PREFIXES)]
+        events, err = s.stop(sig)
+        assert s.proc.returncode == 0, (s.proc.returncode, err)
+        assert len(ids) >= 3, "expected the sensor's programs in bpftool, got %r" % ids
+        end = time.time() + 5
+        while time.time() < end and set(ids) & all_prog_ids():
+            time.sleep(0.1)
+        left = set(ids) & all_prog_ids()
+        assert not left, "programs %r still loaded after %s" % (left, sig.name)
+
+
+@test
+def output_reopened_on_sighup():
+    s = Sensor()
+    try:
+        rotated = s.out + ".1"
+        os.rename(s.out, rotated) if os.path.exists(s.out) else None
+        s.proc.send_signal(signal.SIGHUP)
+        time.sleep(0.3)
+        subprocess.run(["/bin/true"], check=True)
+        ok = s.wait_for(lambda e: action(e) == "exec")
+    finally:
+        s.stop()
+    assert ok, "nothing written to the reopened output"
+
+
+@test
+def not_root_is_one_clear_line():
+    r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
+                        os.path.join(ARGS.build, "edr-sensor")], capture_output=True, text=True)
+    assert r.returncode == 1, r
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "root or" in lines[0] and "CAP_BPF" in lines[0], r.stderr
+
+
+@test
+def bad_option_is_usage_error():
+    r = subprocess.run([os.path.join(ARGS.build, "edr-sensor"), "--force", "exec=nonsense"],
+                       capture_output=True, text=True)
+    assert r.returncode == 2, r
+    assert "--force" in r.stderr and "exec=nonsense" not in r.stdout
+
+
+@test
+def probe_table_and_json():
+    b = os.path.join(ARGS.build, "edr-sensor")
+    r = subprocess.run([b, "--probe"], capture_output=True, text=True, check=True)
+    assert "FEATURE" in r.stdout and "exec" in r.stdout, r.stdout
+    r = subprocess.run([b, "--probe", "--json"], capture_output=True, text=True, check=True)
+    j = json.loads(r.stdout)
+    assert j["features"]["exec"]["state"] in ("active", "degraded"), j["features"]["exec"]
+    for name in ("btf", "ringbuf", "lsm", "fentry", "kprobe", "tp_btf", "raw_tp"):
+        assert name in j["capabilities"], name
+    # forcing a path is reflected in the plan
+    r = subprocess.run([b, "--probe", "--json", "--force", "exec=raw_tp"], capture_output=True, text=True,
+                       check=True)
+    assert json.loads(r.stdout)["features"]["exec"]["path"] == "raw_tp"
+
+
+def main():
+    global ARGS
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default="build")
+    ap.add_argument("-k", default=None, help="run tests whose name contains this")
+    ARGS = ap.parse_args()
+    if os.geteuid() != 0:
+        print("e2e: needs root, skipping")
+        print("e2e: 0 passed, 0 failed, %d skipped" % len(TESTS))
+        return 0
+    passed = failed = skipped = 0
+    for t in TESTS:
+        if ARGS.k and ARGS.k not in t.__name__:
+            continue
+        try:
+            t()
+            print("[ OK ] %s" % t.__name__)
+            passed += 1
+        except Skip as e:
+            print("[SKIP] %s: %s" % (t.__name__, e))
+            skipped += 1
+        except Exception:
+            print("[FAIL] %s" % t.__name__)
+            traceback.print_exc()
+            failed += 1
+        sys.stdout.flush()
+    print("e2e: %d passed, %d failed, %d skipped" % (passed, failed, skipped))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
