@@ -1,4 +1,18 @@
 # SPDX-License-Identifier: GPL-2.0-only
+# vmtest: the BPF tests (and a smoke check of the VM stage) on the kernels in
+# vmtest/kernels, each booted in QEMU with the host root shared read-only.
+#   make vmtest                      every kernel in the manifest
+#   make vmtest VMTEST_KERNELS=6.1   only these (comma separated)
+# See vmtest/README.md.
+
+# qemu-system-x86: the emulator; busybox-static + cpio: the initramfs;
+# binutils: objcopy reads module dependencies from .modinfo; xz-utils, zstd:
+# compressed modules; util-linux: flock, setsid.
+DEPS_PKGS += qemu-system-x86 busybox-static cpio binutils xz-utils zstd util-linux
+
+VMTEST_KERNELS ?=
+VMTEST_ARGS    ?=
+
 .PHONY: vmtest
-vmtest:
-	@echo "vmtest: not built yet"
+vmtest: $(BPF_TESTS) $(BINS)
+	@EDR_VMTEST_KERNELS='$(VMTEST_KERNELS)' vmtest/vmtest.sh $(VMTEST_ARGS) -- $(BPF_TESTS)

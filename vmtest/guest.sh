@@ -1,0 +1,86 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Runs inside the guest, from the host root shared read-only over 9p. run.sh
+# copies it into the results directory, which the guest sees at $R (default
+# /run/vmtest), together with `job` (the command, tree, environment and
+# timeout as bash assignments). Writes:
+#   booted   when the guest is up (run.sh's boot timeout stops there)
+#   log      the command's stdout and stderr
+#   status   the command's exit status (124: timed out), written last, by rename
+# Usage: guest.sh [plain|systemd|vng]
+#   plain    PID 1 after switch_root: mounts what the tests need, powers off
+#   systemd  ExecStart of the vmtest-job oneshot unit; powers off after
+#   vng      virtme-ng's --exec; vng mounts and powers off itself
+set -u
+mode=${1:-plain}
+R=${EDR_VMTEST_RESULTS:-/run/vmtest}
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export PATH HOME=/root TERM=dumb LC_ALL=C.UTF-8
+
+poweroff_now() {
+	sync
+	if [ "$mode" = vng ]; then exit 0; fi
+	# Immediate: the results are already on the host and a clean shutdown
+	# would only cost seconds of emulated time.
+	echo o > /proc/sysrq-trigger
+	sleep 30
+	exit 1
+}
+
+# edr.debug on the kernel command line (EDR_VMTEST_APPEND): trace to the console.
+if [[ " $(< /proc/cmdline) " == *" edr.debug "* ]]; then
+	exec 2> /dev/console
+	PS4='+ [$(< /proc/uptime)] '
+	set -x
+fi
+
+# shellcheck source=/dev/null
+if ! . "$R/job"; then
+	echo "vmtest-guest: cannot read $R/job" > /dev/console
+	poweroff_now
+fi
+
+# Mounted by vmtest/init already; vng mounts its own set. Only fill gaps, and
+# without running mountpoint(1) each time (every exec costs ~0.3 s here).
+mounted=$(< /proc/self/mounts)
+mnt() { # TYPE DIR
+	[[ $mounted == *" $2 "* ]] && return 0
+	mkdir -p "$2" 2>/dev/null
+	mount -t "$1" "$1" "$2" 2>> "$R/mounts.err" || echo "vmtest-guest: cannot mount $1 on $2" >> "$R/mounts.err"
+}
+mnt securityfs /sys/kernel/security
+mnt tracefs /sys/kernel/tracing
+mnt bpf /sys/fs/bpf
+[[ $mounted == *" /tmp tmpfs "* ]] || mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /tmp
+
+read -r kver < /proc/sys/kernel/osrelease
+echo "$mode $kver" > "$R/booted"
+
+export EDR_VMTEST=1
+for kv in "${JOB_ENV[@]+"${JOB_ENV[@]}"}"; do export "${kv?}"; done
+{
+	echo "vmtest: kernel $kver, mode $mode, lsm $(< /sys/kernel/security/lsm)"
+	if [ "$mode" = systemd ]; then
+		echo "vmtest: systemd: basic.target $(systemctl is-active basic.target)," \
+			"multi-user.target $(systemctl is-active multi-user.target)"
+	fi
+	[ -s "$R/mounts.err" ] && echo "$(< "$R/mounts.err")"
+} > "$R/log"
+
+if cd "$JOB_CWD"; then
+	start=$SECONDS
+	timeout -k 10 "$JOB_TIMEOUT" "${JOB_CMD[@]}" >> "$R/log" 2>&1 < /dev/null
+	rc=$?
+	# 124: timeout's TERM worked; 137 after the full time: it needed KILL.
+	if [ "$rc" -eq 124 ] || { [ "$rc" -eq 137 ] && [ $((SECONDS - start)) -ge "$JOB_TIMEOUT" ]; }; then
+		echo "vmtest: ${JOB_NAME}: command did not finish within ${JOB_TIMEOUT} s, killed" >> "$R/log"
+		rc=124
+	fi
+else
+	echo "vmtest: ${JOB_NAME}: cannot cd to $JOB_CWD in the guest" >> "$R/log"
+	rc=125
+fi
+
+echo "$rc" > "$R/status.tmp" && mv "$R/status.tmp" "$R/status"
+poweroff_now

@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# `make vmtest`: for each kernel in the manifest, fetch it (vmtest/fetch.sh),
+# boot it (vmtest/run.sh) and run vmtest/guest-tests.sh TEST... inside (the
+# smoke check, then tests/run-tests.sh bpf TEST...), with EDR_TEST_KERNEL set
+# to the kernel's name. Prints a summary per kernel and exits non-zero when a
+# kernel failed: the guest did not finish, or a test or smoke check failed
+# that is not in vmtest/known-failures/NAME. Kernels that cannot be fetched
+# here are reported as skipped.
+usage() {
+	cat <<EOF
+Usage: vmtest/vmtest.sh [options] [--] [TEST...]
+  --kernels FILE          manifest (default vmtest/kernels)
+  --known-failures DIR    known-failure lists (default vmtest/known-failures)
+  --only NAME[,NAME...]   run only these kernels (also EDR_VMTEST_KERNELS)
+  --timeout S             limit for everything run in one guest (default 420)
+  --test-timeout S        limit per test (default 180)
+  --results DIR           where each kernel's results go (default build/vmtest)
+  --command CMD           run CMD (one shell word list, no smoke check) instead
+                          of vmtest/guest-tests.sh; used by the runner's tests
+Environment: EDR_VMTEST_REQUIRE=1 turns a skipped kernel into a failure;
+EDR_VMTEST_CACHE, EDR_VMTEST_VNG and the others of vmtest/run.sh.
+EOF
+}
+set -uo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+tree=$(cd "$here/.." && pwd)
+manifest=$here/kernels known=$here/known-failures only=${EDR_VMTEST_KERNELS:-}
+timeout=420 test_timeout=180 resroot=$tree/build/vmtest command=
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernels) manifest=${2:?}; shift 2 ;;
+	--known-failures) known=${2:?}; shift 2 ;;
+	--only) only=${2:?}; shift 2 ;;
+	--timeout) timeout=${2:?}; shift 2 ;;
+	--test-timeout) test_timeout=${2:?}; shift 2 ;;
+	--results) resroot=${2:?}; shift 2 ;;
+	--command) command=${2:?}; shift 2 ;;
+	-h|--help) usage; exit 0 ;;
+	--) shift; break ;;
+	-*) usage >&2; echo "vmtest: unknown option '$1'" >&2; exit 2 ;;
+	*) break ;;
+	esac
+done
+[ -r "$manifest" ] || { echo "vmtest: kernel manifest $manifest not found" >&2; exit 2; }
+for t in "$@"; do
+	[ -x "$tree/$t" ] || [ -x "$t" ] || { echo "vmtest: test $t not found or not executable" >&2; exit 2; }
+done
+
+# Known failures of one kernel: "TEST reason..." per line; TEST is the test's
+# path as passed to make (build/tests/bpf/x), its file name (x), or smoke:CHECK.
+declare -A reason_of
+load_known() {
+	reason_of=()
+	local f=$known/$1 t why n=0
+	[ -f "$f" ] || return 0
+	while read -r t why; do
+		n=$((n + 1))
+		[[ -z $t || $t == \#* ]] && continue
+		[ -n "$why" ] || echo "vmtest: $f:$n: '$t' has no reason, ignoring the missing reason"
+		reason_of[$t]=${why:-no reason given}
+	done < "$f"
+}
+known_reason() { # TEST -> reason, status 1 when not known
+	local t=$1 b=${1##*/}
+	if [ -n "${reason_of[$t]+x}" ]; then echo "${reason_of[$t]}"
+	elif [ -n "${reason_of[$b]+x}" ]; then echo "${reason_of[$b]}"
+	else return 1
+	fi
+}
+
+summary=() failed_kernels=0 ran=0
+lineno=0
+while IFS= read -r line <&3 || [ -n "$line" ]; do
+	lineno=$((lineno + 1))
+	line=${line%%#*}
+	read -r name src notes <<< "$line"
+	[ -n "${name:-}" ] || continue
+	if [ -z "${src:-}" ]; then
+		echo "vmtest: $manifest:$lineno: '$name' has no source, ignoring"
+		continue
+	fi
+	if [ -n "$only" ] && [[ ,$only, != *,"$name",* ]]; then
+		continue
+	fi
+	[[ $name =~ ^[A-Za-z0-9._+-]+$ ]] || {
+		echo "vmtest: $manifest:$lineno: bad kernel name '$name', ignoring"
+		continue
+	}
+
+	echo "=== vmtest: $name ($src${notes:+; $notes})"
+	out=$("$here/fetch.sh" "$src")
+	rc=$?
+	if [ "$rc" = 2 ]; then
+		echo "vmtest: $name: skipped: $out"
+		if [ "${EDR_VMTEST_REQUIRE:-0}" = 1 ]; then
+			summary+=("$(printf '%-8s FAIL  not available (EDR_VMTEST_REQUIRE=1): %s' "$name" "$out")")
+			failed_kernels=$((failed_kernels + 1))
+		else
+			summary+=("$(printf '%-8s SKIP  %s' "$name" "$out")")
+		fi
+		continue
+	elif [ "$rc" != 0 ]; then
+		echo "vmtest: $name: cannot fetch the kernel: $out"
+		summary+=("$(printf '%-8s FAIL  cannot fetch: %s' "$name" "$out")")
+		failed_kernels=$((failed_kernels + 1))
+		continue
+	fi
+	kernel=$(sed -n 's/^kernel=//p' <<< "$out")
+	modules=$(sed -n 's/^modules=//p' <<< "$out")
+
+	load_known "$name"
+	res=$resroot/$name
+	if [ -n "$command" ]; then
+		# shellcheck disable=SC2206 # a word list on purpose
+		cmd=($command)
+	else
+		cmd=(vmtest/guest-tests.sh "$@")
+	fi
+	ran=$((ran + 1))
+	(cd "$tree" && "$here/run.sh" --kernel "$kernel" ${modules:+--modules "$modules"} \
+		--name "$name" --timeout "$timeout" --results "$res" \
+		--env "EDR_TEST_KERNEL=$name" --env "EDR_VMTEST_TEST_TIMEOUT=$test_timeout" \
+		-- "${cmd[@]}")
+	rc=$?
+	log=$res/log
+
+	# What the guest reported: run-tests.sh's and the smoke check's lines.
+	declare -A failed=()
+	ran_tests=()
+	counts=
+	if [ -f "$log" ]; then
+		while IFS= read -r l; do
+			case $l in
+			"FAILED: "*)
+				t=${l#FAILED: }
+				t=${t%% (*}
+				failed[$t]=1
+				;;
+			"=== bpf: "*) ran_tests+=("${l#=== bpf: }") ;;
+			bpf:\ *passed,*failed,*skipped) counts=${l#bpf: } ;;
+			esac
+		done < "$log"
+	fi
+	unexpected=() expected=()
+	for t in "${!failed[@]}"; do
+		if why=$(known_reason "$t"); then
+			expected+=("$t ($why)")
+		else
+			unexpected+=("$t")
+		fi
+	done
+	for t in "${ran_tests[@]+"${ran_tests[@]}"}"; do
+		if [ -z "${failed[$t]+x}" ] && grep -qx -- "--- $t: skipped" "$log"; then
+			continue
+		fi
+		if [ -z "${failed[$t]+x}" ] && known_reason "$t" > /dev/null; then
+			echo "vmtest: $name: $t passed but is in $known/$name; remove it from there"
+		fi
+	done
+	for t in "${expected[@]+"${expected[@]}"}"; do echo "vmtest: $name: known failure: $t"; done
+	for t in "${unexpected[@]+"${unexpected[@]}"}"; do echo "vmtest: $name: FAILED: $t"; done
+
+	if [ -n "$command" ]; then
+		counts=${counts:-command exit status $rc}
+	elif [ $# -eq 0 ]; then
+		counts=${counts:-no BPF tests given (smoke check only)}
+	else
+		counts=${counts:-no test summary}
+	fi
+	smoke=$(grep -m1 '^smoke: .* passed, .* failed' "$log" 2>/dev/null | sed 's/^smoke: /smoke /; s/, 0 skipped//')
+	detail="$counts${smoke:+; $smoke}"
+	[ ${#expected[@]} -eq 0 ] || detail+="; ${#expected[@]} known failure(s)"
+	# A failing status with every failure known is a pass; a failing status
+	# without any FAILED line (timeout, panic, broken runner) never is.
+	if [ ${#unexpected[@]} -eq 0 ] && { [ "$rc" = 0 ] || { [ ${#expected[@]} -gt 0 ] && [ "$rc" = 1 ]; }; }; then
+		summary+=("$(printf '%-8s PASS  %s' "$name" "$detail")")
+	else
+		case $rc in
+		124) detail="timed out; $detail" ;;
+		125) detail="guest did not run the tests (see $res/console.log); $detail" ;;
+		esac
+		[ ${#unexpected[@]} -eq 0 ] || detail="unexpected failure(s): ${unexpected[*]}; $detail"
+		summary+=("$(printf '%-8s FAIL  %s' "$name" "$detail")")
+		failed_kernels=$((failed_kernels + 1))
+	fi
+	unset failed
+done 3< "$manifest"
+
+echo "vmtest summary:"
+for s in "${summary[@]+"${summary[@]}"}"; do echo "  $s"; done
+[ ${#summary[@]} -gt 0 ] || echo "  (no kernel selected from $manifest${only:+ by '$only'})"
+if [ "$failed_kernels" -gt 0 ]; then
+	echo "vmtest: $failed_kernels kernel(s) failed"
+	exit 1
+fi
+exit 0
