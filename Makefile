@@ -56,7 +56,7 @@ BPF_CFLAGS := -g -O2 --target=bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 # Debian packages needed to build, run and test. Fragments append.
 DEPS_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev \
 	     libcmocka-dev pkg-config make gcc libyaml-dev libsodium-dev \
-	     liburcu-dev libsystemd-dev libhyperscan-dev util-linux jq python3
+	     liburcu-dev libsystemd-dev libhyperscan-dev util-linux jq python3 auditd
 
 # Fragments append to these.
 BINS          :=   # programs installed and built by `all`

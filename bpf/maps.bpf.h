@@ -72,6 +72,10 @@ struct {
 /* Read-only configuration, set by the loader before load. */
 const volatile __u32 cfg_self_tgid = 0;   /* never report the sensor itself */
 const volatile __u32 cfg_target_tgid = 0; /* tests: only this tgid and its children */
+/* Wake the consumer only once this much is pending (0: on every record);
+ * the consumer polls on a timer as well, which bounds the latency. Waking a
+ * thread per event costs more than the event. */
+const volatile __u32 cfg_wakeup_bytes = 0;
 
 static __always_inline struct edr_bpf_stats *stats_get(void)
 {
@@ -111,6 +115,7 @@ static __always_inline void emit(void *rec, __u32 type, __u32 size)
 {
 	struct edr_event_hdr *hdr = rec;
 	struct edr_bpf_stats *st = stats_get();
+	__u64 flags = 0;
 
 	if (!st)
 		return;
@@ -123,7 +128,10 @@ static __always_inline void emit(void *rec, __u32 type, __u32 size)
 	hdr->flags = 0;
 	if (size > EDR_EVENT_MAX_SIZE)
 		size = EDR_EVENT_MAX_SIZE;
-	if (bpf_ringbuf_output(&events, rec, size & EDR_REC_SIZE_MASK, 0))
+	if (cfg_wakeup_bytes)
+		flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg_wakeup_bytes ?
+			BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_output(&events, rec, size & EDR_REC_SIZE_MASK, flags))
 		st->drops++;
 	else
 		st->emitted++;

@@ -43,6 +43,7 @@ struct edr_feature_status {
 
 struct edr_loader_opts {
 	uint32_t ring_size;       /* bytes, power of two >= page size; 0 = default 8 MiB */
+	uint32_t wakeup_bytes;    /* wake the consumer at this much pending data; 0 = every record */
 	uint32_t self_tgid;       /* events of this process are never reported */
 	uint32_t target_tgid;     /* tests: report only this tgid and its children */
 	int disabled[EDR_FEAT__COUNT];

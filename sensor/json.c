@@ -59,7 +59,10 @@ static void put(struct edr_json *j, const char *s, size_t n)
 
 static void putc_(struct edr_json *j, char c)
 {
-	put(j, &c, 1);
+	if (j->len + 2 > j->cap && grow(j, 1))
+		return;
+	j->buf[j->len++] = c;
+	j->buf[j->len] = 0;
 }
 
 static void comma(struct edr_json *j)

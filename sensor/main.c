@@ -29,6 +29,7 @@
 
 #define EDR_VERSION "0.1.0"
 #define MAX_CPUS 1024
+#define POLL_MS 100 /* longest an event waits in the ring buffer */
 
 struct opts {
 	int probe, json, verbose;
@@ -402,6 +403,8 @@ int main(int argc, char **argv)
 	}
 
 	s.opts.lo.self_tgid = getpid();
+	/* Batch wake-ups: the loop also wakes every POLL_MS, bounding latency. */
+	s.opts.lo.wakeup_bytes = (s.opts.lo.ring_size ? s.opts.lo.ring_size : 8u << 20) / 16;
 	s.opts.lo.log = loader_log;
 	s.loader = edr_loader__new(&probe, &s.opts.lo, err, sizeof(err));
 	if (!s.loader) {
@@ -450,7 +453,7 @@ int main(int argc, char **argv)
 	while (running) {
 		uint64_t now;
 
-		n = epoll_wait(efd, evs, 4, 200);
+		n = epoll_wait(efd, evs, 4, POLL_MS);
 		if (n < 0 && errno != EINTR) {
 			logmsg("epoll_wait: %s", strerror(errno));
 			break;

@@ -34,3 +34,9 @@ $(BUILD)/tests/helpers/%: $(BUILD)/tests/helpers/%.o
 TEST_STEPS += test-e2e
 test-e2e: $(BINS) $(TEST_HELPERS)
 	@python3 tests/e2e/test_sensor.py --build $(BUILD)
+
+# Benchmarks (make bench): not tests, never timed assertions.
+.PHONY: bench-exec
+BENCH_STEPS += bench-exec
+bench-exec: $(BINS) $(TEST_HELPERS)
+	@python3 tests/bench/exec_overhead.py --build $(BUILD)
