@@ -71,8 +71,8 @@ static const char *const feature_names[] = { "exec", "file", "network", "privile
 
 _Static_assert(sizeof(attach_names) / sizeof(attach_names[0]) == _EDR_ATTACH_MAX + 1,
 	       "attach_names matches enum edr_attach");
-_Static_assert(sizeof(feature_names) / sizeof(feature_names[0]) == _EDR_FEATURE_MAX + 1,
-	       "feature_names matches enum edr_feature");
+_Static_assert(sizeof(feature_names) / sizeof(feature_names[0]) == _EDR_CONFIG_FEATURE_MAX + 1,
+	       "feature_names matches enum edr_config_feature");
 _Static_assert(sizeof(enum edr_attach) == sizeof(int) && sizeof(enum edr_syslog_mode) == sizeof(int) &&
 	       sizeof(enum edr_output_format) == sizeof(int), "enums are stored as int");
 
@@ -545,7 +545,7 @@ static int parse_features(const char *s, uint32_t *out)
 		if (minus)
 			name++;
 		if (!strcmp(name, "all")) {
-			set = minus ? 0 : (1u << _EDR_FEATURE_MAX) - 1;
+			set = minus ? 0 : (1u << _EDR_CONFIG_FEATURE_MAX) - 1;
 			continue;
 		}
 		if (!strcmp(name, "none") && !minus) {
@@ -1199,13 +1199,13 @@ void edr_config__dump(const struct edr_config *cfg, FILE *out)
 			uint32_t set = *(const uint32_t *)field;
 			bool first = true;
 
-			if (set == (1u << _EDR_FEATURE_MAX) - 1) {
+			if (set == (1u << _EDR_CONFIG_FEATURE_MAX) - 1) {
 				fputs("all", out);
 				break;
 			}
 			if (!set)
 				fputs("none", out);
-			for (j = 0; j < _EDR_FEATURE_MAX; j++) {
+			for (j = 0; j < _EDR_CONFIG_FEATURE_MAX; j++) {
 				if (set & (1u << j)) {
 					fprintf(out, "%s%s", first ? "" : ",", feature_names[j]);
 					first = false;
@@ -1218,9 +1218,9 @@ void edr_config__dump(const struct edr_config *cfg, FILE *out)
 	}
 }
 
-const char *edr_feature_name(enum edr_feature f)
+const char *edr_config_feature_name(enum edr_config_feature f)
 {
-	return (unsigned)f < _EDR_FEATURE_MAX ? feature_names[f] : "?";
+	return (unsigned)f < _EDR_CONFIG_FEATURE_MAX ? feature_names[f] : "?";
 }
 
 const char *edr_attach_name(enum edr_attach a)

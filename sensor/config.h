@@ -33,14 +33,14 @@
 #define EDR_CONFIG_MAX_VALUE  4096       /* bytes in one string value */
 
 /* Features the loader knows, indexes into edr_config.attach[]. */
-enum edr_feature {
+enum edr_config_feature {
 	EDR_FEATURE_EXEC = 0,  /* exec, fork, exit, exec denial */
 	EDR_FEATURE_FILE,
 	EDR_FEATURE_NETWORK,
 	EDR_FEATURE_PRIVILEGE,
 	EDR_FEATURE_INTEGRITY, /* module load, bpf(), mount */
 	EDR_FEATURE_MEMORY,    /* memfd, W+X mappings */
-	_EDR_FEATURE_MAX,
+	_EDR_CONFIG_FEATURE_MAX,
 };
 
 /* Forced attach path of a feature; AUTO lets the loader probe. */
@@ -71,8 +71,8 @@ struct edr_config {
 
 	/* Kernel side. */
 	uint64_t ring_buffer_size;          /* bytes, power of two */
-	uint32_t features;                  /* bit (1u << enum edr_feature) */
-	enum edr_attach attach[_EDR_FEATURE_MAX];
+	uint32_t features;                  /* bit (1u << enum edr_config_feature) */
+	enum edr_attach attach[_EDR_CONFIG_FEATURE_MAX];
 	uint64_t hash_max_file_size;        /* bytes; 0 = never hash */
 	uint64_t hash_rate;                 /* bytes hashed per second; 0 = unlimited */
 
@@ -149,9 +149,9 @@ void edr_config__dump(const struct edr_config *cfg, FILE *out);
 void edr_config__free(struct edr_config *cfg);
 
 /* Helpers for the loader and the daemon. */
-const char *edr_feature_name(enum edr_feature f);
+const char *edr_config_feature_name(enum edr_config_feature f);
 const char *edr_attach_name(enum edr_attach a);
-static inline bool edr_config__feature_enabled(const struct edr_config *cfg, enum edr_feature f)
+static inline bool edr_config__feature_enabled(const struct edr_config *cfg, enum edr_config_feature f)
 {
 	return cfg->features & (1u << f);
 }

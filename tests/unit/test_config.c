@@ -50,8 +50,8 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.output_format, EDR_FORMAT_ECS_JSON);
 	assert_int_equal(cfg.syslog, EDR_SYSLOG_OFF);
 	assert_int_equal(cfg.ring_buffer_size, 8u << 20);
-	assert_int_equal(cfg.features, (1u << _EDR_FEATURE_MAX) - 1);
-	for (f = 0; f < _EDR_FEATURE_MAX; f++)
+	assert_int_equal(cfg.features, (1u << _EDR_CONFIG_FEATURE_MAX) - 1);
+	for (f = 0; f < _EDR_CONFIG_FEATURE_MAX; f++)
 		assert_int_equal(cfg.attach[f], EDR_ATTACH_AUTO);
 	assert_int_equal(cfg.hash_max_file_size, 64u << 20);
 	assert_int_equal(cfg.hash_rate, 64u << 20);
@@ -196,7 +196,7 @@ static void test_bad_values_ignored(void **state)
 	assert_int_equal(cfg.ring_buffer_size, 8u << 20);
 	assert_string_equal(cfg.output, "stdout");
 	assert_int_equal(cfg.syslog, EDR_SYSLOG_OFF);
-	assert_int_equal(cfg.features, (1u << _EDR_FEATURE_MAX) - 1);
+	assert_int_equal(cfg.features, (1u << _EDR_CONFIG_FEATURE_MAX) - 1);
 	assert_int_equal(cfg.probation_ms, 600000);
 	assert_false(cfg.verbose);
 	assert_int_equal(cfg.attach[EDR_FEATURE_EXEC], EDR_ATTACH_AUTO);
@@ -375,7 +375,7 @@ static void test_features_list(void **state)
 	assert_int_equal(edr_config__defaults(&cfg), 0);
 	assert_int_equal(load(&cfg, &d, "features = all,-memory,-integrity\n"), 0);
 	assert_int_equal(d.n, 0);
-	assert_int_equal(cfg.features, (1u << _EDR_FEATURE_MAX) - 1 - (1u << EDR_FEATURE_MEMORY) -
+	assert_int_equal(cfg.features, (1u << _EDR_CONFIG_FEATURE_MAX) - 1 - (1u << EDR_FEATURE_MEMORY) -
 					       (1u << EDR_FEATURE_INTEGRITY));
 	assert_int_equal(load(&cfg, &d, "features = none\n"), 0);
 	assert_int_equal(cfg.features, 0);
