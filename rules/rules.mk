@@ -11,7 +11,7 @@ RULES_ENGINE_OBJS := $(BUILD)/rules/schema.o $(BUILD)/rules/ruleset.o \
 		     $(BUILD)/rules/pattern.o $(BUILD)/rules/matcher.o
 
 # ---- unit tests ------------------------------------------------------------
-RULES_UNIT := test_rules test_rules_errors test_rules_schema
+RULES_UNIT := test_rules test_rules_errors test_rules_schema test_rules_files
 UNIT_TESTS += $(addprefix $(BUILD)/tests/unit/,$(RULES_UNIT))
 
 $(addprefix $(BUILD)/tests/unit/,$(RULES_UNIT)): $(BUILD)/tests/unit/%: \

@@ -67,6 +67,7 @@ struct ctx {
 	size_t nidents;
 	/* capacities of the rule's growing arrays */
 	size_t cap_preds, cap_nodes, cap_kids;
+	bool collection;	/* the file is a Sigma rule collection */
 	/* first error of the current rule */
 	bool failed;
 	int errnum;
@@ -1291,9 +1292,11 @@ static int parse_meta(struct ctx *c, yaml_node_t *root)
 	size_t i;
 	int ret;
 
-	if ((v = map_get(c, root, "action", &k)))
+	if ((v = map_get(c, root, "action", &k))) {
+		c->collection = true;
 		return fail(c, k, "rule collections ('action: %s') are not supported: write each rule "
 			    "as a complete YAML document", is_scalar(v) ? sval(v) : "?");
+	}
 	if (map_get(c, root, "correlation", &k))
 		return fail(c, k, "correlation rules are not supported");
 	if (map_get(c, root, "filter", &k))
@@ -1661,6 +1664,9 @@ static int load_src(struct edr_ruleset *rs, const struct edr_rule_src *src, unsi
 		ctx_reset(&c);
 		yaml_document_delete(&doc);
 		if (first && (!(flags & EDR_RULES_KEEP_GOING) || ret == -ENOMEM))
+			break;
+		/* the other documents of a collection are fragments, not rules */
+		if (c.collection)
 			break;
 	}
 	yaml_parser_delete(&p);
