@@ -702,8 +702,8 @@ static int walk_dir(const char *root, const char *rel, int depth, struct walk *w
 	return rc;
 }
 
-static int write_atomic(const char *path, const uint8_t *buf, size_t len, mode_t mode,
-			struct edr_bundle_err *err)
+int edr_bundle_write_atomic(const char *path, const uint8_t *buf, size_t len, unsigned mode,
+			    struct edr_bundle_err *err)
 {
 	char tmp[4096], dir[4096], *slash;
 	size_t off = 0;
@@ -711,7 +711,7 @@ static int write_atomic(const char *path, const uint8_t *buf, size_t len, mode_t
 
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= sizeof(tmp))
 		return set_err(err, -ENAMETOOLONG, "%s: path too long", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
 	if (fd < 0)
 		return set_err(err, -errno, "%s: %s", tmp, strerror(errno));
 	while (off < len) {
@@ -742,20 +742,22 @@ static int write_atomic(const char *path, const uint8_t *buf, size_t len, mode_t
 		*slash = 0;
 	else
 		snprintf(dir, sizeof(dir), ".");
+	/* The rename is durable only once the directory is synced. */
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	return 0;
+	if (dfd < 0)
+		return set_err(err, -errno, "%s: %s", dir, strerror(errno));
+	if (fsync(dfd) < 0)
+		rc = set_err(err, -errno, "%s: fsync: %s", dir, strerror(errno));
+	close(dfd);
+	return rc;
 }
 
-int edr_bundle__write_dir(const char *dir, const struct edr_bundle_wopts *o,
-			  const uint8_t sk[64], const char *out, struct edr_bundle_err *err)
+int edr_bundle__build_dir(const char *dir, const struct edr_bundle_wopts *o,
+			  const uint8_t sk[64], uint8_t **out, size_t *len,
+			  struct edr_bundle_err *err)
 {
 	struct walk *w = calloc(1, sizeof(*w));
-	uint8_t *buf = NULL;
-	size_t len, i;
+	size_t i;
 	int rc;
 
 	if (!w)
@@ -765,17 +767,28 @@ int edr_bundle__write_dir(const char *dir, const struct edr_bundle_wopts *o,
 		rc = set_err(err, -ENOENT, "%s: no *.yml or *.yaml files", dir);
 	if (!rc) {
 		qsort(w->v, w->n, sizeof(*w->v), cmp_src);
-		rc = edr_bundle__build(w->v, w->n, o, sk, &buf, &len, err);
+		rc = edr_bundle__build(w->v, w->n, o, sk, out, len, err);
 	}
-	if (!rc)
-		rc = write_atomic(out, buf, len, 0644, err);
-	free(buf);
 	for (i = 0; i < w->n; i++) {
 		free((void *)w->v[i].data);
 		free(w->names[i]);
 	}
 	free(w->v);
 	free(w);
+	return rc;
+}
+
+int edr_bundle__write_dir(const char *dir, const struct edr_bundle_wopts *o,
+			  const uint8_t sk[64], const char *out, struct edr_bundle_err *err)
+{
+	uint8_t *buf = NULL;
+	size_t len;
+	int rc;
+
+	rc = edr_bundle__build_dir(dir, o, sk, &buf, &len, err);
+	if (!rc)
+		rc = edr_bundle_write_atomic(out, buf, len, 0644, err);
+	free(buf);
 	return rc;
 }
 

@@ -120,6 +120,14 @@ struct edr_bundle_src {
 int edr_bundle__build(const struct edr_bundle_src *files, size_t n,
 		      const struct edr_bundle_wopts *o, const uint8_t sk[64], uint8_t **out,
 		      size_t *len, struct edr_bundle_err *err);
+/* The same for every rule file under dir, in memory (sk NULL: unsigned,
+ * zero key id and signature, for development content). */
+int edr_bundle__build_dir(const char *dir, const struct edr_bundle_wopts *o,
+			  const uint8_t sk[64], uint8_t **out, size_t *len,
+			  struct edr_bundle_err *err);
+/* Writes buf to path: temp file, fsync, rename, fsync of the directory. */
+int edr_bundle_write_atomic(const char *path, const uint8_t *buf, size_t len, unsigned mode,
+			    struct edr_bundle_err *err);
 /* Bundles every .yml and .yaml file under dir (recursively, sorted, hidden entries
  * skipped) and writes out atomically (temp file, fsync, rename). */
 int edr_bundle__write_dir(const char *dir, const struct edr_bundle_wopts *o,

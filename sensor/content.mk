@@ -42,7 +42,20 @@ fuzz-ctl: $(BUILD)/fuzz/fuzz_ctl
 	  $(BUILD)/fuzz/fuzz_ctl -max_total_time=$(or $(FUZZ_TIME),300) -max_len=70000 \
 	  $(BUILD)/fuzz/corpus-ctl tests/fuzz/corpus/ctl
 
-EDRCTL_OBJS += $(BUILD)/sensor/edrctl_bundle.o
+EDRCTL_OBJS += $(BUILD)/sensor/edrctl_bundle.o $(BUILD)/sensor/edrctl_content.o
 $(BUILD)/edrctl: $(BUILD)/sensor/ctl_proto.o $(BUILD)/sensor/ctl_client.o \
-		 $(BUILD)/sensor/edrctl_bundle.o $(BUILD)/rules/bundle.o
+		 $(BUILD)/sensor/edrctl_bundle.o $(BUILD)/rules/bundle.o \
+		 $(BUILD)/sensor/edrctl_content.o
 $(BUILD)/edr-sensor: $(BUILD)/sensor/ctl_proto.o $(BUILD)/sensor/ctl_server.o
+
+# The content manager needs the rule engine (RULES_OBJS) and liburcu.
+SENSOR_OBJS += $(BUILD)/sensor/content.o
+$(BUILD)/edr-sensor: $(BUILD)/sensor/content.o
+# Messages are cut at their buffer on purpose (one bounded line each).
+$(BUILD)/sensor/content.o: CFLAGS += -Wno-format-truncation
+
+UNIT_TESTS += $(BUILD)/tests/unit/test_content
+$(BUILD)/tests/unit/test_content: $(BUILD)/tests/unit/test_content.o $(BUILD)/sensor/content.o \
+		$(CTL_SERVER_OBJS) $(BUILD)/sensor/ctl_client.o $(RULES_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $(sort $^) -o $@ $(LDLIBS) -lcmocka

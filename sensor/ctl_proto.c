@@ -756,3 +756,33 @@ int edr_ctl_read_frame(int fd, size_t max, uint8_t **buf, size_t *len)
 	*len = n;
 	return 0;
 }
+
+int edr_duration_parse(const char *s, uint64_t *ms)
+{
+	char *end;
+	unsigned long long v;
+	uint64_t mult;
+
+	if (!s || !*s || *s == '-')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -EINVAL;
+	if (!*end || !strcmp(end, "s"))
+		mult = 1000;
+	else if (!strcmp(end, "ms"))
+		mult = 1;
+	else if (!strcmp(end, "m"))
+		mult = 60000;
+	else if (!strcmp(end, "h"))
+		mult = 3600000;
+	else if (!strcmp(end, "d"))
+		mult = 86400000;
+	else
+		return -EINVAL;
+	if (v > UINT64_MAX / mult)
+		return -ERANGE;
+	*ms = v * mult;
+	return 0;
+}

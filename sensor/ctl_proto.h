@@ -122,4 +122,7 @@ int edr_ctl_read_frame(int fd, size_t max, uint8_t **buf, size_t *len);
 
 int edr_ctl_key_valid(const char *key);
 
+/* Parses "500ms", "30s", "10m", "2h", "1d" or plain seconds into ms. */
+int edr_duration_parse(const char *s, uint64_t *ms);
+
 #endif /* EDR_CTL_PROTO_H */

@@ -10,6 +10,8 @@ static int cmd_help(int argc, char **argv);
 
 /* Declarations of verbs implemented in sensor/edrctl_*.c go here. */
 int edrctl_cmd_bundle(int argc, char **argv);
+int edrctl_cmd_load_rules(int argc, char **argv);
+int edrctl_cmd_rules(int argc, char **argv);
 int edrctl_cmd_check_rules(int argc, char **argv);
 
 static const struct edrctl_verb verbs[] = {
@@ -17,6 +19,8 @@ static const struct edrctl_verb verbs[] = {
 	/* Add verbs here, one line each. */
 	{ "check-rules", "check-rules PATH [--test] [--require-samples]", "validate Sigma rules (and run their samples)", edrctl_cmd_check_rules },
 	{ "bundle", "bundle keygen|create|verify|list ...", "sign, check and inspect content bundles", edrctl_cmd_bundle },
+	{ "load-rules", "load-rules PATH [--shadow DURATION] [--force]", "verify, test and activate new content", edrctl_cmd_load_rules },
+	{ "rules", "rules [--json]", "show active, shadow and last-known-good content", edrctl_cmd_rules },
 };
 
 int edrctl_usage_error(const char *fmt, ...)

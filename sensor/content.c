@@ -1,0 +1,1531 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Content manager: the load pipeline, RCU publication, persistence,
+ * probation and rollback. See content.h for the design. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+#include <urcu.h>
+
+#include "sensor/content.h"
+#include "sensor/ctl_server.h"
+
+#define SLOTS		16	/* matchers cached per set (one per event thread) */
+#define MAX_OUT		256	/* matches reported per event and set */
+#define STATE_MAX	4096
+
+struct edr_content_slots {
+	struct {
+		uintptr_t owner;
+		struct edr_matcher *m;
+	} s[SLOTS];
+};
+
+struct edr_content {
+	struct edr_content_opts o;
+	char dir[512];
+	struct edr_bundle_key keys[EDR_CONTENT_MAX_KEYS];
+
+	/* RCU-published; written under lock. */
+	struct edr_content_set *active;
+	struct edr_content_set *shadow;
+
+	pthread_mutex_t lock;      /* state below, activation */
+	pthread_mutex_t load_lock; /* one pipeline at a time */
+
+	uint8_t *shadow_raw;       /* bundle bytes of the shadow candidate */
+	size_t shadow_rawlen;
+	uint64_t shadow_until_ms;
+
+	/* Probation record, mirrored in <dir>/state. */
+	uint64_t probation_until_ms;
+	int active_on_disk;        /* active.bundle holds the active set */
+	char fail_digest[65];
+	unsigned fail_count;
+
+	uint64_t lkg_version;
+	char lkg_digest[65];
+	int have_lkg;
+
+	char **bad;
+	size_t nbad;
+
+	char last_rejection[512];
+	char last_shadow[512];
+	char last_rollback[512];
+};
+
+/* ---- small helpers ---- */
+
+static void logf_(struct edr_content *mgr, int prio, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void logf_(struct edr_content *mgr, int prio, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	if (!mgr->o.log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	mgr->o.log(prio, buf, mgr->o.log_ctx);
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint64_t mono_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static const char *fmt_time(uint64_t ms, char *buf, size_t len)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (!ms) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+	return buf;
+}
+
+static void path_in(const struct edr_content *mgr, const char *name, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", mgr->dir, name);
+}
+
+/* Identity of content: SHA-256 over each file's name and hash, so the same
+ * rules signed twice or rebuilt at another time keep one digest. */
+static void content_digest(const struct edr_bundle *b, char out[65])
+{
+	crypto_hash_sha256_state st;
+	uint8_t h[32];
+	size_t i;
+
+	crypto_hash_sha256_init(&st);
+	for (i = 0; i < b->nfiles; i++) {
+		crypto_hash_sha256_update(&st, (const uint8_t *)b->files[i].name,
+					  strlen(b->files[i].name) + 1);
+		crypto_hash_sha256_update(&st, b->files[i].sha256, 32);
+	}
+	crypto_hash_sha256_final(&st, h);
+	sodium_bin2hex(out, 65, h, 32);
+}
+
+/* ---- sets and per-thread matchers ---- */
+
+static uintptr_t token_counter;
+static __thread uintptr_t my_token;
+
+static struct edr_content_set *set_new(struct edr_ruleset *rs, uint64_t version,
+				       const char *source, const char *digest, int is_signed)
+{
+	struct edr_content_set *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->slots = calloc(1, sizeof(*s->slots));
+	if (!s->slots) {
+		free(s);
+		return NULL;
+	}
+	s->rs = rs;
+	s->version = version;
+	s->nrules = rs ? edr_ruleset__count(rs) : 0;
+	s->is_signed = is_signed;
+	snprintf(s->source, sizeof(s->source), "%s", source);
+	snprintf(s->digest, sizeof(s->digest), "%s", digest);
+	return s;
+}
+
+static void set_free(struct edr_content_set *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < SLOTS; i++)
+		edr_matcher__free(s->slots->s[i].m);
+	free(s->slots);
+	edr_ruleset__free(s->rs);
+	free(s);
+}
+
+/* This thread's matcher for s, created on first use; NULL when all slots
+ * are taken (the caller then uses a temporary one). */
+static struct edr_matcher *slot_matcher(struct edr_content_set *s)
+{
+	uintptr_t tok = my_token;
+	size_t i;
+
+	if (!tok)
+		tok = my_token = __atomic_add_fetch(&token_counter, 1, __ATOMIC_RELAXED);
+	for (i = 0; i < SLOTS; i++)
+		if (__atomic_load_n(&s->slots->s[i].owner, __ATOMIC_ACQUIRE) == tok)
+			return s->slots->s[i].m;
+	for (i = 0; i < SLOTS; i++) {
+		uintptr_t zero = 0;
+
+		if (__atomic_compare_exchange_n(&s->slots->s[i].owner, &zero, tok, 0,
+						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			/* Only this thread ever reads slot i's matcher. */
+			s->slots->s[i].m = edr_matcher__new(s->rs);
+			return s->slots->s[i].m;
+		}
+	}
+	return NULL;
+}
+
+void edr_content__thread_init(void)
+{
+	rcu_register_thread();
+}
+
+void edr_content__thread_fini(void)
+{
+	rcu_unregister_thread();
+}
+
+static int eval_set(struct edr_content_set *s, const struct edr_rule_event *ev, int shadow,
+		    edr_content_match_fn cb, void *ctx)
+{
+	const struct edr_rule *out[MAX_OUT];
+	struct edr_matcher *m, *tmp = NULL;
+	int n, i;
+
+	if (!s->rs)
+		return 0;
+	m = slot_matcher(s);
+	if (!m) {
+		m = tmp = edr_matcher__new(s->rs);
+		if (!m)
+			return -ENOMEM;
+	}
+	n = edr_matcher__eval(m, ev, out, MAX_OUT);
+	for (i = 0; cb && i < n && i < MAX_OUT; i++)
+		cb(out[i], shadow, s, ctx);
+	edr_matcher__free(tmp);
+	return n;
+}
+
+int edr_content__eval(struct edr_content *mgr, const struct edr_rule_event *ev,
+		      edr_content_match_fn cb, void *ctx)
+{
+	struct edr_content_set *a, *s;
+	int n = 0;
+
+	rcu_read_lock();
+	a = rcu_dereference(mgr->active);
+	if (a)
+		n = eval_set(a, ev, 0, cb, ctx);
+	s = rcu_dereference(mgr->shadow);
+	if (s) {
+		uint64_t t0 = mono_ns(CLOCK_THREAD_CPUTIME_ID), dt;
+		int k = eval_set(s, ev, 1, cb, ctx);
+
+		dt = mono_ns(CLOCK_THREAD_CPUTIME_ID) - t0;
+		__atomic_add_fetch(&s->ev_count, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&s->ev_ns, dt, __ATOMIC_RELAXED);
+		if (k < 0)
+			__atomic_add_fetch(&s->errors, 1, __ATOMIC_RELAXED);
+		else
+			__atomic_add_fetch(&s->alerts, (uint64_t)k, __ATOMIC_RELAXED);
+	}
+	rcu_read_unlock();
+	return n;
+}
+
+void edr_content__active_info(struct edr_content *mgr, uint64_t *version, size_t *nrules)
+{
+	pthread_mutex_lock(&mgr->lock);
+	*version = mgr->active ? mgr->active->version : 0;
+	*nrules = mgr->active ? mgr->active->nrules : 0;
+	pthread_mutex_unlock(&mgr->lock);
+}
+
+/* ---- persistent state ---- */
+
+static int write_text(struct edr_content *mgr, const char *name, const char *text)
+{
+	struct edr_bundle_err err;
+	char path[640];
+	int rc;
+
+	path_in(mgr, name, path, sizeof(path));
+	rc = edr_bundle_write_atomic(path, (const uint8_t *)text, strlen(text), 0600, &err);
+	if (rc)
+		logf_(mgr, LOG_ERR, "%s", err.msg);
+	return rc;
+}
+
+static int save_state(struct edr_content *mgr, int clean)
+{
+	char buf[STATE_MAX];
+	const struct edr_content_set *a = mgr->active;
+
+	snprintf(buf, sizeof(buf),
+		 "# edr-sensor content state; written by the sensor, do not edit\n"
+		 "active_digest=%s\nactive_version=%" PRIu64 "\nprobation_until=%" PRIu64
+		 "\nclean=%d\nfail_digest=%s\nfail_count=%u\n",
+		 a && mgr->active_on_disk ? a->digest : "", a ? a->version : 0,
+		 mgr->probation_until_ms, clean, mgr->fail_digest, mgr->fail_count);
+	return write_text(mgr, "state", buf);
+}
+
+struct state {
+	char active_digest[65];
+	uint64_t probation_until;
+	int clean;
+	char fail_digest[65];
+	unsigned fail_count;
+};
+
+static void load_state(struct edr_content *mgr, struct state *st)
+{
+	struct edr_bundle_err err;
+	char path[640], *line, *save = NULL;
+	uint8_t *buf;
+	size_t len;
+
+	memset(st, 0, sizeof(*st));
+	st->clean = 1;
+	path_in(mgr, "state", path, sizeof(path));
+	if (edr_bundle_read_file(path, STATE_MAX, &buf, &len, &err)) {
+		if (access(path, F_OK) == 0)
+			logf_(mgr, LOG_WARNING, "%s, ignoring", err.msg);
+		return;
+	}
+	for (line = strtok_r((char *)buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *eq = strchr(line, '=');
+
+		if (line[0] == '#' || !eq)
+			continue;
+		*eq++ = 0;
+		if (!strcmp(line, "active_digest"))
+			snprintf(st->active_digest, sizeof(st->active_digest), "%.64s", eq);
+		else if (!strcmp(line, "probation_until"))
+			st->probation_until = strtoull(eq, NULL, 10);
+		else if (!strcmp(line, "clean"))
+			st->clean = atoi(eq);
+		else if (!strcmp(line, "fail_digest"))
+			snprintf(st->fail_digest, sizeof(st->fail_digest), "%.64s", eq);
+		else if (!strcmp(line, "fail_count"))
+			st->fail_count = (unsigned)strtoul(eq, NULL, 10);
+	}
+	free(buf);
+}
+
+static int is_bad(const struct edr_content *mgr, const char *digest)
+{
+	size_t i;
+
+	for (i = 0; i < mgr->nbad; i++)
+		if (!strcmp(mgr->bad[i], digest))
+			return 1;
+	return 0;
+}
+
+static void load_bad(struct edr_content *mgr)
+{
+	struct edr_bundle_err err;
+	char path[640], *line, *save = NULL;
+	uint8_t *buf;
+	size_t len;
+
+	path_in(mgr, "bad", path, sizeof(path));
+	if (edr_bundle_read_file(path, 1 << 20, &buf, &len, &err))
+		return;
+	for (line = strtok_r((char *)buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char **v;
+
+		if (strlen(line) != 64)
+			continue;
+		v = realloc(mgr->bad, (mgr->nbad + 1) * sizeof(*v));
+		if (!v)
+			break;
+		mgr->bad = v;
+		mgr->bad[mgr->nbad] = strdup(line);
+		if (mgr->bad[mgr->nbad])
+			mgr->nbad++;
+	}
+	free(buf);
+}
+
+static void mark_bad(struct edr_content *mgr, const char *digest)
+{
+	size_t i, len = 0;
+	char *text, **v;
+
+	if (is_bad(mgr, digest))
+		return;
+	v = realloc(mgr->bad, (mgr->nbad + 1) * sizeof(*v));
+	if (!v)
+		return;
+	mgr->bad = v;
+	mgr->bad[mgr->nbad] = strdup(digest);
+	if (!mgr->bad[mgr->nbad])
+		return;
+	mgr->nbad++;
+	text = malloc(mgr->nbad * 65 + 1);
+	if (!text)
+		return;
+	for (i = 0; i < mgr->nbad; i++)
+		len += (size_t)sprintf(text + len, "%s\n", mgr->bad[i]);
+	write_text(mgr, "bad", text);
+	free(text);
+}
+
+/* ---- the candidate: bytes, bundle, checks ---- */
+
+struct cand {
+	uint8_t *raw;
+	size_t rawlen;
+	struct edr_bundle *b;
+	struct edr_rule_src *srcs;
+	char digest[65];
+	char source[256];
+	int is_signed;
+};
+
+static void cand_fini(struct cand *c)
+{
+	free(c->raw);
+	edr_bundle__free(c->b);
+	free(c->srcs);
+	memset(c, 0, sizeof(*c));
+}
+
+static int cand_srcs(struct cand *c)
+{
+	size_t i;
+
+	c->srcs = calloc(c->b->nfiles, sizeof(*c->srcs));
+	if (!c->srcs)
+		return -ENOMEM;
+	for (i = 0; i < c->b->nfiles; i++) {
+		c->srcs[i].name = c->b->files[i].name;
+		c->srcs[i].data = (const char *)c->b->files[i].data;
+		c->srcs[i].len = c->b->files[i].size;
+	}
+	content_digest(c->b, c->digest);
+	return 0;
+}
+
+/*
+ * Reads a candidate: a bundle file (signature checked unless trusted, i.e.
+ * the sensor's own stored or shipped content read with allow_unsigned
+ * semantics), or a directory (unsigned; only when allowed or trusted).
+ * Returns 0 or a negative errno with a one-line reason in why.
+ */
+static int cand_read(struct edr_content *mgr, const char *path, int trusted, uint64_t dir_version,
+		     struct cand *c, char *why, size_t whylen)
+{
+	struct edr_bundle_wopts wo = { .version = dir_version, .created = 1 };
+	struct edr_bundle_err err = { "" };
+	struct stat st;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	snprintf(c->source, sizeof(c->source), "%s", path);
+	if (stat(path, &st) < 0) {
+		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		if (!mgr->o.allow_unsigned && !trusted) {
+			snprintf(why, whylen,
+				 "%s is a directory of unsigned rules and this sensor does not allow "
+				 "unsigned content (--allow-unsigned)", path);
+			return -EPERM;
+		}
+		rc = edr_bundle__build_dir(path, &wo, NULL, &c->raw, &c->rawlen, &err);
+		if (!rc) {
+			c->b = edr_bundle__from_mem(c->raw, c->rawlen, NULL, 0, EDR_BUNDLE_NO_VERIFY,
+						    &err);
+			rc = c->b ? 0 : -errno;
+		}
+	} else {
+		rc = edr_bundle_read_file(path, EDR_BUNDLE_MAX_SIZE, &c->raw, &c->rawlen, &err);
+		if (rc == -E2BIG)
+			snprintf(err.msg, sizeof(err.msg),
+				 "bundle of more than %u bytes exceeds the limit", EDR_BUNDLE_MAX_SIZE);
+		if (!rc) {
+			static const uint8_t zero[EDR_BUNDLE_KEYID_SIZE];
+			int unsigned_ok = mgr->o.allow_unsigned || trusted;
+			unsigned flags = 0;
+
+			/* Unsigned bundles (zero key id) are what the sensor stores for
+			 * directory content; they pass only where directories do. */
+			if (c->rawlen >= EDR_BUNDLE_HDR_SIZE && !memcmp(c->raw + 24, zero, 8) &&
+			    unsigned_ok)
+				flags = EDR_BUNDLE_NO_VERIFY;
+			else if (mgr->o.nkeys == 0) {
+				snprintf(why, whylen, "no trusted public key is configured (--pubkey)");
+				return -EKEYREJECTED;
+			}
+			c->b = edr_bundle__from_mem(c->raw, c->rawlen, mgr->keys, mgr->o.nkeys, flags,
+						    &err);
+			rc = c->b ? 0 : -errno;
+		}
+	}
+	if (rc) {
+		snprintf(why, whylen, "%s", err.msg);
+		return rc ? rc : -EINVAL;
+	}
+	c->is_signed = c->b->verified;
+	rc = cand_srcs(c);
+	if (rc)
+		snprintf(why, whylen, "out of memory");
+	return rc;
+}
+
+/* Version, sensor version, schema, bad list. */
+static int cand_check(struct edr_content *mgr, const struct cand *c, int force, char *why,
+		      size_t whylen)
+{
+	uint64_t cur = 0;
+	char a[32], b[32];
+
+	pthread_mutex_lock(&mgr->lock);
+	if (mgr->active)
+		cur = mgr->active->version;
+	pthread_mutex_unlock(&mgr->lock);
+	if (c->b->schema != EDR_SCHEMA_VERSION) {
+		snprintf(why, whylen, "content written for schema version %u, this sensor has %d",
+			 c->b->schema, EDR_SCHEMA_VERSION);
+		return -EPROTO;
+	}
+	if (c->b->min_sensor > mgr->o.sensor_version) {
+		snprintf(why, whylen, "content needs sensor %s or newer, this is %s",
+			 edr_version_fmt(c->b->min_sensor, a, sizeof(a)),
+			 edr_version_fmt(mgr->o.sensor_version, b, sizeof(b)));
+		return -EPROTO;
+	}
+	if (c->b->version <= cur && !force) {
+		snprintf(why, whylen,
+			 "content version %" PRIu64 " is not newer than the active %" PRIu64
+			 " (a downgrade needs --force)",
+			 c->b->version, cur);
+		return -ESTALE;
+	}
+	if (is_bad(mgr, c->digest) && !force) {
+		snprintf(why, whylen,
+			 "content %.16s is marked bad (it failed probation twice); --force to load "
+			 "it anyway",
+			 c->digest);
+		return -EPERM;
+	}
+	if (c->b->version <= cur)
+		logf_(mgr, LOG_WARNING, "content version %" PRIu64 " replaces %" PRIu64
+		      " (downgrade forced)", c->b->version, cur);
+	return 0;
+}
+
+/* ---- the self-test child ---- */
+
+/* A few recorded events per category; every rule set must evaluate them
+ * within the CPU budget (pathological patterns show up here). */
+struct corpus_field {
+	int idx;
+	const char *s;
+	int64_t n;
+};
+struct corpus_event {
+	int cat;
+	struct corpus_field f[8];
+};
+
+#define PC(f) EDR_F_PROCESS_CREATION_##f
+static const struct corpus_event corpus[] = {
+	{ EDR_CAT_PROCESS_CREATION, { { PC(IMAGE), "/usr/bin/bash", 0 },
+		{ PC(COMMAND_LINE), "bash -c 'for i in $(seq 1 10); do echo $i; done'", 0 },
+		{ PC(PARENT_IMAGE), "/usr/sbin/sshd", 0 }, { PC(USER), "alice", 0 },
+		{ PC(PROCESS_ID), NULL, 4242 }, { PC(CURRENT_DIRECTORY), "/home/alice", 0 },
+		{ -1, NULL, 0 } } },
+	{ EDR_CAT_PROCESS_CREATION, { { PC(IMAGE), "/usr/bin/curl", 0 },
+		{ PC(COMMAND_LINE), "curl -fsSL https://example.com/install.sh -o /tmp/install.sh", 0 },
+		{ PC(PARENT_IMAGE), "/usr/bin/bash", 0 }, { PC(USER), "root", 0 },
+		{ PC(USER_ID), NULL, 0 }, { -1, NULL, 0 } } },
+	{ EDR_CAT_PROCESS_CREATION, { { PC(IMAGE), "/usr/bin/python3", 0 },
+		{ PC(COMMAND_LINE), "python3 -c import socket,subprocess,os;s=socket.socket()", 0 },
+		{ PC(PARENT_IMAGE), "/usr/bin/dash", 0 }, { PC(USER), "www-data", 0 },
+		{ -1, NULL, 0 } } },
+	{ EDR_CAT_PROCESS_CREATION, { { PC(IMAGE), "/usr/lib/systemd/systemd-journald", 0 },
+		{ PC(COMMAND_LINE), "/usr/lib/systemd/systemd-journald", 0 },
+		{ PC(PARENT_IMAGE), "/usr/lib/systemd/systemd", 0 }, { PC(USER), "root", 0 },
+		{ PC(CONTAINER_ID), "", 0 }, { -1, NULL, 0 } } },
+	{ EDR_CAT_PROCESS_CREATION, { { PC(IMAGE), "/tmp/.x/a", 0 },
+		{ PC(COMMAND_LINE), "/tmp/.x/a -o stratum+tcp://pool.example:3333 -u wallet", 0 },
+		{ PC(PARENT_IMAGE), "/usr/bin/sh", 0 }, { PC(USER), "nobody", 0 },
+		{ -1, NULL, 0 } } },
+	{ EDR_CAT_FILE_EVENT, { { EDR_F_FILE_EVENT_TARGET_FILENAME, "/etc/cron.d/job", 0 },
+		{ EDR_F_FILE_EVENT_IMAGE, "/usr/bin/cp", 0 },
+		{ EDR_F_FILE_EVENT_USER, "root", 0 }, { -1, NULL, 0 } } },
+	{ EDR_CAT_FILE_EVENT, { { EDR_F_FILE_EVENT_TARGET_FILENAME,
+		"/home/alice/.ssh/authorized_keys", 0 },
+		{ EDR_F_FILE_EVENT_IMAGE, "/usr/bin/vim.basic", 0 },
+		{ EDR_F_FILE_EVENT_USER, "alice", 0 }, { -1, NULL, 0 } } },
+	{ EDR_CAT_FILE_DELETE, { { EDR_F_FILE_DELETE_TARGET_FILENAME, "/var/log/auth.log", 0 },
+		{ EDR_F_FILE_DELETE_IMAGE, "/usr/bin/rm", 0 }, { -1, NULL, 0 } } },
+	{ EDR_CAT_NETWORK_CONNECTION, { { EDR_F_NETWORK_CONNECTION_IMAGE, "/usr/bin/nc", 0 },
+		{ EDR_F_NETWORK_CONNECTION_DESTINATION_IP, "203.0.113.7", 0 },
+		{ EDR_F_NETWORK_CONNECTION_DESTINATION_PORT, NULL, 4444 },
+		{ EDR_F_NETWORK_CONNECTION_INITIATED, NULL, 1 },
+		{ EDR_F_NETWORK_CONNECTION_PROTOCOL, "tcp", 0 }, { -1, NULL, 0 } } },
+	{ EDR_CAT_KERNEL_MODULE, { { EDR_F_KERNEL_MODULE_IMAGE, "/usr/sbin/insmod", 0 },
+		{ EDR_F_KERNEL_MODULE_MODULE_PATH, "/tmp/rootkit.ko", 0 }, { -1, NULL, 0 } } },
+	{ EDR_CAT_PTRACE, { { EDR_F_PTRACE_IMAGE, "/usr/bin/gdb", 0 },
+		{ EDR_F_PTRACE_TARGET_IMAGE, "/usr/sbin/sshd", 0 },
+		{ EDR_F_PTRACE_REQUEST, "PTRACE_ATTACH", 0 }, { -1, NULL, 0 } } },
+	{ EDR_CAT_PRIVILEGE_CHANGE, { { EDR_F_PRIVILEGE_CHANGE_IMAGE, "/usr/bin/sudo", 0 },
+		{ EDR_F_PRIVILEGE_CHANGE_OLD_UID, NULL, 1000 },
+		{ EDR_F_PRIVILEGE_CHANGE_NEW_UID, NULL, 0 }, { -1, NULL, 0 } } },
+};
+#undef PC
+
+#define CORPUS_ROUNDS 50
+
+static void corpus_fields(const struct corpus_event *ce, struct edr_field_value *f,
+			  struct edr_rule_event *ev)
+{
+	int i;
+
+	memset(f, 0, sizeof(*f) * EDR_SCHEMA_MAX_FIELDS);
+	for (i = 0; i < 8 && ce->f[i].idx >= 0; i++) {
+		struct edr_field_value *v = &f[ce->f[i].idx];
+
+		v->set = 1;
+		v->n = ce->f[i].n;
+		v->s = ce->f[i].s ? ce->f[i].s : "";
+		v->len = (uint32_t)strlen(v->s);
+	}
+	ev->cat = ce->cat;
+	ev->nfields = edr_schema_nfields(ce->cat);
+	ev->f = f;
+}
+
+/* Returns CPU ns per event, or negative errno. */
+static int64_t corpus_run(const struct edr_ruleset *rs)
+{
+	struct edr_field_value f[EDR_SCHEMA_MAX_FIELDS];
+	struct edr_matcher *m = edr_matcher__new(rs);
+	const struct edr_rule *out[8];
+	struct edr_rule_event ev;
+	uint64_t t0;
+	size_t i, r, n = 0;
+	int rc = 0;
+
+	if (!m)
+		return -ENOMEM;
+	t0 = mono_ns(CLOCK_PROCESS_CPUTIME_ID);
+	for (r = 0; r < CORPUS_ROUNDS && !rc; r++)
+		for (i = 0; i < sizeof(corpus) / sizeof(corpus[0]); i++, n++) {
+			corpus_fields(&corpus[i], f, &ev);
+			rc = edr_matcher__eval(m, &ev, out, 8);
+			if (rc < 0)
+				break;
+			rc = 0;
+		}
+	edr_matcher__free(m);
+	if (rc < 0)
+		return rc;
+	return (int64_t)((mono_ns(CLOCK_PROCESS_CPUTIME_ID) - t0) / (n ? n : 1));
+}
+
+static void child_say(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void child_say(int fd, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (n > (int)sizeof(buf) - 2)
+		n = (int)sizeof(buf) - 2;
+	buf[n++] = '\n';
+	if (write(fd, buf, (size_t)n) < 0)
+		_exit(3);
+}
+
+static void one_line(char *s)
+{
+	for (; *s; s++)
+		if (*s == '\n' || *s == '\r')
+			*s = ' ';
+}
+
+static void __attribute__((noreturn)) child_main(struct edr_content *mgr, const struct cand *c,
+						  int fd)
+{
+	struct edr_rules_err err = { .msg = "" };
+	struct edr_ruleset *rs;
+	struct rlimit rl;
+	static const int crash_sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGXCPU,
+					  SIGTERM, SIGPIPE };
+	sigset_t all;
+	int64_t ns;
+	size_t n, i;
+
+	/* The parent's handlers (a crash reporter, a test framework) must not
+	 * run here: a crash has to end this process so the parent sees it. */
+	for (i = 0; i < sizeof(crash_sigs) / sizeof(crash_sigs[0]); i++)
+		signal(crash_sigs[i], SIG_DFL);
+	sigfillset(&all);
+	sigprocmask(SIG_UNBLOCK, &all, NULL);
+	rl.rlim_cur = rl.rlim_max = mgr->o.child_cpu_s;
+	setrlimit(RLIMIT_CPU, &rl);
+#if !defined(__SANITIZE_ADDRESS__)
+	/* ASan reserves terabytes of shadow address space; its builds go
+	 * without the address-space limit (the CPU and wall limits remain). */
+	rl.rlim_cur = rl.rlim_max = mgr->o.child_mem;
+	setrlimit(RLIMIT_AS, &rl);
+#endif
+	if (mgr->o.child_hook)
+		mgr->o.child_hook("validate");
+	rs = edr_ruleset__load_mem(c->srcs, c->b->nfiles, &err);
+	if (!rs) {
+		one_line(err.msg);
+		child_say(fd, "E validate %s", err.msg[0] ? err.msg : strerror(errno));
+		_exit(1);
+	}
+	n = edr_ruleset__count(rs);
+	if (n == 0) {
+		child_say(fd, "E validate the content holds no rules");
+		_exit(1);
+	}
+	if (n > EDR_CONTENT_MAX_RULES) {
+		child_say(fd, "E validate %zu rules exceed the limit of %d", n, EDR_CONTENT_MAX_RULES);
+		_exit(1);
+	}
+	child_say(fd, "S validate %zu", n);
+	if (mgr->o.child_hook)
+		mgr->o.child_hook("self-test");
+	memset(&err, 0, sizeof(err));
+	if (edr_ruleset__selftest(rs, &err)) {
+		one_line(err.msg);
+		child_say(fd, "E self-test %s", err.msg);
+		_exit(1);
+	}
+	ns = corpus_run(rs);
+	if (ns < 0) {
+		child_say(fd, "E self-test evaluating the built-in corpus failed: %s",
+			  strerror((int)-ns));
+		_exit(1);
+	}
+	if ((uint64_t)ns > mgr->o.corpus_budget_ns) {
+		child_say(fd, "E self-test the built-in corpus took %" PRId64
+			  " ns CPU per event, over the budget of %" PRIu64 " ns", ns,
+			  mgr->o.corpus_budget_ns);
+		_exit(1);
+	}
+	child_say(fd, "S self-test %" PRId64, ns);
+	_exit(0);
+}
+
+static const char *sig_name(int sig)
+{
+	switch (sig) {
+	case SIGSEGV: return "SIGSEGV";
+	case SIGABRT: return "SIGABRT";
+	case SIGBUS: return "SIGBUS";
+	case SIGFPE: return "SIGFPE";
+	case SIGILL: return "SIGILL";
+	case SIGKILL: return "SIGKILL";
+	case SIGXCPU: return "SIGXCPU";
+	default: return "signal";
+	}
+}
+
+/*
+ * Runs validate and self-test on the candidate in a child. *stage is the
+ * stage that failed; progress lines go to progress.
+ */
+static int run_child(struct edr_content *mgr, const struct cand *c, const char **stage,
+		     size_t *nrules, edr_content_progress_fn progress, void *pctx, char *why,
+		     size_t whylen)
+{
+	char buf[4096], line[1200];
+	size_t have = 0;
+	uint64_t deadline = mono_ns(CLOCK_MONOTONIC) + (uint64_t)mgr->o.child_wall_ms * 1000000ull;
+	int fds[2], status, rc = 0, done = 0, timed_out = 0;
+	pid_t pid;
+
+	*stage = "validate";
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		snprintf(why, whylen, "pipe: %s", strerror(errno));
+		return -errno;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		snprintf(why, whylen, "fork: %s", strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		return -errno;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		child_main(mgr, c, fds[1]);
+	}
+	close(fds[1]);
+	while (!done) {
+		struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
+		uint64_t now = mono_ns(CLOCK_MONOTONIC);
+		ssize_t n;
+		char *nl;
+
+		if (now >= deadline) {
+			timed_out = 1;
+			break;
+		}
+		n = poll(&pfd, 1, (int)((deadline - now) / 1000000 + 1));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0)
+			continue;
+		n = read(fds[0], buf + have, sizeof(buf) - 1 - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break; /* EOF: the child exited */
+		have += (size_t)n;
+		buf[have] = 0;
+		while ((nl = strchr(buf, '\n'))) {
+			*nl = 0;
+			snprintf(line, sizeof(line), "%s", buf);
+			memmove(buf, nl + 1, have - (size_t)(nl + 1 - buf) + 1);
+			have -= strlen(line) + 1;
+			if (!strncmp(line, "S validate ", 11)) {
+				*nrules = strtoul(line + 11, NULL, 10);
+				if (progress) {
+					char p[128];
+					snprintf(p, sizeof(p), "validate: ok (%zu rules)", *nrules);
+					progress(p, pctx);
+				}
+				*stage = "self-test";
+			} else if (!strncmp(line, "S self-test ", 12)) {
+				if (progress) {
+					char p[160];
+					snprintf(p, sizeof(p),
+						 "self-test: ok (rule samples pass; built-in corpus "
+						 "%s ns CPU per event)", line + 12);
+					progress(p, pctx);
+				}
+				done = 1;
+			} else if (line[0] == 'E') {
+				const char *sp = strchr(line + 2, ' ');
+
+				snprintf(why, whylen, "%s", sp ? sp + 1 : line);
+				rc = -EINVAL;
+				done = 1;
+			}
+		}
+		if (have >= sizeof(buf) - 1)
+			have = 0; /* a line longer than the buffer: drop it */
+	}
+	if (timed_out)
+		kill(pid, SIGKILL);
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (timed_out) {
+		snprintf(why, whylen, "%s did not finish within %u ms (killed)", *stage,
+			 mgr->o.child_wall_ms);
+		return -ETIMEDOUT;
+	}
+	if (rc)
+		return rc;
+	if (WIFSIGNALED(status)) {
+		int sig = WTERMSIG(status);
+
+		if (sig == SIGXCPU || (sig == SIGKILL && done == 0))
+			snprintf(why, whylen, "%s exceeded the CPU limit of %u s (%s)", *stage,
+				 mgr->o.child_cpu_s, sig_name(sig));
+		else
+			snprintf(why, whylen, "%s crashed the test process (%s, signal %d)", *stage,
+				 sig_name(sig), sig);
+		return -ECHILD;
+	}
+	if (!done || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		snprintf(why, whylen, "%s test process exited with status %d without a result",
+			 *stage, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		return -ECHILD;
+	}
+	return 0;
+}
+
+/* ---- activation and persistence ---- */
+
+static int persist(struct edr_content *mgr, const uint8_t *raw, size_t rawlen, int prev_good,
+		   char *why, size_t whylen)
+{
+	struct edr_bundle_err err = { "" };
+	char act[640], prev[640];
+	int rc;
+
+	path_in(mgr, "active.bundle", act, sizeof(act));
+	path_in(mgr, "previous.bundle", prev, sizeof(prev));
+	/* Keep the outgoing content as last-known-good only if it completed
+	 * its own probation; otherwise the older last-known-good stays. */
+	if (prev_good && mgr->active_on_disk && rename(act, prev) < 0 && errno != ENOENT) {
+		snprintf(why, whylen, "%s: %s", prev, strerror(errno));
+		return -errno;
+	}
+	rc = edr_bundle_write_atomic(act, raw, rawlen, 0600, &err);
+	if (rc) {
+		snprintf(why, whylen, "%s", err.msg);
+		return rc;
+	}
+	return 0;
+}
+
+/* Publishes set as the active one (under mgr->lock) and frees the old set
+ * after a grace period. */
+static void publish_active(struct edr_content *mgr, struct edr_content_set *set)
+{
+	struct edr_content_set *old = mgr->active;
+
+	set->activated_at_ms = now_ms();
+	rcu_assign_pointer(mgr->active, set);
+	if (old) {
+		synchronize_rcu();
+		set_free(old);
+	}
+}
+
+static void drop_shadow(struct edr_content *mgr, const char *why)
+{
+	struct edr_content_set *old = mgr->shadow;
+
+	if (!old)
+		return;
+	rcu_assign_pointer(mgr->shadow, NULL);
+	synchronize_rcu();
+	snprintf(mgr->last_shadow, sizeof(mgr->last_shadow), "version %" PRIu64 " discarded: %s",
+		 old->version, why);
+	logf_(mgr, LOG_NOTICE, "shadow content %s", mgr->last_shadow);
+	set_free(old);
+	free(mgr->shadow_raw);
+	mgr->shadow_raw = NULL;
+}
+
+static void refresh_lkg(struct edr_content *mgr);
+
+/* Activates set (under mgr->lock): swap, persist, start probation. */
+static int activate(struct edr_content *mgr, struct edr_content_set *set, const uint8_t *raw,
+		    size_t rawlen, edr_content_progress_fn progress, void *pctx)
+{
+	char why[512] = "", p[640], t[32];
+	int prev_good = mgr->probation_until_ms == 0;
+	int rc;
+
+	publish_active(mgr, set);
+	if (progress) {
+		snprintf(p, sizeof(p), "swap: ok (version %" PRIu64 ", %zu rules active)",
+			 set->version, set->nrules);
+		progress(p, pctx);
+	}
+	rc = persist(mgr, raw, rawlen, prev_good, why, sizeof(why));
+	if (rc) {
+		/* The content is live; only the next start would not find it. */
+		mgr->active_on_disk = 0;
+		logf_(mgr, LOG_ERR, "content version %" PRIu64 " active but not stored: %s",
+		      set->version, why);
+		if (progress) {
+			snprintf(p, sizeof(p), "persist: FAILED: %s (content is active until restart)",
+				 why);
+			progress(p, pctx);
+		}
+		return 0;
+	}
+	mgr->active_on_disk = 1;
+	mgr->probation_until_ms = set->activated_at_ms + mgr->o.probation_ms;
+	save_state(mgr, 0);
+	refresh_lkg(mgr);
+	if (progress) {
+		snprintf(p, sizeof(p), "persist: ok (%s/active.bundle)", mgr->dir);
+		progress(p, pctx);
+		snprintf(p, sizeof(p), "probation: until %s",
+			 fmt_time(mgr->probation_until_ms, t, sizeof(t)));
+		progress(p, pctx);
+	}
+	logf_(mgr, LOG_NOTICE, "content version %" PRIu64 " (%.16s, %zu rules) active from %s, "
+	      "on probation until %s", set->version, set->digest, set->nrules, set->source,
+	      fmt_time(mgr->probation_until_ms, t, sizeof(t)));
+	return 0;
+}
+
+/* Remembers what previous.bundle holds (for `rules` and rollback). */
+static void refresh_lkg(struct edr_content *mgr)
+{
+	struct edr_bundle_err err;
+	struct edr_bundle *b;
+	char path[640];
+
+	path_in(mgr, "previous.bundle", path, sizeof(path));
+	mgr->have_lkg = 0;
+	if (access(path, F_OK))
+		return;
+	b = edr_bundle__open(path, NULL, 0, EDR_BUNDLE_NO_VERIFY, &err);
+	if (!b)
+		return;
+	mgr->have_lkg = 1;
+	mgr->lkg_version = b->version;
+	content_digest(b, mgr->lkg_digest);
+	edr_bundle__free(b);
+}
+
+/* Full test and compile of a candidate (no version check). */
+static struct edr_content_set *build_set(struct edr_content *mgr, const struct cand *c,
+					 const char **stage, edr_content_progress_fn progress,
+					 void *pctx, char *why, size_t whylen)
+{
+	struct edr_rules_err rerr = { .msg = "" };
+	struct edr_content_set *set;
+	struct edr_ruleset *rs;
+	size_t nrules = 0;
+	int rc;
+
+	rc = run_child(mgr, c, stage, &nrules, progress, pctx, why, whylen);
+	if (rc)
+		return NULL;
+	/* The child compiled these very bytes with this very code, so this
+	 * cannot crash or hang in a way the child did not. */
+	*stage = "validate";
+	rs = edr_ruleset__load_mem(c->srcs, c->b->nfiles, &rerr);
+	if (!rs) {
+		snprintf(why, whylen, "%s", rerr.msg);
+		return NULL;
+	}
+	set = set_new(rs, c->b->version, c->source, c->digest, c->is_signed);
+	if (!set) {
+		edr_ruleset__free(rs);
+		snprintf(why, whylen, "out of memory");
+	}
+	return set;
+}
+
+static int reject(struct edr_content *mgr, const char *stage, const char *reason, int rc,
+		  char *err, size_t errlen)
+{
+	snprintf(err, errlen, "rejected at %s: %s", stage, reason);
+	pthread_mutex_lock(&mgr->lock);
+	snprintf(mgr->last_rejection, sizeof(mgr->last_rejection), "%s", err);
+	pthread_mutex_unlock(&mgr->lock);
+	logf_(mgr, LOG_WARNING, "content load: %s", err);
+	return rc < 0 ? rc : -EINVAL;
+}
+
+int edr_content__load(struct edr_content *mgr, const char *path,
+		      const struct edr_content_load_opts *lo, edr_content_progress_fn progress,
+		      void *pctx, char *err, size_t errlen)
+{
+	static const struct edr_content_load_opts none;
+	struct edr_content_set *set;
+	const char *stage = "verify";
+	char why[512] = "", p[640], hex[17];
+	struct cand c;
+	uint64_t cur;
+	int rc;
+
+	if (!lo)
+		lo = &none;
+	if (pthread_mutex_trylock(&mgr->load_lock))
+		return reject(mgr, "verify", "another content load is in progress", -EBUSY, err,
+			      errlen);
+	pthread_mutex_lock(&mgr->lock);
+	cur = mgr->active ? mgr->active->version : 0;
+	pthread_mutex_unlock(&mgr->lock);
+	rc = cand_read(mgr, path, 0, cur + 1, &c, why, sizeof(why));
+	if (!rc)
+		rc = cand_check(mgr, &c, lo->force, why, sizeof(why));
+	if (rc) {
+		rc = reject(mgr, stage, why, rc, err, errlen);
+		goto out;
+	}
+	if (progress) {
+		if (c.is_signed)
+			snprintf(p, sizeof(p), "verify: ok (version %" PRIu64 ", %zu files, signed by "
+				 "key %s)", c.b->version, c.b->nfiles,
+				 edr_bundle_keyid_hex(c.b->key_id, hex));
+		else
+			snprintf(p, sizeof(p), "verify: ok (version %" PRIu64 ", %zu files, UNSIGNED)",
+				 c.b->version, c.b->nfiles);
+		progress(p, pctx);
+	}
+	set = build_set(mgr, &c, &stage, progress, pctx, why, sizeof(why));
+	if (!set) {
+		rc = reject(mgr, stage, why, -EINVAL, err, errlen);
+		goto out;
+	}
+	pthread_mutex_lock(&mgr->lock);
+	if (lo->shadow_ms) {
+		char t[32];
+
+		drop_shadow(mgr, "superseded by a newer candidate");
+		mgr->shadow_raw = c.raw;
+		mgr->shadow_rawlen = c.rawlen;
+		c.raw = NULL;
+		mgr->shadow_until_ms = now_ms() + lo->shadow_ms;
+		rcu_assign_pointer(mgr->shadow, set);
+		if (progress) {
+			snprintf(p, sizeof(p), "shadow: evaluating beside the active rules until %s",
+				 fmt_time(mgr->shadow_until_ms, t, sizeof(t)));
+			progress(p, pctx);
+		}
+		logf_(mgr, LOG_NOTICE, "content version %" PRIu64 " (%zu rules) in shadow until %s",
+		      set->version, set->nrules, fmt_time(mgr->shadow_until_ms, t, sizeof(t)));
+		snprintf(err, errlen, "accepted into shadow: version %" PRIu64 ", %zu rules, until %s",
+			 set->version, set->nrules, t);
+	} else {
+		drop_shadow(mgr, "another content was activated");
+		activate(mgr, set, c.raw, c.rawlen, progress, pctx);
+		snprintf(err, errlen, "active: version %" PRIu64 ", %zu rules", set->version,
+			 set->nrules);
+	}
+	mgr->last_rejection[0] = 0;
+	pthread_mutex_unlock(&mgr->lock);
+	rc = 0;
+out:
+	cand_fini(&c);
+	pthread_mutex_unlock(&mgr->load_lock);
+	return rc;
+}
+
+/* ---- tick: shadow promotion, end of probation ---- */
+
+static int shadow_healthy(struct edr_content *mgr, struct edr_content_set *s, char *why,
+			  size_t whylen)
+{
+	uint64_t n = __atomic_load_n(&s->ev_count, __ATOMIC_RELAXED);
+	uint64_t ns = __atomic_load_n(&s->ev_ns, __ATOMIC_RELAXED);
+	uint64_t alerts = __atomic_load_n(&s->alerts, __ATOMIC_RELAXED);
+	uint64_t errors = __atomic_load_n(&s->errors, __ATOMIC_RELAXED);
+
+	if (errors) {
+		snprintf(why, whylen, "%" PRIu64 " evaluation errors in %" PRIu64 " events", errors, n);
+		return 0;
+	}
+	if (n && ns / n > mgr->o.shadow_max_ns_per_event) {
+		snprintf(why, whylen, "%" PRIu64 " ns CPU per event, over the budget of %" PRIu64,
+			 ns / n, mgr->o.shadow_max_ns_per_event);
+		return 0;
+	}
+	if (n && (double)alerts / (double)n > mgr->o.shadow_max_alert_ratio) {
+		snprintf(why, whylen, "%" PRIu64 " alerts for %" PRIu64 " events, over the budget of "
+			 "%.2f per event", alerts, n, mgr->o.shadow_max_alert_ratio);
+		return 0;
+	}
+	snprintf(why, whylen, "%" PRIu64 " events, %" PRIu64 " alerts, %" PRIu64 " ns per event",
+		 n, alerts, n ? ns / n : 0);
+	return 1;
+}
+
+void edr_content__tick(struct edr_content *mgr, uint64_t now)
+{
+	char why[256], t[32];
+
+	if (!now)
+		now = now_ms();
+	if (pthread_mutex_trylock(&mgr->load_lock))
+		return; /* a load is running; next tick */
+	pthread_mutex_lock(&mgr->lock);
+	if (mgr->shadow && now >= mgr->shadow_until_ms) {
+		struct edr_content_set *s = mgr->shadow;
+
+		if (shadow_healthy(mgr, s, why, sizeof(why))) {
+			uint8_t *raw = mgr->shadow_raw;
+			size_t rawlen = mgr->shadow_rawlen;
+
+			rcu_assign_pointer(mgr->shadow, NULL);
+			mgr->shadow_raw = NULL;
+			/* Readers may still see s as the shadow; they only read it,
+			 * and it stays allocated as the active set. */
+			snprintf(mgr->last_shadow, sizeof(mgr->last_shadow),
+				 "version %" PRIu64 " promoted: %s", s->version, why);
+			logf_(mgr, LOG_NOTICE, "shadow content %s", mgr->last_shadow);
+			synchronize_rcu(); /* no reader still counts s as the shadow */
+			activate(mgr, s, raw, rawlen, NULL, NULL);
+			free(raw);
+		} else {
+			drop_shadow(mgr, why);
+		}
+	}
+	if (mgr->probation_until_ms && now >= mgr->probation_until_ms) {
+		logf_(mgr, LOG_NOTICE, "content version %" PRIu64 " passed probation (since %s)",
+		      mgr->active ? mgr->active->version : 0,
+		      fmt_time(mgr->active ? mgr->active->activated_at_ms : 0, t, sizeof(t)));
+		mgr->probation_until_ms = 0;
+		mgr->fail_digest[0] = 0;
+		mgr->fail_count = 0;
+		save_state(mgr, 0);
+	}
+	pthread_mutex_unlock(&mgr->lock);
+	pthread_mutex_unlock(&mgr->load_lock);
+}
+
+/* ---- start-up: what to run, rollback ---- */
+
+/* Tries to start on one stored or shipped content; 0 on success. */
+static int start_on(struct edr_content *mgr, const char *path, int from_disk, const char *label)
+{
+	struct edr_content_set *set;
+	const char *stage = "verify";
+	char why[512] = "";
+	struct cand c;
+	int rc;
+
+	rc = cand_read(mgr, path, !from_disk, 0, &c, why, sizeof(why));
+	if (!rc && is_bad(mgr, c.digest)) {
+		snprintf(why, sizeof(why), "content %.16s is marked bad", c.digest);
+		rc = -EPERM;
+	}
+	if (!rc && c.b->schema != EDR_SCHEMA_VERSION) {
+		snprintf(why, sizeof(why), "written for schema version %u, this sensor has %d",
+			 c.b->schema, EDR_SCHEMA_VERSION);
+		rc = -EPROTO;
+	}
+	if (rc) {
+		logf_(mgr, LOG_ERR, "%s content %s unusable at %s: %s", label, path, stage, why);
+		cand_fini(&c);
+		return rc;
+	}
+	set = build_set(mgr, &c, &stage, NULL, NULL, why, sizeof(why));
+	if (!set) {
+		logf_(mgr, LOG_ERR, "%s content %s rejected at %s: %s", label, path, stage, why);
+		cand_fini(&c);
+		return -EINVAL;
+	}
+	if (!from_disk)
+		snprintf(set->source, sizeof(set->source), "%s (default)", path);
+	publish_active(mgr, set);
+	logf_(mgr, LOG_NOTICE, "started on %s content version %" PRIu64 " (%.16s, %zu rules) from %s",
+	      label, set->version, set->digest, set->nrules, path);
+	cand_fini(&c);
+	return 0;
+}
+
+static void startup(struct edr_content *mgr)
+{
+	char act[640], prev[640];
+	struct state st;
+	struct edr_bundle_err berr;
+	int have_act, rolled_back = 0;
+	uint64_t now = now_ms();
+
+	path_in(mgr, "active.bundle", act, sizeof(act));
+	path_in(mgr, "previous.bundle", prev, sizeof(prev));
+	load_bad(mgr);
+	load_state(mgr, &st);
+	snprintf(mgr->fail_digest, sizeof(mgr->fail_digest), "%s", st.fail_digest);
+	mgr->fail_count = st.fail_count;
+	have_act = access(act, F_OK) == 0;
+
+	if (have_act && st.probation_until && !st.clean && st.active_digest[0]) {
+		/* The last run was on probation content and did not shut down
+		 * cleanly: count it as that content's failure. */
+		if (!strcmp(mgr->fail_digest, st.active_digest))
+			mgr->fail_count++;
+		else
+			mgr->fail_count = 1;
+		snprintf(mgr->fail_digest, sizeof(mgr->fail_digest), "%s", st.active_digest);
+		snprintf(mgr->last_rollback, sizeof(mgr->last_rollback),
+			 "the sensor stopped unexpectedly while content %.16s was on probation "
+			 "(failure %u); started on the last-known-good content instead",
+			 st.active_digest, mgr->fail_count);
+		logf_(mgr, LOG_ERR, "%s", mgr->last_rollback);
+		if (mgr->fail_count >= 2) {
+			mark_bad(mgr, st.active_digest);
+			logf_(mgr, LOG_ERR, "content %.16s failed probation %u times in a row: marked "
+			      "bad, it will not be loaded automatically again",
+			      st.active_digest, mgr->fail_count);
+		}
+		rolled_back = 1;
+	}
+	if (!rolled_back && have_act && start_on(mgr, act, 1, "stored") == 0) {
+		mgr->active_on_disk = 1;
+		/* A clean stop during probation resumes the same window. */
+		mgr->probation_until_ms = st.probation_until > now || st.probation_until == 0
+						  ? st.probation_until : now;
+		if (mgr->probation_until_ms)
+			save_state(mgr, 0);
+		refresh_lkg(mgr);
+		return;
+	}
+	mgr->probation_until_ms = 0;
+	if (access(prev, F_OK) == 0 && start_on(mgr, prev, 1, "last-known-good") == 0) {
+		/* previous.bundle becomes the stored active content again. */
+		uint8_t *buf;
+		size_t len;
+
+		if (edr_bundle_read_file(prev, EDR_BUNDLE_MAX_SIZE, &buf, &len, &berr) == 0) {
+			if (edr_bundle_write_atomic(act, buf, len, 0600, &berr) == 0)
+				mgr->active_on_disk = 1;
+			else
+				logf_(mgr, LOG_ERR, "%s", berr.msg);
+			free(buf);
+		}
+		save_state(mgr, 0);
+		refresh_lkg(mgr);
+		return;
+	}
+	if (mgr->o.initial_path && start_on(mgr, mgr->o.initial_path, 0, "initial") == 0) {
+		if (have_act || rolled_back) {
+			/* What is on disk is not what runs: do not keep it as active. */
+			unlink(act);
+		}
+		mgr->active_on_disk = 0;
+		save_state(mgr, 0);
+		refresh_lkg(mgr);
+		return;
+	}
+	mgr->active_on_disk = 0;
+	save_state(mgr, 0);
+	logf_(mgr, LOG_ERR, "no usable content: the sensor runs WITHOUT RULES until "
+	      "`edrctl load-rules` succeeds");
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char buf[512], *p;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+struct edr_content *edr_content__new(const struct edr_content_opts *opts, char *err,
+				     size_t errlen)
+{
+	struct edr_content *mgr;
+	struct stat st;
+	size_t i;
+	int rc;
+
+	if (sodium_init() < 0) {
+		snprintf(err, errlen, "libsodium failed to initialise");
+		errno = EIO;
+		return NULL;
+	}
+	if (opts->nkeys > EDR_CONTENT_MAX_KEYS) {
+		snprintf(err, errlen, "%zu public keys exceed the limit of %d", opts->nkeys,
+			 EDR_CONTENT_MAX_KEYS);
+		errno = E2BIG;
+		return NULL;
+	}
+	mgr = calloc(1, sizeof(*mgr));
+	if (!mgr) {
+		snprintf(err, errlen, "out of memory");
+		errno = ENOMEM;
+		return NULL;
+	}
+	mgr->o = *opts;
+	for (i = 0; i < opts->nkeys; i++)
+		mgr->keys[i] = opts->keys[i];
+	mgr->o.keys = mgr->keys;
+	if (!mgr->o.probation_ms)
+		mgr->o.probation_ms = 10 * 60 * 1000;
+	if (!mgr->o.sensor_version)
+		mgr->o.sensor_version = EDR_CONTENT_SENSOR_VERSION;
+	if (!mgr->o.child_cpu_s)
+		mgr->o.child_cpu_s = 60;
+	if (!mgr->o.child_mem)
+		mgr->o.child_mem = 4ull << 30;
+	if (!mgr->o.child_wall_ms)
+		mgr->o.child_wall_ms = 120000;
+	if (!mgr->o.corpus_budget_ns)
+		mgr->o.corpus_budget_ns = 200000;
+	if (!mgr->o.shadow_max_ns_per_event)
+		mgr->o.shadow_max_ns_per_event = 1000000;
+	if (mgr->o.shadow_max_alert_ratio <= 0)
+		mgr->o.shadow_max_alert_ratio = 0.5;
+	snprintf(mgr->dir, sizeof(mgr->dir), "%s",
+		 opts->content_dir ? opts->content_dir : EDR_CONTENT_DEFAULT_DIR);
+	pthread_mutex_init(&mgr->lock, NULL);
+	pthread_mutex_init(&mgr->load_lock, NULL);
+	rc = mkdir_p(mgr->dir, 0700);
+	if (rc || stat(mgr->dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s: cannot create the content directory: %s", mgr->dir,
+			 strerror(rc ? -rc : errno ? errno : ENOTDIR));
+		edr_content__free(mgr);
+		errno = rc ? -rc : ENOTDIR;
+		return NULL;
+	}
+	if (st.st_mode & 022) {
+		snprintf(err, errlen, "%s: writable by group or others; refusing to trust it",
+			 mgr->dir);
+		edr_content__free(mgr);
+		errno = EPERM;
+		return NULL;
+	}
+	pthread_mutex_lock(&mgr->lock);
+	startup(mgr);
+	pthread_mutex_unlock(&mgr->lock);
+	return mgr;
+}
+
+void edr_content__free(struct edr_content *mgr)
+{
+	size_t i;
+
+	if (!mgr)
+		return;
+	pthread_mutex_lock(&mgr->lock);
+	if (mgr->probation_until_ms && mgr->active_on_disk)
+		save_state(mgr, 1); /* a clean stop is not a crash */
+	pthread_mutex_unlock(&mgr->lock);
+	set_free(mgr->active);
+	set_free(mgr->shadow);
+	free(mgr->shadow_raw);
+	for (i = 0; i < mgr->nbad; i++)
+		free(mgr->bad[i]);
+	free(mgr->bad);
+	pthread_mutex_destroy(&mgr->lock);
+	pthread_mutex_destroy(&mgr->load_lock);
+	free(mgr);
+}
+
+/* ---- control verbs ---- */
+
+static int send_progress(const char *line, void *ctx)
+{
+	return edr_ctl_reply__progress(ctx, "%s", line);
+}
+
+static void progress_to_reply(const char *line, void *ctx)
+{
+	send_progress(line, ctx);
+}
+
+static int h_load_rules(const struct edr_ctl_req *req, struct edr_ctl_reply *reply, void *ctx)
+{
+	struct edr_content *mgr = ctx;
+	struct edr_content_load_opts lo = { 0 };
+	const char *path = edr_ctl_req__get(req, "path");
+	const char *shadow = edr_ctl_req__get(req, "shadow");
+	const char *force = edr_ctl_req__get(req, "force");
+	char msg[768];
+	uint64_t v;
+	size_t n;
+	int rc;
+
+	if (!path || path[0] != '/')
+		return edr_ctl_reply__set(reply, -EINVAL, "load-rules: 'path' must be absolute");
+	if (shadow && edr_duration_parse(shadow, &lo.shadow_ms))
+		return edr_ctl_reply__set(reply, -EINVAL, "load-rules: bad shadow duration '%s'",
+					  shadow);
+	lo.force = force && !strcmp(force, "1");
+	rc = edr_content__load(mgr, path, &lo, progress_to_reply, reply, msg, sizeof(msg));
+	edr_ctl_reply__set(reply, rc, "%s", msg);
+	edr_content__active_info(mgr, &v, &n);
+	edr_ctl_reply__add_int(reply, "active.version", (int64_t)v);
+	edr_ctl_reply__add_int(reply, "active.rules", (int64_t)n);
+	return rc;
+}
+
+static void add_set(struct edr_ctl_reply *r, const char *pfx, const struct edr_content_set *s)
+{
+	char k[64], t[32];
+
+#define K(name) (snprintf(k, sizeof(k), "%s.%s", pfx, name), k)
+	edr_ctl_reply__add_int(r, K("version"), (int64_t)s->version);
+	edr_ctl_reply__add_str(r, K("source"), s->source);
+	edr_ctl_reply__add_int(r, K("rules"), (int64_t)s->nrules);
+	edr_ctl_reply__add_str(r, K("digest"), s->digest);
+	edr_ctl_reply__add_str(r, K("signed"), s->is_signed ? "yes" : "no");
+	if (s->activated_at_ms)
+		edr_ctl_reply__add_str(r, K("activated_at"), fmt_time(s->activated_at_ms, t, sizeof(t)));
+#undef K
+}
+
+static int h_rules(const struct edr_ctl_req *req, struct edr_ctl_reply *r, void *ctx)
+{
+	struct edr_content *mgr = ctx;
+	char t[32];
+
+	pthread_mutex_lock(&mgr->lock);
+	if (mgr->active) {
+		add_set(r, "active", mgr->active);
+		edr_ctl_reply__add_str(r, "active.state",
+				       mgr->probation_until_ms ? "probation" : "good");
+		if (mgr->probation_until_ms)
+			edr_ctl_reply__add_str(r, "active.probation_until",
+					       fmt_time(mgr->probation_until_ms, t, sizeof(t)));
+	} else {
+		edr_ctl_reply__add_str(r, "active.state", "none (no rules)");
+	}
+	if (mgr->shadow) {
+		const struct edr_content_set *s = mgr->shadow;
+		uint64_t n = __atomic_load_n(&s->ev_count, __ATOMIC_RELAXED);
+
+		add_set(r, "shadow", s);
+		edr_ctl_reply__add_str(r, "shadow.until", fmt_time(mgr->shadow_until_ms, t, sizeof(t)));
+		edr_ctl_reply__add_int(r, "shadow.events", (int64_t)n);
+		edr_ctl_reply__add_int(r, "shadow.alerts",
+				       (int64_t)__atomic_load_n(&s->alerts, __ATOMIC_RELAXED));
+		edr_ctl_reply__add_int(r, "shadow.errors",
+				       (int64_t)__atomic_load_n(&s->errors, __ATOMIC_RELAXED));
+		edr_ctl_reply__add_int(r, "shadow.ns_per_event",
+				       n ? (int64_t)(__atomic_load_n(&s->ev_ns, __ATOMIC_RELAXED) / n)
+					 : 0);
+	}
+	if (mgr->have_lkg) {
+		edr_ctl_reply__add_int(r, "last_known_good.version", (int64_t)mgr->lkg_version);
+		edr_ctl_reply__add_str(r, "last_known_good.digest", mgr->lkg_digest);
+	}
+	if (mgr->last_shadow[0])
+		edr_ctl_reply__add_str(r, "last_shadow", mgr->last_shadow);
+	if (mgr->last_rejection[0])
+		edr_ctl_reply__add_str(r, "last_rejection", mgr->last_rejection);
+	if (mgr->last_rollback[0])
+		edr_ctl_reply__add_str(r, "last_rollback", mgr->last_rollback);
+	edr_ctl_reply__add_int(r, "bad_contents", (int64_t)mgr->nbad);
+	pthread_mutex_unlock(&mgr->lock);
+	return 0;
+}
+
+int edr_content__register_verbs(struct edr_content *mgr, struct edr_ctl_server *srv)
+{
+	int rc = edr_ctl_server__register(srv, "load-rules", 0, h_load_rules, mgr);
+
+	return rc ? rc : edr_ctl_server__register(srv, "rules", 1, h_rules, mgr);
+}
