@@ -251,8 +251,52 @@ static const char *signal_name(int sig)
 	return sig > 0 && sig < (int)(sizeof(names) / sizeof(names[0])) && names[sig] ? names[sig] : NULL;
 }
 
+int edr_ecs_severity(const char *level)
+{
+	if (!level)
+		return 47;
+	if (!strcmp(level, "informational"))
+		return 1;
+	if (!strcmp(level, "low"))
+		return 21;
+	if (!strcmp(level, "high"))
+		return 73;
+	if (!strcmp(level, "critical"))
+		return 99;
+	return 47;
+}
+
+static void str_array(struct edr_json *j, const char *key, const char *const *v, size_t n)
+{
+	size_t i;
+
+	edr_json_key(j, key);
+	edr_json_arr_begin(j);
+	for (i = 0; i < n; i++)
+		edr_json_cstr(j, v[i]);
+	edr_json_arr_end(j);
+}
+
+static void record(struct edr_ecs *ecs, struct edr_json *j, const struct edr_decoded *ev,
+		   const struct edr_proc *p, const struct edr_proc *parent,
+		   const struct edr_alert_info *a);
+
 void edr_ecs__event(struct edr_ecs *ecs, struct edr_json *j, const struct edr_decoded *ev,
 		    const struct edr_proc *p, const struct edr_proc *parent)
+{
+	record(ecs, j, ev, p, parent, NULL);
+}
+
+void edr_ecs__alert(struct edr_ecs *ecs, struct edr_json *j, const struct edr_decoded *ev,
+		    const struct edr_proc *p, const struct edr_proc *parent,
+		    const struct edr_alert_info *a)
+{
+	record(ecs, j, ev, p, parent, a);
+}
+
+static void record(struct edr_ecs *ecs, struct edr_json *j, const struct edr_decoded *ev,
+		   const struct edr_proc *p, const struct edr_proc *parent,
+		   const struct edr_alert_info *a)
 {
 	const struct edr_task *t = ev->task;
 	const char *type = "info", *action = "unknown";
@@ -268,10 +312,12 @@ void edr_ecs__event(struct edr_ecs *ecs, struct edr_json *j, const struct edr_de
 	edr_ecs__timestamp(ecs, j, ev->hdr->ts_ns);
 	edr_json_key(j, "event");
 	edr_json_obj_begin(j);
-	edr_json_kcstr(j, "kind", "event");
+	edr_json_kcstr(j, "kind", a ? "alert" : "event");
 	edr_json_key(j, "category");
 	edr_json_arr_begin(j);
 	edr_json_cstr(j, "process");
+	if (a)
+		edr_json_cstr(j, "intrusion_detection");
 	edr_json_arr_end(j);
 	edr_json_key(j, "type");
 	edr_json_arr_begin(j);
@@ -280,7 +326,31 @@ void edr_ecs__event(struct edr_ecs *ecs, struct edr_json *j, const struct edr_de
 	edr_json_kcstr(j, "action", action);
 	if (ev->type == EDR_EVENT_EXEC_DENIED)
 		edr_json_kcstr(j, "outcome", "failure");
+	if (a)
+		edr_json_kint(j, "severity", edr_ecs_severity(a->level));
 	edr_json_obj_end(j);
+	if (a) {
+		edr_json_key(j, "rule");
+		edr_json_obj_begin(j);
+		edr_json_kcstr(j, "id", a->rule_id);
+		edr_json_kcstr(j, "name", a->rule_name);
+		edr_json_kcstr(j, "description", a->rule_description);
+		if (a->rule_file)
+			edr_json_kcstr(j, "ruleset", a->rule_file);
+		edr_json_obj_end(j);
+		if (a->ntechniques) {
+			edr_json_key(j, "threat");
+			edr_json_obj_begin(j);
+			edr_json_kcstr(j, "framework", "MITRE ATT&CK");
+			edr_json_key(j, "technique");
+			edr_json_obj_begin(j);
+			str_array(j, "id", a->techniques, a->ntechniques);
+			edr_json_obj_end(j);
+			edr_json_obj_end(j);
+		}
+		if (a->ntags)
+			str_array(j, "tags", a->tags, a->ntags);
+	}
 	edr_json_key(j, "host");
 	edr_json_obj_begin(j);
 	edr_json_kcstr(j, "name", ecs->host_name);
@@ -330,6 +400,12 @@ void edr_ecs__event(struct edr_ecs *ecs, struct edr_json *j, const struct edr_de
 
 	edr_json_key(j, "edr");
 	edr_json_obj_begin(j);
+	if (a) {
+		edr_json_kbool(j, "shadow", a->shadow);
+		edr_json_kcstr(j, "level", a->level);
+		if (a->content_version)
+			edr_json_kuint(j, "content_version", a->content_version);
+	}
 	edr_json_kuint(j, "seq", ev->hdr->seq);
 	edr_json_kuint(j, "cpu", ev->hdr->cpu);
 	edr_json_kuint(j, "cgroup_id", t->cgroup_id);

@@ -30,6 +30,26 @@ void edr_ecs__timestamp(struct edr_ecs *ecs, struct edr_json *j, uint64_t boot_n
 void edr_ecs__event(struct edr_ecs *ecs, struct edr_json *j, const struct edr_decoded *ev,
 		    const struct edr_proc *p, const struct edr_proc *parent);
 
+/* What an alert adds to its triggering event. */
+struct edr_alert_info {
+	const char *rule_id, *rule_name, *rule_description, *level, *rule_file;
+	const char *const *techniques;
+	size_t ntechniques;
+	const char *const *tags;
+	size_t ntags;
+	int shadow;                 /* from a shadow candidate: edr.shadow true */
+	uint64_t content_version;
+};
+
+/* ECS numeric severity for a Sigma level (low 21, medium 47, high 73, critical 99). */
+int edr_ecs_severity(const char *level);
+
+/* An alert record: the triggering event's fields plus rule and threat.
+ * Opens the object; the caller closes it. */
+void edr_ecs__alert(struct edr_ecs *ecs, struct edr_json *j, const struct edr_decoded *ev,
+		    const struct edr_proc *p, const struct edr_proc *parent,
+		    const struct edr_alert_info *a);
+
 /* Writes the "process" object for p (and "process.parent" when given). */
 void edr_ecs__process(struct edr_ecs *ecs, struct edr_json *j, const struct edr_proc *p,
 		      const struct edr_proc *parent);

@@ -3,7 +3,7 @@
 # SENSOR_OBJS: daemon pieces that unit tests may link too (no main()).
 SENSOR_OBJS += $(BUILD)/sensor/decode.o $(BUILD)/sensor/json.o \
 	       $(BUILD)/sensor/proctable.o $(BUILD)/sensor/ecs.o \
-	       $(BUILD)/sensor/output.o
+	       $(BUILD)/sensor/output.o $(BUILD)/sensor/sigma_map.o
 
 # EDRCTL_OBJS: one file per group of verbs; each registers in edrctl.c's table.
 EDRCTL_OBJS += $(BUILD)/sensor/edrctl.o

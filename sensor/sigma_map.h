@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * From a decoded event and the process table to the Sigma view the rule
+ * engine evaluates. Field indexes come from rules/schema.def through
+ * rules/schema.h: the same table the rule compiler validates against.
+ */
+#ifndef EDR_SIGMA_MAP_H
+#define EDR_SIGMA_MAP_H
+
+#include "rules/edr_rules.h"
+#include "sensor/decode.h"
+#include "sensor/proctable.h"
+
+struct edr_sigma_view {
+	struct edr_field_value f[EDR_SCHEMA_MAX_FIELDS];
+	struct edr_rule_event ev;
+	char cmd[EDR_ARGV_MAX + 1];
+	char pcmd[EDR_ARGV_MAX + 1];
+	char num[8][24];
+};
+
+/* Fills v for ev; returns 0, or -ENOENT when the event type feeds no Sigma
+ * category (fork, exit). user/puser: names or NULL. */
+int edr_sigma_map(struct edr_sigma_view *v, const struct edr_decoded *ev, const struct edr_proc *p,
+		  const struct edr_proc *parent, const char *user, const char *puser);
+
+#endif /* EDR_SIGMA_MAP_H */
