@@ -9,6 +9,9 @@
 static int cmd_help(int argc, char **argv);
 
 /* Declarations of verbs implemented in sensor/edrctl_*.c go here. */
+int edrctl_cmd_status(int argc, char **argv);
+int edrctl_cmd_stats(int argc, char **argv);
+int edrctl_cmd_config(int argc, char **argv);
 int edrctl_cmd_bundle(int argc, char **argv);
 int edrctl_cmd_load_rules(int argc, char **argv);
 int edrctl_cmd_rules(int argc, char **argv);
@@ -17,6 +20,9 @@ int edrctl_cmd_check_rules(int argc, char **argv);
 static const struct edrctl_verb verbs[] = {
 	{ "help", "help", "show this list", cmd_help },
 	/* Add verbs here, one line each. */
+	{ "status", "status [--json] [--socket PATH]", "is the sensor running: features, content, outputs", edrctl_cmd_status },
+	{ "stats", "stats [--json] [--watch] [--count N]", "event, drop, rule and resource counters", edrctl_cmd_stats },
+	{ "config", "config check [--json] [--dump] [FILE]", "check a sensor configuration file offline", edrctl_cmd_config },
 	{ "check-rules", "check-rules PATH [--test] [--require-samples]", "validate Sigma rules (and run their samples)", edrctl_cmd_check_rules },
 	{ "bundle", "bundle keygen|create|verify|list ...", "sign, check and inspect content bundles", edrctl_cmd_bundle },
 	{ "load-rules", "load-rules PATH [--shadow DURATION] [--force]", "verify, test and activate new content", edrctl_cmd_load_rules },

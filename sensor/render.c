@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sensor/render.h"
 
@@ -72,6 +73,16 @@ static const char *cell(const struct edr_ctl_item *it, char *buf, size_t size, b
 			return edr_render_bytes(it->n, buf, size);
 		if (has_suffix(it->key, "_sec"))
 			return edr_render_seconds(it->n, buf, size);
+		if (has_suffix(it->key, "_at")) {
+			time_t t = (time_t)it->n;
+			struct tm tm;
+
+			if (it->n <= 0 || !localtime_r(&t, &tm))
+				snprintf(buf, size, "-");
+			else
+				strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm);
+			return buf;
+		}
 		if (has_suffix(it->key, "_ms")) {
 			snprintf(buf, size, "%lld.%03llds", (long long)(it->n / 1000),
 				 (long long)llabs(it->n % 1000));

@@ -13,7 +13,8 @@
  * In JSON every dot nests: {"feature":{"exec":{"attach":"tracepoint"}}}.
  *
  * Units by key suffix, in the table only (JSON keeps raw integers):
- * _bytes -> 8.0M, _sec -> 1h02m03s, _ms -> 1.250s.
+ * _bytes -> 8.0M, _sec -> 1h02m03s, _ms -> 1.250s, _at (unix time) ->
+ * 2026-11-27 09:30:00 in local time (0 -> "-").
  */
 #ifndef EDR_RENDER_H
 #define EDR_RENDER_H

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -97,6 +98,7 @@ static void test_stats_table(void **state)
 		I("cpu_user_ms", 1250),
 		I("alerts.rule.with.dots.count", 3),
 		I("ring_buffer.size_bytes", 8 << 20),
+		I("started_at", 0),
 	};
 	char *out = table(stats, sizeof(stats) / sizeof(stats[0]));
 
@@ -104,6 +106,7 @@ static void test_stats_table(void **state)
 		"rss_bytes               24.0M\n"
 		"cpu_user_ms             1.250s\n"
 		"ring_buffer.size_bytes  8.0M\n"
+		"started_at              -\n"
 		"\n"
 		"EVENTS  READ  EMITTED\n"
 		"exec    1500     1499\n"
@@ -165,7 +168,14 @@ static void test_edge_shapes(void **state)
 
 static void test_units(void **state)
 {
-	char buf[32];
+	static const struct edr_ctl_item at[] = { I("started_at", 1790000000) };
+	char buf[32], *t;
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	t = table(at, 1);
+	assert_string_equal(t, "started_at  2026-09-21 14:13:20\n");
+	free(t);
 
 	assert_string_equal(edr_render_bytes(0, buf, sizeof(buf)), "0");
 	assert_string_equal(edr_render_bytes(1023, buf, sizeof(buf)), "1023");
