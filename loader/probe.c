@@ -224,14 +224,14 @@ void edr_probe__run(struct edr_probe *p)
 		err = trial_btf_prog(vmlinux, BPF_PROG_TYPE_TRACING, BPF_TRACE_RAW_TP,
 				     "sched_process_exec", &stage);
 		set(p, EDR_CAP_TP_BTF, !err, err ? "tp_btf sched_process_exec: %s failed: %s" :
-		    "tp_btf sched_process_exec %s ok%s", stage, err ? strerror(-err) : "");
+		    "tp_btf sched_process_exec loaded and attached%.0s%.0s", stage, err ? strerror(-err) : "");
 		err = trial_btf_prog(vmlinux, BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, "vfs_read", &stage);
 		set(p, EDR_CAP_FENTRY, !err, err ? "fentry vfs_read: %s failed: %s" :
-		    "fentry vfs_read %s ok%s", stage, err ? strerror(-err) : "");
+		    "fentry vfs_read loaded and attached%.0s%.0s", stage, err ? strerror(-err) : "");
 		err = trial_btf_prog(vmlinux, BPF_PROG_TYPE_LSM, BPF_LSM_MAC,
 				     "bpf_lsm_bprm_check_security", &stage);
 		set(p, EDR_CAP_LSM, !err, err ? "lsm bprm_check_security: %s failed: %s" :
-		    "lsm bprm_check_security %s ok%s", stage, err ? strerror(-err) : "");
+		    "lsm bprm_check_security loaded and attached%.0s%.0s", stage, err ? strerror(-err) : "");
 	} else {
 		set(p, EDR_CAP_TP_BTF, 0, "needs kernel BTF");
 		set(p, EDR_CAP_FENTRY, 0, "needs kernel BTF");
