@@ -50,10 +50,10 @@ RULES_FUZZ_RUN = mkdir -p $(BUILD)/fuzz/corpus-rules && \
 	-dict=tests/fuzz/rules.dict $(BUILD)/fuzz/corpus-rules tests/fuzz/corpus/rules
 
 fuzz-rules-short: $(BUILD)/fuzz/fuzz_rules
-	$(call msg,FUZZ,fuzz_rules 30s)
+	$(call msg,FUZZ,fuzz_rules-30s)
 	$(Q)$(RULES_FUZZ_RUN) -max_total_time=30 >$(BUILD)/fuzz/fuzz_rules.log 2>&1 || \
 		{ tail -60 $(BUILD)/fuzz/fuzz_rules.log; exit 1; }
-	@grep -E '^#[0-9]+ *DONE' $(BUILD)/fuzz/fuzz_rules.log | sed 's/^/  /' || true
+	@grep -E '^Done [0-9]+ runs' $(BUILD)/fuzz/fuzz_rules.log | sed 's/^/  fuzz_rules: /' || true
 
 fuzz-rules: $(BUILD)/fuzz/fuzz_rules
 	$(Q)$(RULES_FUZZ_RUN) -max_total_time=$(or $(FUZZ_TIME),600)
