@@ -21,7 +21,7 @@ Q :=
 msg = @true
 else
 Q := @
-msg = @printf '  %-8s %s\n' $(1) $(2)
+msg = @printf '  %-8s %s\n' '$(1)' '$(2)'
 endif
 
 BUILD    ?= build

@@ -122,15 +122,16 @@ void edr_ecs__fini(struct edr_ecs *ecs)
 
 static void time_key(struct edr_ecs *ecs, struct edr_json *j, const char *key, uint64_t boot_ns)
 {
-	int64_t ns = (int64_t)boot_ns + ecs->boot_to_real_ns;
+	/* Unsigned: a record's timestamp is not trusted and must not overflow. */
+	uint64_t ns = boot_ns + (uint64_t)ecs->boot_to_real_ns;
 	time_t sec = ns / 1000000000;
 	struct tm tm;
 	char b[64];
-	int n;
+	size_t n;
 
-	gmtime_r(&sec, &tm);
-	n = strftime(b, sizeof(b), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(b + n, sizeof(b) - n, ".%09lldZ", (long long)(ns % 1000000000));
+	if (!gmtime_r(&sec, &tm) || !(n = strftime(b, sizeof(b), "%Y-%m-%dT%H:%M:%S", &tm)))
+		n = snprintf(b, sizeof(b), "1970-01-01T00:00:00");
+	snprintf(b + n, sizeof(b) - n, ".%09lluZ", (unsigned long long)(ns % 1000000000));
 	edr_json_kcstr(j, key, b);
 }
 

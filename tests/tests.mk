@@ -40,3 +40,28 @@ test-e2e: $(BINS) $(TEST_HELPERS)
 BENCH_STEPS += bench-exec
 bench-exec: $(BINS) $(TEST_HELPERS)
 	@python3 tests/bench/exec_overhead.py --build $(BUILD)
+
+# Fuzzing the record decoder and everything downstream of it.
+DECODE_FUZZ_SRCS := tests/fuzz/fuzz_decode.c sensor/decode.c sensor/proctable.c sensor/ecs.c \
+		    sensor/json.c sensor/sigma_map.c
+DECODE_FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		      -I. -Ibpf -D_GNU_SOURCE $(shell $(PKG_CONFIG) --cflags libsodium libhs 2>/dev/null)
+$(BUILD)/fuzz/fuzz_decode: $(DECODE_FUZZ_SRCS) $(wildcard sensor/*.h) bpf/edr_event.h
+	$(call msg,FUZZ,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(DECODE_FUZZ_CFLAGS) $(DECODE_FUZZ_SRCS) -o $@ \
+		$(shell $(PKG_CONFIG) --libs libsodium) -lm
+
+DECODE_FUZZ_RUN = mkdir -p $(BUILD)/fuzz/corpus-decode && \
+	$(BUILD)/fuzz/fuzz_decode -max_len=33000 -timeout=10 $(BUILD)/fuzz/corpus-decode \
+	tests/fuzz/corpus/decode
+
+.PHONY: fuzz-decode-short fuzz-decode
+TEST_STEPS += fuzz-decode-short
+FUZZ_TARGETS += fuzz-decode
+fuzz-decode-short: $(BUILD)/fuzz/fuzz_decode
+	$(call msg,FUZZ,fuzz_decode 20s)
+	$(Q)$(DECODE_FUZZ_RUN) -max_total_time=20 >$(BUILD)/fuzz/fuzz_decode.log 2>&1 || \
+		{ tail -60 $(BUILD)/fuzz/fuzz_decode.log; exit 1; }
+fuzz-decode: $(BUILD)/fuzz/fuzz_decode
+	$(Q)$(DECODE_FUZZ_RUN) -max_total_time=$(or $(FUZZ_TIME),600)
