@@ -463,7 +463,7 @@ static int str_mode(unsigned mods, int field)
 static int string_value(struct ctx *c, const yaml_node_t *vn, int field, unsigned mods,
 			const char *v, size_t len, bool literal, bool cased, int mode)
 {
-	unsigned flags = HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY | HS_FLAG_DOTALL;
+	unsigned flags = HS_FLAG_SINGLEMATCH | HS_FLAG_DOTALL;
 	char *expr;
 	int ret;
 
@@ -479,6 +479,9 @@ static int string_value(struct ctx *c, const yaml_node_t *vn, int field, unsigne
 			return add_node(c, N_TRUE, 0, 0);
 		return add_pred(c, vn, &p);
 	}
+	/* only "^\z" (the empty value) can match nothing; the flag costs speed */
+	if (!strcmp(expr, "^\\z"))
+		flags |= HS_FLAG_ALLOWEMPTY;
 	return add_atom(c, vn, field, flags, expr);
 }
 
@@ -583,7 +586,7 @@ static int one_value(struct ctx *c, const yaml_node_t *kn, const yaml_node_t *vn
 	}
 
 	if (mods & MOD_RE) {
-		unsigned flags = HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY;
+		unsigned flags = HS_FLAG_SINGLEMATCH;
 		hs_expr_info_t *info = NULL;
 		hs_compile_error_t *cerr = NULL;
 		char *expr;
@@ -596,12 +599,15 @@ static int one_value(struct ctx *c, const yaml_node_t *kn, const yaml_node_t *vn
 			flags |= HS_FLAG_MULTILINE;
 		if (mods & MOD_S)
 			flags |= HS_FLAG_DOTALL;
-		if (hs_expression_info(v, flags, &info, &cerr) != HS_SUCCESS) {
+		if (hs_expression_info(v, flags | HS_FLAG_ALLOWEMPTY, &info, &cerr) != HS_SUCCESS) {
 			ret = fail(c, vn, "regular expression '%s' rejected: %s", v,
 				   cerr ? cerr->message : "unknown error");
 			hs_free_compile_error(cerr);
 			return ret;
 		}
+		/* an expression that can match empty matches every set field */
+		if (info->min_width == 0)
+			flags |= HS_FLAG_ALLOWEMPTY;
 		free(info);
 		expr = strdup(v);
 		if (!expr)
