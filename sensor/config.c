@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -36,7 +37,8 @@ enum key_type {
 	T_SIZE,     /* stored as uint64_t bytes */
 	T_LIST,     /* char ** (NULL-terminated) + size_t count right after */
 	T_ENUM,     /* stored as an int-sized enum */
-	T_FEATURES, /* uint32_t bit set */
+	T_FEATURES, /* uint32_t bit set of the loader's features */
+	T_ATTACH,   /* char *: a path name of the loader's feature k->min; NULL = auto */
 	T_GROUP,    /* group name that must exist, or empty */
 };
 
@@ -65,25 +67,17 @@ struct key {
 
 static const char *const format_names[] = { "ecs-json", NULL };
 static const char *const syslog_names[] = { "off", "journald", "syslog", NULL };
-static const char *const attach_names[] = { "auto", "lsm", "fentry", "kprobe", "tracepoint", NULL };
-static const char *const feature_names[] = { "exec", "file", "network", "privilege",
-					     "integrity", "memory", NULL };
 
-_Static_assert(sizeof(attach_names) / sizeof(attach_names[0]) == _EDR_ATTACH_MAX + 1,
-	       "attach_names matches enum edr_attach");
-_Static_assert(sizeof(feature_names) / sizeof(feature_names[0]) == _EDR_CONFIG_FEATURE_MAX + 1,
-	       "feature_names matches enum edr_config_feature");
-_Static_assert(sizeof(enum edr_attach) == sizeof(int) && sizeof(enum edr_syslog_mode) == sizeof(int) &&
+_Static_assert(sizeof(enum edr_syslog_mode) == sizeof(int) &&
 	       sizeof(enum edr_output_format) == sizeof(int), "enums are stored as int");
 
 #define OFF(f) offsetof(struct edr_config, f)
-#define ATTACH_KEY(feat, idx)                                                            \
-	{ "attach." feat, T_ENUM, "auto", "PATH",                                         \
-	  "force the attach path of the " feat " feature: auto, lsm, fentry, kprobe or "   \
-	  "tracepoint", 0, OFF(attach) + (idx) * sizeof(enum edr_attach), 0, 0,           \
-	  attach_names, 0 }
 
-static const struct key keys[] = {
+/*
+ * "attach.*" stands for one key per loader feature (attach.exec, ...),
+ * generated at first use so the keys follow the loader's feature table.
+ */
+static const struct key base_keys[] = {
 	{ "output", T_OUTPUT, "stdout", "DEST",
 	  "where ECS JSON lines go: stdout, none or an absolute file path (reopened on SIGHUP)",
 	  0, OFF(output), 0, 0, NULL, 0 },
@@ -96,15 +90,9 @@ static const struct key keys[] = {
 	  "kernel ring buffer size, a power of two from 64K to 1G",
 	  K_POW2, OFF(ring_buffer_size), 64 << 10, 1 << 30, NULL, 0 },
 	{ "features", T_FEATURES, "all", "LIST",
-	  "features to enable: all or a comma-separated list of exec, file, network, privilege, "
-	  "integrity, memory; -NAME removes one",
+	  NULL /* generated: lists the loader's features */,
 	  0, OFF(features), 0, 0, NULL, 0 },
-	ATTACH_KEY("exec", EDR_FEATURE_EXEC),
-	ATTACH_KEY("file", EDR_FEATURE_FILE),
-	ATTACH_KEY("network", EDR_FEATURE_NETWORK),
-	ATTACH_KEY("privilege", EDR_FEATURE_PRIVILEGE),
-	ATTACH_KEY("integrity", EDR_FEATURE_INTEGRITY),
-	ATTACH_KEY("memory", EDR_FEATURE_MEMORY),
+	{ "attach.*", T_ATTACH, "auto", "PATH", NULL, 0, OFF(attach), 0, 0, NULL, 0 },
 	{ "hash_max_file_size", T_SIZE, "64M", "SIZE",
 	  "largest executable hashed with SHA-256; 0 disables hashing",
 	  0, OFF(hash_max_file_size), 0, INT64_C(1) << 40, NULL, 0 },
@@ -157,8 +145,60 @@ static const struct key keys[] = {
 	  K_CLI_ONLY | K_FLAG, OFF(version), 0, 0, NULL, 'V' },
 };
 
-#define N_KEYS (sizeof(keys) / sizeof(keys[0]))
-_Static_assert(N_KEYS <= sizeof(((struct edr_config *)0)->_set_by_cli), "_set_by_cli too small");
+#define N_BASE_KEYS (sizeof(base_keys) / sizeof(base_keys[0]))
+_Static_assert(N_BASE_KEYS - 1 + EDR_FEAT__COUNT <= EDR_CONFIG_MAX_KEYS, "EDR_CONFIG_MAX_KEYS too small");
+
+static struct key keys[EDR_CONFIG_MAX_KEYS];
+static size_t n_keys;
+#define N_KEYS n_keys
+static pthread_once_t keys_once = PTHREAD_ONCE_INIT;
+static char attach_key_names[EDR_FEAT__COUNT][48];
+static char attach_key_help[EDR_FEAT__COUNT][160];
+static char features_help[512];
+
+static void build_keys(void)
+{
+	size_t i;
+	int f;
+
+	size_t o;
+
+	o = (size_t)snprintf(features_help, sizeof(features_help),
+			     "features to enable: all, or a comma-separated list of");
+	for (f = 0; f < EDR_FEAT__COUNT && o < sizeof(features_help); f++)
+		o += (size_t)snprintf(features_help + o, sizeof(features_help) - o, "%s %s",
+				      f ? "," : "", edr_feature_name(f));
+	if (o < sizeof(features_help))
+		snprintf(features_help + o, sizeof(features_help) - o, "; -NAME removes one");
+	for (i = 0; i < N_BASE_KEYS; i++) {
+		if (base_keys[i].type != T_ATTACH) {
+			keys[n_keys] = base_keys[i];
+			if (keys[n_keys].type == T_FEATURES)
+				keys[n_keys].help = features_help;
+			n_keys++;
+			continue;
+		}
+		for (f = 0; f < EDR_FEAT__COUNT; f++) {
+			struct key *k = &keys[n_keys++];
+
+			*k = base_keys[i];
+			snprintf(attach_key_names[f], sizeof(attach_key_names[f]), "attach.%s",
+				 edr_feature_name(f));
+			snprintf(attach_key_help[f], sizeof(attach_key_help[f]),
+				 "force the attach path of %s: auto (probe) or one of %s",
+				 edr_feature_name(f), edr_feature_paths(f));
+			k->name = attach_key_names[f];
+			k->help = attach_key_help[f];
+			k->off = base_keys[i].off + (size_t)f * sizeof(char *);
+			k->min = f;
+		}
+	}
+}
+
+static void init_keys(void)
+{
+	pthread_once(&keys_once, build_keys);
+}
 
 /* ---- diagnostics ---- */
 
@@ -352,6 +392,26 @@ int edr_parse_duration_ms(const char *s, uint64_t *out)
 	return 0;
 }
 
+#define ALL_FEATURES ((uint32_t)((1ull << EDR_FEAT__COUNT) - 1))
+
+/* Whether NAME is one of the loader's comma-separated path names of F. */
+static bool attach_path_ok(enum edr_feature f, const char *name)
+{
+	const char *p = edr_feature_paths(f);
+	size_t n = strlen(name);
+
+	while (*p) {
+		size_t len = strcspn(p, ",");
+
+		if (len == n && !strncmp(p, name, n))
+			return true;
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	return false;
+}
+
 static const char *fmt_duration(uint64_t ms, char *buf, size_t size)
 {
 	static const struct { char u; uint64_t ms; } units[] = {
@@ -442,12 +502,27 @@ static void expected(const struct key *k, char *buf, size_t size)
 			 EDR_CONFIG_MAX_LIST);
 		break;
 	case T_ENUM:
-	case T_FEATURES: {
-		const char *const *c = k->type == T_ENUM ? k->choices : feature_names;
+		o = (size_t)snprintf(buf, size, "one of ");
+		for (i = 0; k->choices[i] && o < size; i++)
+			o += (size_t)snprintf(buf + o, size - o, "%s%s", i ? ", " : "", k->choices[i]);
+		break;
+	case T_FEATURES:
+		o = (size_t)snprintf(buf, size, "all or a list of ");
+		for (i = 0; i < EDR_FEAT__COUNT && o < size; i++)
+			o += (size_t)snprintf(buf + o, size - o, "%s%s", i ? ", " : "",
+					      edr_feature_name((enum edr_feature)i));
+		break;
+	case T_ATTACH: {
+		const char *p = edr_feature_paths((enum edr_feature)k->min);
 
-		o = snprintf(buf, size, "%s", k->type == T_ENUM ? "one of " : "all or a list of ");
-		for (i = 0; c[i] && o < size; i++)
-			o += snprintf(buf + o, size - o, "%s%s", i ? ", " : "", c[i]);
+		/* the loader's list is "a,b": shown as "a, b" */
+		o = (size_t)snprintf(buf, size, "auto or one of ");
+		for (; *p && o + 3 < size; p++) {
+			buf[o++] = *p;
+			if (*p == ',')
+				buf[o++] = ' ';
+		}
+		buf[o < size ? o : size - 1] = '\0';
 		break;
 	}
 	case T_GROUP:
@@ -545,14 +620,14 @@ static int parse_features(const char *s, uint32_t *out)
 		if (minus)
 			name++;
 		if (!strcmp(name, "all")) {
-			set = minus ? 0 : (1u << _EDR_CONFIG_FEATURE_MAX) - 1;
+			set = minus ? 0 : ALL_FEATURES;
 			continue;
 		}
 		if (!strcmp(name, "none") && !minus) {
 			set = 0;
 			continue;
 		}
-		f = find_choice(feature_names, name);
+		f = edr_feature_by_name(name);
 		if (f < 0)
 			err = -EINVAL;
 		else if (minus)
@@ -684,6 +759,20 @@ static int set_value(struct edr_config *cfg, const struct key *k, const char *s,
 		return 0;
 	case T_FEATURES:
 		return parse_features(s, (uint32_t *)field);
+	case T_ATTACH:
+		if (!strcmp(s, "auto")) {
+			free(*(char **)field);
+			*(char **)field = NULL;
+			return 0;
+		}
+		if (!attach_path_ok((enum edr_feature)k->min, s))
+			return -EINVAL;
+		dup = strdup(s);
+		if (!dup)
+			return -ENOMEM;
+		free(*(char **)field);
+		*(char **)field = dup;
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -719,6 +808,7 @@ int edr_config__defaults(struct edr_config *cfg)
 	size_t i;
 	int err;
 
+	init_keys();
 	memset(cfg, 0, sizeof(*cfg));
 	for (i = 0; i < N_KEYS; i++) {
 		const struct key *k = &keys[i];
@@ -750,6 +840,7 @@ void edr_config__free(struct edr_config *cfg)
 {
 	size_t i;
 
+	init_keys();
 	if (!cfg)
 		return;
 	for (i = 0; i < N_KEYS; i++) {
@@ -760,6 +851,7 @@ void edr_config__free(struct edr_config *cfg)
 		case T_PATH:
 		case T_OUTPUT:
 		case T_GROUP:
+		case T_ATTACH:
 			free(*(char **)field);
 			*(char **)field = NULL;
 			break;
@@ -836,7 +928,7 @@ int edr_config__load_mem(struct edr_config *cfg, const char *name, const char *b
 			 edr_config_diag_fn diag, void *ctx)
 {
 	struct diag d = { diag, ctx, 0, 0 };
-	unsigned int seen_line[N_KEYS] = { 0 };
+	unsigned int seen_line[EDR_CONFIG_MAX_KEYS] = { 0 };
 	char section[64] = "", where[PATH_MAX + 32], line[EDR_CONFIG_MAX_LINE + 2];
 	char fullkey[EDR_CONFIG_MAX_LINE + 80], sv[80];
 	const char *p = buf, *end = buf + len, *nl;
@@ -844,6 +936,7 @@ int edr_config__load_mem(struct edr_config *cfg, const char *name, const char *b
 	size_t n;
 	int err;
 
+	init_keys();
 	if (len > EDR_CONFIG_MAX_FILE) {
 		report(&d, EDR_DIAG_ERROR, "%s: larger than %u bytes, refusing", name,
 		       EDR_CONFIG_MAX_FILE);
@@ -1024,9 +1117,10 @@ int edr_config__parse_args(struct edr_config *cfg, int argc, char **argv, edr_co
 {
 	struct diag d = { diag, ctx, 0, 0 };
 	char where[128], sv[80];
-	uint8_t this_run[N_KEYS] = { 0 };
+	uint8_t this_run[EDR_CONFIG_MAX_KEYS] = { 0 };
 	int i, err;
 
+	init_keys();
 	for (i = 1; i < argc; i++) {
 		const char *arg = argv[i], *name, *eq, *val = NULL;
 		const struct key *k = NULL;
@@ -1114,6 +1208,7 @@ void edr_config__usage(FILE *out)
 	char opt[80];
 	bool cli_header = false;
 
+	init_keys();
 	fprintf(out,
 		"usage: edr-sensor [OPTIONS]\n\n"
 		"Every key of %s can also be given as --KEY VALUE or --KEY=VALUE\n"
@@ -1145,6 +1240,7 @@ void edr_config__dump(const struct edr_config *cfg, FILE *out)
 	size_t i, j;
 	char buf[64];
 
+	init_keys();
 	for (i = 0; i < N_KEYS; i++) {
 		const struct key *k = &keys[i];
 		const void *field = (const char *)cfg + k->off;
@@ -1195,19 +1291,23 @@ void edr_config__dump(const struct edr_config *cfg, FILE *out)
 		case T_ENUM:
 			fputs(k->choices[*(const int *)field], out);
 			break;
+		case T_ATTACH:
+			fputs(*(char *const *)field ? *(char *const *)field : "auto", out);
+			break;
 		case T_FEATURES: {
 			uint32_t set = *(const uint32_t *)field;
 			bool first = true;
 
-			if (set == (1u << _EDR_CONFIG_FEATURE_MAX) - 1) {
+			if (set == ALL_FEATURES) {
 				fputs("all", out);
 				break;
 			}
 			if (!set)
 				fputs("none", out);
-			for (j = 0; j < _EDR_CONFIG_FEATURE_MAX; j++) {
+			for (j = 0; j < EDR_FEAT__COUNT; j++) {
 				if (set & (1u << j)) {
-					fprintf(out, "%s%s", first ? "" : ",", feature_names[j]);
+					fprintf(out, "%s%s", first ? "" : ",",
+						edr_feature_name((enum edr_feature)j));
 					first = false;
 				}
 			}
@@ -1216,14 +1316,4 @@ void edr_config__dump(const struct edr_config *cfg, FILE *out)
 		}
 		fputc('\n', out);
 	}
-}
-
-const char *edr_config_feature_name(enum edr_config_feature f)
-{
-	return (unsigned)f < _EDR_CONFIG_FEATURE_MAX ? feature_names[f] : "?";
-}
-
-const char *edr_attach_name(enum edr_attach a)
-{
-	return (unsigned)a < _EDR_ATTACH_MAX ? attach_names[a] : "?";
 }

@@ -24,6 +24,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "loader/loader.h"
+
 #define EDR_CONFIG_DEFAULT_PATH "/etc/edr/sensor.conf"
 
 /* Limits: a config file is small; anything beyond these is an error. */
@@ -31,27 +33,14 @@
 #define EDR_CONFIG_MAX_LINE   4096       /* bytes, newline excluded */
 #define EDR_CONFIG_MAX_LIST   64         /* entries in a list value */
 #define EDR_CONFIG_MAX_VALUE  4096       /* bytes in one string value */
+#define EDR_CONFIG_MAX_KEYS   64         /* keys in the table, attach.* included */
 
-/* Features the loader knows, indexes into edr_config.attach[]. */
-enum edr_config_feature {
-	EDR_FEATURE_EXEC = 0,  /* exec, fork, exit, exec denial */
-	EDR_FEATURE_FILE,
-	EDR_FEATURE_NETWORK,
-	EDR_FEATURE_PRIVILEGE,
-	EDR_FEATURE_INTEGRITY, /* module load, bpf(), mount */
-	EDR_FEATURE_MEMORY,    /* memfd, W+X mappings */
-	_EDR_CONFIG_FEATURE_MAX,
-};
-
-/* Forced attach path of a feature; AUTO lets the loader probe. */
-enum edr_attach {
-	EDR_ATTACH_AUTO = 0,
-	EDR_ATTACH_LSM,
-	EDR_ATTACH_FENTRY,
-	EDR_ATTACH_KPROBE,
-	EDR_ATTACH_TRACEPOINT,
-	_EDR_ATTACH_MAX,
-};
+/*
+ * Features and their attach paths are the loader's (loader/loader.h): the
+ * config accepts exactly the names `edr-sensor --probe` shows, so a forced
+ * path reaches the loader unchanged (opts.force[f] = cfg.attach[f]).
+ */
+_Static_assert(EDR_FEAT__COUNT <= 32, "features fit edr_config.features");
 
 enum edr_syslog_mode {
 	EDR_SYSLOG_OFF = 0,
@@ -71,8 +60,8 @@ struct edr_config {
 
 	/* Kernel side. */
 	uint64_t ring_buffer_size;          /* bytes, power of two */
-	uint32_t features;                  /* bit (1u << enum edr_config_feature) */
-	enum edr_attach attach[_EDR_CONFIG_FEATURE_MAX];
+	uint32_t features;                  /* bit (1u << enum edr_feature) */
+	char *attach[EDR_FEAT__COUNT];      /* forced path name; NULL = probe (auto) */
 	uint64_t hash_max_file_size;        /* bytes; 0 = never hash */
 	uint64_t hash_rate;                 /* bytes hashed per second; 0 = unlimited */
 
@@ -100,7 +89,7 @@ struct edr_config {
 	int64_t target_pid;                 /* --target-pid (tests); 0 = all */
 
 	/* Private: which keys the command line set (wins over the file). */
-	uint8_t _set_by_cli[64];
+	uint8_t _set_by_cli[EDR_CONFIG_MAX_KEYS];
 };
 
 enum edr_diag_level {
@@ -149,9 +138,7 @@ void edr_config__dump(const struct edr_config *cfg, FILE *out);
 void edr_config__free(struct edr_config *cfg);
 
 /* Helpers for the loader and the daemon. */
-const char *edr_config_feature_name(enum edr_config_feature f);
-const char *edr_attach_name(enum edr_attach a);
-static inline bool edr_config__feature_enabled(const struct edr_config *cfg, enum edr_config_feature f)
+static inline bool edr_config__feature_enabled(const struct edr_config *cfg, enum edr_feature f)
 {
 	return cfg->features & (1u << f);
 }

@@ -10,7 +10,9 @@ SENSOR_OBJS += $(BUILD)/sensor/config.o
 
 UNIT_TESTS += $(BUILD)/tests/unit/test_config
 
-$(BUILD)/tests/unit/test_config: $(BUILD)/tests/unit/test_config.o $(BUILD)/sensor/config.o
+# config.o takes feature and attach path names from the loader's table.
+$(BUILD)/tests/unit/test_config: $(BUILD)/tests/unit/test_config.o $(BUILD)/sensor/config.o \
+		$(LOADER_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
 
@@ -112,7 +114,8 @@ SENSOR_OBJS += $(BUILD)/sensor/ops.o $(BUILD)/sensor/output_syslog.o
 EDRCTL_OBJS += $(BUILD)/sensor/edrctl_ops.o $(BUILD)/sensor/config.o
 $(BUILD)/edr-sensor: $(BUILD)/sensor/config.o $(BUILD)/sensor/notify.o $(BUILD)/sensor/ops.o \
 		     $(BUILD)/sensor/output_syslog.o
-$(BUILD)/edrctl: $(BUILD)/sensor/edrctl_ops.o $(BUILD)/sensor/config.o $(BUILD)/sensor/render.o
+$(BUILD)/edrctl: $(BUILD)/sensor/edrctl_ops.o $(BUILD)/sensor/config.o $(BUILD)/sensor/render.o \
+		 $(LOADER_OBJS)
 
 UNIT_TESTS += $(BUILD)/tests/unit/test_ops
 $(BUILD)/tests/unit/test_ops.o: CPPFLAGS += -DEDRCTL_BIN='"$(BUILD)/edrctl"'

@@ -120,7 +120,7 @@ int edr_ops__status_reply(const struct edr_sensor_status *st, struct edr_ctl_rep
 	if (st->content_probation_left_sec)
 		add_int(reply, &err, "content.probation_left_sec", st->content_probation_left_sec);
 	for (i = 0; i < bounded(st->n_features, EDR_OPS_MAX_FEATURES); i++) {
-		const struct edr_feature_status *f = &st->features[i];
+		const struct edr_ops_feature *f = &st->features[i];
 
 		keypart(f->name, part, sizeof(part));
 		snprintf(key, sizeof(key), "feature.%s.attach", part);

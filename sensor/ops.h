@@ -27,14 +27,14 @@ struct edr_ctl_server;
 #define EDR_OPS_MAX_OUTPUTS  8
 #define EDR_OPS_MAX_ALERT_ROWS 1000 /* stats shows the most frequent rules */
 
-struct edr_feature_status {
+struct edr_ops_feature {
 	char name[32];    /* "exec" */
 	char attach[32];  /* path in use: "tracepoint", "lsm", ...; "" when none */
 	char state[32];   /* "attached", "degraded", "disabled", "unavailable", "failed" */
 	char reason[160]; /* why, when not plainly attached; "" otherwise */
 };
 
-struct edr_output_status {
+struct edr_ops_output {
 	char dest[256];   /* "stdout", a file path, "journald", "syslog" */
 	uint64_t lines, errors;
 };
@@ -47,7 +47,7 @@ struct edr_sensor_status {
 	uint64_t started_at;       /* unix time, seconds */
 	uint64_t uptime_sec;
 	size_t n_features;
-	struct edr_feature_status features[EDR_OPS_MAX_FEATURES];
+	struct edr_ops_feature features[EDR_OPS_MAX_FEATURES];
 	/* Content: state is "active", "shadow", "probation" or "none". */
 	uint64_t content_version;
 	char content_state[16];
@@ -57,7 +57,7 @@ struct edr_sensor_status {
 	uint64_t content_shadow_version; /* 0 = none in shadow */
 	uint64_t content_probation_left_sec;
 	size_t n_outputs;
-	struct edr_output_status outputs[EDR_OPS_MAX_OUTPUTS];
+	struct edr_ops_output outputs[EDR_OPS_MAX_OUTPUTS];
 };
 
 struct edr_cpu_stats {

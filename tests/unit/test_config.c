@@ -50,9 +50,9 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.output_format, EDR_FORMAT_ECS_JSON);
 	assert_int_equal(cfg.syslog, EDR_SYSLOG_OFF);
 	assert_int_equal(cfg.ring_buffer_size, 8u << 20);
-	assert_int_equal(cfg.features, (1u << _EDR_CONFIG_FEATURE_MAX) - 1);
-	for (f = 0; f < _EDR_CONFIG_FEATURE_MAX; f++)
-		assert_int_equal(cfg.attach[f], EDR_ATTACH_AUTO);
+	assert_int_equal(cfg.features, (1u << EDR_FEAT__COUNT) - 1);
+	for (f = 0; f < EDR_FEAT__COUNT; f++)
+		assert_null(cfg.attach[f]);
 	assert_int_equal(cfg.hash_max_file_size, 64u << 20);
 	assert_int_equal(cfg.hash_rate, 64u << 20);
 	assert_string_equal(cfg.content_dir, "/var/lib/edr/content");
@@ -88,7 +88,7 @@ static void test_every_key(void **state)
 		"output_format = ecs-json\n"
 		"syslog = journald\n"
 		"ring_buffer_size = 16M\n"
-		"features = exec, file,network\n"
+		"features = exec, fork,exit\n"
 		"hash_max_file_size = 100MiB\n"
 		"hash_rate = 0\n"
 		"content_dir = /srv/edr/content\n"
@@ -104,12 +104,10 @@ static void test_every_key(void **state)
 		"host_name = sensor-01\n"
 		"\n"
 		"[attach]\n"
-		"exec = tracepoint\n"
-		"file = lsm\n"
-		"network = fentry\n"
-		"privilege = kprobe\n"
-		"integrity = auto\n"
-		"memory = tracepoint\n";
+		"exec = raw_tp\n"
+		"fork = tp_btf\n"
+		"exit = auto\n"
+		"exec_enforce = lsm\n";
 
 	assert_int_equal(edr_config__defaults(&cfg), 0);
 	assert_int_equal(load(&cfg, &d, text), 0);
@@ -117,10 +115,10 @@ static void test_every_key(void **state)
 	assert_string_equal(cfg.output, "/var/log/edr/events.json");
 	assert_int_equal(cfg.syslog, EDR_SYSLOG_JOURNALD);
 	assert_int_equal(cfg.ring_buffer_size, 16u << 20);
-	assert_int_equal(cfg.features, (1u << EDR_FEATURE_EXEC) | (1u << EDR_FEATURE_FILE) |
-					       (1u << EDR_FEATURE_NETWORK));
-	assert_true(edr_config__feature_enabled(&cfg, EDR_FEATURE_FILE));
-	assert_false(edr_config__feature_enabled(&cfg, EDR_FEATURE_MEMORY));
+	assert_int_equal(cfg.features, (1u << EDR_FEAT_EXEC) | (1u << EDR_FEAT_FORK) |
+					       (1u << EDR_FEAT_EXIT));
+	assert_true(edr_config__feature_enabled(&cfg, EDR_FEAT_FORK));
+	assert_false(edr_config__feature_enabled(&cfg, EDR_FEAT_EXEC_ENFORCE));
 	assert_int_equal(cfg.hash_max_file_size, 100u << 20);
 	assert_int_equal(cfg.hash_rate, 0);
 	assert_string_equal(cfg.content_dir, "/srv/edr/content");
@@ -137,12 +135,10 @@ static void test_every_key(void **state)
 	assert_string_equal(cfg.state_dir, "/srv/edr");
 	assert_true(cfg.verbose);
 	assert_string_equal(cfg.host_name, "sensor-01");
-	assert_int_equal(cfg.attach[EDR_FEATURE_EXEC], EDR_ATTACH_TRACEPOINT);
-	assert_int_equal(cfg.attach[EDR_FEATURE_FILE], EDR_ATTACH_LSM);
-	assert_int_equal(cfg.attach[EDR_FEATURE_NETWORK], EDR_ATTACH_FENTRY);
-	assert_int_equal(cfg.attach[EDR_FEATURE_PRIVILEGE], EDR_ATTACH_KPROBE);
-	assert_int_equal(cfg.attach[EDR_FEATURE_INTEGRITY], EDR_ATTACH_AUTO);
-	assert_int_equal(cfg.attach[EDR_FEATURE_MEMORY], EDR_ATTACH_TRACEPOINT);
+	assert_string_equal(cfg.attach[EDR_FEAT_EXEC], "raw_tp");
+	assert_string_equal(cfg.attach[EDR_FEAT_FORK], "tp_btf");
+	assert_null(cfg.attach[EDR_FEAT_EXIT]);
+	assert_string_equal(cfg.attach[EDR_FEAT_EXEC_ENFORCE], "lsm");
 	edr_config__free(&cfg);
 }
 
@@ -160,12 +156,12 @@ static void test_bad_values_ignored(void **state)
 			      "output = relative/path\n"
 			      "syslog = kafka\n"
 			      "features = exec,usb\n"
-			      "attach.file =\n"
+			      "attach.fork =\n"
 			      "probation = 10 minutes\n"
 			      "shadow_default = 99999999999999999999s\n"
-			      "attach.memory = -1\n"
+			      "attach.exec_enforce = raw_tp\n"
 			      "verbose = maybe\n"
-			      "attach.exec = ebpf\n"
+			      "attach.exec = kprobe\n"
 			      "host_name = \"a\tb\"\n"),
 			 0);
 	assert_int_equal(d.n, 13);
@@ -180,15 +176,16 @@ static void test_bad_values_ignored(void **state)
 	assert_string_equal(d.msg[4], "t.conf:5: bad value 'kafka' for 'syslog' (expected one of off, "
 				      "journald, syslog), ignoring");
 	assert_non_null(strstr(d.msg[5], "t.conf:6: bad value 'exec,usb' for 'features'"));
-	assert_non_null(strstr(d.msg[6], "t.conf:7: bad value '' for 'attach.file'"));
+	assert_non_null(strstr(d.msg[6], "t.conf:7: bad value '' for 'attach.fork'"));
 	assert_string_equal(d.msg[7], "t.conf:8: bad value '10 minutes' for 'probation' (expected a "
 				      "duration like 10m or 30s, at most 7d), ignoring");
 	assert_non_null(strstr(d.msg[8], "t.conf:9: bad value '99999999999999999999s' for 'shadow_default'"));
-	assert_non_null(strstr(d.msg[9], "t.conf:10: bad value '-1' for 'attach.memory'"));
+	assert_string_equal(d.msg[9], "t.conf:10: bad value 'raw_tp' for 'attach.exec_enforce' "
+				      "(expected auto or one of lsm), ignoring");
 	assert_string_equal(d.msg[10], "t.conf:11: bad value 'maybe' for 'verbose' (expected yes or no), "
 				       "ignoring");
-	assert_string_equal(d.msg[11], "t.conf:12: bad value 'ebpf' for 'attach.exec' (expected one "
-				       "of auto, lsm, fentry, kprobe, tracepoint), ignoring");
+	assert_string_equal(d.msg[11], "t.conf:12: bad value 'kprobe' for 'attach.exec' (expected auto "
+				       "or one of tp_btf, raw_tp), ignoring");
 	assert_non_null(strstr(d.msg[12], "t.conf:13: bad value 'a?b' for 'host_name'"));
 	for (int i = 0; i < d.n; i++)
 		assert_int_equal(d.level[i], EDR_DIAG_WARNING);
@@ -196,10 +193,12 @@ static void test_bad_values_ignored(void **state)
 	assert_int_equal(cfg.ring_buffer_size, 8u << 20);
 	assert_string_equal(cfg.output, "stdout");
 	assert_int_equal(cfg.syslog, EDR_SYSLOG_OFF);
-	assert_int_equal(cfg.features, (1u << _EDR_CONFIG_FEATURE_MAX) - 1);
+	assert_int_equal(cfg.features, (1u << EDR_FEAT__COUNT) - 1);
 	assert_int_equal(cfg.probation_ms, 600000);
 	assert_false(cfg.verbose);
-	assert_int_equal(cfg.attach[EDR_FEATURE_EXEC], EDR_ATTACH_AUTO);
+	assert_null(cfg.attach[EDR_FEAT_EXEC]);
+	assert_null(cfg.attach[EDR_FEAT_FORK]);
+	assert_null(cfg.attach[EDR_FEAT_EXEC_ENFORCE]);
 	assert_string_equal(cfg.host_name, "");
 	edr_config__free(&cfg);
 }
@@ -259,8 +258,8 @@ static void test_unknown_keys_and_syntax(void **state)
 			      "[ output ]\n"
 			      "x = \"unterminated\n"
 			      "[attach]\n"
-			      "exec = lsm\n"
-			      "exec = kprobe\n"),
+			      "exec = tp_btf\n"
+			      "exec = raw_tp\n"),
 			 0);
 	assert_int_equal(d.n, 9);
 	assert_string_equal(d.msg[0], "t.conf:1: unknown key 'foo', ignoring");
@@ -276,7 +275,7 @@ static void test_unknown_keys_and_syntax(void **state)
 				      "ignoring");
 	assert_string_equal(d.msg[8], "t.conf:15: 'attach.exec' already set at line 14, the later "
 				      "value wins");
-	assert_int_equal(cfg.attach[EDR_FEATURE_EXEC], EDR_ATTACH_KPROBE);
+	assert_string_equal(cfg.attach[EDR_FEAT_EXEC], "raw_tp");
 	edr_config__free(&cfg);
 }
 
@@ -373,10 +372,10 @@ static void test_features_list(void **state)
 	struct diags d;
 
 	assert_int_equal(edr_config__defaults(&cfg), 0);
-	assert_int_equal(load(&cfg, &d, "features = all,-memory,-integrity\n"), 0);
+	assert_int_equal(load(&cfg, &d, "features = all,-exec_enforce,-fork\n"), 0);
 	assert_int_equal(d.n, 0);
-	assert_int_equal(cfg.features, (1u << _EDR_CONFIG_FEATURE_MAX) - 1 - (1u << EDR_FEATURE_MEMORY) -
-					       (1u << EDR_FEATURE_INTEGRITY));
+	assert_int_equal(cfg.features, (1u << EDR_FEAT__COUNT) - 1 - (1u << EDR_FEAT_EXEC_ENFORCE) -
+					       (1u << EDR_FEAT_FORK));
 	assert_int_equal(load(&cfg, &d, "features = none\n"), 0);
 	assert_int_equal(cfg.features, 0);
 	edr_config__free(&cfg);
@@ -387,7 +386,7 @@ static void test_cli(void **state)
 	struct edr_config cfg;
 	struct diags d = { 0 };
 	char *argv[] = { "edr-sensor", "--ring-buffer-size", "32M", "--syslog=syslog", "--verbose",
-			 "--attach.exec", "tracepoint", "-c", "/tmp/x.conf", "--pubkey", "/etc/hostname",
+			 "--attach.exec", "raw_tp", "-c", "/tmp/x.conf", "--pubkey", "/etc/hostname",
 			 "--pubkey=/etc/passwd", "--target-pid", "1234", "--probe", "--json",
 			 "--no-allow-unsigned", "rest", "--verbose", NULL };
 	int argc = sizeof(argv) / sizeof(argv[0]) - 1;
@@ -398,7 +397,7 @@ static void test_cli(void **state)
 	assert_int_equal(cfg.ring_buffer_size, 32u << 20);
 	assert_int_equal(cfg.syslog, EDR_SYSLOG_SYSLOG);
 	assert_true(cfg.verbose);
-	assert_int_equal(cfg.attach[EDR_FEATURE_EXEC], EDR_ATTACH_TRACEPOINT);
+	assert_string_equal(cfg.attach[EDR_FEAT_EXEC], "raw_tp");
 	assert_string_equal(cfg.config_path, "/tmp/x.conf");
 	assert_int_equal(cfg.n_pubkey, 2); /* repeated on the command line: appended */
 	assert_string_equal(cfg.pubkey[1], "/etc/passwd");
@@ -485,8 +484,8 @@ static void test_dump_roundtrip(void **state)
 
 	assert_int_equal(edr_config__defaults(&a), 0);
 	assert_int_equal(load(&a, &d,
-			      "host_name = \"x # y\"\nprobation = 1500ms\nfeatures = exec,memory\n"
-			      "pubkey = /etc/hostname\nring_buffer_size = 64K\nattach.file = kprobe\n"),
+			      "host_name = \"x # y\"\nprobation = 1500ms\nfeatures = exec,exit\n"
+			      "pubkey = /etc/hostname\nring_buffer_size = 64K\nattach.fork = raw_tp\n"),
 			 0);
 	assert_int_equal(d.n, 0);
 	f = open_memstream(&buf, &len);
@@ -500,7 +499,9 @@ static void test_dump_roundtrip(void **state)
 	fclose(f);
 	assert_string_equal(buf, buf2);
 	assert_non_null(strstr(buf, "probation = 1500ms\n"));
-	assert_non_null(strstr(buf, "features = exec,memory\n"));
+	assert_non_null(strstr(buf, "features = exec,exit\n"));
+	assert_non_null(strstr(buf, "attach.fork = raw_tp\n"));
+	assert_non_null(strstr(buf, "attach.exec = auto\n"));
 	assert_non_null(strstr(buf, "host_name = \"x # y\"\n"));
 	assert_string_equal(b.host_name, "x # y");
 	free(buf);
@@ -558,7 +559,9 @@ static void test_usage(void **state)
 	assert_non_null(strstr(buf, "--ring_buffer_size SIZE"));
 	assert_non_null(strstr(buf, "[8M]"));
 	assert_non_null(strstr(buf, "-c, --config FILE"));
-	assert_non_null(strstr(buf, "--attach.memory PATH"));
+	assert_non_null(strstr(buf, "--attach.exec_enforce PATH"));
+	assert_non_null(strstr(buf, "one of tp_btf,raw_tp"));
+	assert_non_null(strstr(buf, "list of exec, fork, exit, exec_enforce;"));
 	assert_non_null(strstr(buf, "--target_pid PID"));
 	free(buf);
 }

@@ -335,11 +335,11 @@ static void test_edrctl_config_check(void **state)
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
 	f = fdopen(fd, "w");
-	fputs("ring_buffer_size = 3M\n[attach]\nexec = lsm\nfoo = 1\n", f);
+	fputs("ring_buffer_size = 3M\n[attach]\nexec = raw_tp\nfoo = 1\n", f);
 	fclose(f);
 	assert_int_equal(run(&out, EDRCTL_BIN " config check %s", path), 1);
 	assert_non_null(strstr(out, ":1: bad value '3M' for 'ring_buffer_size'"));
-	assert_non_null(strstr(out, ":4: unknown key 'attach.foo', ignoring\n"));
+	assert_non_null(strstr(out, ":4: unknown key 'attach.foo' (did you mean 'attach.fork'?), ignoring\n"));
 	assert_non_null(strstr(out, ": 2 problems, the sensor would start without those lines\n"));
 	free(out);
 	assert_int_equal(run(&out, EDRCTL_BIN " config check --json %s", path), 1);
@@ -355,11 +355,11 @@ static void test_edrctl_config_check(void **state)
 	free(out);
 
 	f = fopen(path, "w");
-	fputs("attach.exec = tracepoint\n", f);
+	fputs("attach.exec = raw_tp\n", f);
 	fclose(f);
 	assert_int_equal(run(&out, EDRCTL_BIN " config check --dump %s", path), 0);
 	assert_non_null(strstr(out, ": OK\n"));
-	assert_non_null(strstr(out, "\nattach.exec = tracepoint\n"));
+	assert_non_null(strstr(out, "\nattach.exec = raw_tp\n"));
 	free(out);
 	unlink(path);
 }
