@@ -59,3 +59,21 @@ $(BUILD)/tests/unit/test_content: $(BUILD)/tests/unit/test_content.o $(BUILD)/se
 		$(CTL_SERVER_OBJS) $(BUILD)/sensor/ctl_client.o $(RULES_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $(sort $^) -o $@ $(LDLIBS) -lcmocka
+
+# The bad-bundle corpus: tests/bundles/bad/*.bundle and expected.tsv, made
+# by a deterministic generator; `make bundles-corpus` regenerates it.
+$(BUILD)/tests/bundles/gen_bad_bundles: $(BUILD)/tests/bundles/gen_bad_bundles.o \
+		$(BUILD)/rules/bundle.o $(BUILD)/rules/schema.o
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+.PHONY: bundles-corpus
+bundles-corpus: $(BUILD)/tests/bundles/gen_bad_bundles
+	$(Q)rm -rf tests/bundles/bad && mkdir -p tests/bundles/bad && \
+	  $(BUILD)/tests/bundles/gen_bad_bundles tests/bundles/bad tests/rules/bad
+
+UNIT_TESTS += $(BUILD)/tests/unit/test_bundle_corpus
+$(BUILD)/tests/unit/test_bundle_corpus: $(BUILD)/tests/unit/test_bundle_corpus.o \
+		$(BUILD)/sensor/content.o $(CTL_SERVER_OBJS) $(RULES_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $(sort $^) -o $@ $(LDLIBS) -lcmocka
