@@ -101,10 +101,10 @@ struct cat_set {
 	size_t hashcap;
 
 	hs_database_t *db[EDR_SCHEMA_MAX_FIELDS];
-	/* CSR of atom -> rules, built at finalise time for the hot path */
+	/* CSR of atom -> rules it wakes (trigger sets, matcher.c) */
 	uint32_t *atom_rule_off;
 	uint32_t *atom_rule;
-	uint32_t *always;	/* rules evaluated even when no atom matched */
+	uint32_t *always;	/* rules that can hold with no string match */
 	size_t nalways;
 	size_t nrules;
 };
@@ -144,7 +144,5 @@ int edr_pat_parse_cidr(const char *s, uint8_t addr[16], uint8_t *family, uint8_t
 /* Builds the Hyperscan databases and hot-path tables; fills err on failure. */
 int edr_ruleset__finalise(struct edr_ruleset *rs, char *msg, size_t msglen,
 			  const struct edr_rule **bad);
-/* Three-valued (0 false, 1 true, 2 unknown) evaluation with atoms false. */
-int edr_rule__eval3(const struct edr_rule *r, uint32_t node);
 
 #endif /* EDR_RULES_INTERNAL_H */

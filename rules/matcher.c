@@ -19,45 +19,99 @@
 
 /* ---- build ---------------------------------------------------------------- */
 
-/* Three-valued logic: 0 false, 1 true, 2 unknown. */
-int edr_rule__eval3(const struct edr_rule *r, uint32_t ni)
+/*
+ * Trigger sets. For a node, a set of atoms at least one of which must have
+ * matched for the node to be true ("any" when it can be true without any
+ * string match). A rule is a candidate only when an atom of its root's set
+ * matches, so an atom shared by hundreds of rules (Image|endswith: /bash)
+ * wakes only those for which it is the rarest requirement.
+ */
+struct aset {
+	uint32_t *v;
+	size_t n, cap;
+	bool any;
+};
+
+static int aset_add(struct aset *s, uint32_t a)
+{
+	if (s->n == s->cap) {
+		size_t nc = s->cap ? s->cap * 2 : 8;
+		uint32_t *p = realloc(s->v, nc * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		s->v = p;
+		s->cap = nc;
+	}
+	s->v[s->n++] = a;
+	return 0;
+}
+
+/* Expected cost of waking on a set: atoms shared by many rules are common. */
+static uint64_t aset_cost(const struct cat_set *cs, const struct aset *s)
+{
+	uint64_t c = 0;
+	size_t i;
+
+	if (s->any)
+		return UINT64_MAX;
+	for (i = 0; i < s->n; i++) {
+		const struct atom *a = &cs->atoms[s->v[i]];
+
+		c += 1 + a->nrules + (strlen(a->expr) < 8 ? 4 : 0);
+	}
+	return c;
+}
+
+static int trig(const struct cat_set *cs, const struct edr_rule *r, uint32_t ni, struct aset *out)
 {
 	const struct node *n = &r->nodes[ni];
+	const struct pred *p;
 	uint32_t i;
-	int v, acc;
+	int ret = 0;
 
 	switch (n->kind) {
-	case N_TRUE:
-		return 1;
 	case N_FALSE:
-		return 0;
+		return 0; /* never true: the empty set */
 	case N_PRED:
-		return r->preds[n->a].kind == P_ATOM ? 0 : 2;
-	case N_NOT:
-		v = edr_rule__eval3(r, n->a);
-		return v == 2 ? 2 : !v;
-	case N_AND:
-		acc = 1;
-		for (i = 0; i < n->n; i++) {
-			v = edr_rule__eval3(r, r->kids[n->a + i]);
-			if (v == 0)
-				return 0;
-			if (v == 2)
-				acc = 2;
-		}
-		return acc;
+		p = &r->preds[n->a];
+		if (p->kind == P_ATOM)
+			return aset_add(out, p->atom);
+		out->any = true;
+		return 0;
 	case N_OR:
-		acc = 0;
-		for (i = 0; i < n->n; i++) {
-			v = edr_rule__eval3(r, r->kids[n->a + i]);
-			if (v == 1)
-				return 1;
-			if (v == 2)
-				acc = 2;
+		for (i = 0; i < n->n && !ret && !out->any; i++)
+			ret = trig(cs, r, r->kids[n->a + i], out);
+		return ret;
+	case N_AND: {
+		struct aset best = { .any = true };
+		uint64_t bestc = UINT64_MAX;
+
+		for (i = 0; i < n->n && !ret; i++) {
+			struct aset t = { 0 };
+			uint64_t c;
+
+			ret = trig(cs, r, r->kids[n->a + i], &t);
+			c = aset_cost(cs, &t);
+			if (!ret && !t.any && c < bestc) {
+				free(best.v);
+				best = t;
+				bestc = c;
+			} else {
+				free(t.v);
+			}
 		}
-		return acc;
+		for (i = 0; !ret && !best.any && i < best.n; i++)
+			ret = aset_add(out, best.v[i]);
+		if (best.any)
+			out->any = true;
+		free(best.v);
+		return ret;
 	}
-	return 2;
+	default: /* N_TRUE, N_NOT: may hold with no string match */
+		out->any = true;
+		return 0;
+	}
 }
 
 int edr_ruleset__finalise(struct edr_ruleset *rs, char *msg, size_t msglen,
@@ -69,38 +123,74 @@ int edr_ruleset__finalise(struct edr_ruleset *rs, char *msg, size_t msglen,
 	*bad = NULL;
 	for (c = 0; c < _EDR_CAT_MAX; c++) {
 		struct cat_set *cs = &rs->cats[c];
+		struct aset *sets;
+		uint32_t *fill = NULL;
 		size_t total = 0;
+		int ret = 0;
 
 		if (cs->natoms > rs->max_atoms)
 			rs->max_atoms = cs->natoms;
 		cs->atom_rule_off = calloc(cs->natoms + 1, sizeof(uint32_t));
-		if (!cs->atom_rule_off)
-			return -ENOMEM;
-		for (i = 0; i < cs->natoms; i++)
-			total += cs->atoms[i].nrules;
-		cs->atom_rule = calloc(total + 1, sizeof(uint32_t));
-		if (!cs->atom_rule)
-			return -ENOMEM;
-		total = 0;
-		for (i = 0; i < cs->natoms; i++) {
-			cs->atom_rule_off[i] = (uint32_t)total;
-			for (j = 0; j < cs->atoms[i].nrules; j++)
-				cs->atom_rule[total++] = cs->atoms[i].rules[j];
-		}
-		cs->atom_rule_off[cs->natoms] = (uint32_t)total;
-
 		cs->always = calloc(rs->nrules + 1, sizeof(uint32_t));
-		if (!cs->always)
+		sets = calloc(rs->nrules + 1, sizeof(*sets));
+		if (!cs->atom_rule_off || !cs->always || !sets) {
+			free(sets);
 			return -ENOMEM;
+		}
 		for (i = 0; i < rs->nrules; i++) {
 			const struct edr_rule *r = rs->rules[i];
 
 			if (r->cat != (int)c)
 				continue;
 			cs->nrules++;
-			if (edr_rule__eval3(r, r->root) != 0)
+			if (trig(cs, r, r->root, &sets[i])) {
+				ret = -ENOMEM;
+				goto free_sets;
+			}
+			if (sets[i].any)
 				cs->always[cs->nalways++] = (uint32_t)i;
+			else
+				for (j = 0; j < sets[i].n; j++)
+					cs->atom_rule_off[sets[i].v[j] + 1]++;
 		}
+		/* CSR atom -> rules woken by it, rules ascending */
+		for (i = 0; i < cs->natoms; i++)
+			cs->atom_rule_off[i + 1] += cs->atom_rule_off[i];
+		cs->atom_rule = calloc(cs->atom_rule_off[cs->natoms] + 1, sizeof(uint32_t));
+		fill = calloc(cs->natoms + 1, sizeof(uint32_t));
+		if (!cs->atom_rule || !fill) {
+			ret = -ENOMEM;
+			goto free_sets;
+		}
+		for (i = 0; i < rs->nrules; i++) {
+			for (j = 0; !sets[i].any && j < sets[i].n; j++) {
+				uint32_t a = sets[i].v[j], at = cs->atom_rule_off[a] + fill[a];
+
+				/* an atom twice in one set wakes the rule once */
+				if (fill[a] && cs->atom_rule[at - 1] == i)
+					continue;
+				cs->atom_rule[at] = (uint32_t)i;
+				fill[a]++;
+			}
+		}
+		/* compact the slots left by duplicates */
+		total = 0;
+		for (i = 0; i < cs->natoms; i++) {
+			uint32_t start = cs->atom_rule_off[i];
+
+			cs->atom_rule_off[i] = (uint32_t)total;
+			for (j = 0; j < fill[i]; j++)
+				cs->atom_rule[total++] = cs->atom_rule[start + j];
+		}
+		cs->atom_rule_off[cs->natoms] = (uint32_t)total;
+free_sets:
+		for (i = 0; i < rs->nrules; i++)
+			free(sets[i].v);
+		free(sets);
+		free(fill);
+		fill = NULL;
+		if (ret)
+			return ret;
 
 		for (f = 0; f < edr_schema_nfields((int)c); f++) {
 			int type = edr_schema_field_type((int)c, (int)f);

@@ -669,6 +669,45 @@ static void test_shared_patterns(void **state)
 	edr_ruleset__free(rs);
 }
 
+static void test_trigger_sets(void **state)
+{
+	/*
+	 * 50 rules share "/bash" and each has its own parent; rule 50 has only
+	 * the shared pattern and a negation. Waking a rule on its rarest
+	 * requirement must never lose a match.
+	 */
+	char *y = malloc(60 * 400), *p = y;
+	struct edr_ruleset *rs;
+	const struct edr_rule *out[64];
+	int i, n;
+
+	for (i = 0; i < 50; i++)
+		p += sprintf(p, "%stitle: R%d\nlogsource: {category: process_creation}\n"
+			     "detection:\n  shell: {Image|endswith: [/bash, /sh]}\n"
+			     "  parent: {ParentImage|endswith: /parent%d}\n"
+			     "  condition: shell and (parent or parent)\n", i ? "---\n" : "", i, i);
+	p += sprintf(p, "---\ntitle: Shared\nlogsource: {category: process_creation}\n"
+		     "detection:\n  shell: {Image|endswith: /bash}\n  f: {User: root}\n"
+		     "  condition: shell and not f\n");
+	p += sprintf(p, "---\ntitle: NotNot\nlogsource: {category: process_creation}\n"
+		     "detection:\n  s: {CommandLine|contains: zz}\n  condition: not not s\n");
+	rs = load_str(y);
+	free(y);
+	n = eval_kv(rs, PC, EV("Image=/usr/bin/bash", "ParentImage=/x/parent7", "User=bob"), out, 64);
+	assert_int_equal(n, 2);
+	assert_string_equal(edr_rule__title(out[0]), "R7");
+	assert_string_equal(edr_rule__title(out[1]), "Shared");
+	n = eval_kv(rs, PC, EV("Image=/usr/bin/sh", "ParentImage=/x/parent49", "User=root"), out, 64);
+	assert_int_equal(n, 1);
+	assert_string_equal(edr_rule__title(out[0]), "R49");
+	n = eval_kv(rs, PC, EV("Image=/usr/bin/bash", "User=root"), out, 64);
+	assert_int_equal(n, 0);
+	n = eval_kv(rs, PC, EV("CommandLine=zz"), out, 64);
+	assert_int_equal(n, 1);
+	assert_string_equal(edr_rule__title(out[0]), "NotNot");
+	edr_ruleset__free(rs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -690,6 +729,7 @@ int main(void)
 		cmocka_unit_test(test_all_matches_in_load_order),
 		cmocka_unit_test(test_samples_selftest),
 		cmocka_unit_test(test_shared_patterns),
+		cmocka_unit_test(test_trigger_sets),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
