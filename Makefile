@@ -56,7 +56,7 @@ BPF_CFLAGS := -g -O2 --target=bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 # Debian packages needed to build, run and test. Fragments append.
 DEPS_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev \
 	     libcmocka-dev pkg-config make gcc libyaml-dev libsodium-dev \
-	     liburcu-dev libsystemd-dev libhyperscan-dev util-linux jq python3 auditd
+	     liburcu-dev libsystemd-dev libhyperscan-dev util-linux jq python3 auditd valgrind
 
 # Fragments append to these.
 BINS          :=   # programs installed and built by `all`
@@ -79,7 +79,7 @@ include sensor/sensor.mk
 include tests/tests.mk
 include vmtest/vmtest.mk
 
-.PHONY: all deps run test asan bench fuzz install uninstall clean vmlinux mounts \
+.PHONY: all deps run test asan valgrind bench fuzz install uninstall clean vmlinux mounts \
 	test-unit test-bpf test-steps
 
 all: $(BINS)
@@ -134,6 +134,11 @@ test-steps: $(TEST_STEPS)
 
 asan:
 	@$(MAKE) --no-print-directory SAN=1 test-unit
+
+# The unit tests under valgrind (memcheck, definite leaks are errors).
+valgrind: $(UNIT_TESTS)
+	@TEST_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
+		tests/run-tests.sh valgrind $(UNIT_TESTS)
 
 bench: $(BENCH_STEPS)
 
