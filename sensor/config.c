@@ -39,6 +39,8 @@ enum key_type {
 	T_ENUM,     /* stored as an int-sized enum */
 	T_FEATURES, /* uint32_t bit set of the loader's features */
 	T_ATTACH,   /* char *: a path name of the loader's feature k->min; NULL = auto */
+	T_FORCE,    /* command line: FEATURE=PATH, sets attach.FEATURE */
+	T_DISABLE,  /* command line: FEATURE, removes it from features */
 	T_GROUP,    /* group name that must exist, or empty */
 };
 
@@ -80,15 +82,15 @@ _Static_assert(sizeof(enum edr_syslog_mode) == sizeof(int) &&
 static const struct key base_keys[] = {
 	{ "output", T_OUTPUT, "stdout", "DEST",
 	  "where ECS JSON lines go: stdout, none or an absolute file path (reopened on SIGHUP)",
-	  0, OFF(output), 0, 0, NULL, 0 },
+	  0, OFF(output), 0, 0, NULL, 'o' },
 	{ "output_format", T_ENUM, "ecs-json", "FORMAT", "format of output lines: ecs-json",
 	  0, OFF(output_format), 0, 0, format_names, 0 },
 	{ "syslog", T_ENUM, "off", "MODE",
 	  "also send events and alerts to off, journald or syslog (alerts at LOG_WARNING or higher)",
 	  0, OFF(syslog), 0, 0, syslog_names, 0 },
 	{ "ring_buffer_size", T_SIZE, "8M", "SIZE",
-	  "kernel ring buffer size, a power of two from 64K to 1G",
-	  K_POW2, OFF(ring_buffer_size), 64 << 10, 1 << 30, NULL, 0 },
+	  "kernel ring buffer size, a power of two from 4K to 1G",
+	  K_POW2, OFF(ring_buffer_size), 4 << 10, 1 << 30, NULL, 0 },
 	{ "features", T_FEATURES, "all", "LIST",
 	  NULL /* generated: lists the loader's features */,
 	  0, OFF(features), 0, 0, NULL, 0 },
@@ -137,6 +139,10 @@ static const struct key base_keys[] = {
 	  K_CLI_ONLY | K_FLAG, OFF(probe), 0, 0, NULL, 0 },
 	{ "json", T_BOOL, "no", NULL, "with --probe: print JSON",
 	  K_CLI_ONLY | K_FLAG, OFF(json), 0, 0, NULL, 0 },
+	{ "force", T_FORCE, "", "FEATURE=PATH", "same as --attach.FEATURE PATH",
+	  K_CLI_ONLY, 0, 0, 0, NULL, 0 },
+	{ "disable", T_DISABLE, "", "FEATURE", "do not load FEATURE (removes it from features)",
+	  K_CLI_ONLY, 0, 0, 0, NULL, 0 },
 	{ "target_pid", T_INT, "0", "PID", "(tests) report only this process and its children",
 	  K_CLI_ONLY, OFF(target_pid), 0, INT32_MAX, NULL, 0 },
 	{ "help", T_BOOL, "no", NULL, "show this help and exit",
@@ -528,6 +534,14 @@ static void expected(const struct key *k, char *buf, size_t size)
 	case T_GROUP:
 		snprintf(buf, size, "the name of an existing group, or nothing");
 		break;
+	case T_FORCE:
+	case T_DISABLE:
+		o = (size_t)snprintf(buf, size, "%s", k->type == T_FORCE ? "FEATURE=PATH, FEATURE one of "
+							       : "one of ");
+		for (i = 0; i < EDR_FEAT__COUNT && o < size; i++)
+			o += (size_t)snprintf(buf + o, size - o, "%s%s", i ? ", " : "",
+					      edr_feature_name((enum edr_feature)i));
+		break;
 	}
 }
 
@@ -759,6 +773,9 @@ static int set_value(struct edr_config *cfg, const struct key *k, const char *s,
 		return 0;
 	case T_FEATURES:
 		return parse_features(s, (uint32_t *)field);
+	case T_FORCE:
+	case T_DISABLE:
+		return *s ? -EINVAL : 0; /* only parse_args gives them a value */
 	case T_ATTACH:
 		if (!strcmp(s, "auto")) {
 			free(*(char **)field);
@@ -1112,6 +1129,42 @@ out:
 	return err;
 }
 
+/* --force FEATURE=PATH and --disable FEATURE: the keys they stand for count as set. */
+static int set_feature_option(struct edr_config *cfg, const struct key *k, const char *val)
+{
+	const char *eq = strchr(val, '=');
+	char name[64], key[80];
+	const struct key *ak;
+	int f, err;
+
+	size_t nlen = eq ? (size_t)(eq - val) : strlen(val);
+
+	if (nlen >= sizeof(name))
+		return -EINVAL;
+	snprintf(name, sizeof(name), "%.*s", (int)nlen, val);
+	f = edr_feature_by_name(name);
+	if (f < 0)
+		return -EINVAL;
+	if (k->type == T_DISABLE) {
+		if (eq)
+			return -EINVAL;
+		ak = lookup("features", 8);
+		cfg->features &= ~(1u << f);
+	} else {
+		if (!eq)
+			return -EINVAL;
+		snprintf(key, sizeof(key), "attach.%s", name);
+		ak = lookup(key, strlen(key));
+		if (!ak)
+			return -EINVAL;
+		err = set_value(cfg, ak, eq + 1, false);
+		if (err)
+			return err;
+	}
+	cfg->_set_by_cli[ak - keys] = 1;
+	return 0;
+}
+
 int edr_config__parse_args(struct edr_config *cfg, int argc, char **argv, edr_config_diag_fn diag,
 			   void *ctx)
 {
@@ -1149,6 +1202,9 @@ int edr_config__parse_args(struct edr_config *cfg, int argc, char **argv, edr_co
 			eq = strchr(name, '=');
 			nlen = eq ? (size_t)(eq - name) : strlen(name);
 			k = lookup(name, nlen);
+			/* Older spelling kept so existing scripts keep working. */
+			if (!k && nlen == 9 && !strncmp(name, "ring-size", 9))
+				k = lookup("ring_buffer_size", 16);
 			if (!k && nlen > 3 && !strncmp(name, "no-", 3)) {
 				k = lookup(name + 3, nlen - 3);
 				if (k && k->type == T_BOOL && !(k->flags & K_FLAG) && !eq)
@@ -1185,7 +1241,35 @@ int edr_config__parse_args(struct edr_config *cfg, int argc, char **argv, edr_co
 			report(&d, EDR_DIAG_ERROR, "option '--%s' needs a value (%s)", k->name, k->arg);
 			return -EINVAL;
 		}
-		err = set_value(cfg, k, val, k->type == T_LIST && this_run[k - keys]);
+		if (k->type == T_FORCE || k->type == T_DISABLE) {
+			err = set_feature_option(cfg, k, val);
+			if (err == -ENOMEM)
+				return err;
+			if (err) {
+				char exp[256];
+
+				expected(k, exp, sizeof(exp));
+				report(&d, EDR_DIAG_ERROR, "bad value '%s' for '--%s' (expected %s)",
+				       shown(val, sv, sizeof(sv)), k->name, exp);
+				return -EINVAL;
+			}
+			continue;
+		}
+		/* Run by hand, a relative output file is plain enough; in the file it is a mistake. */
+		if (k->type == T_OUTPUT && val[0] && val[0] != '/' && strcmp(val, "-") &&
+		    strcmp(val, "stdout") && strcmp(val, "none") && valid_text(val)) {
+			char *abs = realpath(".", NULL), *full = NULL;
+
+			if (!abs || asprintf(&full, "%s/%s", abs, val) < 0)
+				full = NULL;
+			free(abs);
+			if (!full)
+				return -ENOMEM;
+			err = set_value(cfg, k, full, false);
+			free(full);
+		} else {
+			err = set_value(cfg, k, val, k->type == T_LIST && this_run[k - keys]);
+		}
 		if (err == -ENOMEM)
 			return err;
 		if (err) {
@@ -1294,6 +1378,9 @@ void edr_config__dump(const struct edr_config *cfg, FILE *out)
 		case T_ATTACH:
 			fputs(*(char *const *)field ? *(char *const *)field : "auto", out);
 			break;
+		case T_FORCE:
+		case T_DISABLE:
+			break; /* command line only, never dumped */
 		case T_FEATURES: {
 			uint32_t set = *(const uint32_t *)field;
 			bool first = true;

@@ -166,7 +166,7 @@ static void test_bad_values_ignored(void **state)
 			 0);
 	assert_int_equal(d.n, 13);
 	assert_string_equal(d.msg[0], "t.conf:1: bad value '12M' for 'ring_buffer_size' (expected a "
-				      "power-of-two size like 8M, from 64K to 1G), ignoring");
+				      "power-of-two size like 8M, from 4K to 1G), ignoring");
 	assert_string_equal(d.msg[1], "t.conf:2: bad value 'x' for 'hash_rate' (expected a "
 				      "size like 64M, at most 1T), ignoring");
 	assert_string_equal(d.msg[2], "t.conf:3: bad value '2T' for 'hash_max_file_size' (expected a "
@@ -422,6 +422,35 @@ static void test_cli(void **state)
 	edr_config__free(&cfg);
 }
 
+/* Spellings the daemon had before the table, kept for scripts and tests. */
+static void test_cli_compat(void **state)
+{
+	struct edr_config cfg;
+	struct diags d = { 0 };
+	char cwd[4096], want[4200];
+	char *argv[] = { "x", "--ring-size", "4096", "--force", "exec=raw_tp", "--disable", "exec_enforce",
+			 "-o", "events.json", NULL };
+
+	assert_int_equal(edr_config__defaults(&cfg), 0);
+	assert_int_equal(edr_config__parse_args(&cfg, 9, argv, collect, &d), 9);
+	assert_int_equal(d.n, 0);
+	assert_int_equal(cfg.ring_buffer_size, 4096);
+	assert_string_equal(cfg.attach[EDR_FEAT_EXEC], "raw_tp");
+	assert_false(edr_config__feature_enabled(&cfg, EDR_FEAT_EXEC_ENFORCE));
+	assert_true(edr_config__feature_enabled(&cfg, EDR_FEAT_EXEC));
+	/* A relative output on the command line is made absolute (the cwd may change). */
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	snprintf(want, sizeof(want), "%s/events.json", cwd);
+	assert_string_equal(cfg.output, want);
+	/* What they set wins over the file, like the keys they stand for. */
+	assert_int_equal(load(&cfg, &d, "attach.exec = tp_btf\nfeatures = all\nring_buffer_size = 16M\n"), 0);
+	assert_int_equal(d.n, 0);
+	assert_string_equal(cfg.attach[EDR_FEAT_EXEC], "raw_tp");
+	assert_false(edr_config__feature_enabled(&cfg, EDR_FEAT_EXEC_ENFORCE));
+	assert_int_equal(cfg.ring_buffer_size, 4096);
+	edr_config__free(&cfg);
+}
+
 static void test_cli_errors(void **state)
 {
 	static const struct { const char *argv[4]; const char *msg; } cases[] = {
@@ -431,11 +460,17 @@ static void test_cli_errors(void **state)
 		{ { "x", "-z" }, "unknown option '-z' (see --help)" },
 		{ { "x", "--socket" }, "option '--socket' needs a value (PATH)" },
 		{ { "x", "--ring-buffer-size", "3M" }, "bad value '3M' for '--ring_buffer_size' (expected "
-						       "a power-of-two size like 8M, from 64K to 1G)" },
+						       "a power-of-two size like 8M, from 4K to 1G)" },
 		{ { "x", "--target-pid", "-4" }, "bad value '-4' for '--target_pid'" },
 		{ { "x", "--no-probe" }, "unknown option '--no_probe' (see --help)" },
 		{ { "x", "--verbose=sure" }, "bad value 'sure' for '--verbose' (expected yes or no)" },
 		{ { "x", "--no-verbose=yes" }, "unknown option" },
+		{ { "x", "--force", "exec=nonsense" }, "bad value 'exec=nonsense' for '--force' (expected "
+						       "FEATURE=PATH, FEATURE one of exec, fork" },
+		{ { "x", "--force", "exec" }, "bad value 'exec' for '--force'" },
+		{ { "x", "--force", "nofeature=raw_tp" }, "bad value 'nofeature=raw_tp' for '--force'" },
+		{ { "x", "--disable", "usb" }, "bad value 'usb' for '--disable' (expected one of exec," },
+		{ { "x", "-o", "bad\ttab" }, "bad value 'bad?tab' for '--output'" },
 	};
 	struct edr_config cfg;
 	struct diags d;
@@ -634,6 +669,7 @@ int main(void)
 		cmocka_unit_test(test_value_parsers),
 		cmocka_unit_test(test_features_list),
 		cmocka_unit_test(test_cli),
+		cmocka_unit_test(test_cli_compat),
 		cmocka_unit_test(test_cli_errors),
 		cmocka_unit_test(test_cli_stops),
 		cmocka_unit_test(test_dump_roundtrip),
