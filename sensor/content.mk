@@ -69,11 +69,33 @@ $(BUILD)/tests/bundles/gen_bad_bundles: $(BUILD)/tests/bundles/gen_bad_bundles.o
 
 .PHONY: bundles-corpus
 bundles-corpus: $(BUILD)/tests/bundles/gen_bad_bundles
-	$(Q)rm -rf tests/bundles/bad && mkdir -p tests/bundles/bad && \
-	  $(BUILD)/tests/bundles/gen_bad_bundles tests/bundles/bad tests/rules/bad
+	$(Q)mkdir -p tests/fuzz/corpus/bundle && rm -rf tests/bundles/bad && mkdir -p tests/bundles/bad && \
+	  $(BUILD)/tests/bundles/gen_bad_bundles tests/bundles/bad tests/rules/bad \
+	    tests/fuzz/corpus/bundle/good.bundle
 
 UNIT_TESTS += $(BUILD)/tests/unit/test_bundle_corpus
 $(BUILD)/tests/unit/test_bundle_corpus: $(BUILD)/tests/unit/test_bundle_corpus.o \
 		$(BUILD)/sensor/content.o $(CTL_SERVER_OBJS) $(RULES_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $(sort $^) -o $@ $(LDLIBS) -lcmocka
+
+FUZZ_TARGETS += fuzz-bundle
+$(BUILD)/fuzz/fuzz_bundle: tests/fuzz/fuzz_bundle.c rules/bundle.c rules/bundle.h rules/schema.c
+	$(call msg,FUZZ,$@)
+	@mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) tests/fuzz/fuzz_bundle.c rules/bundle.c rules/schema.c -o $@ \
+	  $(shell $(PKG_CONFIG) --libs libzstd libsodium)
+
+# Seeds: the bad-bundle corpus plus whatever the fuzzer kept.
+BUNDLE_FUZZ_RUN = mkdir -p $(BUILD)/fuzz/corpus-bundle && \
+	$(BUILD)/fuzz/fuzz_bundle -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
+	$(BUILD)/fuzz/corpus-bundle tests/fuzz/corpus/bundle tests/bundles/bad
+
+.PHONY: fuzz-bundle-smoke fuzz-bundle
+TEST_STEPS += fuzz-bundle-smoke
+fuzz-bundle-smoke: $(BUILD)/fuzz/fuzz_bundle
+	$(call msg,FUZZ,bundle 20s)
+	$(Q)$(BUNDLE_FUZZ_RUN) -max_total_time=20 >$(BUILD)/fuzz/fuzz_bundle.log 2>&1 || \
+	  { tail -40 $(BUILD)/fuzz/fuzz_bundle.log; exit 1; }
+fuzz-bundle: $(BUILD)/fuzz/fuzz_bundle
+	$(Q)$(BUNDLE_FUZZ_RUN) -max_total_time=$(or $(FUZZ_TIME),300)

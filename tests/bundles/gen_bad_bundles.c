@@ -7,9 +7,10 @@
  * reason. Deterministic (fixed keys, creation time, compression level), so
  * the committed corpus can be compared with a fresh run.
  *
- * Usage: gen_bad_bundles OUTDIR RULES_BAD_DIR
+ * Usage: gen_bad_bundles OUTDIR RULES_BAD_DIR [GOOD_OUT]
  *   RULES_BAD_DIR: tests/rules/bad, whose files carry "# expect:" (validate)
  *   or "# expect-selftest:" (self-test) first lines.
+ *   GOOD_OUT: also write the good bundle the cases derive from (a fuzz seed).
  *
  * The consumer (tests/unit/test_bundle_corpus.c) trusts the key made from
  * seed 0x42 and runs with active content version 10.
@@ -851,8 +852,8 @@ int main(int argc, char **argv)
 	uint8_t seed[32];
 	char path[1024];
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: gen_bad_bundles OUTDIR RULES_BAD_DIR\n");
+	if (argc != 3 && argc != 4) {
+		fprintf(stderr, "usage: gen_bad_bundles OUTDIR RULES_BAD_DIR [GOOD_OUT]\n");
 		return 2;
 	}
 	if (sodium_init() < 0)
@@ -875,6 +876,17 @@ int main(int argc, char **argv)
 	engine_corpus(argv[2]);
 	if (fclose(tsv))
 		die("%s: %s", path, strerror(errno));
+	if (argc == 4) {
+		uint8_t *g;
+		size_t len;
+		FILE *f;
+
+		good(&g, &len);
+		f = fopen(argv[3], "wb");
+		if (!f || fwrite(g, 1, len, f) != len || fclose(f))
+			die("%s: %s", argv[3], strerror(errno));
+		free(g);
+	}
 	printf("%d bad bundles in %s\n", ncase, outdir);
 	return 0;
 }
