@@ -670,9 +670,14 @@ static int compile_item(struct ctx *c, yaml_node_t *kn, yaml_node_t *vn)
 			goto out;
 		}
 	}
-	for (tok = bar ? strtok_r(bar + 1, "|", &save) : NULL; tok; tok = strtok_r(NULL, "|", &save)) {
+	for (save = bar ? bar + 1 : NULL; (tok = strsep(&save, "|"));) {
 		const char *why = unsupported_mod(tok);
 		unsigned bit = 0;
+
+		if (!*tok) {
+			ret = fail(c, kn, "empty modifier in '%s'", sval(kn));
+			goto out;
+		}
 
 		for (i = 0; i < sizeof(known_mods) / sizeof(known_mods[0]); i++)
 			if (!strcmp(tok, known_mods[i]))
