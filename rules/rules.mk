@@ -20,8 +20,21 @@ $(addprefix $(BUILD)/tests/unit/,$(RULES_UNIT)): $(BUILD)/tests/unit/%: \
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
 
 # ---- make test steps ---------------------------------------------------------
-.PHONY: check-default-rules fuzz-rules-short fuzz-rules bench-rules
-TEST_STEPS += check-default-rules fuzz-rules-short
+.PHONY: check-default-rules check-test-rules fuzz-rules-short fuzz-rules bench-rules
+TEST_STEPS += check-test-rules check-default-rules fuzz-rules-short
+
+# edrctl check-rules itself: our good rules pass (exit 0), the bad ones are
+# each reported and fail the run (exit 1), usage errors exit 2.
+check-test-rules: $(BUILD)/edrctl
+	$(call msg,CHECK,check-rules)
+	$(Q)./$(BUILD)/edrctl check-rules --test --require-samples tests/rules/good >$(BUILD)/check-test-rules.log || \
+		{ cat $(BUILD)/check-test-rules.log; echo "check-test-rules: tests/rules/good should pass" >&2; exit 1; }
+	$(Q)n=$$(ls tests/rules/bad/*.yml | wc -l); \
+	./$(BUILD)/edrctl check-rules --test tests/rules/bad >$(BUILD)/check-test-rules.log; rc=$$?; \
+	bad=$$(grep -c '^ERROR \|^FAIL ' $(BUILD)/check-test-rules.log); \
+	if [ $$rc != 1 ] || [ $$bad != $$n ]; then cat $(BUILD)/check-test-rules.log; \
+		echo "check-test-rules: want exit 1 and $$n problems, got exit $$rc and $$bad" >&2; exit 1; fi
+	$(Q)./$(BUILD)/edrctl check-rules 2>/dev/null; [ $$? = 2 ] || { echo "check-test-rules: usage error should exit 2" >&2; exit 1; }
 
 # The default pack must load, carry samples, and pass them all.
 check-default-rules: $(BUILD)/edrctl
