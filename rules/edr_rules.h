@@ -134,6 +134,11 @@ const char *edr_rule__title(const struct edr_rule *r);
 const char *edr_rule__description(const struct edr_rule *r); /* "" if none */
 /* informational, low, medium, high or critical; "medium" when absent. */
 const char *edr_rule__level(const struct edr_rule *r);
+/*
+ * ECS event.severity for the level, on Elastic's scale: informational 0,
+ * low 21, medium 47, high 73, critical 99.
+ */
+int edr_rule__severity(const struct edr_rule *r);
 /* Sigma status ("experimental", ...), "" if absent. */
 const char *edr_rule__status(const struct edr_rule *r);
 const char *const *edr_rule__tags(const struct edr_rule *r, size_t *n);

@@ -1995,6 +1995,20 @@ const char *edr_rule__title(const struct edr_rule *r) { return r->title; }
 const char *edr_rule__description(const struct edr_rule *r) { return r->description; }
 const char *edr_rule__level(const struct edr_rule *r) { return r->level; }
 const char *edr_rule__status(const struct edr_rule *r) { return r->status; }
+
+int edr_rule__severity(const struct edr_rule *r)
+{
+	static const struct { const char *level; int sev; } map[] = {
+		{ "informational", 0 }, { "low", 21 }, { "medium", 47 }, { "high", 73 },
+		{ "critical", 99 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (!strcmp(r->level, map[i].level))
+			return map[i].sev;
+	return 47;
+}
 const char *edr_rule__file(const struct edr_rule *r) { return r->file; }
 unsigned edr_rule__line(const struct edr_rule *r) { return r->line; }
 int edr_rule__category(const struct edr_rule *r) { return r->cat; }

@@ -174,6 +174,7 @@ static void test_multi_document_and_accessors(void **state)
 	assert_string_equal(edr_rule__id(r), "11111111-1111-1111-1111-111111111111");
 	assert_string_equal(edr_rule__description(r), "first rule");
 	assert_string_equal(edr_rule__level(r), "critical");
+	assert_int_equal(edr_rule__severity(r), 99);
 	assert_string_equal(edr_rule__status(r), "test");
 	assert_string_equal(edr_rule__file(r), "t.yml");
 	assert_int_equal(edr_rule__line(r), 1);
@@ -191,6 +192,7 @@ static void test_multi_document_and_accessors(void **state)
 	assert_string_equal(edr_rule__title(r), "Second");
 	assert_string_equal(edr_rule__id(r), "");
 	assert_string_equal(edr_rule__level(r), "medium");
+	assert_int_equal(edr_rule__severity(r), 47);
 	assert_int_equal(edr_rule__line(r), 10);
 	assert_int_equal(edr_rule__category(r), EDR_CAT_FILE_EVENT);
 	edr_rule__techniques(r, &n);
