@@ -897,19 +897,28 @@ static int cnext(struct cparser *p)
 	return p->tok = T_IDENT;
 }
 
+/* '*' globbing without recursion: O(len(pat) * len(s)) even for "a*a*a*b". */
 static bool glob_match(const char *pat, const char *s)
 {
-	if (!*pat)
-		return !*s;
-	if (*pat == '*') {
-		for (;; s++) {
-			if (glob_match(pat + 1, s))
-				return true;
-			if (!*s)
-				return false;
+	const char *star = NULL, *resume = NULL;
+
+	while (*s) {
+		if (*pat == '*') {
+			star = pat++;
+			resume = s;
+		} else if (*pat == *s) {
+			pat++;
+			s++;
+		} else if (star) {
+			pat = star + 1;
+			s = ++resume;
+		} else {
+			return false;
 		}
 	}
-	return *s == *pat && glob_match(pat + 1, s + 1);
+	while (*pat == '*')
+		pat++;
+	return !*pat;
 }
 
 static int c_or(struct cparser *p);

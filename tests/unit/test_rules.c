@@ -321,6 +321,35 @@ static void test_of(void **state)
 	assert_false(abc(rs, "ddd"));
 	edr_ruleset__free(rs);
 
+	/* globbing: '*' anywhere, backtracking without blowing up */
+	rs = load_det("process_creation",
+		"    sel_a_x:\n        CommandLine|contains: aaa\n"
+		"    sel_b_y:\n        CommandLine|contains: bbb\n"
+		"    aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaac:\n        CommandLine|contains: ccc\n"
+		"    condition: 1 of *_x or all of s*_y or 1 of a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*c\n");
+	assert_true(abc(rs, "aaa"));
+	assert_true(abc(rs, "bbb"));
+	assert_true(abc(rs, "ccc"));
+	assert_false(abc(rs, "ddd"));
+	edr_ruleset__free(rs);
+	{
+		/* a pattern that matches nothing must fail fast, not backtrack for ages */
+		static const char y[] =
+			"title: t\nlogsource: {category: process_creation}\ndetection:\n"
+			"  aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa: {Image: x}\n"
+			"  condition: 1 of a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b\n";
+		struct edr_rules_err err = { 0 };
+		struct edr_rule_src src = { "g.yml", y, sizeof(y) - 1 };
+
+		assert_null(edr_ruleset__load_mem(&src, 1, &err));
+		assert_non_null(strstr(err.msg, "matches no search identifier"));
+	}
+	rs = load_det("process_creation",
+		"    sel_a_x:\n        CommandLine|contains: aaa\n"
+		"    condition: 1 of s*l*_*x\n");
+	assert_true(abc(rs, "aaa"));
+	edr_ruleset__free(rs);
+
 	/* a list of conditions is their "or" */
 	rs = load_det("process_creation",
 		"    a:\n        CommandLine|contains: aaa\n"
