@@ -130,3 +130,10 @@ $(BUILD)/tests/unit/test_output_syslog: $(BUILD)/tests/unit/test_output_syslog.o
 		$(BUILD)/sensor/output_syslog.o
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
+
+# The sensor started from a configuration file and operated with edrctl
+# (root, real kernel): status matches what runs, stats match what was written.
+TEST_STEPS += test-service
+.PHONY: test-service
+test-service: $(BINS)
+	@python3 tests/e2e/test_service.py --build $(BUILD)

@@ -30,7 +30,7 @@ struct edr_ctl_server;
 struct edr_ops_feature {
 	char name[32];    /* "exec" */
 	char attach[32];  /* path in use: "tracepoint", "lsm", ...; "" when none */
-	char state[32];   /* "attached", "degraded", "disabled", "unavailable", "failed" */
+	char state[32];   /* the loader's words: "active", "degraded", "off", "unavailable" */
 	char reason[160]; /* why, when not plainly attached; "" otherwise */
 };
 
