@@ -127,80 +127,110 @@ static double cpu_now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static double run(unsigned nrules, const struct ev *evs, unsigned long *matches)
+static struct edr_ruleset *load_generated(unsigned nrules, double *secs)
 {
 	struct edr_rules_err err = { 0 };
-	char *y = gen_rules(nrules);
+	char *y = gen_rules(nrules), *p = y, *start = y;
+	struct edr_rule_src srcs[64];
 	struct edr_ruleset *rs;
-	struct edr_matcher *m;
-	const struct edr_rule *out[16];
-	double t0, t1, load;
-	unsigned i;
+	size_t nsrc = 0;
+	unsigned docs = 0;
+	double t0;
 
-	/* 1000 rules do not fit one file's document limit: split */
-	{
-		struct edr_rule_src srcs[16];
-		size_t nsrc = 0;
-		char *p = y, *start = y;
-		unsigned docs = 0;
-
-		while ((p = strstr(p, "\n---\n"))) {
-			if (++docs % 500 == 0) {
-				srcs[nsrc++] = (struct edr_rule_src){ "bench.yml", start, (size_t)(p + 1 - start) };
-				start = p + 1;
-			}
-			p++;
+	/* more rules than one file's document limit: split into files of 500 */
+	while ((p = strstr(p, "\n---\n"))) {
+		if (++docs % 500 == 0 && nsrc < 63) {
+			srcs[nsrc++] = (struct edr_rule_src){ "bench.yml", start, (size_t)(p + 1 - start) };
+			start = p + 1;
 		}
-		srcs[nsrc++] = (struct edr_rule_src){ "bench.yml", start, strlen(start) };
-		t0 = cpu_now();
-		rs = edr_ruleset__load_mem(srcs, nsrc, &err);
-		load = cpu_now() - t0;
+		p++;
 	}
+	srcs[nsrc++] = (struct edr_rule_src){ "bench.yml", start, strlen(start) };
+	t0 = cpu_now();
+	rs = edr_ruleset__load_mem(srcs, nsrc, &err);
+	*secs = cpu_now() - t0;
 	if (!rs) {
 		fprintf(stderr, "bench-rules: load failed: %s\n", err.msg);
 		exit(1);
 	}
-	m = edr_matcher__new(rs);
+	free(y);
+	return rs;
+}
+
+/* Best of three passes over NEVENTS events: events/s on this thread's CPU. */
+static double run(const char *what, const struct edr_ruleset *rs, double load,
+		  const struct ev *evs)
+{
+	struct edr_matcher *m = edr_matcher__new(rs);
+	const struct edr_rule *out[16];
+	unsigned long matches = 0;
+	double best = 0;
+	unsigned i, pass;
+
 	if (!m) {
 		fprintf(stderr, "bench-rules: matcher: %s\n", strerror(errno));
 		exit(1);
 	}
-	*matches = 0;
-	t0 = cpu_now();
-	for (i = 0; i < NEVENTS; i++) {
-		struct edr_rule_event ev = { .cat = EDR_CAT_PROCESS_CREATION,
-					     .nfields = EDR_NFIELDS(PROCESS_CREATION),
-					     .f = evs[i % POOL].f };
-		int n = edr_matcher__eval(m, &ev, out, 16);
+	for (pass = 0; pass < 3; pass++) {
+		double t0 = cpu_now(), rate;
 
-		if (n < 0) {
-			fprintf(stderr, "bench-rules: eval: %s\n", strerror(-n));
-			exit(1);
+		matches = 0;
+		for (i = 0; i < NEVENTS; i++) {
+			struct edr_rule_event ev = { .cat = EDR_CAT_PROCESS_CREATION,
+						     .nfields = EDR_NFIELDS(PROCESS_CREATION),
+						     .f = evs[i % POOL].f };
+			int n = edr_matcher__eval(m, &ev, out, 16);
+
+			if (n < 0) {
+				fprintf(stderr, "bench-rules: eval: %s\n", strerror(-n));
+				exit(1);
+			}
+			matches += (unsigned long)n;
 		}
-		*matches += (unsigned long)n;
+		rate = NEVENTS / (cpu_now() - t0);
+		if (rate > best)
+			best = rate;
 	}
-	t1 = cpu_now();
-	printf("bench-rules: %4u rules (compiled in %.2f s): %d events in %.3f s CPU = %.0f events/s/core, %lu matches\n",
-	       nrules, load, NEVENTS, t1 - t0, NEVENTS / (t1 - t0), *matches);
+	printf("bench-rules: %-22s %5zu rules (compiled in %.2f s): %.0f events/s/core "
+	       "(best of 3 x %d events, %lu matches per pass)\n",
+	       what, edr_ruleset__count(rs), load, best, NEVENTS, matches);
 	edr_matcher__free(m);
-	edr_ruleset__free(rs);
-	free(y);
-	return NEVENTS / (t1 - t0);
+	return best;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	struct ev *evs = calloc(POOL, sizeof(*evs));
-	unsigned long m1, m2;
-	double big, small;
+	struct edr_ruleset *rs;
+	double big, small, load;
 
 	if (!evs)
 		return 1;
 	gen_events(evs, 1000);
-	big = run(1000, evs, &m1);
-	small = run(10, evs, &m2);
-	printf("bench-rules: throughput with 1000 rules is %.2f of that with 10 rules (goal >= 1,000,000 events/s/core with 1000 rules: %s)\n",
+	rs = load_generated(1000, &load);
+	big = run("generated", rs, load, evs);
+	edr_ruleset__free(rs);
+	rs = load_generated(10, &load);
+	small = run("generated", rs, load, evs);
+	edr_ruleset__free(rs);
+	printf("bench-rules: throughput with 1000 rules is %.2f of that with 10 rules "
+	       "(goal >= 1,000,000 events/s/core with 1000 rules: %s)\n",
 	       big / small, big >= 1e6 ? "met" : "NOT met");
+
+	/* the shipped pack, for reference (same synthetic events) */
+	if (argc > 1) {
+		struct edr_rules_err err = { 0 };
+		double t0 = cpu_now();
+
+		rs = edr_ruleset__load(argv[1], &err);
+		load = cpu_now() - t0;
+		if (!rs) {
+			fprintf(stderr, "bench-rules: %s\n", err.msg);
+			return 1;
+		}
+		run(argv[1], rs, load, evs);
+		edr_ruleset__free(rs);
+	}
 	free(evs);
 	return 0;
 }

@@ -79,4 +79,4 @@ $(BUILD)/bench/bench_rules: $(BUILD)/bench/bench_rules.o $(RULES_ENGINE_OBJS)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 bench-rules: $(BUILD)/bench/bench_rules
-	./$(BUILD)/bench/bench_rules
+	@./$(BUILD)/bench/bench_rules $(if $(wildcard rules/default/*.yml),rules/default)
