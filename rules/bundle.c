@@ -897,7 +897,7 @@ int edr_bundle_key__load(const char *path, struct edr_bundle_key *key, struct ed
 
 int edr_bundle_secret__load(const char *path, uint8_t sk[64], struct edr_bundle_err *err)
 {
-	uint8_t pk[32];
+	uint8_t pk[32], seed[32], check[64];
 	int rc;
 
 	if (crypto_ready())
@@ -905,8 +905,12 @@ int edr_bundle_secret__load(const char *path, uint8_t sk[64], struct edr_bundle_
 	rc = load_key_line(path, KEY_SEC_TAG, sk, 64, 1, err);
 	if (rc)
 		return rc;
-	/* A corrupted secret would sign bundles nobody can verify. */
-	crypto_sign_ed25519_sk_to_pk(pk, sk);
+	/* A corrupted secret would sign bundles nobody can verify: derive the
+	 * public key from the seed half and compare it with the stored half. */
+	crypto_sign_ed25519_sk_to_seed(seed, sk);
+	crypto_sign_seed_keypair(pk, check, seed);
+	sodium_memzero(seed, sizeof(seed));
+	sodium_memzero(check, sizeof(check));
 	if (memcmp(pk, sk + 32, 32)) {
 		sodium_memzero(sk, 64);
 		return set_err(err, -EINVAL, "%s: secret key is inconsistent", path);

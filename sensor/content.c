@@ -643,7 +643,10 @@ static int64_t corpus_run(const struct edr_ruleset *rs)
 
 	if (!m)
 		return -ENOMEM;
-	t0 = mono_ns(CLOCK_PROCESS_CPUTIME_ID);
+	/* The thread clock, not the process one: once RLIMIT_CPU is set, this
+	 * host's CLOCK_PROCESS_CPUTIME_ID stops advancing between ticks (seen
+	 * on 6.18), and the child is single-threaded anyway. */
+	t0 = mono_ns(CLOCK_THREAD_CPUTIME_ID);
 	for (r = 0; r < CORPUS_ROUNDS && !rc; r++)
 		for (i = 0; i < sizeof(corpus) / sizeof(corpus[0]); i++, n++) {
 			corpus_fields(&corpus[i], f, &ev);
@@ -655,7 +658,7 @@ static int64_t corpus_run(const struct edr_ruleset *rs)
 	edr_matcher__free(m);
 	if (rc < 0)
 		return rc;
-	return (int64_t)((mono_ns(CLOCK_PROCESS_CPUTIME_ID) - t0) / (n ? n : 1));
+	return (int64_t)((mono_ns(CLOCK_THREAD_CPUTIME_ID) - t0) / (n ? n : 1));
 }
 
 static void child_say(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -99,3 +99,9 @@ fuzz-bundle-smoke: $(BUILD)/fuzz/fuzz_bundle
 	  { tail -40 $(BUILD)/fuzz/fuzz_bundle.log; exit 1; }
 fuzz-bundle: $(BUILD)/fuzz/fuzz_bundle
 	$(Q)$(BUNDLE_FUZZ_RUN) -max_total_time=$(or $(FUZZ_TIME),300)
+
+UNIT_TESTS += $(BUILD)/tests/unit/test_bundle
+$(BUILD)/tests/unit/test_bundle: $(BUILD)/tests/unit/test_bundle.o $(BUILD)/rules/bundle.o \
+		$(BUILD)/rules/schema.o
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka

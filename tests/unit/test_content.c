@@ -174,7 +174,8 @@ static void expect_reject(struct edr_content *mgr, const char *path, int force, 
 {
 	char err[768];
 
-	assert_true(load(mgr, path, 0, force, err, sizeof(err)) < 0);
+	if (load(mgr, path, 0, force, err, sizeof(err)) >= 0)
+		fail_msg("accepted (%s), expected '%s'", err, want);
 	if (!strstr(err, want))
 		fail_msg("expected '%s' in '%s'", want, err);
 }
@@ -283,6 +284,17 @@ static void test_child_crash_hang(void **state)
 	expect_reject(mgr, bundle("c2.bundle", 1, sk, 1, rule("1a", NULL)), 0,
 		      "rejected at validate: validate did not finish within 300 ms");
 	edr_content__free(mgr);
+
+	/* The built-in corpus must evaluate within its CPU budget. */
+	o.child_hook = NULL;
+	o.corpus_budget_ns = 1;
+	mgr = mgr_new(&o);
+	expect_reject(mgr, bundle("c2.bundle", 1, sk, 1, rule("1a", NULL)), 0,
+		      "rejected at self-test: the built-in corpus took");
+	expect_reject(mgr, bundle("c2.bundle", 1, sk, 1, rule("1a", NULL)), 0,
+		      "ns CPU per event, over the budget of 1 ns");
+	edr_content__free(mgr);
+	o.corpus_budget_ns = 0;
 
 	o.child_hook = spin_hook;
 	o.child_wall_ms = 20000;
