@@ -870,7 +870,10 @@ static int cnext(struct cparser *p)
 		return p->tok = T_PIPE;
 	}
 	if (!ident_char(s[p->pos]))
-		return fail_at(p->c, p->n, p->pos, "unexpected character '%c' in condition", s[p->pos]);
+		return (unsigned char)s[p->pos] > 0x20 && (unsigned char)s[p->pos] < 0x7f ?
+			fail_at(p->c, p->n, p->pos, "unexpected character '%c' in condition", s[p->pos]) :
+			fail_at(p->c, p->n, p->pos, "unexpected byte 0x%02x in condition",
+				(unsigned char)s[p->pos]);
 	b = p->pos;
 	while (ident_char(s[p->pos]))
 		p->pos++;

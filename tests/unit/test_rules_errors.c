@@ -149,6 +149,8 @@ static const struct ecase cases[] = {
 	  "t.yml:8:18: 'near' (temporal correlation) is not supported", EINVAL },
 	{ H "detection:\n  sel:\n    Image: a\n  condition: sel and $x\n",
 	  "t.yml:8:22: unexpected character '$' in condition", EINVAL },
+	{ H "detection:\n  sel:\n    Image: a\n  condition: \"sel \\x01\"\n",
+	  "t.yml:8:19: unexpected byte 0x01 in condition", EINVAL },
 	{ H "detection:\n  _x:\n    Image: a\n  condition: 1 of them\n",
 	  "t.yml:8:19: '1 of them' matches no search identifier", EINVAL },
 	{ H "detection:\n  sel:\n    Image: a\n  condition: \"sel and\n    not sel2\"\n",
