@@ -33,6 +33,10 @@ static void report(struct edr_rules_err *err, const char *file, unsigned line, u
 		snprintf(buf, sizeof(buf), "%s:%u:%u: %s", file, line, col, msg);
 	else
 		snprintf(buf, sizeof(buf), "%s: %s", file, msg);
+	/* one line, whatever bytes a rule put in the values we quote */
+	for (char *q = buf; *q; q++)
+		if ((unsigned char)*q < 0x20 || *q == 0x7f)
+			*q = '?';
 	if (!err->nerrors)
 		snprintf(err->msg, sizeof(err->msg), "%s", buf);
 	err->nerrors++;

@@ -41,6 +41,8 @@ static const struct ecase cases[] = {
 	  "t.yml:7:22: field 'DestinationPort' is INT in category network_connection: value 'http' is not an integer", EINVAL },
 	{ HN "detection:\n  sel:\n    DestinationPort: '44*'\n  condition: sel\n",
 	  "t.yml:7:22: field 'DestinationPort' is INT in category network_connection: value '44*' is not an integer", EINVAL },
+	{ HN "detection:\n  sel:\n    DestinationPort: \"4\\n4\\t\"\n  condition: sel\n",
+	  "t.yml:7:22: field 'DestinationPort' is INT in category network_connection: value '4?4?' is not an integer", EINVAL },
 	{ HN "detection:\n  sel:\n    Initiated: maybe\n  condition: sel\n",
 	  "t.yml:7:16: field 'Initiated' is BOOL in category network_connection: value 'maybe' is not true or false", EINVAL },
 	{ HN "detection:\n  sel:\n    DestinationPort|contains: 44\n  condition: sel\n",
