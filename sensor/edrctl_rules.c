@@ -41,6 +41,10 @@ static void add_line(struct lines *l, const char *file, unsigned lineno, const c
 	l->v[l->n].file = strdup(file);
 	l->v[l->n].text = strdup(text);
 	l->v[l->n].lineno = lineno;
+	/* one line per rule even if a title holds a newline */
+	for (char *q = l->v[l->n].text; q && *q; q++)
+		if ((unsigned char)*q < 0x20 || *q == 0x7f)
+			*q = '?';
 	if (!l->v[l->n].file || !l->v[l->n].text) {
 		free(l->v[l->n].file);
 		free(l->v[l->n].text);
