@@ -86,6 +86,10 @@ uninstall:
 	$(Q)if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 
 # ---- test steps ----
+# systemd-analyze (package systemd) for check-unit-file; it works without
+# systemd as PID 1, as in CI containers.
+DEPS_PKGS += systemd
+
 TEST_STEPS += check-unit-file check-install
 .PHONY: check-unit-file check-install
 
