@@ -141,3 +141,26 @@ TEST_STEPS += test-service
 .PHONY: test-service
 test-service: $(BINS)
 	@python3 tests/e2e/test_service.py --build $(BUILD)
+
+# Fuzzing the configuration parser (it also links the loader's feature table).
+CONFIG_FUZZ_SRCS := tests/fuzz/fuzz_config.c sensor/config.c loader/loader.c loader/probe.c
+$(BUILD)/fuzz/fuzz_config: $(CONFIG_FUZZ_SRCS) sensor/config.h loader/loader.h $(BPF_SKEL)
+	$(call msg,FUZZ,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-I$(BUILD) -I. -Ibpf -D_GNU_SOURCE $(CONFIG_FUZZ_SRCS) -o $@ \
+		$(shell $(PKG_CONFIG) --libs libbpf libelf zlib) -lpthread
+
+CONFIG_FUZZ_RUN = mkdir -p $(BUILD)/fuzz/corpus-config && \
+	$(BUILD)/fuzz/fuzz_config -max_len=8192 -timeout=10 -dict=tests/fuzz/config.dict \
+	$(BUILD)/fuzz/corpus-config tests/fuzz/corpus/config
+
+.PHONY: fuzz-config-short fuzz-config
+TEST_STEPS += fuzz-config-short
+FUZZ_TARGETS += fuzz-config
+fuzz-config-short: $(BUILD)/fuzz/fuzz_config
+	$(call msg,FUZZ,fuzz_config 20s)
+	$(Q)$(CONFIG_FUZZ_RUN) -max_total_time=20 >$(BUILD)/fuzz/fuzz_config.log 2>&1 || \
+		{ tail -60 $(BUILD)/fuzz/fuzz_config.log; exit 1; }
+fuzz-config: $(BUILD)/fuzz/fuzz_config
+	$(Q)$(CONFIG_FUZZ_RUN) -max_total_time=$(or $(FUZZ_TIME),600)
