@@ -143,6 +143,31 @@ int edr_ops__status_reply(const struct edr_sensor_status *st, struct edr_ctl_rep
 	return err;
 }
 
+void edr_ops_status_line(const struct edr_sensor_status *st, char *buf, size_t size)
+{
+	size_t i, degraded = 0, unavailable = 0, o;
+
+	for (i = 0; i < bounded(st->n_features, EDR_OPS_MAX_FEATURES); i++) {
+		if (!strcmp(st->features[i].state, "degraded"))
+			degraded++;
+		else if (!strcmp(st->features[i].state, "unavailable"))
+			unavailable++;
+	}
+	if (st->content_version)
+		o = (size_t)snprintf(buf, size, "running, content v%llu",
+				     (unsigned long long)st->content_version);
+	else
+		o = (size_t)snprintf(buf, size, "running, no content");
+	if (st->content_shadow_version && o < size)
+		o += (size_t)snprintf(buf + o, size - o, " (shadow v%llu)",
+				      (unsigned long long)st->content_shadow_version);
+	if (degraded && o < size)
+		o += (size_t)snprintf(buf + o, size - o, ", %zu feature%s degraded", degraded,
+				      degraded == 1 ? "" : "s");
+	if (unavailable && o < size)
+		snprintf(buf + o, size - o, ", %zu unavailable", unavailable);
+}
+
 static int by_count_desc(const void *a, const void *b)
 {
 	const struct edr_rule_alerts *x = a, *y = b;

@@ -104,6 +104,12 @@ const char *edr_ops_event_name(unsigned type, char *buf, size_t size);
 /* Fill CPU time and RSS of the calling process. 0 or negative errno. */
 int edr_ops_fill_process(struct edr_sensor_stats *st);
 
+/*
+ * The one-line summary for sd_notify STATUS= and the log, e.g.
+ * "running, content v12 (shadow v13), 1 feature degraded, 1 unavailable".
+ */
+void edr_ops_status_line(const struct edr_sensor_status *st, char *buf, size_t size);
+
 /* Snapshot -> reply items. 0 or negative errno (reply status set too). */
 int edr_ops__status_reply(const struct edr_sensor_status *st, struct edr_ctl_reply *reply);
 int edr_ops__stats_reply(const struct edr_sensor_stats *st, struct edr_ctl_reply *reply);

@@ -173,6 +173,26 @@ static void test_stats_many_alerts(void **state)
 	edr_sensor_stats__fini(&st);
 }
 
+static void test_status_line(void **state)
+{
+	struct edr_sensor_status st = { 0 };
+	char buf[128];
+
+	edr_ops_status_line(&st, buf, sizeof(buf));
+	assert_string_equal(buf, "running, no content");
+	fake_status(&st, NULL);
+	edr_ops_status_line(&st, buf, sizeof(buf));
+	assert_string_equal(buf, "running, content v12, 1 unavailable");
+	st.content_shadow_version = 13;
+	snprintf(st.features[0].state, 32, "degraded");
+	st.n_features = 3;
+	snprintf(st.features[2].state, 32, "degraded");
+	edr_ops_status_line(&st, buf, sizeof(buf));
+	assert_string_equal(buf, "running, content v12 (shadow v13), 2 features degraded, 1 unavailable");
+	edr_ops_status_line(&st, buf, 10); /* truncated, still terminated */
+	assert_string_equal(buf, "running, ");
+}
+
 static void test_process_fill(void **state)
 {
 	struct edr_sensor_stats st = { 0 };
@@ -370,6 +390,7 @@ int main(void)
 		cmocka_unit_test(test_status_reply),
 		cmocka_unit_test(test_stats_reply),
 		cmocka_unit_test(test_stats_many_alerts),
+		cmocka_unit_test(test_status_line),
 		cmocka_unit_test(test_process_fill),
 		cmocka_unit_test(test_edrctl_errors),
 		cmocka_unit_test(test_edrctl_config_check),
