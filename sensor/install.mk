@@ -63,7 +63,8 @@ install: $(BUILD)/edr-sensor $(BUILD)/edrctl
 		chmod 0644 $(DESTDIR)$(SYSCONFDIR)/edr/sensor.conf.tmp && \
 		mv -f $(DESTDIR)$(SYSCONFDIR)/edr/sensor.conf.tmp $(DESTDIR)$(SYSCONFDIR)/edr/sensor.conf; \
 	fi
-	$(Q)if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
+	$(Q)if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; \
+		echo "  NEXT     edrctl config check && systemctl enable --now edr-sensor"; fi
 
 # Removes what install put there; a configuration the administrator changed
 # stays (and is named). State in /var/lib/edr is left alone.

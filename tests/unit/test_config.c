@@ -650,6 +650,35 @@ static void test_shipped_conf(void **state)
 		(void)key;
 	}
 	assert_non_null(strstr(text, "rules = /usr/local/share/edr/rules/default\n"));
+
+	/* And the man page documents every key. */
+	{
+		char *man = NULL;
+		size_t lm = 0;
+
+		in = fopen("man/edr-sensor.conf.5", "r");
+		if (!in)
+			fail_msg("man/edr-sensor.conf.5: %s", strerror(errno));
+		out = open_memstream(&man, &lm);
+		while (fgets(line, sizeof(line), in))
+			fputs(line, out);
+		fclose(in);
+		fclose(out);
+		free(a);
+		a = NULL;
+		la = 0;
+		out = open_memstream(&a, &la);
+		edr_config__dump(&def, out);
+		fclose(out);
+		for (p = strtok(a, "\n"); p; p = strtok(NULL, "\n")) {
+			char key[128];
+
+			snprintf(key, sizeof(key), "%.*s", (int)strcspn(p, " "), p);
+			if (!strstr(man, key))
+				fail_msg("man/edr-sensor.conf.5 does not document '%s'", key);
+		}
+		free(man);
+	}
 	free(a);
 	free(b);
 	free(text);
