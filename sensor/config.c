@@ -1165,6 +1165,17 @@ static int set_feature_option(struct edr_config *cfg, const struct key *k, const
 	return 0;
 }
 
+int edr_config__load(struct edr_config *cfg, edr_config_diag_fn diag, void *ctx)
+{
+	const struct key *k;
+
+	init_keys();
+	k = lookup("config", 6);
+	if (!cfg->_set_by_cli[k - keys] && access(cfg->config_path, F_OK) && errno == ENOENT)
+		return 0;
+	return edr_config__load_file(cfg, cfg->config_path, diag, ctx);
+}
+
 int edr_config__parse_args(struct edr_config *cfg, int argc, char **argv, edr_config_diag_fn diag,
 			   void *ctx)
 {

@@ -10,7 +10,7 @@
  *	edr_config__defaults(&cfg);
  *	idx = edr_config__parse_args(&cfg, argc, argv, diag, NULL);   // <0: exit 2
  *	if (cfg.help) ... edr_config__usage(stdout);
- *	if (edr_config__load_file(&cfg, cfg.config_path, diag, NULL) < 0) exit 1;
+ *	if (edr_config__load(&cfg, diag, NULL) < 0) exit 1;
  *	...
  *	edr_config__free(&cfg);
  *
@@ -114,6 +114,13 @@ int edr_config__defaults(struct edr_config *cfg);
  */
 int edr_config__load_file(struct edr_config *cfg, const char *path,
 			  edr_config_diag_fn diag, void *ctx);
+
+/*
+ * Loads cfg->config_path, after edr_config__parse_args: the default file may
+ * be missing (a run from the source tree, nothing installed; returns 0), a
+ * file named with --config may not (-ENOENT, reported).
+ */
+int edr_config__load(struct edr_config *cfg, edr_config_diag_fn diag, void *ctx);
 
 /* Same, from memory; name is used in diagnostics. */
 int edr_config__load_mem(struct edr_config *cfg, const char *name, const char *buf,

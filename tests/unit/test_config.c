@@ -583,6 +583,29 @@ static void test_file(void **state)
 	edr_config__free(&cfg);
 }
 
+static void test_load_default_or_named(void **state)
+{
+	struct edr_config cfg;
+	struct diags d = { 0 };
+	char *named[] = { "x", "--config", "/nonexistent/edr.conf", NULL };
+
+	/* The default path, missing: fine, defaults stay. */
+	assert_int_equal(edr_config__defaults(&cfg), 0);
+	free(cfg.config_path);
+	cfg.config_path = strdup("/nonexistent/default.conf");
+	assert_int_equal(edr_config__load(&cfg, collect, &d), 0);
+	assert_int_equal(d.n, 0);
+	edr_config__free(&cfg);
+
+	/* Named on the command line, missing: an error. */
+	assert_int_equal(edr_config__defaults(&cfg), 0);
+	assert_int_equal(edr_config__parse_args(&cfg, 3, named, collect, &d), 3);
+	assert_int_equal(edr_config__load(&cfg, collect, &d), -ENOENT);
+	assert_int_equal(d.n, 1);
+	assert_string_equal(d.msg[0], "/nonexistent/edr.conf: cannot open: No such file or directory");
+	edr_config__free(&cfg);
+}
+
 static void test_usage(void **state)
 {
 	char *buf = NULL;
@@ -703,6 +726,7 @@ int main(void)
 		cmocka_unit_test(test_cli_stops),
 		cmocka_unit_test(test_dump_roundtrip),
 		cmocka_unit_test(test_file),
+		cmocka_unit_test(test_load_default_or_named),
 		cmocka_unit_test(test_usage),
 		cmocka_unit_test(test_shipped_conf),
 	};
