@@ -125,7 +125,8 @@ EOF
 		NetworkManager-wait-online.service networking.service ifupdown-wait-online.service \
 		systemd-timesyncd.service apt-daily.timer apt-daily-upgrade.timer \
 		e2scrub_all.timer e2scrub_reap.service fstrim.timer man-db.timer \
-		systemd-firstboot.service systemd-machine-id-commit.service; do
+		systemd-firstboot.service systemd-machine-id-commit.service \
+		console-getty.service auditd.service; do
 		ln -s /dev/null "$e/systemd/system/$u"
 	done
 fi
@@ -161,7 +162,7 @@ else
 	append="console=ttyS0 panic=-1 loglevel=4 rdinit=/init edr.mode=plain"
 	if [ "$systemd" = 1 ]; then
 		append="console=ttyS0 panic=-1 loglevel=4 rdinit=/init edr.mode=systemd"
-		append+=" systemd.show_status=error systemd.unit=multi-user.target"
+		append+=" systemd.show_status=0 systemd.unit=multi-user.target"
 	fi
 	append+=${EDR_VMTEST_APPEND:+ $EDR_VMTEST_APPEND}
 	setsid "$qemu" -accel tcg,thread=multi -cpu max -smp "$smp" -m "$mem" \

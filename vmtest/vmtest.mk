@@ -3,6 +3,8 @@
 # vmtest/kernels, each booted in QEMU with the host root shared read-only.
 #   make vmtest                      every kernel in the manifest
 #   make vmtest VMTEST_KERNELS=6.1   only these (comma separated)
+#   make vmtest-selftest             the runner's own tests (tests/vmtest/),
+#                                    run by `make test` as a TEST_STEP
 # See vmtest/README.md.
 
 # qemu-system-x86: the emulator; busybox-static + cpio: the initramfs;
@@ -13,6 +15,11 @@ DEPS_PKGS += qemu-system-x86 busybox-static cpio binutils xz-utils zstd util-lin
 VMTEST_KERNELS ?=
 VMTEST_ARGS    ?=
 
-.PHONY: vmtest
+.PHONY: vmtest vmtest-selftest
 vmtest: $(BPF_TESTS) $(BINS)
 	@EDR_VMTEST_KERNELS='$(VMTEST_KERNELS)' vmtest/vmtest.sh $(VMTEST_ARGS) -- $(BPF_TESTS)
+
+vmtest-selftest:
+	@tests/vmtest/test-runner.sh; rc=$$?; [ $$rc = 0 ] || [ $$rc = 77 ]
+
+TEST_STEPS += vmtest-selftest

@@ -17,8 +17,9 @@ Usage: vmtest/vmtest.sh [options] [--] [TEST...]
   --timeout S             limit for everything run in one guest (default 420)
   --test-timeout S        limit per test (default 180)
   --results DIR           where each kernel's results go (default build/vmtest)
-  --command CMD           run CMD (one shell word list, no smoke check) instead
-                          of vmtest/guest-tests.sh; used by the runner's tests
+  --command CMD           run CMD (a word list, no shell syntax, no smoke
+                          check) instead of vmtest/guest-tests.sh
+  --systemd               boot with systemd as init (vmtest/run.sh --systemd)
 Environment: EDR_VMTEST_REQUIRE=1 turns a skipped kernel into a failure;
 EDR_VMTEST_CACHE, EDR_VMTEST_VNG and the others of vmtest/run.sh.
 EOF
@@ -28,7 +29,7 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 tree=$(cd "$here/.." && pwd)
 manifest=$here/kernels known=$here/known-failures only=${EDR_VMTEST_KERNELS:-}
-timeout=420 test_timeout=180 resroot=$tree/build/vmtest command=
+timeout=420 test_timeout=180 resroot=$tree/build/vmtest command='' systemd=()
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -39,6 +40,7 @@ while [ $# -gt 0 ]; do
 	--test-timeout) test_timeout=${2:?}; shift 2 ;;
 	--results) resroot=${2:?}; shift 2 ;;
 	--command) command=${2:?}; shift 2 ;;
+	--systemd) systemd=(--systemd); shift ;;
 	-h|--help) usage; exit 0 ;;
 	--) shift; break ;;
 	-*) usage >&2; echo "vmtest: unknown option '$1'" >&2; exit 2 ;;
@@ -122,7 +124,7 @@ while IFS= read -r line <&3 || [ -n "$line" ]; do
 	fi
 	ran=$((ran + 1))
 	(cd "$tree" && "$here/run.sh" --kernel "$kernel" ${modules:+--modules "$modules"} \
-		--name "$name" --timeout "$timeout" --results "$res" \
+		--name "$name" --timeout "$timeout" --results "$res" "${systemd[@]+"${systemd[@]}"}" \
 		--env "EDR_TEST_KERNEL=$name" --env "EDR_VMTEST_TEST_TIMEOUT=$test_timeout" \
 		-- "${cmd[@]}")
 	rc=$?
