@@ -105,3 +105,13 @@ $(BUILD)/tests/unit/test_bundle: $(BUILD)/tests/unit/test_bundle.o $(BUILD)/rule
 		$(BUILD)/rules/schema.o
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
+
+# make bench: cost of a content update and events/s while updating.
+.PHONY: bench-content
+BENCH_STEPS += bench-content
+$(BUILD)/bench/bench_content: $(BUILD)/bench/bench_content.o $(BUILD)/sensor/content.o \
+		$(CTL_SERVER_OBJS) $(RULES_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $(sort $^) -o $@ $(LDLIBS)
+bench-content: $(BUILD)/bench/bench_content
+	./$(BUILD)/bench/bench_content 1000 5
