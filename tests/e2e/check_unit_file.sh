@@ -29,4 +29,11 @@ if [ "$rc" -ne 0 ] || [ -n "$out" ]; then
 	echo "check-unit-file: systemd-analyze verify failed on $unit (exit $rc)" >&2
 	exit 1
 fi
-echo "check-unit-file: $unit verified (systemd-analyze $(systemd-analyze --version | sed -n '1s/^systemd \([0-9]*\).*/\1/p'))"
+# Hardening must not quietly erode: systemd's exposure score stays at 5.0
+# or below (4.4 when written; a root BPF sensor cannot go much lower).
+if ! systemd-analyze security --offline=yes --threshold=50 "$work/edr-sensor.service" >"$work/security.txt" 2>&1; then
+	grep -E 'Overall exposure' "$work/security.txt" >&2
+	echo "check-unit-file: hardening of $unit weakened (exposure above 5.0, see $work/security.txt)" >&2
+	exit 1
+fi
+echo "check-unit-file: $unit verified (systemd-analyze $(systemd-analyze --version | sed -n '1s/^systemd \([0-9]*\).*/\1/p'), $(sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/exposure \1/p' "$work/security.txt"))"
