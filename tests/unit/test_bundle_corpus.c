@@ -144,6 +144,7 @@ static int setup(void **state)
 	memset(seed, 0x42, sizeof(seed)); /* the corpus generator's trusted key */
 	crypto_sign_seed_keypair(pk, sk, seed);
 	edr_bundle_key__from_pk(&key, pk);
+	edr_content__thread_init(); /* this thread evaluates events too */
 	snprintf(tmp, sizeof(tmp), "/tmp/test_bundle_corpus.XXXXXX");
 	return mkdtemp(tmp) ? 0 : -1;
 }
@@ -152,6 +153,7 @@ static int teardown(void **state)
 {
 	char cmd[128];
 
+	edr_content__thread_fini();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
 	return system(cmd) == 0 ? 0 : -1;
 }

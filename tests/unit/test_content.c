@@ -595,6 +595,7 @@ static int setup(void **state)
 	crypto_sign_seed_keypair(pk2, sk2, seed);
 	edr_bundle_key__from_pk(&key, pk);
 	edr_bundle_key__from_pk(&key2, pk2);
+	edr_content__thread_init(); /* this thread evaluates events too */
 	snprintf(tmp, sizeof(tmp), "/tmp/test_content.XXXXXX");
 	return mkdtemp(tmp) ? 0 : -1;
 }
@@ -603,6 +604,7 @@ static int teardown(void **state)
 {
 	char cmd[128];
 
+	edr_content__thread_fini();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
 	return system(cmd) == 0 ? 0 : -1;
 }
