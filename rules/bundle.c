@@ -16,7 +16,13 @@
 #include <zstd.h>
 
 #include "rules/bundle.h"
+#include "rules/limits.h"
 #include "rules/schema.h"
+
+/* A bundle carries what the engine can load, and nothing it would refuse
+ * only after decompression. */
+_Static_assert(EDR_BUNDLE_MAX_FILE_SIZE == EDR_RULES_MAX_FILE_SIZE, "file size limits differ");
+_Static_assert(EDR_BUNDLE_MAX_FILES == EDR_RULES_MAX_FILES, "file count limits differ");
 
 #define KEY_PUB_TAG "edr-ed25519-public"
 #define KEY_SEC_TAG "edr-ed25519-secret"

@@ -5,7 +5,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sensor/ctl_proto.h"
@@ -710,14 +712,39 @@ int edr_ctl_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-static int read_all(int fd, void *buf, size_t len)
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* deadline: CLOCK_MONOTONIC ms, 0 = none (the socket's own timeouts apply). */
+static int read_all(int fd, void *buf, size_t len, uint64_t deadline)
 {
 	uint8_t *p = buf;
 	size_t got = 0;
 
 	while (got < len) {
-		ssize_t n = read(fd, p + got, len - got);
+		ssize_t n;
 
+		if (deadline) {
+			struct pollfd pfd = { .fd = fd, .events = POLLIN };
+			uint64_t now = mono_ms();
+			int r;
+
+			if (now >= deadline)
+				return -ETIMEDOUT;
+			r = poll(&pfd, 1, (int)(deadline - now));
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0)
+				return -errno;
+			if (r == 0)
+				return -ETIMEDOUT;
+		}
+		n = read(fd, p + got, len - got);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -730,14 +757,15 @@ static int read_all(int fd, void *buf, size_t len)
 	return 0;
 }
 
-int edr_ctl_read_frame(int fd, size_t max, uint8_t **buf, size_t *len)
+int edr_ctl_read_frame_deadline(int fd, size_t max, uint8_t **buf, size_t *len, int timeout_ms)
 {
+	uint64_t deadline = timeout_ms > 0 ? mono_ms() + (uint64_t)timeout_ms : 0;
 	uint8_t h[4];
 	uint32_t n;
 	uint8_t *p;
 	int rc;
 
-	rc = read_all(fd, h, 4);
+	rc = read_all(fd, h, 4, deadline);
 	if (rc)
 		return rc;
 	n = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 24;
@@ -747,7 +775,7 @@ int edr_ctl_read_frame(int fd, size_t max, uint8_t **buf, size_t *len)
 	p = malloc(n ? n : 1);
 	if (!p)
 		return -ENOMEM;
-	rc = read_all(fd, p, n);
+	rc = read_all(fd, p, n, deadline);
 	if (rc) {
 		free(p);
 		return rc == -ECONNRESET ? -EPROTO : rc;
@@ -755,6 +783,11 @@ int edr_ctl_read_frame(int fd, size_t max, uint8_t **buf, size_t *len)
 	*buf = p;
 	*len = n;
 	return 0;
+}
+
+int edr_ctl_read_frame(int fd, size_t max, uint8_t **buf, size_t *len)
+{
+	return edr_ctl_read_frame_deadline(fd, max, buf, len, 0);
 }
 
 int edr_duration_parse(const char *s, uint64_t *ms)

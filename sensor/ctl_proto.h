@@ -119,6 +119,8 @@ void edr_ctl_json_string(FILE *f, const char *s);
 /* Frame I/O on a blocking socket. read_frame allocates *buf (payload only). */
 int edr_ctl_write_all(int fd, const void *buf, size_t len);
 int edr_ctl_read_frame(int fd, size_t max, uint8_t **buf, size_t *len);
+/* The same, with the whole frame due within timeout_ms (-ETIMEDOUT). */
+int edr_ctl_read_frame_deadline(int fd, size_t max, uint8_t **buf, size_t *len, int timeout_ms);
 
 int edr_ctl_key_valid(const char *key);
 

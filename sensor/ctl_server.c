@@ -24,6 +24,7 @@ struct verb {
 struct edr_ctl_server {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	gid_t ro_gid;
+	int timeout_ms;
 	int lfd;
 	int stop_pipe[2];
 	pthread_t thread;
@@ -154,7 +155,9 @@ static void serve(struct edr_ctl_server *srv, int fd)
 	int rc;
 
 	edr_ctl_reply__init(&reply);
-	rc = edr_ctl_read_frame(fd, EDR_CTL_MAX_REQ, &buf, &len);
+	/* One deadline for the whole request: a client trickling bytes cannot
+	 * hold a connection slot longer than this. */
+	rc = edr_ctl_read_frame_deadline(fd, EDR_CTL_MAX_REQ, &buf, &len, srv->timeout_ms);
 	if (rc == -EMSGSIZE) {
 		count(srv, &srv->st.malformed);
 		send_error(fd, -EMSGSIZE, "request exceeds %d bytes", EDR_CTL_MAX_REQ);
@@ -164,7 +167,8 @@ static void serve(struct edr_ctl_server *srv, int fd)
 		return; /* connected and left, e.g. another server probing for life */
 	if (rc) {
 		count(srv, &srv->st.malformed);
-		send_error(fd, -EBADMSG, "could not read the request: %s", strerror(-rc));
+		send_error(fd, -EBADMSG, "could not read the request: %s",
+			   rc == -ETIMEDOUT ? "not complete within the time limit" : strerror(-rc));
 		return;
 	}
 	req = edr_ctl_req__decode(buf, len, &err);
@@ -368,6 +372,7 @@ struct edr_ctl_server *edr_ctl_server__new(const char *path, gid_t ro_gid,
 	}
 	srv->lfd = srv->stop_pipe[0] = srv->stop_pipe[1] = -1;
 	srv->ro_gid = ro_gid;
+	srv->timeout_ms = EDR_CTL_IO_TIMEOUT_MS;
 	snprintf(srv->path, sizeof(srv->path), "%s", path);
 	pthread_mutex_init(&srv->lock, NULL);
 	pthread_cond_init(&srv->idle, NULL);
@@ -485,6 +490,11 @@ void edr_ctl_server__free(struct edr_ctl_server *srv)
 	pthread_mutex_destroy(&srv->lock);
 	pthread_cond_destroy(&srv->idle);
 	free(srv);
+}
+
+void edr_ctl_server__set_timeout(struct edr_ctl_server *srv, int ms)
+{
+	srv->timeout_ms = ms > 0 ? ms : EDR_CTL_IO_TIMEOUT_MS;
 }
 
 void edr_ctl_server__stats(struct edr_ctl_server *srv, struct edr_ctl_server_stats *st)

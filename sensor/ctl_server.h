@@ -48,6 +48,9 @@ void edr_ctl_server__stop(struct edr_ctl_server *srv);
 /* Stops, closes and unlinks the socket. Accepts NULL. */
 void edr_ctl_server__free(struct edr_ctl_server *srv);
 
+/* Time allowed for a whole request to arrive (default EDR_CTL_IO_TIMEOUT_MS). */
+void edr_ctl_server__set_timeout(struct edr_ctl_server *srv, int ms);
+
 /* Counters for `edrctl stats`. */
 struct edr_ctl_server_stats {
 	unsigned long long accepted, served, denied, malformed, busy;

@@ -347,6 +347,50 @@ static void test_server_basic(void **state)
 	edr_ctl_server__free(srv);
 }
 
+/* A client trickling a request byte by byte is cut off at the deadline. */
+static void test_server_slow_client(void **state)
+{
+	const uint8_t req[] = { 7, 0, 0, 0, 'Q', 1, 1, 0, 'x', 0, 0 };
+	struct edr_ctl_reply r;
+	struct edr_ctl_err err;
+	int calls = 0, fd;
+	size_t i, n;
+	uint8_t *buf;
+	char kind;
+	struct edr_ctl_server *srv = start_server((gid_t)-1, &calls);
+
+	edr_ctl_server__stop(srv);
+	edr_ctl_server__free(srv);
+	srv = edr_ctl_server__new(sockpath, (gid_t)-1, &err);
+	assert_non_null(srv);
+	edr_ctl_server__set_timeout(srv, 300);
+	assert_int_equal(edr_ctl_server__register(srv, "x", 1, h_echo, &calls), 0);
+	assert_int_equal(edr_ctl_server__start(srv), 0);
+	fd = raw_connect();
+	for (i = 0; i < 4; i++) {
+		edr_ctl_write_all(fd, req + i, 1);
+		usleep(100000);
+	}
+	assert_int_equal(edr_ctl_read_frame(fd, EDR_CTL_MAX_REPLY, &buf, &n), 0);
+	edr_ctl_reply__init(&r);
+	assert_int_equal(edr_ctl_reply__decode(&r, &kind, buf, n, &err), 0);
+	assert_int_equal(r.status, -EBADMSG);
+	assert_non_null(strstr(r.msg, "not complete within the time limit"));
+	free(buf);
+	close(fd);
+	/* A prompt client is served. */
+	fd = raw_connect();
+	edr_ctl_write_all(fd, req, sizeof(req));
+	assert_int_equal(edr_ctl_read_frame(fd, EDR_CTL_MAX_REPLY, &buf, &n), 0);
+	assert_int_equal(edr_ctl_reply__decode(&r, &kind, buf, n, &err), 0);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(calls, 1);
+	free(buf);
+	close(fd);
+	edr_ctl_reply__fini(&r);
+	edr_ctl_server__free(srv);
+}
+
 static void test_server_no_server(void **state)
 {
 	struct edr_ctl_req *req = edr_ctl_req__new("echo");
@@ -448,6 +492,7 @@ int main(void)
 		cmocka_unit_test(test_req_malformed),
 		cmocka_unit_test(test_reply_roundtrip_and_render),
 		cmocka_unit_test(test_server_basic),
+		cmocka_unit_test(test_server_slow_client),
 		cmocka_unit_test(test_server_no_server),
 		cmocka_unit_test(test_server_peer_creds),
 	};
