@@ -1476,6 +1476,9 @@ static int h_load_rules(const struct edr_ctl_req *req, struct edr_ctl_reply *rep
 
 	if (!path || path[0] != '/')
 		return edr_ctl_reply__set(reply, -EINVAL, "load-rules: 'path' must be absolute");
+	/* Without --shadow the configured default applies; --shadow 0 asks
+	 * for immediate activation whatever the default. */
+	lo.shadow_ms = mgr->o.shadow_default_ms;
 	if (shadow && edr_duration_parse(shadow, &lo.shadow_ms))
 		return edr_ctl_reply__set(reply, -EINVAL, "load-rules: bad shadow duration '%s'",
 					  shadow);

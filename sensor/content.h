@@ -62,6 +62,7 @@ struct edr_content_opts {
 	size_t nkeys;
 	int allow_unsigned;             /* directories (and unsigned stored content) */
 	uint64_t probation_ms;          /* 0 = 10 minutes */
+	uint64_t shadow_default_ms;     /* load-rules without --shadow: 0 = activate now */
 	const char *initial_path;       /* default pack (file or dir) when nothing stored;
 					   trusted, it ships with the sensor */
 	uint32_t sensor_version;        /* 0 = EDR_CONTENT_SENSOR_VERSION */

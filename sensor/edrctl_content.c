@@ -54,9 +54,9 @@ int edrctl_cmd_load_rules(int argc, char **argv)
 	}
 	if (!path)
 		return edrctl_usage_error("load-rules: PATH is required");
-	if (shadow && (edr_duration_parse(shadow, &ms) || ms == 0))
+	if (shadow && edr_duration_parse(shadow, &ms))
 		return edrctl_usage_error("load-rules: --shadow wants a duration like 10m, 30s or "
-					  "1h, not '%s'", shadow);
+					  "1h (0: activate at once), not '%s'", shadow);
 	/* The sensor resolves nothing relative to our working directory. */
 	if (!realpath(path, abs)) {
 		fprintf(stderr, "edrctl: load-rules: %s: %s\n", path, strerror(errno));

@@ -528,6 +528,7 @@ static void test_ctl_verbs(void **state)
 	char sock[128];
 
 	snprintf(sock, sizeof(sock), "%s/run/edr.sock", tmp);
+	o.shadow_default_ms = 600000;
 	mgr = mgr_new(&o);
 	srv = edr_ctl_server__new(sock, (gid_t)-1, &cerr);
 	assert_non_null(srv);
@@ -537,11 +538,26 @@ static void test_ctl_verbs(void **state)
 	edr_ctl_reply__init(&r);
 	req = edr_ctl_req__new("load-rules");
 	edr_ctl_req__add(req, "path", bundle("k1", 4, sk, 1, rule("6a", NULL)));
+	edr_ctl_req__add(req, "shadow", "0");
 	assert_int_equal(edr_ctl_call_progress(sock, req, &r, ctl_progress, NULL, &cerr), 0);
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.msg, "active: version 4, 1 rules");
 	assert_true(ctl_lines.n >= 5);
 	assert_non_null(strstr(ctl_lines.text, "self-test: ok"));
+	edr_ctl_req__free(req);
+
+	/* The configured default shadow applies unless the request says 0. */
+	req = edr_ctl_req__new("load-rules");
+	edr_ctl_req__add(req, "path", bundle("k3", 5, sk, 1, rule("6c", NULL)));
+	assert_int_equal(edr_ctl_call(sock, req, &r, &cerr), 0);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.msg, "accepted into shadow: version 5"));
+	edr_ctl_req__free(req);
+	req = edr_ctl_req__new("load-rules");
+	edr_ctl_req__add(req, "path", bundle("k4", 6, sk, 1, rule("6d", NULL)));
+	edr_ctl_req__add(req, "shadow", "0");
+	assert_int_equal(edr_ctl_call(sock, req, &r, &cerr), 0);
+	assert_string_equal(r.msg, "active: version 6, 1 rules");
 	edr_ctl_req__free(req);
 
 	req = edr_ctl_req__new("load-rules");
@@ -554,7 +570,7 @@ static void test_ctl_verbs(void **state)
 	req = edr_ctl_req__new("rules");
 	assert_int_equal(edr_ctl_call(sock, req, &r, &cerr), 0);
 	assert_int_equal(r.status, 0);
-	assert_int_equal(edr_ctl_reply__find(&r, "active.version")->n, 4);
+	assert_int_equal(edr_ctl_reply__find(&r, "active.version")->n, 6);
 	assert_int_equal(edr_ctl_reply__find(&r, "active.rules")->n, 1);
 	assert_string_equal(edr_ctl_reply__find(&r, "active.state")->s, "probation");
 	assert_string_equal(edr_ctl_reply__find(&r, "active.signed")->s, "yes");
