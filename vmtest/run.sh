@@ -28,7 +28,7 @@ Usage: vmtest/run.sh --kernel PATH [options] -- CMD [ARG...]
                        from a oneshot unit ordered after multi-user.target
   --quiet              do not copy CMD's output to stdout while it runs
 Environment: EDR_VMTEST_CACHE (default /var/cache/edr-vmtest), EDR_VMTEST_QEMU,
-EDR_VMTEST_VNG=0 (never use vng), EDR_VMTEST_MEM (default 2G), EDR_VMTEST_SMP (2),
+EDR_VMTEST_VNG=0 (never use vng), EDR_VMTEST_VNG_ARGS (default --disable-kvm), EDR_VMTEST_MEM (default 2G), EDR_VMTEST_SMP (2),
 EDR_VMTEST_APPEND (extra kernel command line, e.g. loglevel=7).
 EOF
 }
@@ -82,9 +82,17 @@ R=$(realpath "$results")
 # The guest's root (uid 0) writes here through 9p; keep it private on the host.
 chmod 700 "$R"
 
+# vng finds a kernel's modules itself (in /lib/modules or a kernel build
+# tree); it cannot use an unpacked package's lib/modules, so such kernels and
+# the systemd mode always go through plain QEMU.
 use_vng=0
 if [ "$systemd" = 0 ] && [ "${EDR_VMTEST_VNG:-1}" != 0 ] && command -v vng >/dev/null; then
-	use_vng=1
+	if [ -z "$modules" ] || [[ $(realpath "$modules") == /lib/modules/* ||
+		$(realpath "$modules") == /usr/lib/modules/* ]]; then
+		use_vng=1
+	else
+		echo "vmtest: $name: vng cannot use modules from $modules; using QEMU directly"
+	fi
 fi
 
 # --- the job, as bash assignments the guest sources -------------------------
@@ -152,8 +160,10 @@ trap 'echo "vmtest: $name: interrupted, guest killed" >&2; exit 130' INT TERM HU
 mem=${EDR_VMTEST_MEM:-2G} smp=${EDR_VMTEST_SMP:-2}
 if [ "$use_vng" = 1 ]; then
 	# setsid: vng's QEMU child must die with it when we kill the group.
-	setsid vng --run "$kernel" --disable-kvm --cpus "$smp" --memory "$mem" --rwdir "$R" \
-		--exec "EDR_VMTEST_RESULTS=$R bash $R/stage2.sh vng" \
+	# KVM does not work on these hosts; EDR_VMTEST_VNG_ARGS='' where it does.
+	# shellcheck disable=SC2086 # a word list on purpose
+	setsid vng --run "$kernel" ${EDR_VMTEST_VNG_ARGS---disable-kvm} --cpus "$smp" --memory "$mem" \
+		--rwdir "$R" --exec "EDR_VMTEST_RESULTS=$(printf '%q' "$R") bash $(printf '%q' "$R/stage2.sh") vng" \
 		> "$console" 2>&1 < /dev/null &
 	pid=$!
 else
@@ -220,7 +230,8 @@ show_log
 tail_console() {
 	echo "vmtest: $name: last console lines ($console):" >&2
 	tail -n 25 "$console" | sed 's/^/    /' >&2
-	[ -s "$R/qemu.err" ] && sed 's/^/    qemu: /' "$R/qemu.err" >&2
+	# Our own kill is not news.
+	[ -s "$R/qemu.err" ] && grep -v 'terminating on signal' "$R/qemu.err" | sed 's/^/    qemu: /' >&2
 }
 
 if [ -n "$verdict" ]; then
@@ -231,7 +242,11 @@ fi
 if [ -f "$R/status" ]; then
 	rc=$(cat "$R/status")
 	[[ $rc =~ ^[0-9]+$ ]] || { echo "vmtest: $name: bad status '$rc' from the guest" >&2; exit 125; }
-	[ "$rc" = 0 ] || echo "vmtest: $name: command exited with status $rc in the guest (log: $R/log)" >&2
+	case $rc in
+	0) ;;
+	124) echo "vmtest: $name: command timed out in the guest (log: $R/log)" >&2 ;;
+	*) echo "vmtest: $name: command exited with status $rc in the guest (log: $R/log)" >&2 ;;
+	esac
 	exit "$rc"
 fi
 if [ -f "$R/init-error" ]; then

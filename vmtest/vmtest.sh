@@ -115,7 +115,15 @@ while IFS= read -r line <&3 || [ -n "$line" ]; do
 	modules=$(sed -n 's/^modules=//p' <<< "$out")
 
 	load_known "$name"
-	res=$resroot/$name
+	# A fresh directory per run: two runs of the same kernel (two make
+	# invocations) must not share one. The newest few are kept for reading.
+	mkdir -p "$resroot" && res=$(mktemp -d "$resroot/$name.XXXXXX") || {
+		echo "vmtest: $name: cannot create a results directory under $resroot"
+		summary+=("$(printf '%-8s FAIL  no results directory' "$name")")
+		failed_kernels=$((failed_kernels + 1))
+		continue
+	}
+	ls -1dt "$resroot/$name".?????? 2>/dev/null | tail -n +6 | xargs -r rm -rf
 	if [ -n "$command" ]; then
 		# shellcheck disable=SC2206 # a word list on purpose
 		cmd=($command)
@@ -174,7 +182,8 @@ while IFS= read -r line <&3 || [ -n "$line" ]; do
 		counts=${counts:-no test summary}
 	fi
 	smoke=$(grep -m1 '^smoke: .* passed, .* failed' "$log" 2>/dev/null | sed 's/^smoke: /smoke /; s/, 0 skipped//')
-	detail="$counts${smoke:+; $smoke}"
+	krel=$(cut -d' ' -f2 "$res/booted" 2>/dev/null)
+	detail="${krel:+[$krel] }$counts${smoke:+; $smoke}"
 	[ ${#expected[@]} -eq 0 ] || detail+="; ${#expected[@]} known failure(s)"
 	# A failing status with every failure known is a pass; a failing status
 	# without any FAILED line (timeout, panic, broken runner) never is.

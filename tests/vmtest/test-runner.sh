@@ -8,16 +8,17 @@
 #     kernel's known-failure list, and kills a test over its time limit;
 #   - kills a guest over its command or boot time limit with a clear message;
 #   - reports an unavailable kernel as skipped (a failure with
-#     EDR_VMTEST_REQUIRE=1) without booting anything.
+#     EDR_VMTEST_REQUIRE=1) without booting anything;
+#   - goes through vng when it is on PATH (a stand-in here: tests/vmtest/fake-vng).
 # Exits 77 (skipped) when no kernel can be fetched here. Set
-# EDR_VMTEST_SELFTEST_SYSTEMD=0 to leave out the systemd boot.
+# EDR_VMTEST_SELFTEST_SYSTEMD=0 to leave out the systemd boot,
+# EDR_VMTEST_SELFTEST_QUICK=1 to run only the cases that boot nothing.
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 tree=$(cd "$here/../.." && pwd)
 cd "$tree" || exit 1
-work=$tree/build/vmtest/selftest
-rm -rf "$work" && mkdir -p "$work" || exit 1
+mkdir -p build/vmtest && work=$(mktemp -d "$tree/build/vmtest/selftest.XXXXXX") || exit 1
 
 n=0 failures=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
@@ -54,7 +55,24 @@ vmtest/run.sh --kernel "$work/no-such-bzImage" -- true > "$work/nokernel.out" 2>
 expect "run.sh rejects a missing kernel image" 125 $? "$work/nokernel.out" \
 	"vmtest: no-such-bzImage: kernel image .* not found"
 
+# The vng path, with a stand-in vng that runs the guest side on the host.
+printf 'not a kernel\n' > "$work/fake-bzImage"
+PATH=$here/fake-vng:$PATH FAKE_VNG_ARGS=$work/vng.args \
+	vmtest/run.sh --kernel "$work/fake-bzImage" --name fake --results "$work/r-vng" -- \
+	sh -c 'echo "vng guest side ran in $(pwd)"; exit 3' > "$work/vng.out" 2>&1
+rc=$?
+cat "$work/r-vng/log" "$work/vng.args" >> "$work/vng.out" 2>/dev/null
+expect "with vng on PATH, run.sh runs the command through vng --run KERNEL --exec" 3 "$rc" \
+	"$work/vng.out" "^vng guest side ran in $tree\$" "^--run$" "^$work/fake-bzImage\$" \
+	"^--disable-kvm$" "^--rwdir$" "stage2.sh vng$"
+
 # --- the kernel the VM tests use -------------------------------------------------
+if [ "${EDR_VMTEST_SELFTEST_QUICK:-0}" = 1 ]; then
+	echo "vmtest-selftest: $((n - failures)) of $n passed; VM cases left out (EDR_VMTEST_SELFTEST_QUICK=1)"
+	[ "$failures" -eq 0 ] || exit 1
+	rm -rf "$work"
+	exit 0
+fi
 read -r kname ksrc _ < <(sed 's/#.*//' vmtest/kernels | awk 'NF >= 2' | head -n 1)
 fetched=$(vmtest/fetch.sh "$ksrc")
 rc=$?
@@ -107,7 +125,7 @@ vmtest/vmtest.sh --kernels "$work/kernels" --known-failures "$work/known" --resu
 	-- "${tests[@]}" > "$work/known.out" 2>&1
 expect "a failing test in the known-failure list is tolerated" 0 $? "$work/known.out" \
 	"vmtest: selftest: known failure: tests/vmtest/fail-test.sh \(fails on purpose\)" \
-	"^  selftest +PASS +1 passed, 1 failed, 0 skipped; smoke [0-9]+ passed, 0 failed; 1 known failure"
+	"^  selftest +PASS +\[[^]]+\] 1 passed, 1 failed, 0 skipped; smoke [0-9]+ passed, 0 failed; 1 known failure"
 
 vmtest/vmtest.sh --kernels "$work/kernels" --known-failures "$work/known" --results "$work/m" \
 	--command true -- > "$work/cmd.out" 2>&1
@@ -129,3 +147,4 @@ if [ "$failures" -gt 0 ]; then
 	exit 1
 fi
 echo "vmtest-selftest: $n passed"
+rm -rf "$work"
