@@ -6,6 +6,25 @@
  *
  * A loaded ruleset is immutable and may be shared by threads; each thread
  * evaluates through its own matcher (scratch space).
+ *
+ * Typical use:
+ *
+ *	struct edr_rules_err err = { 0 };
+ *	struct edr_ruleset *rs = edr_ruleset__load("rules/default", &err);
+ *	if (!rs)
+ *		log("%s", err.msg);               // "file:line:col: message"
+ *	struct edr_matcher *m = edr_matcher__new(rs);   // one per thread
+ *
+ *	struct edr_field_value f[EDR_NFIELDS(PROCESS_CREATION)] = { 0 };
+ *	f[EDR_F_PROCESS_CREATION_IMAGE] = (struct edr_field_value){ .s = path, .len = plen, .set = 1 };
+ *	f[EDR_F_PROCESS_CREATION_PROCESS_ID] = (struct edr_field_value){ .n = pid, .set = 1 };
+ *	struct edr_rule_event ev = { EDR_CAT_PROCESS_CREATION, EDR_NFIELDS(PROCESS_CREATION), f };
+ *	const struct edr_rule *hits[16];
+ *	int n = edr_matcher__eval(m, &ev, hits, 16);
+ *	for (int i = 0; i < n && i < 16; i++)      // one ECS alert per hit:
+ *		... edr_rule__id(hits[i]), edr_rule__title(hits[i]),
+ *		    edr_rule__description(hits[i]), edr_rule__severity(hits[i]),
+ *		    edr_rule__techniques(hits[i], &nt) ...
  */
 #ifndef EDR_RULES_H
 #define EDR_RULES_H
