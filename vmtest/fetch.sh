@@ -18,7 +18,10 @@ set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 tree=$(cd "$here/.." && pwd)
-cache=${EDR_VMTEST_CACHE:-/var/cache/edr-vmtest}
+# Root's cache is shared by every checkout; others use their own.
+if [ "$(id -u)" = 0 ]; then cache=${EDR_VMTEST_CACHE:-/var/cache/edr-vmtest}
+else cache=${EDR_VMTEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/edr-vmtest}
+fi
 src=${1:?usage: vmtest/fetch.sh SOURCE}
 
 skip() { echo "$*"; exit 2; }

@@ -69,7 +69,10 @@ done
 kernel=$(realpath "$kernel")
 cwd=$(realpath "$cwd")
 
-cache=${EDR_VMTEST_CACHE:-/var/cache/edr-vmtest}
+# Root's cache is shared by every checkout; others use their own.
+if [ "$(id -u)" = 0 ]; then cache=${EDR_VMTEST_CACHE:-/var/cache/edr-vmtest}
+else cache=${EDR_VMTEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/edr-vmtest}
+fi
 mkdir -p "$cache" || die "cannot create the cache directory $cache"
 
 if [ -n "$results" ]; then
@@ -77,6 +80,8 @@ if [ -n "$results" ]; then
 else
 	mkdir -p "$tree/build/vmtest" && results=$(mktemp -d "$tree/build/vmtest/run.XXXXXX") ||
 		die "cannot create a results directory under $tree/build/vmtest"
+	# Keep the newest few for reading.
+	ls -1dt "$tree"/build/vmtest/run.?????? | tail -n +6 | xargs -r rm -rf
 fi
 R=$(realpath "$results")
 # The guest's root (uid 0) writes here through 9p; keep it private on the host.

@@ -16,6 +16,9 @@ Usage: vmtest/vmtest.sh [options] [--] [TEST...]
   --only NAME[,NAME...]   run only these kernels (also EDR_VMTEST_KERNELS)
   --timeout S             limit for everything run in one guest (default 420)
   --test-timeout S        limit per test (default 180)
+  --budget S              limit for the whole run, all kernels (default 570);
+                          a kernel that would start with less than 210 s
+                          left fails without running
   --results DIR           where each kernel's results go (default build/vmtest)
   --command CMD           run CMD (a word list, no shell syntax, no smoke
                           check) instead of vmtest/guest-tests.sh
@@ -29,7 +32,7 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 tree=$(cd "$here/.." && pwd)
 manifest=$here/kernels known=$here/known-failures only=${EDR_VMTEST_KERNELS:-}
-timeout=420 test_timeout=180 resroot=$tree/build/vmtest command='' systemd=()
+timeout=420 test_timeout=180 budget=570 resroot=$tree/build/vmtest command='' systemd=()
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -38,6 +41,7 @@ while [ $# -gt 0 ]; do
 	--only) only=${2:?}; shift 2 ;;
 	--timeout) timeout=${2:?}; shift 2 ;;
 	--test-timeout) test_timeout=${2:?}; shift 2 ;;
+	--budget) budget=${2:?}; shift 2 ;;
 	--results) resroot=${2:?}; shift 2 ;;
 	--command) command=${2:?}; shift 2 ;;
 	--systemd) systemd=(--systemd); shift ;;
@@ -46,6 +50,9 @@ while [ $# -gt 0 ]; do
 	-*) usage >&2; echo "vmtest: unknown option '$1'" >&2; exit 2 ;;
 	*) break ;;
 	esac
+done
+for v in timeout:"$timeout" test-timeout:"$test_timeout" budget:"$budget"; do
+	[[ ${v#*:} =~ ^[1-9][0-9]*$ ]] || { echo "vmtest: --${v%%:*} wants a positive number of seconds, got '${v#*:}'" >&2; exit 2; }
 done
 [ -r "$manifest" ] || { echo "vmtest: kernel manifest $manifest not found" >&2; exit 2; }
 for t in "$@"; do
@@ -130,9 +137,22 @@ while IFS= read -r line <&3 || [ -n "$line" ]; do
 	else
 		cmd=(vmtest/guest-tests.sh "$@")
 	fi
+	# The whole VM stage has a budget: a hung first kernel must not take the
+	# time of the next ones plus its own beyond it.
+	# Worst case for one kernel: 120 s to boot (run.sh's default), the
+	# command's limit, 30 s of grace before QEMU is killed.
+	left=$((budget - SECONDS))
+	if [ "$left" -lt 210 ]; then
+		echo "vmtest: $name: not run, $left s left of the VM stage's $budget s, 210 needed"
+		summary+=("$(printf '%-8s FAIL  not run: %s s left of the VM stage budget (%s s)' "$name" "$left" "$budget")")
+		failed_kernels=$((failed_kernels + 1))
+		continue
+	fi
+	ktimeout=$timeout
+	[ $((left - 150)) -ge "$ktimeout" ] || ktimeout=$((left - 150))
 	ran=$((ran + 1))
 	(cd "$tree" && "$here/run.sh" --kernel "$kernel" ${modules:+--modules "$modules"} \
-		--name "$name" --timeout "$timeout" --results "$res" "${systemd[@]+"${systemd[@]}"}" \
+		--name "$name" --timeout "$ktimeout" --results "$res" "${systemd[@]+"${systemd[@]}"}" \
 		--env "EDR_TEST_KERNEL=$name" --env "EDR_VMTEST_TEST_TIMEOUT=$test_timeout" \
 		-- "${cmd[@]}")
 	rc=$?
