@@ -150,4 +150,4 @@ vmlinux:
 clean:
 	rm -rf build build-san $(CLEAN_FILES)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -type f -name '*.d' 2>/dev/null)

@@ -4,7 +4,8 @@
  * process table and writes ECS JSON lines.
  */
 #include <errno.h>
-#include <getopt.h>
+#include <grp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,7 +13,10 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
+#include <sys/mman.h>
 #include <sys/signalfd.h>
+#include <sys/utsname.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,31 +30,56 @@
 #include "sensor/json.h"
 #include "sensor/output.h"
 #include "sensor/proctable.h"
+#include "sensor/config.h"
+#include "sensor/content.h"
+#include "sensor/ctl_server.h"
+#include "sensor/notify.h"
+#include "sensor/ops.h"
+#include "sensor/output_syslog.h"
+#include "sensor/sigma_map.h"
 
 #define EDR_VERSION "0.1.0"
+#define MAX_ALERT_RULES 1024
 #define MAX_CPUS 1024
 #define POLL_MS 100 /* longest an event waits in the ring buffer */
 
-struct opts {
-	int probe, json, verbose;
-	const char *output;
-	const char *host_name;
-	struct edr_loader_opts lo;
-};
-
+/* Written by the event thread, read by the control thread: atomics. */
 struct counters {
 	uint64_t read;                      /* records taken from the ring buffer */
 	uint64_t emitted;                   /* JSON lines written for events */
 	uint64_t per_type[_EDR_EVENT_MAX];
+	uint64_t emitted_type[_EDR_EVENT_MAX];
 	uint64_t decode_errors[_EDR_DECODE_MAX];
 	uint64_t decode_errors_total;
 	uint64_t lost_reported;             /* sum of gap records written */
 	uint64_t seq_gaps;                  /* missing sequence numbers seen */
+	uint64_t rule_evals, alerts, shadow_alerts, eval_errors;
+	uint64_t ring_used, ring_used_max;
 };
 
+struct alert_count {
+	char rule[128];
+	uint64_t count;
+};
+
+#define INC(x) __atomic_add_fetch(&(x), 1, __ATOMIC_RELAXED)
+#define GET(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+
 struct sensor {
-	struct opts opts;
+	struct edr_config cfg;
+	struct edr_loader_opts lo;
 	struct edr_loader *loader;
+	struct edr_content *content;
+	struct edr_ctl_server *srv;
+	struct edr_ops ops;
+	struct edr_sigma_view view;
+	time_t started;
+	/* The ring's producer and consumer positions, mapped read-only. */
+	volatile unsigned long *rb_cons, *rb_prod;
+	long page;
+	pthread_mutex_t alerts_lock;
+	struct alert_count *alert_rules;
+	size_t n_alert_rules;
 	struct ring_buffer *rb;
 	struct edr_proctable *procs;
 	struct edr_ecs ecs;
@@ -94,13 +123,89 @@ static uint64_t boot_ns(void)
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-static void emit_line(struct sensor *s, int is_alert, int severity)
+/* Returns 0 when the line went to the outputs. */
+static int emit_line(struct sensor *s, int is_alert, int severity)
 {
 	if (s->j.oom) {
-		s->c.decode_errors_total++;
-		return;
+		INC(s->c.decode_errors_total);
+		return -ENOMEM;
 	}
 	edr_output__write(&s->out, s->j.buf, s->j.len, is_alert, severity);
+	return 0;
+}
+
+static void count_alert(struct sensor *s, const char *rule)
+{
+	size_t i;
+
+	pthread_mutex_lock(&s->alerts_lock);
+	for (i = 0; i < s->n_alert_rules; i++)
+		if (!strcmp(s->alert_rules[i].rule, rule))
+			break;
+	if (i == s->n_alert_rules && i < MAX_ALERT_RULES) {
+		snprintf(s->alert_rules[i].rule, sizeof(s->alert_rules[i].rule), "%s", rule);
+		s->alert_rules[i].count = 0;
+		s->n_alert_rules++;
+	}
+	if (i < s->n_alert_rules)
+		s->alert_rules[i].count++;
+	pthread_mutex_unlock(&s->alerts_lock);
+}
+
+struct match_ctx {
+	struct sensor *s;
+	const struct edr_decoded *ev;
+	const struct edr_proc *p, *parent;
+};
+
+/* Called inside the content manager's RCU read section: no blocking. */
+static void on_match(const struct edr_rule *rule, int shadow, const struct edr_content_set *set, void *arg)
+{
+	struct match_ctx *m = arg;
+	struct sensor *s = m->s;
+	struct edr_alert_info a = {
+		.rule_id = edr_rule__id(rule),
+		.rule_name = edr_rule__title(rule),
+		.rule_description = edr_rule__description(rule),
+		.level = edr_rule__level(rule),
+		.rule_file = edr_rule__file(rule),
+		.shadow = shadow,
+		.content_version = set ? set->version : 0,
+	};
+
+	a.techniques = edr_rule__techniques(rule, &a.ntechniques);
+	a.tags = edr_rule__tags(rule, &a.ntags);
+	edr_json_reset(&s->j);
+	edr_ecs__alert(&s->ecs, &s->j, m->ev, m->p, m->parent, &a);
+	edr_json_obj_end(&s->j);
+	emit_line(s, 1, edr_ecs_severity(a.level));
+	if (shadow) {
+		INC(s->c.shadow_alerts);
+	} else {
+		INC(s->c.alerts);
+		count_alert(s, a.rule_id[0] ? a.rule_id : a.rule_name);
+	}
+}
+
+static void evaluate(struct sensor *s, const struct edr_decoded *ev, const struct edr_proc *p,
+		     const struct edr_proc *parent)
+{
+	struct match_ctx m = { s, ev, p, parent };
+	const char *user, *puser = NULL;
+	int n;
+
+	if (!s->content)
+		return;
+	user = edr_idcache__user(s->ecs.ids, ev->task->uid);
+	if (parent)
+		puser = edr_idcache__user(s->ecs.ids, parent->uid);
+	if (edr_sigma_map(&s->view, ev, p, parent, user, puser))
+		return;
+	INC(s->c.rule_evals);
+	n = edr_content__eval(s->content, &s->view.ev, on_match, &m);
+	if (n < 0 && INC(s->c.eval_errors) == 1)
+		logmsg("rule evaluation failed: %s (counted in stats, further failures not logged)",
+		       strerror(-n));
 }
 
 /* Compares the kernel's per-CPU loss counters with what was already
@@ -138,17 +243,17 @@ static int on_record(void *ctx, void *data, size_t len)
 	enum edr_decode_err de;
 	struct edr_proc *p = NULL, *parent = NULL;
 
-	s->c.read++;
+	INC(s->c.read);
 	de = edr_decode(data, len, &ev);
 	if (de) {
-		s->c.decode_errors[de]++;
-		s->c.decode_errors_total++;
+		INC(s->c.decode_errors[de]);
+		INC(s->c.decode_errors_total);
 		if (verbose)
 			logmsg("record %llu: %s (%zu bytes), ignoring", (unsigned long long)s->c.read,
 			       edr_decode_err_str(de), len);
 		return 0;
 	}
-	s->c.per_type[ev.type]++;
+	INC(s->c.per_type[ev.type]);
 	if (ev.hdr->cpu < MAX_CPUS) {
 		uint64_t *last = &s->last_seq[ev.hdr->cpu];
 
@@ -177,8 +282,11 @@ static int on_record(void *ctx, void *data, size_t len)
 	edr_json_reset(&s->j);
 	edr_ecs__event(&s->ecs, &s->j, &ev, p, parent);
 	edr_json_obj_end(&s->j);
-	emit_line(s, 0, 0);
-	s->c.emitted++;
+	if (!emit_line(s, 0, 0)) {
+		INC(s->c.emitted);
+		INC(s->c.emitted_type[ev.type]);
+	}
+	evaluate(s, &ev, p, parent);
 	return 0;
 }
 
@@ -242,90 +350,193 @@ static void print_probe(const struct edr_probe *p, const struct edr_feature_stat
 	}
 }
 
-static void usage(FILE *f)
+static void diag(enum edr_diag_level level, const char *msg, void *ctx)
 {
-	fprintf(f,
-		"usage: edr-sensor [OPTIONS]\n"
-		"  --probe              print what this kernel supports and the attach plan, then exit\n"
-		"  --json               with --probe: JSON instead of a table\n"
-		"  -o, --output FILE    write JSON lines to FILE (default stdout; SIGHUP reopens)\n"
-		"  --ring-size BYTES    ring buffer size, a power of two >= 4096 (default 8 MiB)\n"
-		"  --force FEAT=PATH    force an attach path (e.g. exec=raw_tp)\n"
-		"  --disable FEAT       do not load a feature (exec, fork, exit, exec_enforce)\n"
-		"  --target-pid PID     tests: report only PID and its children\n"
-		"  --host-name NAME     host.name to report (default: gethostname)\n"
-		"  -v, --verbose        libbpf and per-record diagnostics\n"
-		"  --version, --help\n");
+	logmsg("%s", msg);
 }
 
-static int parse_args(struct opts *o, int argc, char **argv)
+static void content_log(int prio, const char *msg, void *ctx)
 {
-	enum { O_PROBE = 256, O_JSON, O_RING, O_FORCE, O_DISABLE, O_TARGET, O_HOST, O_VERSION };
-	static const struct option lo[] = {
-		{ "probe", no_argument, NULL, O_PROBE },
-		{ "json", no_argument, NULL, O_JSON },
-		{ "output", required_argument, NULL, 'o' },
-		{ "ring-size", required_argument, NULL, O_RING },
-		{ "force", required_argument, NULL, O_FORCE },
-		{ "disable", required_argument, NULL, O_DISABLE },
-		{ "target-pid", required_argument, NULL, O_TARGET },
-		{ "host-name", required_argument, NULL, O_HOST },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "version", no_argument, NULL, O_VERSION },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	char *eq, *end;
-	int c, f;
+	if (prio >= LOG_DEBUG && !verbose)
+		return;
+	logmsg("content: %s", msg);
+}
 
-	while ((c = getopt_long(argc, argv, "o:vh", lo, NULL)) != -1) {
-		switch (c) {
-		case O_PROBE: o->probe = 1; break;
-		case O_JSON: o->json = 1; break;
-		case 'o': o->output = optarg; break;
-		case 'v': o->verbose = 1; break;
-		case O_HOST: o->host_name = optarg; break;
-		case O_RING:
-			o->lo.ring_size = strtoul(optarg, &end, 0);
-			if (*end || !o->lo.ring_size) {
-				logmsg("--ring-size: bad value '%s' (expected bytes, a power of two)", optarg);
-				return -1;
-			}
-			break;
-		case O_TARGET:
-			o->lo.target_tgid = strtoul(optarg, &end, 10);
-			if (*end) {
-				logmsg("--target-pid: bad value '%s'", optarg);
-				return -1;
-			}
-			break;
-		case O_FORCE:
-			eq = strchr(optarg, '=');
-			if (eq)
-				*eq = 0;
-			f = edr_feature_by_name(optarg);
-			if (!eq || f < 0 || !strstr(edr_feature_paths(f), eq + 1)) {
-				logmsg("--force: bad value '%s' (expected FEATURE=PATH, e.g. exec=raw_tp)", optarg);
-				return -1;
-			}
-			o->lo.force[f] = eq + 1;
-			break;
-		case O_DISABLE:
-			f = edr_feature_by_name(optarg);
-			if (f < 0) {
-				logmsg("--disable: unknown feature '%s'", optarg);
-				return -1;
-			}
-			o->lo.disabled[f] = 1;
-			break;
-		case O_VERSION: printf("edr-sensor %s\n", EDR_VERSION); exit(0);
-		case 'h': usage(stdout); exit(0);
-		default: usage(stderr); return -1;
-		}
+static uint64_t ring_used(struct sensor *s)
+{
+	if (!s->rb_prod || !s->rb_cons)
+		return 0;
+	return __atomic_load_n(s->rb_prod, __ATOMIC_ACQUIRE) - __atomic_load_n(s->rb_cons, __ATOMIC_ACQUIRE);
+}
+
+static void sample_ring(struct sensor *s)
+{
+	uint64_t used = ring_used(s);
+
+	__atomic_store_n(&s->c.ring_used, used, __ATOMIC_RELAXED);
+	if (used > GET(s->c.ring_used_max))
+		__atomic_store_n(&s->c.ring_used_max, used, __ATOMIC_RELAXED);
+}
+
+/* Maps the ring's consumer and producer position pages read-only, to report
+ * how full it is; the kernel allows both read-only. */
+static void map_ring_positions(struct sensor *s)
+{
+	int fd = edr_loader__ring_fd(s->loader);
+	void *c, *p;
+
+	s->page = sysconf(_SC_PAGESIZE);
+	c = mmap(NULL, s->page, PROT_READ, MAP_SHARED, fd, 0);
+	p = mmap(NULL, s->page, PROT_READ, MAP_SHARED, fd, s->page);
+	if (c == MAP_FAILED || p == MAP_FAILED) {
+		logmsg("cannot map the ring buffer positions (%s): fill not reported, ignoring", strerror(errno));
+		if (c != MAP_FAILED)
+			munmap(c, s->page);
+		if (p != MAP_FAILED)
+			munmap(p, s->page);
+		return;
 	}
-	if (optind < argc) {
-		logmsg("unexpected argument '%s'", argv[optind]);
-		return -1;
+	s->rb_cons = c;
+	s->rb_prod = p;
+}
+
+static int ops_status(struct edr_sensor_status *st, void *arg)
+{
+	struct sensor *s = arg;
+	struct utsname u;
+	size_t nrules = 0;
+	int f, i;
+
+	snprintf(st->version, sizeof(st->version), "%s", EDR_VERSION);
+	if (!uname(&u))
+		snprintf(st->kernel, sizeof(st->kernel), "%s", u.release);
+	snprintf(st->host_name, sizeof(st->host_name), "%s", s->ecs.host_name);
+	st->pid = getpid();
+	st->started_at = (uint64_t)s->started;
+	st->uptime_sec = (uint64_t)(time(NULL) - s->started);
+	for (f = 0; f < EDR_FEAT__COUNT && f < EDR_OPS_MAX_FEATURES; f++) {
+		const struct edr_feature_status *fs = &edr_loader__status(s->loader)[f];
+		struct edr_ops_feature *o = &st->features[st->n_features++];
+
+		snprintf(o->name, sizeof(o->name), "%s", fs->name);
+		snprintf(o->state, sizeof(o->state), "%s", edr_feat_state_name(fs->state));
+		if (fs->chosen >= 0)
+			snprintf(o->attach, sizeof(o->attach), "%s", fs->paths[fs->chosen]);
+		else if (fs->npaths)
+			snprintf(o->reason, sizeof(o->reason), "%s", fs->why[fs->npaths - 1]);
+	}
+	if (s->content) {
+		edr_content__active_info(s->content, &st->content_version, &nrules);
+		snprintf(st->content_state, sizeof(st->content_state), "active");
+		snprintf(st->content_source, sizeof(st->content_source), "%zu rules", nrules);
+	} else {
+		snprintf(st->content_state, sizeof(st->content_state), "none");
+	}
+	for (i = 0; i < s->out.n && i < EDR_OPS_MAX_OUTPUTS; i++) {
+		snprintf(st->outputs[i].dest, sizeof(st->outputs[i].dest), "%s", s->out.sinks[i]->name);
+		st->n_outputs++;
+	}
+	st->outputs[0].lines = GET(s->out.lines);
+	st->outputs[0].errors = GET(s->out.write_errors);
+	return 0;
+}
+
+static int ops_stats(struct edr_sensor_stats *st, void *arg)
+{
+	struct sensor *s = arg;
+	struct edr_bpf_stats pc[MAX_CPUS];
+	uint32_t zero = 0;
+	size_t i;
+	int cpu, t;
+
+	for (t = 0; t < _EDR_EVENT_MAX; t++) {
+		st->read[t] = GET(s->c.per_type[t]);
+		st->emitted[t] = GET(s->c.emitted_type[t]);
+	}
+	st->decode_errors = GET(s->c.decode_errors_total);
+	st->rule_evaluations = GET(s->c.rule_evals);
+	st->alerts_total = GET(s->c.alerts);
+	st->ring_size_bytes = s->lo.ring_size;
+	st->ring_used_bytes = ring_used(s);
+	st->ring_used_max_bytes = GET(s->c.ring_used_max);
+	if (bpf_map_lookup_elem(edr_loader__stats_fd(s->loader), &zero, pc))
+		return -errno;
+	st->cpus = calloc((size_t)s->ncpus, sizeof(*st->cpus));
+	if (!st->cpus)
+		return -ENOMEM;
+	st->n_cpus = (size_t)s->ncpus;
+	for (cpu = 0; cpu < s->ncpus; cpu++) {
+		st->cpus[cpu].emitted = pc[cpu].emitted;
+		st->cpus[cpu].drops = pc[cpu].drops;
+		st->cpus[cpu].read_errors = pc[cpu].read_errors;
+	}
+	pthread_mutex_lock(&s->alerts_lock);
+	st->alerts = calloc(s->n_alert_rules ? s->n_alert_rules : 1, sizeof(*st->alerts));
+	if (st->alerts) {
+		for (i = 0; i < s->n_alert_rules; i++)
+			st->alerts[i] = (struct edr_rule_alerts){ .count = s->alert_rules[i].count };
+		for (i = 0; i < s->n_alert_rules; i++)
+			snprintf(st->alerts[i].rule, sizeof(st->alerts[i].rule), "%s", s->alert_rules[i].rule);
+		st->n_alerts = s->n_alert_rules;
+	}
+	pthread_mutex_unlock(&s->alerts_lock);
+	return st->alerts ? 0 : -ENOMEM;
+}
+
+static void notify_status(struct sensor *s)
+{
+	struct edr_sensor_status *st = calloc(1, sizeof(*st));
+	char line[160];
+
+	if (st && !ops_status(st, s)) {
+		edr_ops_status_line(st, line, sizeof(line));
+		edr_notify_status("%s", line);
+	}
+	free(st);
+}
+
+/* Trusted bundle keys from the configuration's pubkey files. */
+static int load_keys(const struct edr_config *cfg, struct edr_bundle_key *keys, size_t *n)
+{
+	struct edr_bundle_err berr = {};
+	size_t i;
+
+	*n = 0;
+	for (i = 0; i < cfg->n_pubkey && *n < EDR_CONTENT_MAX_KEYS; i++) {
+		if (edr_bundle_key__load(cfg->pubkey[i], &keys[*n], &berr)) {
+			logmsg("pubkey %s: %s", cfg->pubkey[i], berr.msg);
+			return -EINVAL;
+		}
+		(*n)++;
+	}
+	return 0;
+}
+
+static int start_control(struct sensor *s)
+{
+	struct edr_ctl_err cerr = {};
+	gid_t gid = (gid_t)-1;
+
+	if (s->cfg.socket_group && s->cfg.socket_group[0]) {
+		struct group *g = getgrnam(s->cfg.socket_group);
+
+		if (!g) {
+			logmsg("socket_group: no group '%s'", s->cfg.socket_group);
+			return -ENOENT;
+		}
+		gid = g->gr_gid;
+	}
+	s->srv = edr_ctl_server__new(s->cfg.socket, gid, &cerr);
+	if (!s->srv) {
+		logmsg("control socket %s: %s", s->cfg.socket, cerr.msg);
+		return -EIO;
+	}
+	s->ops = (struct edr_ops){ .status = ops_status, .stats = ops_stats, .arg = s };
+	if (edr_ops__register(s->srv, &s->ops) ||
+	    (s->content && edr_content__register_verbs(s->content, s->srv)) ||
+	    edr_ctl_server__start(s->srv)) {
+		logmsg("control socket %s: cannot start", s->cfg.socket);
+		return -EIO;
 	}
 	return 0;
 }
@@ -346,26 +557,53 @@ int main(int argc, char **argv)
 {
 	static struct sensor s;
 	struct edr_feature_status plan[EDR_FEAT__COUNT];
+	struct edr_bundle_key keys[EDR_CONTENT_MAX_KEYS];
+	struct edr_content_opts co = {};
 	struct epoll_event ev, evs[4];
 	struct edr_probe probe;
 	char err[256], boot_id[64];
 	struct edr_sink *sink;
+	const char *output;
+	size_t nkeys = 0;
 	sigset_t mask;
-	int sfd = -1, efd = -1, running = 1, rc = 1, f, n, i;
-	uint64_t last_drop_check = 0, last_reap = 0;
+	int sfd = -1, efd = -1, running = 1, rc = 1, f, n, i, idx;
+	uint64_t last_drop_check = 0, last_reap = 0, last_tick = 0;
 
-	if (parse_args(&s.opts, argc, argv))
+	if (edr_config__defaults(&s.cfg))
+		return 1;
+	idx = edr_config__parse_args(&s.cfg, argc, argv, diag, NULL);
+	if (idx < 0)
 		return 2;
-	verbose = s.opts.verbose;
+	if (idx < argc) {
+		logmsg("unexpected argument '%s'", argv[idx]);
+		return 2;
+	}
+	if (s.cfg.help)
+		return edr_config__usage(stdout), 0;
+	if (s.cfg.version)
+		return printf("edr-sensor %s\n", EDR_VERSION), 0;
+	/* The default file is optional (a foreground run); a named one is not. */
+	if (edr_config__load(&s.cfg, diag, NULL))
+		return 1;
+	verbose = s.cfg.verbose;
+	s.lo.ring_size = (uint32_t)s.cfg.ring_buffer_size;
+	s.lo.target_tgid = (uint32_t)s.cfg.target_pid;
+	for (f = 0; f < EDR_FEAT__COUNT; f++) {
+		s.lo.force[f] = s.cfg.attach[f];
+		s.lo.disabled[f] = !edr_config__feature_enabled(&s.cfg, f);
+	}
+	s.started = time(NULL);
+	pthread_mutex_init(&s.alerts_lock, NULL);
+
 	if (edr_probe__privileged()) {
 		logmsg("must run as root or with CAP_BPF and CAP_PERFMON to load BPF programs (uid %u)",
 		       getuid());
 		return 1;
 	}
 	edr_probe__run(&probe);
-	if (s.opts.probe) {
-		edr_loader__plan(&probe, &s.opts.lo, plan);
-		print_probe(&probe, plan, s.opts.json);
+	if (s.cfg.probe) {
+		edr_loader__plan(&probe, &s.lo, plan);
+		print_probe(&probe, plan, s.cfg.json);
 		return 0;
 	}
 	s.ncpus = libbpf_num_possible_cpus();
@@ -373,10 +611,16 @@ int main(int argc, char **argv)
 		logmsg("cannot count possible CPUs (%d)", s.ncpus);
 		return 1;
 	}
+	s.alert_rules = calloc(MAX_ALERT_RULES, sizeof(*s.alert_rules));
+	if (!s.alert_rules) {
+		logmsg("out of memory");
+		return 1;
+	}
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGHUP);
+	/* Blocked before any thread starts, so only the signalfd sees them. */
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0) {
@@ -384,13 +628,26 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	sink = edr_sink_file__new(s.opts.output);
-	if (!sink) {
-		logmsg("cannot open output '%s': %s", s.opts.output ? s.opts.output : "stdout", strerror(errno));
-		goto out;
+	output = !strcmp(s.cfg.output, "stdout") ? NULL : s.cfg.output;
+	if (strcmp(s.cfg.output, "none")) {
+		sink = edr_sink_file__new(output);
+		if (!sink) {
+			logmsg("cannot open output '%s': %s", output ? output : "stdout", strerror(errno));
+			goto out;
+		}
+		edr_output__add(&s.out, sink);
 	}
-	edr_output__add(&s.out, sink);
-	if (edr_ecs__init(&s.ecs, s.opts.host_name)) {
+	if (s.cfg.syslog != EDR_SYSLOG_OFF) {
+		const char *what = s.cfg.syslog == EDR_SYSLOG_JOURNALD ? "journald" : "syslog";
+
+		sink = s.cfg.syslog == EDR_SYSLOG_JOURNALD ? edr_sink_journald__new("edr-sensor") :
+			edr_sink_syslog__new("edr-sensor", LOG_DAEMON, NULL);
+		if (!sink || edr_output__add(&s.out, sink)) {
+			logmsg("cannot add the %s output: %s", what, strerror(errno));
+			goto out;
+		}
+	}
+	if (edr_ecs__init(&s.ecs, s.cfg.host_name && s.cfg.host_name[0] ? s.cfg.host_name : NULL)) {
 		logmsg("out of memory");
 		goto out;
 	}
@@ -402,11 +659,28 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	s.opts.lo.self_tgid = getpid();
+	/* Content before programs: READY=1 means attached and content active. */
+	if (load_keys(&s.cfg, keys, &nkeys))
+		goto out;
+	co.content_dir = s.cfg.content_dir;
+	co.keys = keys;
+	co.nkeys = nkeys;
+	co.allow_unsigned = s.cfg.allow_unsigned;
+	co.probation_ms = s.cfg.probation_ms;
+	co.initial_path = s.cfg.rules;
+	co.log = content_log;
+	edr_content__thread_init();
+	s.content = edr_content__new(&co, err, sizeof(err));
+	if (!s.content) {
+		logmsg("content: %s", err);
+		goto out;
+	}
+
+	s.lo.self_tgid = getpid();
 	/* Batch wake-ups: the loop also wakes every POLL_MS, bounding latency. */
-	s.opts.lo.wakeup_bytes = (s.opts.lo.ring_size ? s.opts.lo.ring_size : 8u << 20) / 16;
-	s.opts.lo.log = loader_log;
-	s.loader = edr_loader__new(&probe, &s.opts.lo, err, sizeof(err));
+	s.lo.wakeup_bytes = (s.lo.ring_size ? s.lo.ring_size : 8u << 20) / 16;
+	s.lo.log = loader_log;
+	s.loader = edr_loader__new(&probe, &s.lo, err, sizeof(err));
 	if (!s.loader) {
 		logmsg("%s", err);
 		goto out;
@@ -421,6 +695,7 @@ int main(int argc, char **argv)
 			logmsg("feature %s: %s (%s)", st->name, edr_feat_state_name(st->state),
 			       st->npaths ? st->why[st->npaths - 1] : "no path");
 	}
+	map_ring_positions(&s);
 	/* Attached first, then seeded: a process that starts in between is
 	 * seen by both, and the event wins. */
 	n = edr_proctable__seed(s.procs, "/proc");
@@ -448,7 +723,12 @@ int main(int argc, char **argv)
 		logmsg("epoll_ctl: %s", strerror(errno));
 		goto out;
 	}
-	logmsg("running, %zu processes known", edr_proctable__count(s.procs));
+	if (start_control(&s))
+		goto out;
+	logmsg("running, %zu processes known, control socket %s", edr_proctable__count(s.procs),
+	       s.cfg.socket);
+	notify_status(&s);
+	edr_notify_ready();
 
 	while (running) {
 		uint64_t now;
@@ -474,6 +754,7 @@ int main(int argc, char **argv)
 				}
 			}
 		}
+		sample_ring(&s);
 		if (ring_buffer__consume(s.rb) < 0 && errno != EINTR)
 			logmsg("ring buffer: %s", strerror(errno));
 		now = boot_ns();
@@ -485,11 +766,20 @@ int main(int argc, char **argv)
 			edr_proctable__reap(s.procs, now, 30ull * 1000000000ull);
 			last_reap = now;
 		}
+		if (now - last_tick >= 1000000000ull) {
+			edr_content__tick(s.content, 0);
+			notify_status(&s);
+			last_tick = now;
+		}
 		edr_output__flush(&s.out);
+		edr_notify_watchdog();
 	}
 	rc = 0;
 out:
-	/* Detach first, then drain what the programs left in the ring, so the
+	edr_notify_stopping();
+	/* The control thread goes first: it reads what is freed below. */
+	edr_ctl_server__free(s.srv);
+	/* Detach, then drain what the programs left in the ring, so the
 	 * counters read last are final. */
 	edr_loader__detach(s.loader);
 	if (s.rb) {
@@ -498,16 +788,25 @@ out:
 	}
 	edr_output__flush(&s.out);
 	if (s.loader || s.rb)
-		logmsg("stopped: events read %llu, emitted %llu, dropped %llu, decode errors %llu, sequence %llu",
+		logmsg("stopped: events read %llu, emitted %llu, dropped %llu, decode errors %llu, sequence %llu, "
+		       "alerts %llu",
 		       (unsigned long long)s.c.read, (unsigned long long)s.c.emitted,
 		       (unsigned long long)s.kernel_drops, (unsigned long long)s.c.decode_errors_total,
-		       (unsigned long long)s.kernel_seq);
+		       (unsigned long long)s.kernel_seq, (unsigned long long)s.c.alerts);
 	ring_buffer__free(s.rb);
+	if (s.rb_cons)
+		munmap((void *)s.rb_cons, s.page);
+	if (s.rb_prod)
+		munmap((void *)s.rb_prod, s.page);
 	edr_loader__free(s.loader);
+	edr_content__free(s.content);
+	edr_content__thread_fini();
 	edr_proctable__free(s.procs);
 	edr_ecs__fini(&s.ecs);
 	edr_json_free(&s.j);
 	edr_output__free(&s.out);
+	edr_config__free(&s.cfg);
+	free(s.alert_rules);
 	if (efd >= 0)
 		close(efd);
 	if (sfd >= 0)

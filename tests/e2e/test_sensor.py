@@ -37,8 +37,12 @@ class Sensor:
         self.dir = tempfile.mkdtemp(prefix="edr-e2e-")
         self.out = os.path.join(self.dir, "events.json")
         self.errf = open(os.path.join(self.dir, "stderr"), "w+")
+        self.socket = os.path.join(self.dir, "edr.sock")
+        # Everything the daemon writes stays in the test's own directory.
         self.proc = subprocess.Popen(
-            [os.path.join(ARGS.build, "edr-sensor"), "--output", self.out, *extra],
+            [os.path.join(ARGS.build, "edr-sensor"), "--output", self.out,
+             "--socket", self.socket, "--content-dir", os.path.join(self.dir, "content"),
+             "--state-dir", self.dir, *extra],
             stdout=subprocess.DEVNULL, stderr=self.errf)
         self.wait_for_log("running")
 
@@ -175,6 +179,60 @@ def drops_are_reported_exactly():
         assert seqs == sorted(set(seqs)), "cpu %d: sequence not increasing" % c
         holes = (seqs[-1] - seqs[0] + 1) - len(seqs) + (seqs[0] - 1)
         assert holes <= lost_cpu.get(c, 0), "cpu %d: %d missing, %d reported lost" % (c, holes, lost_cpu.get(c, 0))
+
+
+@test
+def default_pack_alerts_on_a_matching_exec():
+    s = Sensor()
+    try:
+        # decodes "id" from base64 and runs it through a shell: harmless, and
+        # exactly what the default pack's base64 rule is about
+        r = subprocess.run(["/bin/sh", "-c", "echo aWQK | base64 -d | sh"], capture_output=True)
+        assert r.returncode == 0, r
+        alerts = s.wait_for(lambda e: e.get("event", {}).get("kind") == "alert" and
+                            "echo aWQK" in e["process"].get("command_line", ""))
+        subprocess.run(["/bin/echo", "nothing to see"], check=True, capture_output=True)
+        time.sleep(0.5)
+    finally:
+        events, err = s.stop()
+    assert alerts, "no alert for a base64-decoded shell pipeline: %s" % err
+    a = alerts[0]
+    assert a["rule"]["id"] and a["rule"]["name"], a["rule"]
+    assert a["event"]["severity"] > 0 and a["edr"]["shadow"] is False
+    assert any(t.startswith("T") for t in a["threat"]["technique"]["id"]), a["threat"]
+    assert a["process"]["executable"] == os.path.realpath("/bin/sh")
+    assert not [e for e in events if e.get("event", {}).get("kind") == "alert" and
+                "nothing to see" in e["process"].get("command_line", "")]
+
+
+@test
+def custom_rules_option():
+    d = tempfile.mkdtemp(prefix="edr-rules-")
+    token = "edr-custom-%d" % os.getpid()
+    with open(os.path.join(d, "token.yml"), "w") as f:
+        f.write("""title: Test token executed
+id: 5c0ffee0-0000-4000-8000-000000000001
+status: test
+logsource:
+    product: linux
+    category: process_creation
+detection:
+    selection:
+        Image|endswith: '/echo'
+        CommandLine|contains: '%s'
+    condition: selection
+level: low
+""" % token)
+    s = Sensor("--rules", d)
+    try:
+        subprocess.run(["/bin/echo", token], check=True, capture_output=True)
+        alerts = s.wait_for(lambda e: e.get("event", {}).get("kind") == "alert")
+    finally:
+        events, err = s.stop()
+    assert "1 rules" in err or "1 rule" in err, err
+    assert alerts and alerts[0]["rule"]["id"] == "5c0ffee0-0000-4000-8000-000000000001", alerts
+    assert alerts[0]["rule"]["name"] == "Test token executed"
+    assert alerts[0]["event"]["severity"] == 21
 
 
 OUR_PROG_PREFIXES = ("tp_btf__", "raw_tp__", "lsm__", "fentry__", "kprobe__")
