@@ -903,8 +903,8 @@ static int persist(struct edr_content *mgr, const uint8_t *raw, size_t rawlen, i
 
 	path_in(mgr, "active.bundle", act, sizeof(act));
 	path_in(mgr, "previous.bundle", prev, sizeof(prev));
-	/* Keep the outgoing content as last-known-good only if it completed
-	 * its own probation; otherwise the older last-known-good stays. */
+	/* prev_good: the outgoing content becomes last-known-good (see
+	 * activate()); otherwise the older last-known-good stays. */
 	if (prev_good && mgr->active_on_disk && rename(act, prev) < 0 && errno != ENOENT) {
 		snprintf(why, whylen, "%s: %s", prev, strerror(errno));
 		return -errno;
@@ -953,11 +953,15 @@ static void refresh_lkg(struct edr_content *mgr);
 static int activate(struct edr_content *mgr, struct edr_content_set *set, const uint8_t *raw,
 		    size_t rawlen, edr_content_progress_fn progress, void *pctx)
 {
-	char why[512] = "", p[640], t[32];
-	int prev_good = mgr->probation_until_ms == 0;
+	char why[512] = "", p[640], t[32], prev[640];
+	int prev_good;
 	uint64_t t0 = mono_ns(CLOCK_MONOTONIC);
 	int rc;
 
+	/* The outgoing content becomes the fallback if it passed probation,
+	 * or if there is no fallback at all yet (better than no rules). */
+	path_in(mgr, "previous.bundle", prev, sizeof(prev));
+	prev_good = mgr->probation_until_ms == 0 || access(prev, F_OK) != 0;
 	publish_active(mgr, set);
 	set->swap_ns = mono_ns(CLOCK_MONOTONIC) - t0;
 	if (progress) {
@@ -1139,7 +1143,6 @@ int edr_content__load(struct edr_content *mgr, const char *path,
 		snprintf(err, errlen, "active: version %" PRIu64 ", %zu rules", set->version,
 			 set->nrules);
 	}
-	mgr->last_rejection[0] = 0;
 	pthread_mutex_unlock(&mgr->lock);
 	rc = 0;
 out:
@@ -1287,7 +1290,7 @@ static void startup(struct edr_content *mgr)
 		snprintf(mgr->fail_digest, sizeof(mgr->fail_digest), "%s", st.active_digest);
 		snprintf(mgr->last_rollback, sizeof(mgr->last_rollback),
 			 "the sensor stopped unexpectedly while content %.16s was on probation "
-			 "(failure %u); started on the last-known-good content instead",
+			 "(failure %u); falling back to the last-known-good content",
 			 st.active_digest, mgr->fail_count);
 		logf_(mgr, LOG_ERR, "%s", mgr->last_rollback);
 		if (mgr->fail_count >= 2) {

@@ -115,3 +115,11 @@ $(BUILD)/bench/bench_content: $(BUILD)/bench/bench_content.o $(BUILD)/sensor/con
 	$(Q)$(CC) $(LDFLAGS) $(sort $^) -o $@ $(LDLIBS)
 bench-content: $(BUILD)/bench/bench_content
 	./$(BUILD)/bench/bench_content 1000 5
+
+# The edrctl contract against a stand-in sensor (skipped if edrctl is not built).
+UNIT_TESTS += $(BUILD)/tests/unit/test_content_cli
+$(BUILD)/tests/unit/test_content_cli.o: CPPFLAGS += -DEDRCTL_PATH='"$(BUILD)/edrctl"'
+$(BUILD)/tests/unit/test_content_cli: $(BUILD)/tests/unit/test_content_cli.o \
+		$(BUILD)/sensor/content.o $(CTL_SERVER_OBJS) $(RULES_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $(sort $^) -o $@ $(LDLIBS) -lcmocka
