@@ -136,6 +136,8 @@ int edr_pat_unescape(const char *v, size_t len, char **out, size_t *outlen);
 char *edr_pat_base64(const char *v, size_t len);
 /* The three base64offset variants of v (pySigma semantics); n set to 3. */
 int edr_pat_base64offset(const char *v, size_t len, char *out[3]);
+/* Estimated expanded size of a regex (see pattern.c), saturating. */
+size_t edr_pat_regex_cost(const char *re);
 /* Parses "a.b.c.d[/n]" or "v6[/n]". Returns 0 or -EINVAL. */
 int edr_pat_parse_cidr(const char *s, uint8_t addr[16], uint8_t *family, uint8_t *prefix);
 

@@ -247,3 +247,113 @@ int edr_pat_parse_cidr(const char *s, uint8_t addr[16], uint8_t *family, uint8_t
 	}
 	return 0;
 }
+
+/*
+ * Rough size of the automaton a regex expands to: characters count 1, a
+ * group the sum of its alternatives, a bounded repeat multiplies what it
+ * repeats. Hyperscan compiles "(ab|cd){256}{256}"-like nests for minutes;
+ * this lets the loader refuse them up front. Only an estimate: Hyperscan
+ * still validates the syntax.
+ */
+size_t edr_pat_regex_cost(const char *re)
+{
+	struct frame { size_t alt, cur, last; } *st;
+	const size_t cap = (size_t)1 << 40;
+	size_t sp = 0, i = 0, n = strlen(re), depth = n + 2, total;
+
+	st = calloc(depth, sizeof(*st));
+	if (!st)
+		return cap;
+	while (i < n) {
+		struct frame *f = &st[sp];
+		char ch = re[i];
+
+		if (ch == '\\') {
+			i += 2;
+			if (i < n && re[i - 1] == 'x' && re[i] == '{')
+				while (i < n && re[i] != '}')
+					i++;
+			f->last = 1;
+			f->cur++;
+			continue;
+		}
+		if (ch == '[') {
+			i++;
+			if (i < n && re[i] == '^')
+				i++;
+			if (i < n && re[i] == ']')
+				i++;
+			while (i < n && re[i] != ']')
+				i += re[i] == '\\' ? 2 : 1;
+			i++;
+			f->last = 1;
+			f->cur++;
+			continue;
+		}
+		if (ch == '(') {
+			if (sp + 1 >= depth)
+				break;
+			memset(&st[++sp], 0, sizeof(st[0]));
+			i++;
+			if (i < n && re[i] == '?') /* (?:  (?i)  (?i:  ... */
+				while (i < n && re[i] != ':' && re[i] != ')')
+					i++;
+			if (i < n && re[i] == ':')
+				i++;
+			continue;
+		}
+		if (ch == ')') {
+			size_t g = f->alt + f->cur;
+
+			if (sp) {
+				sp--;
+				st[sp].last = g;
+				st[sp].cur = st[sp].cur + g < cap ? st[sp].cur + g : cap;
+			}
+			i++;
+			continue;
+		}
+		if (ch == '|') {
+			f->alt = f->alt + f->cur < cap ? f->alt + f->cur : cap;
+			f->cur = 0;
+			i++;
+			continue;
+		}
+		if (ch == '{') {
+			size_t j = i + 1, m = 0, hi = 0;
+			bool digits = false, comma = false, hidigits = false;
+
+			while (j < n && re[j] >= '0' && re[j] <= '9' && m < cap)
+				m = m * 10 + (size_t)(re[j++] - '0'), digits = true;
+			if (j < n && re[j] == ',') {
+				comma = true;
+				j++;
+				while (j < n && re[j] >= '0' && re[j] <= '9' && hi < cap)
+					hi = hi * 10 + (size_t)(re[j++] - '0'), hidigits = true;
+			}
+			if (digits && j < n && re[j] == '}') {
+				size_t rep = comma ? (hidigits ? hi : m + 1) : m, add;
+
+				if (rep < 1)
+					rep = 1;
+				add = f->last && rep - 1 > cap / f->last ? cap : f->last * (rep - 1);
+				f->cur = f->cur + add < cap ? f->cur + add : cap;
+				f->last = add < cap ? f->last * rep : cap;
+				i = j + 1;
+				continue;
+			}
+		}
+		f->last = 1;
+		f->cur++;
+		i++;
+	}
+	while (sp) { /* unbalanced: Hyperscan will say so */
+		size_t g = st[sp].alt + st[sp].cur;
+
+		sp--;
+		st[sp].cur = st[sp].cur + g < cap ? st[sp].cur + g : cap;
+	}
+	total = st[0].alt + st[0].cur < cap ? st[0].alt + st[0].cur : cap;
+	free(st);
+	return total;
+}

@@ -597,6 +597,10 @@ static int one_value(struct ctx *c, const yaml_node_t *kn, const yaml_node_t *vn
 
 		if (strlen(v) != len)
 			return fail(c, vn, "regular expression contains a NUL byte");
+		if (edr_pat_regex_cost(v) > EDR_RULES_MAX_REGEX_COST)
+			return fail_limit(c, vn, "regular expression '%s' expands to more than %u "
+					  "states (bounded repeats multiply); lower its repeat counts",
+					  v, EDR_RULES_MAX_REGEX_COST);
 		if (mods & MOD_I)
 			flags |= HS_FLAG_CASELESS;
 		if (mods & MOD_M)
@@ -613,6 +617,22 @@ static int one_value(struct ctx *c, const yaml_node_t *kn, const yaml_node_t *vn
 		if (info->min_width == 0)
 			flags |= HS_FLAG_ALLOWEMPTY;
 		free(info);
+		/*
+		 * Some limits (pattern too large, resource limits of bounded
+		 * repeats) only show when compiling: find them here, where the
+		 * error can name this rule, not when the whole set is built.
+		 */
+		{
+			hs_database_t *db = NULL;
+
+			if (hs_compile(v, flags, HS_MODE_BLOCK, NULL, &db, &cerr) != HS_SUCCESS) {
+				ret = fail(c, vn, "regular expression '%s' rejected: %s", v,
+					   cerr ? cerr->message : "unknown error");
+				hs_free_compile_error(cerr);
+				return ret;
+			}
+			hs_free_database(db);
+		}
 		expr = strdup(v);
 		if (!expr)
 			return -ENOMEM;

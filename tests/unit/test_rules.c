@@ -448,6 +448,10 @@ static void test_re(void **state)
 	assert_false(one("CommandLine|re: 'a.b'", "a\nb"));
 	assert_true(one("CommandLine|re|s: 'a.b'", "a\nb"));
 	assert_true(one("CommandLine|re: 'x*'", ""));
+	/* repeats within the size limit compile and work */
+	assert_true(one("CommandLine|re: '[0-9a-f]{64}'", "sha256 " "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"));
+	assert_false(one("CommandLine|re: '[0-9a-f]{64}'", "sha256 0123456789abcdef"));
+	assert_true(one("CommandLine|re: '(\\d{1,3}\\.){3}\\d{1,3}'", "ping 10.1.2.3"));
 }
 
 static void test_base64(void **state)
