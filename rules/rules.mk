@@ -59,7 +59,7 @@ $(BUILD)/fuzz/fuzz_rules: $(RULES_FUZZ_SRCS) $(wildcard rules/*.h) rules/schema.
 		$(shell $(PKG_CONFIG) --libs yaml-0.1 libhs) -lm
 
 RULES_FUZZ_RUN = mkdir -p $(BUILD)/fuzz/corpus-rules && \
-	$(BUILD)/fuzz/fuzz_rules -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
+	$(BUILD)/fuzz/fuzz_rules -max_len=8192 -timeout=10 -rss_limit_mb=2048 -artifact_prefix=$(BUILD)/fuzz/ \
 	-dict=tests/fuzz/rules.dict $(BUILD)/fuzz/corpus-rules tests/fuzz/corpus/rules
 
 fuzz-rules-short: $(BUILD)/fuzz/fuzz_rules
