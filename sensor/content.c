@@ -285,18 +285,25 @@ static int write_text(struct edr_content *mgr, const char *name, const char *tex
 	return rc;
 }
 
-static int save_state(struct edr_content *mgr, int clean)
+static int save_state_raw(struct edr_content *mgr, const char *digest, uint64_t version,
+			  uint64_t probation_until, int clean)
 {
 	char buf[STATE_MAX];
-	const struct edr_content_set *a = mgr->active;
 
 	snprintf(buf, sizeof(buf),
 		 "# edr-sensor content state; written by the sensor, do not edit\n"
 		 "active_digest=%s\nactive_version=%" PRIu64 "\nprobation_until=%" PRIu64
 		 "\nclean=%d\nfail_digest=%s\nfail_count=%u\n",
-		 a && mgr->active_on_disk ? a->digest : "", a ? a->version : 0,
-		 mgr->probation_until_ms, clean, mgr->fail_digest, mgr->fail_count);
+		 digest, version, probation_until, clean, mgr->fail_digest, mgr->fail_count);
 	return write_text(mgr, "state", buf);
+}
+
+static int save_state(struct edr_content *mgr, int clean)
+{
+	const struct edr_content_set *a = mgr->active;
+
+	return save_state_raw(mgr, a && mgr->active_on_disk ? a->digest : "", a ? a->version : 0,
+			      mgr->probation_until_ms, clean);
 }
 
 struct state {
@@ -1300,6 +1307,11 @@ static void startup(struct edr_content *mgr)
 			      st.active_digest, mgr->fail_count);
 		}
 		rolled_back = 1;
+	}
+	if (!rolled_back && have_act && st.probation_until && st.active_digest[0]) {
+		/* Still on probation after a clean stop: from here on, dying
+		 * (even while compiling it below) counts against it again. */
+		save_state_raw(mgr, st.active_digest, 0, st.probation_until, 0);
 	}
 	if (!rolled_back && have_act && start_on(mgr, act, 1, "stored") == 0) {
 		mgr->active_on_disk = 1;

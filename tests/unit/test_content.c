@@ -356,6 +356,12 @@ static void crash_during_probation(const struct edr_content_opts *o, const char 
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+static void kill_parent_hook(const char *stage)
+{
+	kill(getppid(), SIGKILL);
+	_exit(0);
+}
+
 static void test_probation_rollback(void **state)
 {
 	struct edr_content_opts o = opts("c4");
@@ -402,6 +408,30 @@ static void test_probation_rollback(void **state)
 	mgr = mgr_new(&o);
 	assert_null(strstr(logbuf, "unexpectedly"));
 	assert_int_equal(eval_image(mgr, "/x/marker-3c"), 1);
+	edr_content__free(mgr);
+
+	/* Resumed after the clean stop, the sensor dies while testing it
+	 * again at start: that counts as a failure too. */
+	{
+		struct edr_content_opts o2 = o;
+		int status;
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			char e[256];
+
+			o2.child_hook = kill_parent_hook;
+			edr_content__new(&o2, e, sizeof(e));
+			_exit(0);
+		}
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	}
+	logbuf[0] = 0;
+	mgr = mgr_new(&o);
+	assert_non_null(strstr(logbuf, "stopped unexpectedly while content"));
+	assert_int_equal(eval_image(mgr, "/x/marker-3c"), 0);
+	assert_int_equal(eval_image(mgr, "/x/marker-3a"), 1);
 	edr_content__free(mgr);
 }
 
