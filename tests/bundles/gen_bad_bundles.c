@@ -640,7 +640,7 @@ static void rule_cases(void)
 	   rule_text("cc", "    CommandLine|re: '(?<=a)b'\n"));
 	R1("regex_unbalanced", "validate", "r.yml:9:21: regular expression '(ab' rejected: Missing close parenthesis",
 	   rule_text("cc", "    CommandLine|re: '(ab'\n"));
-	R1("regex_pathological_repeat", "validate", "Bounded repeat is too large",
+	R1("regex_pathological_repeat", "validate", "r.yml:9:21: regular expression '(a{1000}){1000}'",
 	   rule_text("cc", "    CommandLine|re: '(a{1000}){1000}'\n"));
 
 	/* A value longer than EDR_RULES_MAX_PATTERN_LEN. */

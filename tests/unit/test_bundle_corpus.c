@@ -4,7 +4,9 @@
  * bundle goes through the real load pipeline of a content manager running
  * version 10, and must be rejected at the stage and with the reason that
  * expected.tsv gives, while the running content keeps matching.
- * EDR_BUNDLE_CORPUS overrides the corpus directory.
+ * The build generates the corpus afresh into $(BUILD)/tests/bundles/bad (so
+ * the engine's expected messages in tests/rules/bad are always current);
+ * EDR_BUNDLE_CORPUS overrides the directory, e.g. with tests/bundles/bad.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -24,7 +26,11 @@
 #define MIN_CASES 100
 
 static char tmp[64];
-static const char *corpus_dir = "tests/bundles/bad";
+#ifndef EDR_BUNDLE_CORPUS_DIR
+#define EDR_BUNDLE_CORPUS_DIR "tests/bundles/bad"
+#endif
+
+static const char *corpus_dir = EDR_BUNDLE_CORPUS_DIR;
 static uint8_t pk[32], sk[64];
 static struct edr_bundle_key key;
 
