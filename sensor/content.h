@@ -36,6 +36,31 @@
  * Threads: edr_content__eval() is called by event threads, each registered
  * with edr_content__thread_init() (liburcu). load, tick and the control
  * verbs may run in any thread; they serialise on the manager's mutex.
+ *
+ * Use in the daemon (struct edr_config from sensor/config.h):
+ *
+ *	struct edr_bundle_key keys[EDR_CONTENT_MAX_KEYS];
+ *	for (i = 0; i < cfg.n_pubkey; i++)          // fatal if a key is unreadable
+ *		edr_bundle_key__load(cfg.pubkey[i], &keys[i], &berr);
+ *	struct edr_content_opts co = {
+ *		.content_dir = cfg.content_dir, .keys = keys, .nkeys = cfg.n_pubkey,
+ *		.allow_unsigned = cfg.allow_unsigned, .probation_ms = cfg.probation_ms,
+ *		.shadow_default_ms = cfg.shadow_default_ms, .initial_path = cfg.rules,
+ *		.log = log_fn, .log_ctx = ...,
+ *	};
+ *	mgr = edr_content__new(&co, err, sizeof(err));   // before the event loop
+ *	gid = cfg.socket_group[0] ? getgrnam(cfg.socket_group)->gr_gid : (gid_t)-1;
+ *	srv = edr_ctl_server__new(cfg.socket, gid, &cerr);
+ *	edr_content__register_verbs(mgr, srv);          // + status/stats verbs
+ *	edr_ctl_server__start(srv);
+ *	// event thread:
+ *	edr_content__thread_init();
+ *	for each event: fill struct edr_field_value f[EDR_SCHEMA_MAX_FIELDS] by
+ *		EDR_F_<CAT>_<FIELD>; edr_content__eval(mgr, &ev, on_match, ctx);
+ *		// on_match(rule, shadow, set, ctx): alert; shadow -> edr.shadow: true
+ *	once a second: edr_content__tick(mgr, 0);
+ *	edr_content__thread_fini();
+ *	// shutdown: edr_ctl_server__free(srv); edr_content__free(mgr);
  */
 #ifndef EDR_CONTENT_H
 #define EDR_CONTENT_H
