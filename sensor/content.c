@@ -270,6 +270,30 @@ void edr_content__active_info(struct edr_content *mgr, uint64_t *version, size_t
 	pthread_mutex_unlock(&mgr->lock);
 }
 
+void edr_content__status(struct edr_content *mgr, struct edr_content_status *st)
+{
+	uint64_t now = now_ms();
+
+	memset(st, 0, sizeof(*st));
+	pthread_mutex_lock(&mgr->lock);
+	if (mgr->active) {
+		st->version = mgr->active->version;
+		st->nrules = mgr->active->nrules;
+		snprintf(st->source, sizeof(st->source), "%s", mgr->active->source);
+		st->activated_at = mgr->active->activated_at_ms / 1000;
+	}
+	if (mgr->have_lkg)
+		st->lkg_version = mgr->lkg_version;
+	if (mgr->shadow)
+		st->shadow_version = mgr->shadow->version;
+	if (mgr->probation_until_ms > now)
+		st->probation_left_sec = (mgr->probation_until_ms - now + 999) / 1000;
+	snprintf(st->state, sizeof(st->state), "%s",
+		 !mgr->active ? "none" : mgr->shadow ? "shadow" :
+		 mgr->probation_until_ms ? "probation" : "active");
+	pthread_mutex_unlock(&mgr->lock);
+}
+
 /* ---- persistent state ---- */
 
 static int write_text(struct edr_content *mgr, const char *name, const char *text)

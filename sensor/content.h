@@ -181,4 +181,17 @@ int edr_content__register_verbs(struct edr_content *mgr, struct edr_ctl_server *
 /* For status output: version and rule count of the active set. */
 void edr_content__active_info(struct edr_content *mgr, uint64_t *version, size_t *nrules);
 
+/* A snapshot for `edrctl status` (maps onto struct edr_sensor_status). */
+struct edr_content_status {
+	uint64_t version;
+	size_t nrules;
+	char state[16];          /* "active", "probation", "shadow" (one pending), "none" */
+	char source[256];
+	uint64_t activated_at;   /* Unix seconds; 0 = nothing active */
+	uint64_t lkg_version;    /* 0 = no last-known-good stored */
+	uint64_t shadow_version; /* 0 = none */
+	uint64_t probation_left_sec;
+};
+void edr_content__status(struct edr_content *mgr, struct edr_content_status *st);
+
 #endif /* EDR_CONTENT_H */

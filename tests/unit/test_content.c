@@ -448,6 +448,16 @@ static void test_shadow(void **state)
 	assert_int_equal(load(mgr, bundle("s2", 2, sk, 1, rule("4b", NULL)), 60000, 0, err,
 			      sizeof(err)), 0);
 	assert_non_null(strstr(err, "accepted into shadow: version 2"));
+	{
+		struct edr_content_status cs;
+
+		edr_content__status(mgr, &cs);
+		assert_int_equal(cs.version, 1);
+		assert_int_equal(cs.shadow_version, 2);
+		assert_string_equal(cs.state, "shadow");
+		assert_true(cs.probation_left_sec > 0);
+		assert_true(cs.activated_at > 1700000000);
+	}
 	/* Both sets evaluate; the candidate's matches are flagged shadow. */
 	assert_int_equal(eval_image(mgr, "/x/marker-4b"), 0);
 	assert_int_equal(count_shadow, 1);
