@@ -14,7 +14,7 @@
 #define EDR_RULES_MAX_VALUES_PER_RULE	10000		/* values (patterns, comparisons) per rule */
 #define EDR_RULES_MAX_PATTERN_LEN	4096		/* bytes of one value or regex */
 #define EDR_RULES_MAX_LIST_LEN		1000		/* items of one YAML list or map */
-#define EDR_RULES_MAX_REGEX_COST	2000		/* expanded size of a regex (repeats multiplied) */
+#define EDR_RULES_MAX_REGEX_COST	1000		/* expanded size of a regex (repeats multiplied) */
 #define EDR_RULES_MAX_COND_DEPTH	32		/* nesting of parentheses and not */
 #define EDR_RULES_MAX_COND_LEN		4096		/* bytes of a condition */
 #define EDR_RULES_MAX_YAML_DEPTH	32		/* nesting of YAML collections */

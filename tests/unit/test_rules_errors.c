@@ -103,11 +103,11 @@ static const struct ecase cases[] = {
 	  "t.yml:7:21: regular expression 'a(b' rejected: Missing close parenthesis for group started at index 1.", EINVAL },
 
 	{ H "detection:\n  sel:\n    CommandLine|re: '((ab|cd){100}){100}'\n  condition: sel\n",
-	  "t.yml:7:21: regular expression '((ab|cd){100}){100}' expands to more than 2000 states (bounded repeats multiply); lower its repeat counts", E2BIG },
-	{ H "detection:\n  sel:\n    CommandLine|re: 'x{2001}'\n  condition: sel\n",
-	  "t.yml:7:21: regular expression 'x{2001}' expands to more than 2000 states (bounded repeats multiply); lower its repeat counts", E2BIG },
+	  "t.yml:7:21: regular expression '((ab|cd){100}){100}' expands to more than 1000 states (bounded repeats multiply); lower its repeat counts", E2BIG },
+	{ H "detection:\n  sel:\n    CommandLine|re: 'x{1001}'\n  condition: sel\n",
+	  "t.yml:7:21: regular expression 'x{1001}' expands to more than 1000 states (bounded repeats multiply); lower its repeat counts", E2BIG },
 	{ H "detection:\n  sel:\n    CommandLine|re: '.{65535}'\n  condition: sel\n",
-	  "t.yml:7:21: regular expression '.{65535}' expands to more than 2000 states (bounded repeats multiply); lower its repeat counts", E2BIG },
+	  "t.yml:7:21: regular expression '.{65535}' expands to more than 1000 states (bounded repeats multiply); lower its repeat counts", E2BIG },
 
 	/* detection structure */
 	{ H "detection:\n  sel:\n    Image: []\n  condition: sel\n",
