@@ -21,3 +21,4 @@ $(BUILD)/edrctl: $(EDRCTL_OBJS) $(RULES_OBJS)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 include sensor/content.mk
 include sensor/install.mk
+include sensor/enrich.mk
