@@ -13,7 +13,10 @@
  *   GOOD_OUT: also write the good bundle the cases derive from (a fuzz seed).
  *
  * The consumer (tests/unit/test_bundle_corpus.c) trusts the key made from
- * seed 0x42 and runs with active content version 10.
+ * seed 0x42 and runs with active content version 10. For tests against the
+ * real daemon, OUTDIR also gets trusted.pub (that key, in the key file
+ * format) and active_v10.bundle (content to run first: one rule matching
+ * process_creation events whose Image ends in /marker-zz).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -868,6 +871,35 @@ int main(int argc, char **argv)
 	if (!tsv)
 		die("%s: %s", path, strerror(errno));
 	fprintf(tsv, "# file\tstage\treason (substring of the one-line rejection)\n");
+	{
+		static const char zz[] =
+			"title: Still running\n"
+			"id: 11111111-2222-3333-4444-0000000000ff\n"
+			"logsource:\n  product: linux\n  category: process_creation\n"
+			"detection:\n  sel:\n    Image|endswith: /marker-zz\n  condition: sel\n"
+			"level: high\n"
+			"x-edr-samples:\n  match:\n    - Image: /usr/bin/marker-zz\n"
+			"  nomatch:\n    - Image: /usr/bin/true\n";
+		struct files f = { .n = 0 };
+		char b64[64], line[128];
+		uint8_t *o;
+		size_t len;
+		FILE *fp;
+
+		add(&f, "zz.yml", zz, sizeof(zz) - 1);
+		build(&f, 10, EDR_VERSION_NUM(0, 1, 0), EDR_SCHEMA_VERSION, sk, &o, &len);
+		snprintf(path, sizeof(path), "%s/active_v10.bundle", outdir);
+		fp = fopen(path, "wb");
+		if (!fp || fwrite(o, 1, len, fp) != len || fclose(fp))
+			die("%s: %s", path, strerror(errno));
+		free(o);
+		sodium_bin2base64(b64, sizeof(b64), pk, 32, sodium_base64_VARIANT_ORIGINAL);
+		snprintf(line, sizeof(line), "edr-ed25519-public %s\n", b64);
+		snprintf(path, sizeof(path), "%s/trusted.pub", outdir);
+		fp = fopen(path, "w");
+		if (!fp || fputs(line, fp) < 0 || fclose(fp))
+			die("%s: %s", path, strerror(errno));
+	}
 	structural();
 	manifests();
 	zstd_cases();
