@@ -19,7 +19,8 @@ Usage: vmtest/run.sh --kernel PATH [options] -- CMD [ARG...]
                        virtio/9p are modules
   --name NAME          label used in messages (default: the image's file name)
   --timeout S          CMD's time limit in the guest (default 300)
-  --boot-timeout S     time allowed from start to a running guest (default 120)
+  --boot-timeout S     time allowed from start to a running guest (default
+                       120, 300 with --systemd)
   --results DIR        results directory (emptied); default: a fresh
                        build/vmtest/run.XXXXXX
   --env NAME=VALUE     set in CMD's environment (repeatable)
@@ -36,7 +37,7 @@ set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 tree=$(cd "$here/.." && pwd)
-kernel='' modules='' name='' timeout=300 boot_timeout=120 results='' cwd=$PWD
+kernel='' modules='' name='' timeout=300 boot_timeout='' results='' cwd=$PWD
 systemd=0 quiet=0 envs=()
 
 die() { echo "vmtest: ${name:-run}: $*" >&2; exit 125; }
@@ -61,6 +62,9 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ $# -gt 0 ] || { usage >&2; die "no command given (put it after --)"; }
+# systemd reaches multi-user.target in 30-60 s of emulated time, more when
+# the host is busy.
+[ -n "$boot_timeout" ] || { [ "$systemd" = 1 ] && boot_timeout=300; } || boot_timeout=120
 [ -n "$kernel" ] || { usage >&2; die "--kernel PATH is required"; }
 [ -n "$name" ] || name=$(basename "$kernel")
 [ -r "$kernel" ] || die "kernel image '$kernel' not found or not readable"

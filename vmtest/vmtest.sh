@@ -18,7 +18,7 @@ Usage: vmtest/vmtest.sh [options] [--] [TEST...]
   --test-timeout S        limit per test (default 180)
   --budget S              limit for the whole run, all kernels (default 570);
                           a kernel that would start with less than 210 s
-                          left fails without running
+                          left (390 with --systemd) fails without running
   --results DIR           where each kernel's results go (default build/vmtest)
   --command CMD           run CMD (a word list, no shell syntax, no smoke
                           check) instead of vmtest/guest-tests.sh
@@ -139,17 +139,18 @@ while IFS= read -r line <&3 || [ -n "$line" ]; do
 	fi
 	# The whole VM stage has a budget: a hung first kernel must not take the
 	# time of the next ones plus its own beyond it.
-	# Worst case for one kernel: 120 s to boot (run.sh's default), the
-	# command's limit, 30 s of grace before QEMU is killed.
-	left=$((budget - SECONDS))
-	if [ "$left" -lt 210 ]; then
-		echo "vmtest: $name: not run, $left s left of the VM stage's $budget s, 210 needed"
+	# Worst case for one kernel: run.sh's boot limit (120 s, 300 with
+	# systemd), the command's limit, 30 s of grace before QEMU is killed.
+	left=$((budget - SECONDS)) boot=120
+	[ ${#systemd[@]} -eq 0 ] || boot=300
+	if [ "$left" -lt $((boot + 90)) ]; then
+		echo "vmtest: $name: not run, $left s left of the VM stage's $budget s, $((boot + 90)) needed"
 		summary+=("$(printf '%-8s FAIL  not run: %s s left of the VM stage budget (%s s)' "$name" "$left" "$budget")")
 		failed_kernels=$((failed_kernels + 1))
 		continue
 	fi
 	ktimeout=$timeout
-	[ $((left - 150)) -ge "$ktimeout" ] || ktimeout=$((left - 150))
+	[ $((left - boot - 30)) -ge "$ktimeout" ] || ktimeout=$((left - boot - 30))
 	ran=$((ran + 1))
 	(cd "$tree" && "$here/run.sh" --kernel "$kernel" ${modules:+--modules "$modules"} \
 		--name "$name" --timeout "$ktimeout" --results "$res" "${systemd[@]+"${systemd[@]}"}" \
