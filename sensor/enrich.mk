@@ -5,7 +5,8 @@
 # Included at the end of sensor.mk, after its link rules expanded
 # SENSOR_OBJS: the extra prerequisite rule below adds our objects to the
 # daemon's link ($^ gathers the prerequisites of every rule).
-ENRICH_OBJS := $(BUILD)/sensor/hashcache.o $(BUILD)/sensor/container.o
+ENRICH_OBJS := $(BUILD)/sensor/hashcache.o $(BUILD)/sensor/container.o \
+	       $(BUILD)/sensor/ancestry.o
 SENSOR_OBJS += $(ENRICH_OBJS)
 $(BUILD)/edr-sensor: $(ENRICH_OBJS)
 
@@ -18,3 +19,31 @@ UNIT_TESTS += $(BUILD)/tests/unit/test_container
 $(BUILD)/tests/unit/test_container: $(BUILD)/tests/unit/test_container.o $(BUILD)/sensor/container.o
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
+
+UNIT_TESTS += $(BUILD)/tests/unit/test_ancestry
+$(BUILD)/tests/unit/test_ancestry: $(BUILD)/tests/unit/test_ancestry.o $(BUILD)/sensor/ancestry.o \
+		$(BUILD)/sensor/proctable.o $(BUILD)/sensor/decode.o
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
+
+# libFuzzer target for the cgroup parsers (untrusted /proc and cgroupfs text).
+ENRICH_FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		      -I. -Ibpf -D_GNU_SOURCE
+$(BUILD)/fuzz/fuzz_container: tests/fuzz/fuzz_container.c sensor/container.c sensor/container.h
+	$(call msg,FUZZ,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(ENRICH_FUZZ_CFLAGS) tests/fuzz/fuzz_container.c sensor/container.c -o $@
+
+CONTAINER_FUZZ_RUN = mkdir -p $(BUILD)/fuzz/corpus-container && \
+	$(BUILD)/fuzz/fuzz_container -max_len=8192 -timeout=10 $(BUILD)/fuzz/corpus-container \
+	tests/fuzz/corpus/container
+
+.PHONY: fuzz-container-smoke fuzz-container
+TEST_STEPS += fuzz-container-smoke
+FUZZ_TARGETS += fuzz-container
+fuzz-container-smoke: $(BUILD)/fuzz/fuzz_container
+	$(call msg,FUZZ,container 15s)
+	$(Q)$(CONTAINER_FUZZ_RUN) -max_total_time=15 >$(BUILD)/fuzz/fuzz_container.log 2>&1 || \
+	  { tail -40 $(BUILD)/fuzz/fuzz_container.log; exit 1; }
+fuzz-container: $(BUILD)/fuzz/fuzz_container
+	$(Q)$(CONTAINER_FUZZ_RUN) -max_total_time=$(or $(FUZZ_TIME),300)
