@@ -444,37 +444,95 @@ void edr_hashcache__free(struct edr_hashcache *hc)
 	free(hc);
 }
 
-/* Opens path and checks it is the reported regular file. Returns the fd or
- * -1 with *reason set. */
-static int open_checked(const char *path, const struct edr_file_ident *id, struct stat *st,
-			enum edr_hash_skip *reason)
+/* The file at path is a regular file and the one the event reported. */
+static int check_file(const struct stat *st, const struct edr_file_ident *id,
+		      enum edr_hash_skip *reason)
+{
+	if (!S_ISREG(st->st_mode)) {
+		*reason = EDR_HASH_SKIP_NOT_REGULAR;
+		return -1;
+	}
+	if (id && (edr_kdev_from_dev(st->st_dev) != id->dev || (uint64_t)st->st_ino != id->ino)) {
+		*reason = EDR_HASH_SKIP_CHANGED;
+		return -1;
+	}
+	return 0;
+}
+
+/* The cached answer for a stat'ed file, without opening it. 1 if answered. */
+static int from_cache(struct edr_hashcache *hc, const struct stat *st,
+		      char out_hex[EDR_SHA256_HEX_LEN + 1], enum edr_hash_state *state)
+{
+	struct hc_entry *e;
+	struct hc_job j;
+	int found = 0;
+
+	job_from_stat(&j, -1, st);
+	pthread_mutex_lock(&hc->lock);
+	e = find(hc, j.dev, j.ino);
+	if (e && same_version(e, &j)) {
+		lru_unlink(hc, e);
+		lru_push(hc, e);
+		if (e->done) {
+			memcpy(out_hex, e->hex, EDR_SHA256_HEX_LEN + 1);
+			hc->st.hits++;
+			*state = EDR_HASH_DONE;
+		} else {
+			hc->st.pending_hits++;
+			*state = EDR_HASH_PENDING;
+		}
+		found = 1;
+	}
+	pthread_mutex_unlock(&hc->lock);
+	return found;
+}
+
+static enum edr_hash_state lookup_fd(struct edr_hashcache *hc, int fd, const struct stat *st,
+				     char out_hex[EDR_SHA256_HEX_LEN + 1],
+				     enum edr_hash_skip *reason);
+
+/*
+ * One candidate path. A cache hit costs one stat(); a miss opens the file
+ * and checks that the descriptor is the inode just stat'ed, so the worker
+ * hashes exactly the reported file. Returns 1 when answered (*state set),
+ * 0 when this path is not usable (*reason set).
+ */
+static int try_path(struct edr_hashcache *hc, const char *path, const struct edr_file_ident *id,
+		    char out_hex[EDR_SHA256_HEX_LEN + 1], enum edr_hash_skip *reason,
+		    enum edr_hash_state *state)
 {
 	/* O_NONBLOCK: a FIFO put in place of the binary must not block us. */
 	int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+	struct stat st, fst;
 	int fd;
 
+	if (stat(path, &st)) {
+		*reason = EDR_HASH_SKIP_UNREADABLE;
+		return 0;
+	}
+	if (check_file(&st, id, reason))
+		return 0;
+	if (from_cache(hc, &st, out_hex, state))
+		return 1;
 	/* O_NOATIME keeps the sensor from touching atimes; only the owner or
 	 * CAP_FOWNER may ask for it. */
 	fd = open(path, flags | O_NOATIME);
 	if (fd < 0 && errno == EPERM)
 		fd = open(path, flags);
-	if (fd < 0 || fstat(fd, st)) {
+	if (fd < 0 || fstat(fd, &fst)) {
 		if (fd >= 0)
 			close(fd);
 		*reason = EDR_HASH_SKIP_UNREADABLE;
-		return -1;
+		return 0;
 	}
-	if (!S_ISREG(st->st_mode)) {
-		close(fd);
-		*reason = EDR_HASH_SKIP_NOT_REGULAR;
-		return -1;
-	}
-	if (id && (edr_kdev_from_dev(st->st_dev) != id->dev || (uint64_t)st->st_ino != id->ino)) {
+	if (fst.st_dev != st.st_dev || fst.st_ino != st.st_ino) {
+		/* Replaced between the stat and the open. */
 		close(fd);
 		*reason = EDR_HASH_SKIP_CHANGED;
-		return -1;
+		return 0;
 	}
-	return fd;
+	*state = lookup_fd(hc, fd, &fst, out_hex, reason);
+	return 1;
 }
 
 /* Owns fd (closed unless queued). */
@@ -548,29 +606,27 @@ static enum edr_hash_state lookup2(struct edr_hashcache *hc, const char *first, 
 				   char out_hex[EDR_SHA256_HEX_LEN + 1],
 				   enum edr_hash_skip *reason)
 {
+	enum edr_hash_state state;
 	enum edr_hash_skip dummy;
-	struct stat st;
-	int fd = -1;
 
 	if (!reason)
 		reason = &dummy;
-	*reason = EDR_HASH_SKIP_NONE;
+	*reason = EDR_HASH_SKIP_UNREADABLE; /* when no path is given */
 	out_hex[0] = '\0';
 	pthread_mutex_lock(&hc->lock);
 	hc->st.lookups++;
 	pthread_mutex_unlock(&hc->lock);
 	if (!hc->opts.max_file_size)
 		return skipped(hc, EDR_HASH_SKIP_DISABLED, reason);
-	if (first)
-		fd = open_checked(first, id, &st, reason);
-	if (fd < 0 && path)
-		fd = open_checked(path, id, &st, reason);
-	else if (fd < 0 && !first)
-		*reason = EDR_HASH_SKIP_UNREADABLE;
-	if (fd < 0)
-		return skipped(hc, *reason, reason);
-	*reason = EDR_HASH_SKIP_NONE;
-	return lookup_fd(hc, fd, &st, out_hex, reason);
+	if (first && try_path(hc, first, id, out_hex, reason, &state))
+		goto answered;
+	if (path && try_path(hc, path, id, out_hex, reason, &state))
+		goto answered;
+	return skipped(hc, *reason, reason);
+answered:
+	if (state != EDR_HASH_SKIPPED)
+		*reason = EDR_HASH_SKIP_NONE;
+	return state;
 }
 
 enum edr_hash_state edr_hashcache__lookup(struct edr_hashcache *hc, const char *path,

@@ -16,10 +16,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include <cmocka.h>
+
+extern char **environ;
 
 #include "sensor/hashcache.h"
 
@@ -395,27 +400,24 @@ static void test_lookup_exec(void **state)
 {
 	struct edr_hashcache *hc = cache(64 << 20, 0, 0, 0);
 	const char *p = file("exec", "abc", 3);
-	struct edr_file_ident self, id = ident(p);
+	struct edr_file_ident child_id = ident("/bin/sleep"), id = ident(p);
+	char *argv[] = { "sleep", "30", NULL };
 	enum edr_hash_skip why;
-	char hex[65], exe[64];
-	struct stat st;
-	int fd;
+	char hex[65];
+	pid_t child;
+	int status;
 
-	/* Opened as the cache opens it: valgrind redirects an open of our
-	 * /proc/<pid>/exe to the client binary, but not a stat. */
-	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)getpid());
-	fd = open(exe, O_RDONLY);
-	assert_true(fd >= 0);
-	assert_int_equal(fstat(fd, &st), 0);
-	close(fd);
-	self = (struct edr_file_ident){ .dev = edr_kdev_from_dev(st.st_dev), .ino = st.st_ino };
-
-	/* Our own executable through /proc/<pid>/exe, no path needed. */
-	assert_int_equal(edr_hashcache__lookup_exec(hc, NULL, getpid(), NULL, &self, hex, &why),
+	/* A child's executable through /proc/<pid>/exe, no path needed. (Not
+	 * our own: valgrind redirects opens of its client's exe.) */
+	assert_int_equal(posix_spawn(&child, "/bin/sleep", NULL, NULL, argv, environ), 0);
+	assert_int_equal(edr_hashcache__lookup_exec(hc, NULL, child, NULL, &child_id, hex, &why),
 			 EDR_HASH_PENDING);
 	/* /proc/<pid>/exe is another file: falls back to the path. */
-	assert_int_equal(edr_hashcache__lookup_exec(hc, NULL, getpid(), p, &id, hex, &why),
+	assert_int_equal(edr_hashcache__lookup_exec(hc, NULL, child, p, &id, hex, &why),
 			 EDR_HASH_PENDING);
+	assert_int_equal(why, EDR_HASH_SKIP_NONE);
+	kill(child, SIGKILL);
+	assert_int_equal(waitpid(child, &status, 0), child);
 	/* No such process: falls back to the path. */
 	assert_int_equal(edr_hashcache__lookup_exec(hc, dir, 1, p, &id, hex, &why),
 			 EDR_HASH_PENDING);
@@ -423,6 +425,8 @@ static void test_lookup_exec(void **state)
 	assert_int_equal(edr_hashcache__lookup_exec(hc, dir, 1, p, &id, hex, &why),
 			 EDR_HASH_DONE);
 	assert_string_equal(hex, SHA_ABC);
+	assert_int_equal(edr_hashcache__lookup(hc, "/bin/sleep", &child_id, hex, &why),
+			 EDR_HASH_DONE);
 	/* Neither is the reported file. */
 	id.ino++;
 	assert_int_equal(edr_hashcache__lookup_exec(hc, NULL, getpid(), p, &id, hex, &why),
