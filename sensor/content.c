@@ -953,12 +953,19 @@ static int persist(struct edr_content *mgr, const uint8_t *raw, size_t rawlen, i
 static void publish_active(struct edr_content *mgr, struct edr_content_set *set)
 {
 	struct edr_content_set *old = mgr->active;
+	uint64_t t0 = mono_ns(CLOCK_MONOTONIC), t1;
 
 	set->activated_at_ms = now_ms();
 	rcu_assign_pointer(mgr->active, set);
-	if (old) {
+	/* swap_ns: until no event can still be evaluated against the old set;
+	 * freeing it afterwards concerns only this thread. */
+	if (old)
 		synchronize_rcu();
+	t1 = mono_ns(CLOCK_MONOTONIC);
+	set->swap_ns = t1 - t0;
+	if (old) {
 		set_free(old);
+		set->free_ns = mono_ns(CLOCK_MONOTONIC) - t1;
 	}
 }
 
@@ -986,7 +993,6 @@ static int activate(struct edr_content *mgr, struct edr_content_set *set, const 
 {
 	char why[512] = "", p[640], t[32], prev[640];
 	int prev_good;
-	uint64_t t0 = mono_ns(CLOCK_MONOTONIC);
 	int rc;
 
 	/* The outgoing content becomes the fallback if it passed probation,
@@ -994,11 +1000,11 @@ static int activate(struct edr_content *mgr, struct edr_content_set *set, const 
 	path_in(mgr, "previous.bundle", prev, sizeof(prev));
 	prev_good = mgr->probation_until_ms == 0 || access(prev, F_OK) != 0;
 	publish_active(mgr, set);
-	set->swap_ns = mono_ns(CLOCK_MONOTONIC) - t0;
 	if (progress) {
 		snprintf(p, sizeof(p), "swap: ok (version %" PRIu64 ", %zu rules active; compiled in "
-			 "%" PRIu64 " ms, swapped in %" PRIu64 " us)", set->version, set->nrules,
-			 set->compile_ns / 1000000, set->swap_ns / 1000);
+			 "%" PRIu64 " ms, swapped in %" PRIu64 " us, old set freed in %" PRIu64 " us)",
+			 set->version, set->nrules, set->compile_ns / 1000000, set->swap_ns / 1000,
+			 set->free_ns / 1000);
 		progress(p, pctx);
 	}
 	rc = persist(mgr, raw, rawlen, prev_good, why, sizeof(why));

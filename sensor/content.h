@@ -118,7 +118,8 @@ struct edr_content_set {
 	uint64_t activated_at_ms; /* Unix ms; 0 while only a candidate */
 	size_t nrules;
 	uint64_t compile_ns; /* compiling the set in the sensor, before the swap */
-	uint64_t swap_ns;    /* publication, grace period and freeing the old set */
+	uint64_t swap_ns;    /* publication and grace period: old set unreachable */
+	uint64_t free_ns;    /* then freeing the old set (in the loading thread) */
 	/* Internal: matchers, one per event thread, freed with the set. */
 	struct edr_content_slots *slots;
 	/* Shadow health counters (updated by event threads, atomically). */
