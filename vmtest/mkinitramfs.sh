@@ -106,6 +106,7 @@ key=$( {
 } | sha256sum | cut -c1-16)
 out=$cache/initramfs/initramfs-$key.cpio
 if [ -s "$out" ]; then
+	touch "$out" # newest use first when pruning
 	echo "$out"
 	exit 0
 fi
@@ -118,4 +119,7 @@ chmod 755 "$tmp/root/init"
 mkdir -p "$cache/initramfs"
 (cd "$tmp/root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet --owner=0:0) > "$out.tmp"
 mv "$out.tmp" "$out"
+# Images of older inputs are never used again; keep a few recent ones (one per
+# kernel in the manifest, and a checkout or two behind).
+ls -1t "$cache"/initramfs/initramfs-*.cpio | tail -n +9 | xargs -r rm -f
 echo "$out"

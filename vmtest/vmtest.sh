@@ -132,8 +132,7 @@ while IFS= read -r line <&3 || [ -n "$line" ]; do
 	}
 	ls -1dt "$resroot/$name".?????? 2>/dev/null | tail -n +6 | xargs -r rm -rf
 	if [ -n "$command" ]; then
-		# shellcheck disable=SC2206 # a word list on purpose
-		cmd=($command)
+		read -ra cmd <<< "$command"
 	else
 		cmd=(vmtest/guest-tests.sh "$@")
 	fi
