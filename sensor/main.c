@@ -276,6 +276,19 @@ static int on_record(void *ctx, void *data, size_t len)
 		/* The exec did not happen: describe the caller, not a new image. */
 		p = edr_proctable__get(s->procs, ev.task->tgid);
 		break;
+	case EDR_EVENT_FILE_CREATE:
+	case EDR_EVENT_FILE_WRITE:
+	case EDR_EVENT_FILE_UNLINK:
+	case EDR_EVENT_FILE_RENAME:
+	case EDR_EVENT_FILE_CHMOD:
+	case EDR_EVENT_FILE_CHOWN: {
+		static char resolved[2][EDR_RESOLVE_MAX];
+
+		/* File events describe a known process; the table is unchanged. */
+		p = edr_proctable__get(s->procs, ev.task->tgid);
+		edr_file_resolve(&ev, "/proc", resolved);
+		break;
+	}
 	}
 	if (p)
 		parent = edr_proctable__parent(s->procs, p);
@@ -404,7 +417,6 @@ static int ops_status(struct edr_sensor_status *st, void *arg)
 {
 	struct sensor *s = arg;
 	struct utsname u;
-	size_t nrules = 0;
 	int f, i;
 
 	snprintf(st->version, sizeof(st->version), "%s", EDR_VERSION);
@@ -426,9 +438,16 @@ static int ops_status(struct edr_sensor_status *st, void *arg)
 			snprintf(o->reason, sizeof(o->reason), "%s", fs->why[fs->npaths - 1]);
 	}
 	if (s->content) {
-		edr_content__active_info(s->content, &st->content_version, &nrules);
-		snprintf(st->content_state, sizeof(st->content_state), "active");
-		snprintf(st->content_source, sizeof(st->content_source), "%zu rules", nrules);
+		struct edr_content_status cs;
+
+		edr_content__status(s->content, &cs);
+		st->content_version = cs.version;
+		snprintf(st->content_state, sizeof(st->content_state), "%s", cs.state);
+		snprintf(st->content_source, sizeof(st->content_source), "%s (%zu rules)", cs.source, cs.nrules);
+		st->content_activated_at = cs.activated_at;
+		st->content_lkg_version = cs.lkg_version;
+		st->content_shadow_version = cs.shadow_version;
+		st->content_probation_left_sec = cs.probation_left_sec;
 	} else {
 		snprintf(st->content_state, sizeof(st->content_state), "none");
 	}
@@ -667,6 +686,7 @@ int main(int argc, char **argv)
 	co.nkeys = nkeys;
 	co.allow_unsigned = s.cfg.allow_unsigned;
 	co.probation_ms = s.cfg.probation_ms;
+	co.shadow_default_ms = s.cfg.shadow_default_ms;
 	co.initial_path = s.cfg.rules;
 	co.log = content_log;
 	edr_content__thread_init();
