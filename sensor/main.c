@@ -443,7 +443,7 @@ static int ops_status(struct edr_sensor_status *st, void *arg)
 		edr_content__status(s->content, &cs);
 		st->content_version = cs.version;
 		snprintf(st->content_state, sizeof(st->content_state), "%s", cs.state);
-		snprintf(st->content_source, sizeof(st->content_source), "%s (%zu rules)", cs.source, cs.nrules);
+		snprintf(st->content_source, sizeof(st->content_source), "%.200s (%zu rules)", cs.source, cs.nrules);
 		st->content_activated_at = cs.activated_at;
 		st->content_lkg_version = cs.lkg_version;
 		st->content_shadow_version = cs.shadow_version;
