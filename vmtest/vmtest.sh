@@ -101,6 +101,12 @@ while IFS= read -r line <&3 || [ -n "$line" ]; do
 	}
 
 	echo "=== vmtest: $name ($src${notes:+; $notes})"
+	# Notes are free text, except words append=ARG: kernel command line
+	# arguments for this kernel (e.g. append=lsm=lockdown,capability,bpf).
+	append=${EDR_VMTEST_APPEND:-}
+	for w in ${notes:-}; do
+		[[ $w == append=?* ]] && append+=" ${w#append=}"
+	done
 	out=$("$here/fetch.sh" "$src")
 	rc=$?
 	if [ "$rc" = 2 ]; then
@@ -151,7 +157,7 @@ while IFS= read -r line <&3 || [ -n "$line" ]; do
 	ktimeout=$timeout
 	[ $((left - boot - 30)) -ge "$ktimeout" ] || ktimeout=$((left - boot - 30))
 	ran=$((ran + 1))
-	(cd "$tree" && "$here/run.sh" --kernel "$kernel" ${modules:+--modules "$modules"} \
+	(cd "$tree" && EDR_VMTEST_APPEND=$append "$here/run.sh" --kernel "$kernel" ${modules:+--modules "$modules"} \
 		--name "$name" --timeout "$ktimeout" --results "$res" "${systemd[@]+"${systemd[@]}"}" \
 		--env "EDR_TEST_KERNEL=$name" --env "EDR_VMTEST_TEST_TIMEOUT=$test_timeout" \
 		-- "${cmd[@]}")
@@ -215,7 +221,7 @@ while IFS= read -r line <&3 || [ -n "$line" ]; do
 		125) detail="guest did not run the tests (see $res/console.log); $detail" ;;
 		esac
 		[ ${#unexpected[@]} -eq 0 ] || detail="unexpected failure(s): ${unexpected[*]}; $detail"
-		summary+=("$(printf '%-8s FAIL  %s' "$name" "$detail")")
+		summary+=("$(printf '%-8s FAIL  %s (log: %s)' "$name" "$detail" "$res/log")")
 		failed_kernels=$((failed_kernels + 1))
 	fi
 	unset failed
