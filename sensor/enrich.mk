@@ -47,3 +47,16 @@ fuzz-container-smoke: $(BUILD)/fuzz/fuzz_container
 	  { tail -40 $(BUILD)/fuzz/fuzz_container.log; exit 1; }
 fuzz-container: $(BUILD)/fuzz/fuzz_container
 	$(Q)$(CONTAINER_FUZZ_RUN) -max_total_time=$(or $(FUZZ_TIME),300)
+
+# The hash cache's threads under ThreadSanitizer (a data race fails the step).
+.PHONY: tsan-hashcache
+TEST_STEPS += tsan-hashcache
+$(BUILD)/tsan/test_hashcache: tests/unit/test_hashcache.c sensor/hashcache.c sensor/hashcache.h
+	$(call msg,TSAN,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) -std=gnu11 -g -O1 -fsanitize=thread -I. -Ibpf -D_GNU_SOURCE \
+	  tests/unit/test_hashcache.c sensor/hashcache.c -o $@ \
+	  $(shell $(PKG_CONFIG) --cflags --libs libsodium) -lcmocka -lpthread
+tsan-hashcache: $(BUILD)/tsan/test_hashcache
+	$(Q)TSAN_OPTIONS=halt_on_error=1:exitcode=66 $(BUILD)/tsan/test_hashcache >$(BUILD)/tsan/test_hashcache.log 2>&1 || \
+	  { tail -60 $(BUILD)/tsan/test_hashcache.log; exit 1; }

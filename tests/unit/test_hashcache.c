@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -478,6 +479,64 @@ static void test_worker_thread(void **state)
 	edr_hashcache__free(hc);
 }
 
+struct hammer {
+	struct edr_hashcache *hc;
+	const char *paths[8];
+	int done_seen;
+};
+
+static void *hammer_thread(void *arg)
+{
+	struct hammer *h = arg;
+	char hex[65];
+	int i;
+
+	for (i = 0; i < 2000; i++) {
+		if (edr_hashcache__lookup(h->hc, h->paths[i % 8], NULL, hex, NULL) == EDR_HASH_DONE) {
+			/* Every file holds "abc": any digest served must be that one. */
+			if (strcmp(hex, SHA_ABC))
+				return (void *)1;
+			h->done_seen++;
+		}
+	}
+	return NULL;
+}
+
+/* Event threads and workers at once, a small LRU and queue so eviction,
+ * queue-full and pending paths all race; run under ASan here, and TSan by
+ * hand (see sensor/enrich.mk). */
+static void test_concurrent(void **state)
+{
+	struct edr_hashcache_opts o = { .max_file_size = 1 << 20, .threads = 2,
+					.max_entries = 4, .queue_len = 3 };
+	struct hammer h[3];
+	pthread_t t[3];
+	char name[32];
+	void *ret;
+	int i, k;
+
+	memset(h, 0, sizeof(h));
+	h[0].hc = edr_hashcache__new(&o);
+	assert_non_null(h[0].hc);
+	for (i = 0; i < 8; i++) {
+		snprintf(name, sizeof(name), "conc%d", i);
+		h[0].paths[i] = strdup(file(name, "abc", 3));
+	}
+	for (k = 1; k < 3; k++)
+		h[k] = h[0];
+	for (k = 0; k < 3; k++)
+		assert_int_equal(pthread_create(&t[k], NULL, hammer_thread, &h[k]), 0);
+	for (k = 0; k < 3; k++) {
+		assert_int_equal(pthread_join(t[k], &ret), 0);
+		assert_null(ret);
+	}
+	assert_int_equal(edr_hashcache__drain(h[0].hc, 10000), 0);
+	assert_true(h[0].done_seen + h[1].done_seen + h[2].done_seen > 0);
+	edr_hashcache__free(h[0].hc);
+	for (i = 0; i < 8; i++)
+		free((char *)h[0].paths[i]);
+}
+
 static void test_sha256_fd_limit(void **state)
 {
 	const char *p = file("limit", "abcdef", 6);
@@ -525,6 +584,7 @@ int main(void)
 		cmocka_unit_test(test_lookup_exec),
 		cmocka_unit_test(test_lru_bound),
 		cmocka_unit_test(test_worker_thread),
+		cmocka_unit_test(test_concurrent),
 		cmocka_unit_test(test_sha256_fd_limit),
 		cmocka_unit_test(test_bad_opts),
 	};
