@@ -66,17 +66,20 @@ re=${re//+/\\+}
 re="^${re//\*/[^-]*}\$"
 mkdir -p "$cache/kernels" "$cache/dl" || { echo "cannot create $cache/kernels"; exit 1; }
 
-# Newest already unpacked match: used when apt cannot deliver (offline).
-cached() {
-	local d best=
+# Unpacked matches, oldest first.
+all_cached() {
+	local d list=''
 	for d in "$cache"/kernels/*/.complete; do
 		[ -e "$d" ] || continue
 		d=${d%/.complete}
-		[[ ${d##*/} =~ ^(.*)_[^_]*$ ]] && [[ ${BASH_REMATCH[1]} =~ $re ]] || continue
-		best+="$d"$'\n'
+		[[ ${d##*/} =~ ^(.*)_[^_]*$ ]] || continue
+		[[ ${BASH_REMATCH[1]} =~ $re ]] || continue
+		list+="$d"$'\n'
 	done
-	printf '%s' "$best" | sort -V | tail -n 1
+	printf '%s' "$list" | sort -V
 }
+# The newest: used when apt cannot deliver (offline).
+cached() { all_cached | tail -n 1; }
 
 command -v apt-cache >/dev/null || {
 	d=$(cached); [ -n "$d" ] && emit_pkgdir "$d"
@@ -100,7 +103,11 @@ while read -r n; do
 done < <(printf '%s\n' "$list" | tac)
 
 if [ -z "$pkg" ]; then
-	d=$(cached); [ -n "$d" ] && emit_pkgdir "$d"
+	d=$(cached)
+	if [ -n "$d" ]; then
+		echo "vmtest: no package matches $pattern in the apt lists; using the cached ${d##*/}" >&2
+		emit_pkgdir "$d"
+	fi
 	skip "no package matches $pattern in the apt lists (is its archive in the apt sources?)"
 fi
 
@@ -113,7 +120,11 @@ flock 9
 [ -e "$dir/.complete" ] && emit_pkgdir "$dir"
 rm -rf "$dir.tmp" "$cache/dl"/*.deb
 if ! out=$(cd "$cache/dl" && apt-get download -q "$pkg=$ver" 2>&1); then
-	d=$(cached); [ -n "$d" ] && emit_pkgdir "$d"
+	d=$(cached)
+	if [ -n "$d" ]; then
+		echo "vmtest: apt-get download $pkg=$ver failed; using the cached ${d##*/}" >&2
+		emit_pkgdir "$d"
+	fi
 	skip "apt-get download $pkg=$ver failed: $(printf '%s\n' "$out" | grep -E '^(E|W):' | tail -n 1)"
 fi
 deb=$(ls "$cache"/dl/*.deb 2>/dev/null | head -n 1)
@@ -122,4 +133,6 @@ dpkg -x "$deb" "$dir.tmp" || { echo "dpkg -x $deb failed"; exit 1; }
 rm -f "$deb"
 touch "$dir.tmp/.complete"
 mv "$dir.tmp" "$dir"
+# A new ABI replaces the old one; keep the previous as the offline fallback.
+all_cached | head -n -2 | xargs -r rm -rf
 emit_pkgdir "$dir"
