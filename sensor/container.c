@@ -541,8 +541,10 @@ int edr_cgroup_cache__lookup(struct edr_cgroup_cache *cc, uint64_t cgroup_id, ui
 		if (!err) {
 			count(cc, &cc->st.by_proc);
 			/* The process may have moved since the event: cache only a
-			 * path that is provably the event's cgroup. */
-			if (cgroup_id && !used_v1 && id_matches(cc, path, cgroup_id))
+			 * path that is provably the event's cgroup. With v1
+			 * hierarchies, processes of one v2 cgroup may sit in
+			 * different v1 (container) cgroups: the id decides nothing. */
+			if (cgroup_id && cc->pure_v2 && !used_v1 && id_matches(cc, path, cgroup_id))
 				store(cc, cgroup_id, out);
 			else
 				count(cc, &cc->st.uncached);

@@ -71,9 +71,11 @@ int edr_proc_cgroup_parse(const char *text, size_t len, struct edr_cgroup_info *
  * Cache: cgroup v2 id (the BPF task.cgroup_id, the cgroup directory's inode
  * number) -> info. A miss resolves the id to its path through the cgroup2
  * mount (open_by_handle_at, needs CAP_DAC_READ_SEARCH), else through
- * /proc/<tgid>/cgroup checked against the id. On a v1 or hybrid host, where
- * the v2 id may not tell containers apart, an answer that needed the v1
- * lines is returned but not cached. Direct-mapped, bounded, thread-safe.
+ * /proc/<tgid>/cgroup checked against the id. On a v1 or hybrid host the
+ * v2 id does not tell containers apart (they live in v1 hierarchies): only
+ * a v2 path naming a container is cached there; other answers come from
+ * /proc/<tgid>/cgroup each time and are counted as uncached. Direct-mapped,
+ * bounded, thread-safe.
  */
 struct edr_cgroup_cache_opts {
 	size_t max_entries;          /* 0 = 1024; rounded up to a power of two */

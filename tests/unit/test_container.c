@@ -301,16 +301,41 @@ static void test_cache_hybrid_not_cached(void **state)
 	struct edr_cgroup_cache_stats st;
 	struct edr_cgroup_info info;
 
-	snprintf(proc, sizeof(proc), "%s/proc", dir);
-	put("proc/500/cgroup", "4:memory:/docker/" ID "\n0::/\n");
+	char cg[256];
+	uint64_t root_id = mkcg("");
+
+	/* A hybrid host: every process in the v2 root, containers in v1. */
+	snprintf(proc, sizeof(proc), "%s/hproc", dir);
+	snprintf(cg, sizeof(cg), "%s/cg", dir);
+	o.cgroup2_root = cg;
+	put("hproc/self/cgroup", "4:memory:/\n1:name=systemd:/\n0::/\n");
+	put("hproc/500/cgroup", "4:memory:/docker/" ID "\n0::/\n");
+	put("hproc/600/cgroup", "4:memory:/\n0::/\n");
 	cc = edr_cgroup_cache__new(&o);
 	assert_non_null(cc);
-	assert_int_equal(edr_cgroup_cache__lookup(cc, 1, 500, &info), 0);
+	/* The host process first: its answer must not stick to the root id. */
+	assert_int_equal(edr_cgroup_cache__lookup(cc, root_id, 600, &info), 0);
+	assert_int_equal(info.runtime, EDR_CRT_NONE);
+	assert_int_equal(edr_cgroup_cache__lookup(cc, root_id, 500, &info), 0);
 	assert_int_equal(info.runtime, EDR_CRT_DOCKER);
-	assert_int_equal(edr_cgroup_cache__lookup(cc, 1, 500, &info), 0);
+	assert_int_equal(edr_cgroup_cache__lookup(cc, root_id, 500, &info), 0);
+	assert_int_equal(info.runtime, EDR_CRT_DOCKER);
 	edr_cgroup_cache__stats(cc, &st);
 	assert_int_equal(st.hits, 0);
-	assert_int_equal(st.uncached, 2);
+	assert_int_equal(st.uncached, 3);
+	edr_cgroup_cache__free(cc);
+
+	/* No cgroup2 mount at all: nothing can be verified, nothing cached. */
+	o.cgroup2_root = "";
+	snprintf(proc, sizeof(proc), "%s/proc", dir);
+	put("proc/self/cgroup", "0::/\n");
+	put("proc/100/cgroup", "0::/system.slice/docker-" ID ".scope\n");
+	cc = edr_cgroup_cache__new(&o);
+	assert_non_null(cc);
+	assert_int_equal(edr_cgroup_cache__lookup(cc, root_id, 100, &info), 0);
+	assert_int_equal(info.runtime, EDR_CRT_DOCKER);
+	edr_cgroup_cache__stats(cc, &st);
+	assert_int_equal(st.uncached, 1);
 	edr_cgroup_cache__free(cc);
 
 	o.max_entries = EDR_CGROUP_CACHE_MAX_ENTRIES + 1;
