@@ -80,6 +80,11 @@ fi
 mkdir -p "$cache" || die "cannot create the cache directory $cache"
 
 if [ -n "$results" ]; then
+	# Emptied, so only when it is one of ours (or empty): a mistyped
+	# --results must not wipe anything else.
+	if [ -d "$results" ] && [ -n "$(ls -A "$results")" ] && [ ! -e "$results/job" ]; then
+		die "--results $results exists and is not a vmtest results directory"
+	fi
 	rm -rf "$results" && mkdir -p "$results" || die "cannot create the results directory $results"
 else
 	mkdir -p "$tree/build/vmtest" && results=$(mktemp -d "$tree/build/vmtest/run.XXXXXX") ||
@@ -88,6 +93,8 @@ else
 	ls -1dt "$tree"/build/vmtest/run.?????? | tail -n +6 | xargs -r rm -rf
 fi
 R=$(realpath "$results")
+# QEMU's -fsdev takes the path inside a comma-separated option list.
+[[ $R != *,* ]] || die "the results directory $R has a comma in its path"
 # The guest's root (uid 0) writes here through 9p; keep it private on the host.
 chmod 700 "$R"
 

@@ -55,6 +55,14 @@ vmtest/run.sh --kernel "$work/no-such-bzImage" -- true > "$work/nokernel.out" 2>
 expect "run.sh rejects a missing kernel image" 125 $? "$work/nokernel.out" \
 	"vmtest: no-such-bzImage: kernel image .* not found"
 
+mkdir -p "$work/notours" && touch "$work/notours/keep"
+vmtest/run.sh --kernel "$work/kernels.missing" --results "$work/notours" -- true > "$work/notours.out" 2>&1
+rc=$?
+[ -e "$work/notours/keep" ] || echo "run.sh deleted $work/notours/keep" >> "$work/notours.out"
+expect "run.sh refuses to empty a --results directory that is not its own" 125 "$rc" \
+	"$work/notours.out" "is not a vmtest results directory"
+if grep -q deleted "$work/notours.out"; then not_ok "run.sh left a foreign --results directory alone"; fi
+
 # The vng path, with a stand-in vng that runs the guest side on the host.
 printf 'not a kernel\n' > "$work/fake-bzImage"
 PATH=$here/fake-vng:$PATH FAKE_VNG_ARGS=$work/vng.args \
