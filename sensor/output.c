@@ -8,69 +8,96 @@
 
 #include "sensor/output.h"
 
+/*
+ * Files get whole lines only: lines are gathered in a buffer and written
+ * with write(2) at line boundaries, so a crash loses buffered lines but
+ * never leaves half a line for a reader (or the next run) to trip on.
+ */
+#define FILE_SINK_BUF (64 * 1024)
+
 struct file_sink {
 	struct edr_sink base;
 	char *path; /* NULL for stdout */
-	FILE *f;
+	int fd;
 	char *buf;
+	size_t len;
 };
 
 static int file_open(struct file_sink *fs)
 {
-	FILE *f;
-	int fd;
-
 	if (!fs->path) {
-		fs->f = stdout;
-	} else {
-		fd = open(fs->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-		if (fd < 0)
-			return -errno;
-		f = fdopen(fd, "a");
-		if (!f) {
-			int e = -errno;
-
-			close(fd);
-			return e;
-		}
-		fs->f = f;
+		fs->fd = STDOUT_FILENO;
+		return 0;
 	}
-	/* Lines are flushed per batch, not per line. */
-	setvbuf(fs->f, fs->buf, _IOFBF, 1 << 16);
-	return 0;
+	fs->fd = open(fs->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	return fs->fd < 0 ? -errno : 0;
 }
 
-static int file_write(struct edr_sink *s, const char *line, size_t len, int is_alert, int severity)
+static int write_all(int fd, const char *p, size_t n)
 {
-	struct file_sink *fs = (struct file_sink *)s;
+	while (n) {
+		ssize_t w = write(fd, p, n);
 
-	if (fwrite(line, 1, len, fs->f) != len || fputc('\n', fs->f) == EOF)
-		return -EIO;
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += w;
+		n -= w;
+	}
 	return 0;
 }
 
 static int file_flush(struct edr_sink *s)
 {
 	struct file_sink *fs = (struct file_sink *)s;
+	int err;
 
-	return fflush(fs->f) ? -errno : 0;
+	if (!fs->len)
+		return 0;
+	err = write_all(fs->fd, fs->buf, fs->len);
+	fs->len = 0; /* on error the lines are dropped; the caller counts it */
+	return err;
+}
+
+static int file_write(struct edr_sink *s, const char *line, size_t len, int is_alert, int severity)
+{
+	struct file_sink *fs = (struct file_sink *)s;
+	int err = 0;
+
+	if (fs->len + len + 1 > FILE_SINK_BUF)
+		err = file_flush(s);
+	if (len + 1 > FILE_SINK_BUF) {
+		/* A line bigger than the buffer goes out on its own. */
+		char nl = '\n';
+
+		if (!err)
+			err = write_all(fs->fd, line, len);
+		if (!err)
+			err = write_all(fs->fd, &nl, 1);
+		return err;
+	}
+	memcpy(fs->buf + fs->len, line, len);
+	fs->buf[fs->len + len] = '\n';
+	fs->len += len + 1;
+	return err;
 }
 
 static int file_reopen(struct edr_sink *s)
 {
 	struct file_sink *fs = (struct file_sink *)s;
-	FILE *old = fs->f;
-	int err;
+	int old = fs->fd, err;
 
 	if (!fs->path)
 		return 0;
-	fflush(old);
+	file_flush(s);
 	err = file_open(fs);
 	if (err) {
-		fs->f = old; /* keep writing to the old file rather than nowhere */
+		fs->fd = old; /* keep writing to the old file rather than nowhere */
 		return err;
 	}
-	fclose(old);
+	close(old);
 	return 0;
 }
 
@@ -78,12 +105,10 @@ static void file_free(struct edr_sink *s)
 {
 	struct file_sink *fs = (struct file_sink *)s;
 
-	if (fs->f) {
-		fflush(fs->f);
+	if (fs->fd >= 0) {
+		file_flush(s);
 		if (fs->path)
-			fclose(fs->f);
-		else
-			setvbuf(stdout, NULL, _IOLBF, 0);
+			close(fs->fd);
 	}
 	free(fs->path);
 	free(fs->buf);
@@ -97,11 +122,12 @@ struct edr_sink *edr_sink_file__new(const char *path)
 
 	if (!fs)
 		return NULL;
+	fs->fd = -1;
 	fs->base.write = file_write;
 	fs->base.flush = file_flush;
 	fs->base.reopen = file_reopen;
 	fs->base.free = file_free;
-	fs->buf = malloc(1 << 16);
+	fs->buf = malloc(FILE_SINK_BUF);
 	if (path && strcmp(path, "-"))
 		fs->path = strdup(path);
 	fs->base.name = fs->path ? fs->path : "stdout";
@@ -112,7 +138,6 @@ struct edr_sink *edr_sink_file__new(const char *path)
 	}
 	err = file_open(fs);
 	if (err) {
-		fs->f = NULL;
 		file_free(&fs->base);
 		errno = -err;
 		return NULL;

@@ -13,6 +13,8 @@ endef
 $(eval $(call unit_test,test_decode,$(BUILD)/sensor/decode.o))
 $(eval $(call unit_test,test_json,$(BUILD)/sensor/json.o))
 $(eval $(call unit_test,test_proctable,$(BUILD)/sensor/proctable.o $(BUILD)/sensor/decode.o))
+$(eval $(call unit_test,test_file_events,$(BUILD)/sensor/decode.o $(BUILD)/sensor/ecs.o \
+	$(BUILD)/sensor/json.o $(BUILD)/sensor/sigma_map.o $(BUILD)/sensor/proctable.o))
 
 # BPF integration tests link the loader and the skeleton.
 BPF_TEST_OBJS := $(BUILD)/tests/bpf/harness.o $(LOADER_OBJS) $(BUILD)/sensor/decode.o
@@ -20,6 +22,12 @@ $(BUILD)/tests/bpf/harness.o $(BUILD)/tests/bpf/test_process.o: $(BPF_SKEL)
 
 BPF_TESTS += $(BUILD)/tests/bpf/test_process
 $(BUILD)/tests/bpf/test_process: $(BUILD)/tests/bpf/test_process.o $(BPF_TEST_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
+
+$(BUILD)/tests/bpf/test_file.o: $(BPF_SKEL)
+BPF_TESTS += $(BUILD)/tests/bpf/test_file
+$(BUILD)/tests/bpf/test_file: $(BUILD)/tests/bpf/test_file.o $(BPF_TEST_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
 
@@ -65,3 +73,10 @@ fuzz-decode-short: $(BUILD)/fuzz/fuzz_decode
 		{ tail -60 $(BUILD)/fuzz/fuzz_decode.log; exit 1; }
 fuzz-decode: $(BUILD)/fuzz/fuzz_decode
 	$(Q)$(DECODE_FUZZ_RUN) -max_total_time=$(or $(FUZZ_TIME),600)
+
+# Content updates against the real daemon (signed bundles, rejection corpus,
+# swaps under load, crash rollback).
+.PHONY: test-content-e2e
+TEST_STEPS += test-content-e2e
+test-content-e2e: $(BINS) $(TEST_HELPERS)
+	@python3 tests/e2e/test_content.py $(BUILD)

@@ -1,0 +1,324 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Content updates against the real sensor and the real kernel (issue 4):
+signed bundles through edrctl load-rules, rejection with the old rules still
+firing, swaps under an exec storm with no sequence number lost, and a crash
+during probation rolling back to the last-known-good content.
+Ends with "content-e2e: N passed, N failed, N skipped".
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+BUILD = sys.argv[1] if len(sys.argv) > 1 else "build"
+EDRCTL = os.path.join(BUILD, "edrctl")
+SENSOR = os.path.join(BUILD, "edr-sensor")
+TESTS = []
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+RULE = """title: {title}
+id: {id}
+status: test
+description: e2e content test rule
+logsource:
+    product: linux
+    category: process_creation
+detection:
+    selection:
+        CommandLine|contains: '{token}'
+    condition: selection
+level: high
+tags:
+    - attack.execution
+    - attack.t1059
+x-edr-samples:
+    match:
+        - CommandLine: 'x {token} y'
+    nomatch:
+        - CommandLine: 'nothing here'
+"""
+
+
+def rule_dir(base, name, token, rid, extra=""):
+    d = os.path.join(base, name)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "rule.yml"), "w") as f:
+        f.write(RULE.format(title="token " + token, id=rid, token=token) + extra)
+    return d
+
+
+class Env:
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="edr-content-e2e-")
+        self.sock = os.path.join(self.dir, "edr.sock")
+        self.content = os.path.join(self.dir, "content")
+        self.out = os.path.join(self.dir, "events.json")
+        subprocess.run([EDRCTL, "bundle", "keygen", "-o", os.path.join(self.dir, "k")], check=True,
+                       capture_output=True)
+        self.pub = os.path.join(self.dir, "k.pub")
+        self.key = os.path.join(self.dir, "k.key")
+        self.initial = rule_dir(self.dir, "initial", "edr-initial-token", "00000000-0000-4000-8000-000000000001")
+        self.proc = None
+        self.errf = None
+
+    def start(self, *extra):
+        self.errf = open(os.path.join(self.dir, "stderr"), "a+")
+        self.proc = subprocess.Popen(
+            [SENSOR, "--output", self.out, "--socket", self.sock, "--content-dir", self.content,
+             "--state-dir", self.dir, "--pubkey", self.pub, "--rules", self.initial, *extra],
+            stdout=subprocess.DEVNULL, stderr=self.errf)
+        end = time.time() + 30
+        while time.time() < end:
+            if os.path.exists(self.sock) and self.ctl("status").returncode == 0:
+                return
+            if self.proc.poll() is not None:
+                raise AssertionError("sensor exited: %s" % self.stderr())
+            time.sleep(0.1)
+        raise AssertionError("sensor not up: %s" % self.stderr())
+
+    def stderr(self):
+        with open(os.path.join(self.dir, "stderr")) as f:
+            return f.read()
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(timeout=60)
+        return self.proc.returncode
+
+    def ctl(self, *args):
+        return subprocess.run([EDRCTL, *args, "--socket", self.sock], capture_output=True, text=True)
+
+    def bundle(self, name, version, src):
+        path = os.path.join(self.dir, name)
+        subprocess.run([EDRCTL, "bundle", "create", src, "-o", path, "--key", self.key,
+                        "--version", str(version)], check=True, capture_output=True)
+        return path
+
+    def events(self):
+        out = []
+        if os.path.exists(self.out):
+            with open(self.out) as f:
+                for line in f:
+                    out.append(json.loads(line))
+        return out
+
+    def alerts_for(self, token, timeout=10):
+        end = time.time() + timeout
+        while time.time() < end:
+            found = [e for e in self.events() if e.get("event", {}).get("kind") == "alert" and
+                     token in e["process"].get("command_line", "")]
+            if found:
+                return found
+            time.sleep(0.1)
+        return []
+
+    def cleanup(self):
+        self.stop(signal.SIGKILL)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def run_token(token):
+    subprocess.run(["/bin/echo", token], check=True, capture_output=True)
+
+
+@test
+def signed_bundle_adds_a_rule_and_bad_one_keeps_it():
+    env = Env()
+    try:
+        env.start()
+        src = rule_dir(env.dir, "v1", "edr-v1-token", "00000000-0000-4000-8000-000000000011")
+        b1 = env.bundle("v1.bundle", 1, src)
+        r = env.ctl("load-rules", b1)
+        assert r.returncode == 0, (r.stdout, r.stderr)
+        for stage in ("verify", "validate", "self-test", "swap"):
+            assert stage in r.stdout, (stage, r.stdout)
+        run_token("edr-v1-token")
+        a = env.alerts_for("edr-v1-token")
+        assert a and a[0]["rule"]["id"] == "00000000-0000-4000-8000-000000000011", a
+        assert a[0]["edr"]["content_version"] == 1
+
+        # A bad rule (field not in the category): rejected at validate, the
+        # running rule keeps firing.
+        bad = rule_dir(env.dir, "v2bad", "edr-v2-token", "00000000-0000-4000-8000-000000000012")
+        with open(os.path.join(bad, "rule.yml")) as f:
+            text = f.read().replace("CommandLine|contains", "CommandLin|contains", 1)
+        with open(os.path.join(bad, "rule.yml"), "w") as f:
+            f.write(text)
+        b2 = env.bundle("v2bad.bundle", 2, bad)
+        r = env.ctl("load-rules", b2)
+        assert r.returncode == 1, (r.stdout, r.stderr)
+        last = (r.stdout + r.stderr).strip().splitlines()[-1]
+        assert last.startswith("rejected at validate:") and "CommandLin" in last, last
+
+        # A corrupted bundle: rejected at verify.
+        with open(b1, "rb") as f:
+            data = bytearray(f.read())
+        data[len(data) // 2] ^= 0xff
+        corrupt = os.path.join(env.dir, "corrupt.bundle")
+        with open(corrupt, "wb") as f:
+            f.write(data)
+        r = env.ctl("load-rules", corrupt)
+        assert r.returncode == 1 and "rejected at verify:" in (r.stdout + r.stderr), (r.stdout, r.stderr)
+
+        # The same version again (not newer) needs --force.
+        r = env.ctl("load-rules", env.bundle("v1again.bundle", 1, src))
+        assert r.returncode == 1 and "rejected at verify:" in (r.stdout + r.stderr), (r.stdout, r.stderr)
+
+        run_token("edr-v1-token again")
+        a = env.alerts_for("edr-v1-token again")
+        assert a and a[0]["rule"]["id"] == "00000000-0000-4000-8000-000000000011", a
+        assert not env.alerts_for("edr-v2-token", timeout=0.5)
+        r = env.ctl("rules", "--json")
+        assert r.returncode == 0, r
+        items = json.loads(r.stdout)["items"]
+        assert items["active.version"] == 1 and items["active.signed"] == "yes", items
+        assert items["last_rejection"].startswith("rejected at verify:"), items
+        assert env.proc.poll() is None, "sensor died"
+    finally:
+        env.cleanup()
+
+
+@test
+def swaps_under_exec_storm_lose_nothing():
+    env = Env()
+    try:
+        env.start()
+        bundles = []
+        for v in range(1, 9):
+            src = rule_dir(env.dir, "s%d" % v, "edr-swap-%d" % v, "00000000-0000-4000-8000-0000000001%02d" % v)
+            bundles.append(env.bundle("s%d.bundle" % v, v, src))
+        storm = subprocess.Popen([os.path.join(BUILD, "tests/helpers/execstorm"), "3000"],
+                                 stdout=subprocess.DEVNULL)
+        for b in bundles:
+            r = env.ctl("load-rules", b)
+            assert r.returncode == 0, (b, r.stdout, r.stderr)
+        assert storm.wait(timeout=300) == 0
+        time.sleep(0.5)
+        assert env.stop() == 0
+        err = env.stderr()
+        line = [l for l in err.splitlines() if "stopped:" in l][-1]
+        nums = dict(zip(["read", "emitted", "dropped", "decode", "seq"],
+                        map(int, [w.rstrip(",") for w in line.split() if w.rstrip(",").isdigit()][:5])))
+        assert nums["decode"] == 0, line
+        assert nums["read"] + nums["dropped"] == nums["seq"], line
+        by_cpu = {}
+        for e in env.events():
+            if "seq" in e.get("edr", {}) and e["event"]["kind"] == "event":
+                by_cpu.setdefault(e["edr"]["cpu"], []).append(e["edr"]["seq"])
+        for c, seqs in by_cpu.items():
+            if nums["dropped"] == 0:
+                assert seqs == list(range(1, len(seqs) + 1)), "cpu %d: sequence has holes" % c
+        assert nums["emitted"] == nums["read"], line
+    finally:
+        env.cleanup()
+
+
+@test
+def crash_during_probation_rolls_back():
+    env = Env()
+    try:
+        # v1 passes probation (1 s), so it becomes last-known-good.
+        env.start("--probation", "1s")
+        good = env.bundle("good.bundle", 1, rule_dir(env.dir, "good", "edr-good-token",
+                                                     "00000000-0000-4000-8000-000000000201"))
+        assert env.ctl("load-rules", good).returncode == 0
+        time.sleep(3)
+        assert env.stop() == 0
+        # v2 activated with a long probation, then the sensor crashes.
+        env.start("--probation", "10m")
+        new = env.bundle("new.bundle", 2, rule_dir(env.dir, "new", "edr-new-token",
+                                                   "00000000-0000-4000-8000-000000000202"))
+        r = env.ctl("load-rules", new)
+        assert r.returncode == 0, (r.stdout, r.stderr)
+        env.proc.send_signal(signal.SIGSEGV)
+        env.proc.wait(timeout=30)
+        assert env.proc.returncode == -signal.SIGSEGV
+        # The harness stands in for systemd's Restart=on-failure.
+        env.start("--probation", "10m")
+        r = env.ctl("rules", "--json")
+        assert r.returncode == 0, r
+        assert "rolled back" in env.stderr() or "last-known-good" in env.stderr(), env.stderr()
+        run_token("edr-good-token")
+        assert env.alerts_for("edr-good-token"), "last-known-good rule does not fire"
+        run_token("edr-new-token")
+        assert not env.alerts_for("edr-new-token", timeout=1), "crashed content still active"
+        st = env.ctl("status", "--json")
+        assert st.returncode == 0, st
+        content = json.loads(st.stdout)["content"]
+        assert content["version"] == 1 and content["last_known_good"] == 1, content
+    finally:
+        env.cleanup()
+
+
+@test
+def bad_bundle_corpus_against_the_running_sensor():
+    # Every bundle of the corpus is refused at its stage with its reason by
+    # the real daemon, which keeps its content (v10) and keeps emitting.
+    corpus = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bundles", "bad")
+    env = Env()
+    try:
+        env.pub = os.path.join(os.path.abspath(corpus), "trusted.pub")
+        env.start()
+        r = env.ctl("load-rules", os.path.join(corpus, "active_v10.bundle"))
+        assert r.returncode == 0, (r.stdout, r.stderr)
+        n = 0
+        with open(os.path.join(corpus, "expected.tsv")) as f:
+            for line in f:
+                if line.startswith("#") or not line.strip():
+                    continue
+                name, stage, reason = line.rstrip("\n").split("\t", 2)
+                r = env.ctl("load-rules", os.path.join(corpus, name))
+                last = (r.stdout + r.stderr).strip().splitlines()[-1]
+                assert r.returncode == 1, (name, r.stdout, r.stderr)
+                assert last.startswith("rejected at %s:" % stage) and reason in last, (name, stage, reason, last)
+                n += 1
+        assert n >= 100, n
+        items = json.loads(env.ctl("rules", "--json").stdout)["items"]
+        assert items["active.version"] == 10, items
+        before = len(env.events())
+        run_token("still-running")
+        end = time.time() + 5
+        while time.time() < end and len(env.events()) == before:
+            time.sleep(0.1)
+        assert len(env.events()) > before, "sensor stopped emitting"
+        assert env.proc.poll() is None
+    finally:
+        env.cleanup()
+
+
+def main():
+    if os.geteuid():
+        print("content-e2e: 0 passed, 0 failed, %d skipped" % len(TESTS))
+        return 0
+    passed = failed = 0
+    only = os.environ.get("EDR_TEST_ONLY")
+    for t in TESTS:
+        if only and only not in t.__name__:
+            continue
+        try:
+            t()
+            print("[ OK ] %s" % t.__name__)
+            passed += 1
+        except Exception:
+            print("[FAIL] %s" % t.__name__)
+            traceback.print_exc()
+            failed += 1
+        sys.stdout.flush()
+    print("content-e2e: %d passed, %d failed, 0 skipped" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
