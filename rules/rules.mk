@@ -76,9 +76,9 @@ fuzz-rules: $(BUILD)/fuzz/fuzz_rules
 # ---- benchmark ---------------------------------------------------------------------
 BENCH_STEPS += bench-rules
 
-$(BUILD)/bench/bench_rules: $(BUILD)/bench/bench_rules.o $(RULES_ENGINE_OBJS)
+$(BUILD)/tests/bench/bench_rules: $(BUILD)/tests/bench/bench_rules.o $(RULES_ENGINE_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
-bench-rules: $(BUILD)/bench/bench_rules
-	@./$(BUILD)/bench/bench_rules $(if $(wildcard rules/default/*.yml),rules/default)
+bench-rules: $(BUILD)/tests/bench/bench_rules
+	@./$(BUILD)/tests/bench/bench_rules $(if $(wildcard rules/default/*.yml),rules/default)

@@ -121,12 +121,12 @@ $(BUILD)/tests/unit/test_bundle: $(BUILD)/tests/unit/test_bundle.o $(BUILD)/rule
 # make bench: cost of a content update and events/s while updating.
 .PHONY: bench-content
 BENCH_STEPS += bench-content
-$(BUILD)/bench/bench_content: $(BUILD)/bench/bench_content.o $(BUILD)/sensor/content.o \
+$(BUILD)/tests/bench/bench_content: $(BUILD)/tests/bench/bench_content.o $(BUILD)/sensor/content.o \
 		$(CTL_SERVER_OBJS) $(RULES_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $(sort $^) -o $@ $(LDLIBS)
-bench-content: $(BUILD)/bench/bench_content
-	./$(BUILD)/bench/bench_content 1000 5
+bench-content: $(BUILD)/tests/bench/bench_content
+	./$(BUILD)/tests/bench/bench_content 1000 5
 
 # The edrctl contract against a stand-in sensor (skipped if edrctl is not built).
 UNIT_TESTS += $(BUILD)/tests/unit/test_content_cli

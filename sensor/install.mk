@@ -36,7 +36,7 @@ DATADIR    ?= $(PREFIX)/share
 MANDIR     ?= $(DATADIR)/man
 SYSCONFDIR ?= /etc
 RULESDIR   := $(DATADIR)/edr/rules/default
-EDR_MANPAGES := man/edr-sensor.8 man/edrctl.8 man/edr-sensor.conf.5
+EDR_MANPAGES := sensor/man/edr-sensor.8 sensor/man/edrctl.8 sensor/man/edr-sensor.conf.5
 EDR_RULEFILES = $(wildcard rules/default/*.yml)
 
 # The unit and the config name installed paths, so both are generated here.
@@ -53,8 +53,8 @@ install: $(BUILD)/edr-sensor $(BUILD)/edrctl
 	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/edr-sensor.service.tmp
 	$(Q)mv -f $(DESTDIR)$(UNITDIR)/edr-sensor.service.tmp $(DESTDIR)$(UNITDIR)/edr-sensor.service
 	$(Q)install -m 0644 $(EDR_RULEFILES) $(DESTDIR)$(RULESDIR)/
-	$(Q)install -m 0644 man/edr-sensor.8 man/edrctl.8 $(DESTDIR)$(MANDIR)/man8/
-	$(Q)install -m 0644 man/edr-sensor.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	$(Q)install -m 0644 sensor/man/edr-sensor.8 sensor/man/edrctl.8 $(DESTDIR)$(MANDIR)/man8/
+	$(Q)install -m 0644 sensor/man/edr-sensor.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	@# An administrator's configuration is never overwritten.
 	$(Q)if [ -e $(DESTDIR)$(SYSCONFDIR)/edr/sensor.conf ]; then \
 		echo "  KEEP     $(DESTDIR)$(SYSCONFDIR)/edr/sensor.conf (exists, not overwritten)"; \

@@ -14,8 +14,8 @@ rm -rf "$work"
 mkdir -p "$work/man/man5" "$work/man/man8"
 sed -e "s|/usr/local/bin/edr-sensor|$bin|" "$unit" > "$work/edr-sensor.service"
 grep -q "^ExecStart=$bin " "$work/edr-sensor.service" || { echo "check-unit-file: ExecStart not rewritten to $bin" >&2; exit 1; }
-cp man/edr-sensor.8 man/edrctl.8 "$work/man/man8/"
-cp man/edr-sensor.conf.5 "$work/man/man5/"
+cp sensor/man/edr-sensor.8 sensor/man/edrctl.8 "$work/man/man8/"
+cp sensor/man/edr-sensor.conf.5 "$work/man/man5/"
 
 # Without man(1), Documentation= cannot be checked; the rest still is.
 man_opt=

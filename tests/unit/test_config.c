@@ -619,7 +619,8 @@ static void test_usage(void **state)
 	assert_non_null(strstr(buf, "-c, --config FILE"));
 	assert_non_null(strstr(buf, "--attach.exec_enforce PATH"));
 	assert_non_null(strstr(buf, "one of tp_btf,raw_tp"));
-	assert_non_null(strstr(buf, "list of exec, fork, exit, exec_enforce;"));
+	assert_non_null(strstr(buf, "list of exec, fork, exit, exec_enforce, file_write, file_unlink, "
+				    "file_rename, file_attr;"));
 	assert_non_null(strstr(buf, "--target_pid PID"));
 	free(buf);
 }
@@ -679,9 +680,9 @@ static void test_shipped_conf(void **state)
 		char *man = NULL;
 		size_t lm = 0;
 
-		in = fopen("man/edr-sensor.conf.5", "r");
+		in = fopen("sensor/man/edr-sensor.conf.5", "r");
 		if (!in)
-			fail_msg("man/edr-sensor.conf.5: %s", strerror(errno));
+			fail_msg("sensor/man/edr-sensor.conf.5: %s", strerror(errno));
 		out = open_memstream(&man, &lm);
 		while (fgets(line, sizeof(line), in))
 			fputs(line, out);
@@ -698,7 +699,7 @@ static void test_shipped_conf(void **state)
 
 			snprintf(key, sizeof(key), "%.*s", (int)strcspn(p, " "), p);
 			if (!strstr(man, key))
-				fail_msg("man/edr-sensor.conf.5 does not document '%s'", key);
+				fail_msg("sensor/man/edr-sensor.conf.5 does not document '%s'", key);
 		}
 		free(man);
 	}
