@@ -79,6 +79,16 @@ include sensor/sensor.mk
 include tests/tests.mk
 include vmtest/vmtest.mk
 
+# Programs link last: prerequisites expand when read, so every fragment must
+# have added its objects by now.
+$(BUILD)/edr-sensor: $(BUILD)/sensor/main.o $(SENSOR_OBJS) $(LOADER_OBJS) $(RULES_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/edrctl: $(EDRCTL_OBJS) $(RULES_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
 .PHONY: all deps run test asan valgrind bench fuzz install uninstall clean vmlinux mounts \
 	test-unit test-bpf test-steps
 

@@ -12,13 +12,8 @@ BINS += $(BUILD)/edr-sensor $(BUILD)/edrctl
 
 $(BUILD)/sensor/main.o: $(BPF_SKEL)
 
-$(BUILD)/edr-sensor: $(BUILD)/sensor/main.o $(SENSOR_OBJS) $(LOADER_OBJS) $(RULES_OBJS)
-	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
-
-$(BUILD)/edrctl: $(EDRCTL_OBJS) $(RULES_OBJS)
-	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+# The link rules are in the top Makefile, after every fragment has added
+# its objects to SENSOR_OBJS and EDRCTL_OBJS.
 include sensor/content.mk
 include sensor/install.mk
 include sensor/enrich.mk
