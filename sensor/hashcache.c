@@ -24,6 +24,7 @@
 /* Hashing is background work: the workers yield to event threads. */
 #define WORKER_NICE 10
 #define READ_CHUNK  (64u << 10)
+#define MNT_CACHE   8
 
 struct hc_entry {
 	uint64_t ino;
@@ -60,6 +61,13 @@ struct edr_hashcache {
 
 	double tokens;
 	uint64_t last_ns;
+
+	struct {
+		uint64_t mnt_id;
+		uint32_t kdev;
+		int used;
+	} mnts[MNT_CACHE];
+	size_t mnt_next;
 
 	int stop;
 	pthread_t threads[EDR_HASHCACHE_MAX_THREADS];
@@ -386,6 +394,8 @@ struct edr_hashcache *edr_hashcache__new(const struct edr_hashcache_opts *opts)
 		hc->opts.queue_len = EDR_HASHCACHE_DEFAULT_QUEUE;
 	if (!hc->opts.clock_ns)
 		hc->opts.clock_ns = mono_ns;
+	if (!hc->opts.mountinfo)
+		hc->opts.mountinfo = "/proc/self/mountinfo";
 	for (hc->nbuckets = 16; hc->nbuckets < hc->opts.max_entries; hc->nbuckets <<= 1)
 		;
 	hc->buckets = calloc(hc->nbuckets, sizeof(*hc->buckets));
@@ -444,19 +454,90 @@ void edr_hashcache__free(struct edr_hashcache *hc)
 	free(hc);
 }
 
-/* The file at path is a regular file and the one the event reported. */
-static int check_file(const struct stat *st, const struct edr_file_ident *id,
-		      enum edr_hash_skip *reason)
+int edr_mount_kdev(const char *mountinfo, uint64_t mnt_id, uint32_t *kdev)
 {
+	unsigned long long id, parent;
+	unsigned int maj, min;
+	char line[1024];
+	int at_start = 1, err = -ENOENT;
+	FILE *f;
+
+	f = fopen(mountinfo, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		/* Only the start of a line: the tail of a long one (long mount
+		 * options) could look like a mount entry. */
+		int start = at_start;
+
+		at_start = strchr(line, '\n') != NULL;
+		if (!start || sscanf(line, "%llu %llu %u:%u", &id, &parent, &maj, &min) != 4 ||
+		    id != mnt_id)
+			continue;
+		*kdev = (maj << 20) | (min & 0xfffff);
+		err = 0;
+		break;
+	}
+	if (err && ferror(f))
+		err = -EIO;
+	fclose(f);
+	return err;
+}
+
+/* Mount id -> superblock device, remembered for the few mounts binaries
+ * run from; looked up again whenever it disagrees (mount ids are reused). */
+static int mount_dev_matches(struct edr_hashcache *hc, uint64_t mnt_id, uint32_t want)
+{
+	uint32_t kdev = 0;
+	size_t i;
+
+	pthread_mutex_lock(&hc->lock);
+	for (i = 0; i < MNT_CACHE; i++) {
+		if (hc->mnts[i].used && hc->mnts[i].mnt_id == mnt_id && hc->mnts[i].kdev == want) {
+			pthread_mutex_unlock(&hc->lock);
+			return 1;
+		}
+	}
+	pthread_mutex_unlock(&hc->lock);
+	if (edr_mount_kdev(hc->opts.mountinfo, mnt_id, &kdev))
+		return 0;
+	pthread_mutex_lock(&hc->lock);
+	for (i = 0; i < MNT_CACHE && !(hc->mnts[i].used && hc->mnts[i].mnt_id == mnt_id); i++)
+		;
+	if (i == MNT_CACHE)
+		i = hc->mnt_next++ % MNT_CACHE;
+	hc->mnts[i].used = 1;
+	hc->mnts[i].mnt_id = mnt_id;
+	hc->mnts[i].kdev = kdev;
+	pthread_mutex_unlock(&hc->lock);
+	return kdev == want;
+}
+
+/* The file at path is a regular file and the one the event reported. */
+static int check_file(struct edr_hashcache *hc, const char *path, const struct stat *st,
+		      const struct edr_file_ident *id, enum edr_hash_skip *reason)
+{
+	struct statx sx;
+
 	if (!S_ISREG(st->st_mode)) {
 		*reason = EDR_HASH_SKIP_NOT_REGULAR;
 		return -1;
 	}
-	if (id && (edr_kdev_from_dev(st->st_dev) != id->dev || (uint64_t)st->st_ino != id->ino)) {
-		*reason = EDR_HASH_SKIP_CHANGED;
-		return -1;
+	if (!id || ((uint64_t)st->st_ino == id->ino && edr_kdev_from_dev(st->st_dev) == id->dev))
+		return 0;
+	/* Same inode number, another device: on btrfs, stat() shows the
+	 * subvolume's device; the event has the superblock's, which the mount
+	 * table gives. */
+	if ((uint64_t)st->st_ino == id->ino &&
+	    !statx(AT_FDCWD, path, 0, STATX_MNT_ID, &sx) && (sx.stx_mask & STATX_MNT_ID) &&
+	    mount_dev_matches(hc, sx.stx_mnt_id, id->dev)) {
+		pthread_mutex_lock(&hc->lock);
+		hc->st.dev_by_mount++;
+		pthread_mutex_unlock(&hc->lock);
+		return 0;
 	}
-	return 0;
+	*reason = EDR_HASH_SKIP_CHANGED;
+	return -1;
 }
 
 /* The cached answer for a stat'ed file, without opening it. 1 if answered. */
@@ -510,7 +591,7 @@ static int try_path(struct edr_hashcache *hc, const char *path, const struct edr
 		*reason = EDR_HASH_SKIP_UNREADABLE;
 		return 0;
 	}
-	if (check_file(&st, id, reason))
+	if (check_file(hc, path, &st, id, reason))
 		return 0;
 	if (from_cache(hc, &st, out_hex, state))
 		return 1;

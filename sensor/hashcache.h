@@ -70,6 +70,10 @@ struct edr_hashcache_opts {
 	 * edr_hashcache__work() itself, e.g. from its own thread or a test).
 	 */
 	unsigned int threads;
+	/* The mount table consulted when stat()'s st_dev differs from the
+	 * event's dev; NULL = /proc/self/mountinfo (tests point it elsewhere).
+	 * Not copied: must outlive the cache. */
+	const char *mountinfo;
 	/* Monotonic clock in ns for the token bucket; NULL = CLOCK_MONOTONIC. */
 	uint64_t (*clock_ns)(void *ctx);
 	void *clock_ctx;
@@ -92,6 +96,7 @@ struct edr_hashcache_stats {
 	uint64_t bytes_hashed;
 	uint64_t failed;         /* read error, or file changed while being hashed */
 	uint64_t evicted;        /* LRU evictions */
+	uint64_t dev_by_mount;   /* identity confirmed through the mount's device (btrfs) */
 	uint64_t skipped[_EDR_HASH_SKIP_MAX];
 	uint64_t entries;        /* current */
 	uint64_t queue_depth;    /* current, jobs in progress included */
@@ -147,6 +152,16 @@ const char *edr_hash_skip_str(enum edr_hash_skip r);     /* "too_big", ... */
 
 /* stat()'s st_dev in the kernel's encoding (major << 20 | minor), as events carry it. */
 uint32_t edr_kdev_from_dev(dev_t dev);
+
+/*
+ * The superblock device (kernel encoding) of mount mnt_id (statx
+ * STATX_MNT_ID), from the "major:minor" field of a mountinfo file. Events
+ * carry inode->i_sb->s_dev; on btrfs stat() reports each subvolume's own
+ * anonymous device instead, so the two differ for the same file and the
+ * mount table is what ties them. Returns 0, -ENOENT (no such mount), or
+ * -errno of the read.
+ */
+int edr_mount_kdev(const char *mountinfo, uint64_t mnt_id, uint32_t *kdev);
 
 /*
  * SHA-256 of an open file from offset 0 to its end, in hex. Returns the

@@ -20,6 +20,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -390,6 +391,78 @@ static void test_identity(void **state)
 	edr_hashcache__free(hc);
 }
 
+static uint64_t mnt_id_of(const char *path)
+{
+	struct statx sx;
+
+	assert_int_equal(statx(AT_FDCWD, path, 0, STATX_MNT_ID, &sx), 0);
+	assert_true(sx.stx_mask & STATX_MNT_ID);
+	return sx.stx_mnt_id;
+}
+
+/* The real mount table agrees with stat() on filesystems without subvolumes. */
+static void test_mount_kdev_real(void **state)
+{
+	const char *p = file("mnt", "abc", 3);
+	struct statfs sf;
+	struct stat st;
+	uint32_t kdev = 0;
+
+	assert_int_equal(edr_mount_kdev("/proc/self/mountinfo", mnt_id_of(p), &kdev), 0);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(statfs(p, &sf), 0);
+	if (sf.f_type != 0x9123683e) /* btrfs: they differ, which is the point */
+		assert_int_equal(kdev, edr_kdev_from_dev(st.st_dev));
+	assert_int_equal(edr_mount_kdev("/proc/self/mountinfo", UINT64_MAX, &kdev), -ENOENT);
+	assert_int_equal(edr_mount_kdev("/nonexistent/mountinfo", 1, &kdev), -ENOENT);
+}
+
+/*
+ * A file whose stat() device is not the event's (btrfs subvolume): accepted
+ * when the mount table gives the event's device for the file's mount, and
+ * only then. The fake table also starts with a line longer than the reader's
+ * buffer whose tail looks like an entry for the same mount.
+ */
+static void test_identity_by_mount(void **state)
+{
+	const char *p = file("subvol", "abc", 3);
+	struct edr_file_ident id = ident(p);
+	uint64_t mnt = mnt_id_of(p);
+	struct edr_hashcache_stats st;
+	struct edr_hashcache *hc;
+	char mi[300], pad[1100];
+	enum edr_hash_skip why;
+	char hex[65];
+	FILE *f;
+
+	snprintf(mi, sizeof(mi), "%s/mountinfo", dir);
+	f = fopen(mi, "w");
+	assert_non_null(f);
+	memset(pad, 'o', sizeof(pad));
+	fprintf(f, "%.*s", 1023, "1 0 0:1 / / rw - x x ");
+	fprintf(f, "%.*s", 1023 - (int)strlen("1 0 0:1 / / rw - x x "), pad);
+	fprintf(f, "%llu 1 0:98 / / rw\n", (unsigned long long)mnt);
+	fprintf(f, "%llu 1 0:99 / /t rw - btrfs /dev/x rw\n", (unsigned long long)mnt);
+	fclose(f);
+	hc = edr_hashcache__new(&(struct edr_hashcache_opts){ .max_file_size = 100,
+							      .mountinfo = mi });
+	assert_non_null(hc);
+
+	id.dev = 99;
+	assert_int_equal(edr_hashcache__lookup(hc, p, &id, hex, &why), EDR_HASH_PENDING);
+	assert_int_equal(edr_hashcache__lookup(hc, p, &id, hex, &why), EDR_HASH_PENDING);
+	id.dev = 98;
+	assert_int_equal(edr_hashcache__lookup(hc, p, &id, hex, &why), EDR_HASH_SKIPPED);
+	assert_int_equal(why, EDR_HASH_SKIP_CHANGED);
+	id.dev = 99;
+	id.ino++;
+	assert_int_equal(edr_hashcache__lookup(hc, p, &id, hex, &why), EDR_HASH_SKIPPED);
+	assert_int_equal(why, EDR_HASH_SKIP_CHANGED);
+	edr_hashcache__stats(hc, &st);
+	assert_int_equal(st.dev_by_mount, 2);
+	edr_hashcache__free(hc);
+}
+
 static void test_kdev(void **state)
 {
 	assert_int_equal(edr_kdev_from_dev(makedev(8, 1)), (8u << 20) | 1);
@@ -581,6 +654,8 @@ int main(void)
 		cmocka_unit_test(test_free_with_queued_jobs),
 		cmocka_unit_test(test_identity),
 		cmocka_unit_test(test_kdev),
+		cmocka_unit_test(test_mount_kdev_real),
+		cmocka_unit_test(test_identity_by_mount),
 		cmocka_unit_test(test_lookup_exec),
 		cmocka_unit_test(test_lru_bound),
 		cmocka_unit_test(test_worker_thread),
