@@ -2,9 +2,9 @@
 # Enrichment of process events (issue 5): SHA-256 cache of executed files,
 # container id and runtime from the cgroup path, ancestry chain.
 #
-# Included at the end of sensor.mk, after its link rules expanded
-# SENSOR_OBJS: the extra prerequisite rule below adds our objects to the
-# daemon's link ($^ gathers the prerequisites of every rule).
+# Included at the end of sensor.mk. The daemon's link rule now sits in the
+# top Makefile after every fragment; the extra prerequisite below keeps the
+# objects linked should it move back ($^ lists each prerequisite once).
 ENRICH_OBJS := $(BUILD)/sensor/hashcache.o $(BUILD)/sensor/container.o \
 	       $(BUILD)/sensor/ancestry.o
 SENSOR_OBJS += $(ENRICH_OBJS)
