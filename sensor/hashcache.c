@@ -595,6 +595,16 @@ static int try_path(struct edr_hashcache *hc, const char *path, const struct edr
 		return 0;
 	if (from_cache(hc, &st, out_hex, state))
 		return 1;
+	if ((uint64_t)st.st_size > hc->opts.max_file_size) {
+		/* Known from stat() alone: not worth an open. */
+		pthread_mutex_lock(&hc->lock);
+		hc->st.misses++;
+		hc->st.skipped[EDR_HASH_SKIP_TOO_BIG]++;
+		pthread_mutex_unlock(&hc->lock);
+		*reason = EDR_HASH_SKIP_TOO_BIG;
+		*state = EDR_HASH_SKIPPED;
+		return 1;
+	}
 	/* O_NOATIME keeps the sensor from touching atimes; only the owner or
 	 * CAP_FOWNER may ask for it. */
 	fd = open(path, flags | O_NOATIME);
