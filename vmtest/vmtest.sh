@@ -227,6 +227,18 @@ while IFS= read -r line <&3 || [ -n "$line" ]; do
 	unset failed
 done 3< "$manifest"
 
+# A mistyped VMTEST_KERNELS must not pass by testing nothing.
+unknown=''
+IFS=, read -ra wanted <<< "$only"
+for w in "${wanted[@]+"${wanted[@]}"}"; do
+	[ -n "$w" ] || continue
+	awk -v n="$w" '$1 == n { f = 1 } END { exit !f }' "$manifest" || unknown+=" $w"
+done
+if [ -n "$unknown" ]; then
+	summary+=("$(printf '%-8s FAIL  not in %s' "${unknown# }" "$manifest")")
+	failed_kernels=$((failed_kernels + 1))
+fi
+
 echo "vmtest summary:"
 for s in "${summary[@]+"${summary[@]}"}"; do echo "  $s"; done
 [ ${#summary[@]} -gt 0 ] || echo "  (no kernel selected from $manifest${only:+ by '$only'})"
