@@ -60,3 +60,304 @@ int BPF_PROG(lsm__bprm_check_security, struct linux_binprm *bprm, int ret)
 		return ret;
 	return on_bprm_check(bprm) ? -1 /* EPERM */ : 0;
 }
+
+#include "file.bpf.h"
+
+/* ---- file: tracepoint path (syscalls:*; every sys_exit_* shares one body) ---- */
+
+#define FILE_TP_EXIT(sc)							\
+SEC("tracepoint/syscalls/sys_exit_" #sc)					\
+int tracepoint__sys_exit_##sc(struct trace_event_raw_sys_exit *ctx)		\
+{										\
+	return file_exit(ctx->ret);						\
+}
+
+SEC("tracepoint/syscalls/sys_enter_open")
+int tracepoint__sys_enter_open(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_open(EDR_AT_FDCWD, (void *)ctx->args[0], ctx->args[1], ctx->args[2]);
+}
+FILE_TP_EXIT(open)
+
+SEC("tracepoint/syscalls/sys_enter_openat")
+int tracepoint__sys_enter_openat(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_open(ctx->args[0], (void *)ctx->args[1], ctx->args[2], ctx->args[3]);
+}
+FILE_TP_EXIT(openat)
+
+SEC("tracepoint/syscalls/sys_enter_openat2")
+int tracepoint__sys_enter_openat2(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_openat2(ctx->args[0], (void *)ctx->args[1], (void *)ctx->args[2]);
+}
+FILE_TP_EXIT(openat2)
+
+SEC("tracepoint/syscalls/sys_enter_creat")
+int tracepoint__sys_enter_creat(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_open(EDR_AT_FDCWD, (void *)ctx->args[0],
+			  EDR_O_CREAT | EDR_O_WRONLY | EDR_O_TRUNC, ctx->args[1]);
+}
+FILE_TP_EXIT(creat)
+
+SEC("tracepoint/syscalls/sys_enter_truncate")
+int tracepoint__sys_enter_truncate(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_truncate(FOP_TRUNCATE, EDR_AT_FDCWD, (void *)ctx->args[0]);
+}
+FILE_TP_EXIT(truncate)
+
+SEC("tracepoint/syscalls/sys_enter_ftruncate")
+int tracepoint__sys_enter_ftruncate(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_truncate(FOP_FTRUNCATE, ctx->args[0], NULL);
+}
+FILE_TP_EXIT(ftruncate)
+
+SEC("tracepoint/syscalls/sys_enter_unlink")
+int tracepoint__sys_enter_unlink(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_unlink(EDR_AT_FDCWD, (void *)ctx->args[0], 0);
+}
+FILE_TP_EXIT(unlink)
+
+SEC("tracepoint/syscalls/sys_enter_unlinkat")
+int tracepoint__sys_enter_unlinkat(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_unlink(ctx->args[0], (void *)ctx->args[1], ctx->args[2]);
+}
+FILE_TP_EXIT(unlinkat)
+
+SEC("tracepoint/syscalls/sys_enter_rmdir")
+int tracepoint__sys_enter_rmdir(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_unlink(EDR_AT_FDCWD, (void *)ctx->args[0], EDR_AT_REMOVEDIR);
+}
+FILE_TP_EXIT(rmdir)
+
+SEC("tracepoint/syscalls/sys_enter_rename")
+int tracepoint__sys_enter_rename(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_rename(EDR_AT_FDCWD, (void *)ctx->args[0], EDR_AT_FDCWD, (void *)ctx->args[1], 0);
+}
+FILE_TP_EXIT(rename)
+
+SEC("tracepoint/syscalls/sys_enter_renameat")
+int tracepoint__sys_enter_renameat(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_rename(ctx->args[0], (void *)ctx->args[1], ctx->args[2], (void *)ctx->args[3], 0);
+}
+FILE_TP_EXIT(renameat)
+
+SEC("tracepoint/syscalls/sys_enter_renameat2")
+int tracepoint__sys_enter_renameat2(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_rename(ctx->args[0], (void *)ctx->args[1], ctx->args[2], (void *)ctx->args[3],
+			    ctx->args[4]);
+}
+FILE_TP_EXIT(renameat2)
+
+SEC("tracepoint/syscalls/sys_enter_chmod")
+int tracepoint__sys_enter_chmod(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_chmod(FOP_CHMOD, EDR_AT_FDCWD, (void *)ctx->args[0], ctx->args[1]);
+}
+FILE_TP_EXIT(chmod)
+
+SEC("tracepoint/syscalls/sys_enter_fchmod")
+int tracepoint__sys_enter_fchmod(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_chmod(FOP_FCHMOD, ctx->args[0], NULL, ctx->args[1]);
+}
+FILE_TP_EXIT(fchmod)
+
+SEC("tracepoint/syscalls/sys_enter_fchmodat")
+int tracepoint__sys_enter_fchmodat(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_chmod(FOP_CHMOD, ctx->args[0], (void *)ctx->args[1], ctx->args[2]);
+}
+FILE_TP_EXIT(fchmodat)
+
+/* 6.6+: optional in the loader. */
+SEC("tracepoint/syscalls/sys_enter_fchmodat2")
+int tracepoint__sys_enter_fchmodat2(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_chmod(FOP_CHMOD, ctx->args[0], (void *)ctx->args[1], ctx->args[2]);
+}
+FILE_TP_EXIT(fchmodat2)
+
+SEC("tracepoint/syscalls/sys_enter_chown")
+int tracepoint__sys_enter_chown(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_chown(FOP_CHOWN, EDR_AT_FDCWD, (void *)ctx->args[0], ctx->args[1], ctx->args[2]);
+}
+FILE_TP_EXIT(chown)
+
+SEC("tracepoint/syscalls/sys_enter_lchown")
+int tracepoint__sys_enter_lchown(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_chown(FOP_CHOWN, EDR_AT_FDCWD, (void *)ctx->args[0], ctx->args[1], ctx->args[2]);
+}
+FILE_TP_EXIT(lchown)
+
+SEC("tracepoint/syscalls/sys_enter_fchown")
+int tracepoint__sys_enter_fchown(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_chown(FOP_FCHOWN, ctx->args[0], NULL, ctx->args[1], ctx->args[2]);
+}
+FILE_TP_EXIT(fchown)
+
+SEC("tracepoint/syscalls/sys_enter_fchownat")
+int tracepoint__sys_enter_fchownat(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_chown(FOP_CHOWN, ctx->args[0], (void *)ctx->args[1], ctx->args[2], ctx->args[3]);
+}
+FILE_TP_EXIT(fchownat)
+
+/* ---- file: LSM path (attempts: the hooks run before the operation) ---- */
+
+SEC("lsm/file_open")
+int BPF_PROG(lsm__file_open, struct file *file)
+{
+	report_open((void *)bpf_get_current_task(), file, (void *)&file->f_path,
+		    BPF_CORE_READ(file, f_flags), EDR_FILE_SRC_LSM, 1);
+	return 0;
+}
+
+SEC("lsm/path_truncate")
+int BPF_PROG(lsm__path_truncate, const struct path *path)
+{
+	report_attr_path(path, EDR_EVENT_FILE_WRITE, 0, 0, 0, EDR_FILE_SRC_LSM, 1, 0);
+	return 0;
+}
+
+SEC("lsm/path_unlink")
+int BPF_PROG(lsm__path_unlink, const struct path *dir, struct dentry *dentry)
+{
+	report_unlink_dentry(dir, dentry, EDR_FILE_SRC_LSM, 0);
+	return 0;
+}
+
+SEC("lsm/path_rmdir")
+int BPF_PROG(lsm__path_rmdir, const struct path *dir, struct dentry *dentry)
+{
+	report_unlink_dentry(dir, dentry, EDR_FILE_SRC_LSM, 1);
+	return 0;
+}
+
+SEC("lsm/path_rename")
+int BPF_PROG(lsm__path_rename, const struct path *old_dir, struct dentry *old_dentry,
+	     const struct path *new_dir, struct dentry *new_dentry)
+{
+	report_rename_dentry(old_dir, old_dentry, new_dir, new_dentry, EDR_FILE_SRC_LSM);
+	return 0;
+}
+
+SEC("lsm/path_chmod")
+int BPF_PROG(lsm__path_chmod, const struct path *path, umode_t mode)
+{
+	report_attr_path(path, EDR_EVENT_FILE_CHMOD, mode, 0, 0, EDR_FILE_SRC_LSM, 1, 0);
+	return 0;
+}
+
+/* kuid_t/kgid_t are one-member structs: on the stack as their value. */
+SEC("lsm/path_chown")
+int BPF_PROG(lsm__path_chown, const struct path *path, __u32 uid, __u32 gid)
+{
+	report_attr_path(path, EDR_EVENT_FILE_CHOWN, 0, uid, gid, EDR_FILE_SRC_LSM, 1, 0);
+	return 0;
+}
+
+/* ---- file: fentry path ---- */
+
+SEC("fexit/vfs_open")
+int BPF_PROG(fexit__vfs_open, const struct path *path, struct file *file, int ret)
+{
+	if (ret)
+		return 0;
+	/* O_TRUNC is gone from f_flags by now; FMODE_WRITE still tells a write. */
+	return report_open((void *)bpf_get_current_task(), file, (void *)path,
+			   BPF_CORE_READ(file, f_flags), EDR_FILE_SRC_FENTRY, 0);
+}
+
+SEC("fexit/vfs_truncate")
+int BPF_PROG(fexit__vfs_truncate, const struct path *path, loff_t length, long ret)
+{
+	return report_attr_path(path, EDR_EVENT_FILE_WRITE, 0, 0, 0, EDR_FILE_SRC_FENTRY, 0, ret);
+}
+
+SEC("fentry/do_unlinkat")
+int BPF_PROG(fentry__do_unlinkat, int dfd, struct filename *name)
+{
+	return report_unlink_name(dfd, name, EDR_FILE_SRC_FENTRY, 0);
+}
+
+SEC("fentry/do_rmdir")
+int BPF_PROG(fentry__do_rmdir, int dfd, struct filename *name)
+{
+	return report_unlink_name(dfd, name, EDR_FILE_SRC_FENTRY, 1);
+}
+
+SEC("fentry/do_renameat2")
+int BPF_PROG(fentry__do_renameat2, int olddfd, struct filename *from, int newdfd, struct filename *to)
+{
+	return report_rename_name(olddfd, from, newdfd, to, EDR_FILE_SRC_FENTRY);
+}
+
+SEC("fexit/chmod_common")
+int BPF_PROG(fexit__chmod_common, const struct path *path, umode_t mode, int ret)
+{
+	return report_attr_path(path, EDR_EVENT_FILE_CHMOD, mode, 0, 0, EDR_FILE_SRC_FENTRY, 0, ret);
+}
+
+SEC("fexit/chown_common")
+int BPF_PROG(fexit__chown_common, const struct path *path, uid_t user, gid_t group, int ret)
+{
+	return report_attr_path(path, EDR_EVENT_FILE_CHOWN, 0, user, group, EDR_FILE_SRC_FENTRY, 0, ret);
+}
+
+/* ---- file: kprobe path (at entry: attempts) ---- */
+
+SEC("kprobe/vfs_open")
+int BPF_KPROBE(kprobe__vfs_open, const struct path *path, struct file *file)
+{
+	return report_open((void *)bpf_get_current_task(), file, (void *)path,
+			   BPF_CORE_READ(file, f_flags), EDR_FILE_SRC_KPROBE, 1);
+}
+
+SEC("kprobe/vfs_truncate")
+int BPF_KPROBE(kprobe__vfs_truncate, const struct path *path)
+{
+	return report_attr_path(path, EDR_EVENT_FILE_WRITE, 0, 0, 0, EDR_FILE_SRC_KPROBE, 1, 0);
+}
+
+SEC("kprobe/do_unlinkat")
+int BPF_KPROBE(kprobe__do_unlinkat, int dfd, struct filename *name)
+{
+	return report_unlink_name(dfd, name, EDR_FILE_SRC_KPROBE, 0);
+}
+
+SEC("kprobe/do_rmdir")
+int BPF_KPROBE(kprobe__do_rmdir, int dfd, struct filename *name)
+{
+	return report_unlink_name(dfd, name, EDR_FILE_SRC_KPROBE, 1);
+}
+
+SEC("kprobe/do_renameat2")
+int BPF_KPROBE(kprobe__do_renameat2, int olddfd, struct filename *from, int newdfd, struct filename *to)
+{
+	return report_rename_name(olddfd, from, newdfd, to, EDR_FILE_SRC_KPROBE);
+}
+
+SEC("kprobe/chmod_common")
+int BPF_KPROBE(kprobe__chmod_common, const struct path *path, umode_t mode)
+{
+	return report_attr_path(path, EDR_EVENT_FILE_CHMOD, mode, 0, 0, EDR_FILE_SRC_KPROBE, 1, 0);
+}
+
+SEC("kprobe/chown_common")
+int BPF_KPROBE(kprobe__chown_common, const struct path *path, uid_t user, gid_t group)
+{
+	return report_attr_path(path, EDR_EVENT_FILE_CHOWN, 0, user, group, EDR_FILE_SRC_KPROBE, 1, 0);
+}

@@ -24,6 +24,12 @@ enum edr_event_type {
 	EDR_EVENT_FORK = 2,        /* struct edr_fork */
 	EDR_EVENT_EXIT = 3,        /* struct edr_exit */
 	EDR_EVENT_EXEC_DENIED = 4, /* struct edr_exec, argv empty */
+	EDR_EVENT_FILE_CREATE = 5, /* struct edr_file: a new file (open O_CREAT that created it) */
+	EDR_EVENT_FILE_WRITE = 6,  /* struct edr_file: existing file opened for write or truncate */
+	EDR_EVENT_FILE_UNLINK = 7, /* struct edr_file: unlink or rmdir */
+	EDR_EVENT_FILE_RENAME = 8, /* struct edr_file: old_path -> path */
+	EDR_EVENT_FILE_CHMOD = 9,  /* struct edr_file: mode is the new mode */
+	EDR_EVENT_FILE_CHOWN = 10, /* struct edr_file: uid/gid are the new owner */
 	_EDR_EVENT_MAX,
 };
 
@@ -104,6 +110,48 @@ struct edr_exit {
 	__u32 _pad0;
 };
 
+/* struct edr_file.flags */
+#define EDR_FILE_PATH_TRUNC     (1u << 0) /* path longer or deeper than walked */
+#define EDR_FILE_OLD_PATH_TRUNC (1u << 1)
+#define EDR_FILE_TRUNCATE       (1u << 2) /* opened with O_TRUNC */
+#define EDR_FILE_SETID          (1u << 3) /* new mode has S_ISUID or S_ISGID */
+/* path (old_path) is the name as the caller wrote it, relative to the
+ * directory fd in dirfd (old_dirfd), which the kernel side could not resolve;
+ * user space resolves it (racy, best effort). */
+#define EDR_FILE_PATH_RELATIVE     (1u << 4)
+#define EDR_FILE_OLD_PATH_RELATIVE (1u << 5)
+#define EDR_FILE_ATTEMPT        (1u << 6) /* seen before the operation: its result is unknown */
+#define EDR_FILE_DIR            (1u << 7) /* the object is a directory (rmdir, ...) */
+/* Attach path that observed it: 0 tracepoint, 1 lsm, 2 fentry, 3 kprobe. */
+#define EDR_FILE_SRC_SHIFT      28
+#define EDR_FILE_SRC_MASK       (0xfu << EDR_FILE_SRC_SHIFT)
+#define EDR_FILE_SRC_TP         0
+#define EDR_FILE_SRC_LSM        1
+#define EDR_FILE_SRC_FENTRY     2
+#define EDR_FILE_SRC_KPROBE     3
+
+/*
+ * File events. Tail, in this order, each exactly *_len bytes: path (the
+ * file, after the operation: the new name for a rename), old_path (rename
+ * source only). Lengths include the NUL; 0 means absent.
+ */
+struct edr_file {
+	struct edr_event_hdr hdr;
+	struct edr_task task;
+	__u32 flags;      /* EDR_FILE_* */
+	__s32 ret;        /* syscall result (0 or -errno); 0 when EDR_FILE_ATTEMPT */
+	__u32 open_flags; /* open(2) flags, create/write only */
+	__u32 mode;       /* file mode (type and permissions); the new mode for chmod */
+	__u32 uid;        /* chown: new owner, 4294967295 = unchanged; else the file's */
+	__u32 gid;
+	__u32 dev;        /* kernel encoding (major << 20 | minor), 0 when unknown */
+	__s32 dirfd;      /* with EDR_FILE_PATH_RELATIVE */
+	__u64 ino;        /* 0 when unknown */
+	__s32 old_dirfd;  /* with EDR_FILE_OLD_PATH_RELATIVE */
+	__u16 path_len;
+	__u16 old_path_len;
+};
+
 /* Per-CPU counters in the stats map, index 0. */
 struct edr_bpf_stats {
 	__u64 seq;         /* last sequence number handed out */
@@ -130,6 +178,12 @@ _Static_assert(__builtin_offsetof(struct edr_exec, ino) == 128, "edr_exec.ino");
 _Static_assert(__builtin_offsetof(struct edr_exec, filename_len) == 136, "edr_exec.filename_len");
 _Static_assert(sizeof(struct edr_fork) == 128, "edr_fork size");
 _Static_assert(sizeof(struct edr_exit) == 120, "edr_exit size");
+_Static_assert(sizeof(struct edr_file) == 160, "edr_file size");
+_Static_assert(__builtin_offsetof(struct edr_file, flags) == 112, "edr_file.flags");
+_Static_assert(__builtin_offsetof(struct edr_file, ino) == 144, "edr_file.ino");
+_Static_assert(__builtin_offsetof(struct edr_file, path_len) == 156, "edr_file.path_len");
+_Static_assert(sizeof(struct edr_file) + 4 * EDR_PATH_MAX <= EDR_EVENT_MAX_SIZE,
+	       "file record fits EDR_EVENT_MAX_SIZE");
 _Static_assert(sizeof(struct edr_bpf_stats) == 64, "edr_bpf_stats size");
 _Static_assert(sizeof(struct edr_file_key) == 16, "edr_file_key size");
 _Static_assert(sizeof(struct edr_exec) + 3 * EDR_PATH_MAX + EDR_ARGV_MAX <= EDR_EVENT_MAX_SIZE,

@@ -16,7 +16,13 @@ struct path_def {
 	const char *prog;  /* BPF program implementing it */
 	enum edr_cap cap;  /* what the kernel must support */
 	enum edr_cap cap2; /* a second requirement, or EDR_CAP__COUNT */
+	/* More programs of the same path, NULL-terminated; a leading '?' marks
+	 * one whose hook may be missing (its attach failure is not a refusal). */
+	const char *const *more;
 };
+
+/* Programs per path beyond the first. */
+#define EDR_MAX_MORE 40
 
 struct feature_def {
 	const char *name;
@@ -25,6 +31,55 @@ struct feature_def {
 };
 
 #define NOCAP EDR_CAP__COUNT
+
+/* The file features' further programs (bpf/file.bpf.h). */
+static const char *const file_write_tp[] = {
+	"tracepoint__sys_exit_openat",
+	"tracepoint__sys_enter_open", "tracepoint__sys_exit_open",
+	"tracepoint__sys_enter_creat", "tracepoint__sys_exit_creat",
+	"?tracepoint__sys_enter_openat2", "?tracepoint__sys_exit_openat2", /* 5.6 */
+	"tracepoint__sys_enter_truncate", "tracepoint__sys_exit_truncate",
+	"tracepoint__sys_enter_ftruncate", "tracepoint__sys_exit_ftruncate",
+	NULL,
+};
+static const char *const file_write_lsm[] = { "lsm__path_truncate", NULL };
+static const char *const file_write_fentry[] = { "fexit__vfs_truncate", NULL };
+static const char *const file_write_kprobe[] = { "kprobe__vfs_truncate", NULL };
+static const char *const file_unlink_lsm[] = { "lsm__path_rmdir", NULL };
+static const char *const file_unlink_fentry[] = { "fentry__do_rmdir", NULL };
+static const char *const file_unlink_kprobe[] = { "kprobe__do_rmdir", NULL };
+static const char *const file_unlink_tp[] = {
+	"tracepoint__sys_exit_unlinkat",
+	"tracepoint__sys_enter_unlink", "tracepoint__sys_exit_unlink",
+	"tracepoint__sys_enter_rmdir", "tracepoint__sys_exit_rmdir",
+	NULL,
+};
+static const char *const file_rename_tp[] = {
+	"tracepoint__sys_exit_renameat2",
+	"tracepoint__sys_enter_rename", "tracepoint__sys_exit_rename",
+	"tracepoint__sys_enter_renameat", "tracepoint__sys_exit_renameat",
+	NULL,
+};
+static const char *const file_attr_lsm[] = { "lsm__path_chown", NULL };
+static const char *const file_attr_fentry[] = { "fexit__chown_common", NULL };
+static const char *const file_attr_kprobe[] = { "kprobe__chown_common", NULL };
+static const char *const file_attr_tp[] = {
+	"tracepoint__sys_exit_fchmodat",
+	"tracepoint__sys_enter_chmod", "tracepoint__sys_exit_chmod",
+	"tracepoint__sys_enter_fchmod", "tracepoint__sys_exit_fchmod",
+	"?tracepoint__sys_enter_fchmodat2", "?tracepoint__sys_exit_fchmodat2", /* 6.6 */
+	"tracepoint__sys_enter_chown", "tracepoint__sys_exit_chown",
+	"tracepoint__sys_enter_lchown", "tracepoint__sys_exit_lchown",
+	"tracepoint__sys_enter_fchown", "tracepoint__sys_exit_fchown",
+	"tracepoint__sys_enter_fchownat", "tracepoint__sys_exit_fchownat",
+	NULL,
+};
+
+/* A "more" entry's program name, without its optional marker. */
+static const char *more_name(const char *m)
+{
+	return m[0] == '?' ? m + 1 : m;
+}
 
 /* Preference order: BTF-typed tracepoints are cheaper to read from;
  * raw tracepoints work on every kernel the sensor supports. */
@@ -44,11 +99,36 @@ static const struct feature_def features[EDR_FEAT__COUNT] = {
 	[EDR_FEAT_EXEC_ENFORCE] = { "exec_enforce", {
 		{ "lsm", "lsm__bprm_check_security", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM },
 	}, "lsm" },
+	[EDR_FEAT_FILE_WRITE] = { "file_write", {
+		{ "lsm", "lsm__file_open", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM, file_write_lsm },
+		{ "fentry", "fexit__vfs_open", EDR_CAP_FENTRY, NOCAP, file_write_fentry },
+		{ "kprobe", "kprobe__vfs_open", EDR_CAP_KPROBE, NOCAP, file_write_kprobe },
+		{ "tracepoint", "tracepoint__sys_enter_openat", EDR_CAP_SYSCALL_TP, NOCAP, file_write_tp },
+	}, "lsm,fentry,kprobe,tracepoint" },
+	[EDR_FEAT_FILE_UNLINK] = { "file_unlink", {
+		{ "lsm", "lsm__path_unlink", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM, file_unlink_lsm },
+		{ "fentry", "fentry__do_unlinkat", EDR_CAP_FENTRY, NOCAP, file_unlink_fentry },
+		{ "kprobe", "kprobe__do_unlinkat", EDR_CAP_KPROBE, NOCAP, file_unlink_kprobe },
+		{ "tracepoint", "tracepoint__sys_enter_unlinkat", EDR_CAP_SYSCALL_TP, NOCAP, file_unlink_tp },
+	}, "lsm,fentry,kprobe,tracepoint" },
+	[EDR_FEAT_FILE_RENAME] = { "file_rename", {
+		{ "lsm", "lsm__path_rename", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM },
+		{ "fentry", "fentry__do_renameat2", EDR_CAP_FENTRY, NOCAP },
+		{ "kprobe", "kprobe__do_renameat2", EDR_CAP_KPROBE, NOCAP },
+		{ "tracepoint", "tracepoint__sys_enter_renameat2", EDR_CAP_SYSCALL_TP, NOCAP, file_rename_tp },
+	}, "lsm,fentry,kprobe,tracepoint" },
+	[EDR_FEAT_FILE_ATTR] = { "file_attr", {
+		{ "lsm", "lsm__path_chmod", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM, file_attr_lsm },
+		{ "fentry", "fexit__chmod_common", EDR_CAP_FENTRY, NOCAP, file_attr_fentry },
+		{ "kprobe", "kprobe__chmod_common", EDR_CAP_KPROBE, NOCAP, file_attr_kprobe },
+		{ "tracepoint", "tracepoint__sys_enter_fchmodat", EDR_CAP_SYSCALL_TP, NOCAP, file_attr_tp },
+	}, "lsm,fentry,kprobe,tracepoint" },
 };
 
 struct edr_loader {
 	struct edr_bpf *skel;
 	struct bpf_link *links[EDR_FEAT__COUNT];
+	struct bpf_link *more_links[EDR_FEAT__COUNT][EDR_MAX_MORE];
 	struct edr_feature_status status[EDR_FEAT__COUNT];
 };
 
@@ -202,6 +282,10 @@ void edr_loader__detach(struct edr_loader *l)
 	for (f = 0; f < EDR_FEAT__COUNT; f++) {
 		bpf_link__destroy(l->links[f]);
 		l->links[f] = NULL;
+		for (int m = 0; m < EDR_MAX_MORE; m++) {
+			bpf_link__destroy(l->more_links[f][m]);
+			l->more_links[f][m] = NULL;
+		}
 	}
 }
 
@@ -218,12 +302,18 @@ static int prog_owner(const char *prog, int *feat, int *path)
 	int f, i;
 
 	for (f = 0; f < EDR_FEAT__COUNT; f++)
-		for (i = 0; i < EDR_MAX_PATHS && features[f].paths[i].name; i++)
-			if (!strcmp(features[f].paths[i].prog, prog)) {
+		for (i = 0; i < EDR_MAX_PATHS && features[f].paths[i].name; i++) {
+			const char *const *m = features[f].paths[i].more;
+			int hit = !strcmp(features[f].paths[i].prog, prog);
+
+			for (; m && *m && !hit; m++)
+				hit = !strcmp(more_name(*m), prog);
+			if (hit) {
 				*feat = f;
 				*path = i;
 				return 0;
 			}
+		}
 	return -ENOENT;
 }
 
@@ -250,6 +340,39 @@ static int configure(struct edr_loader *l, const struct edr_loader_opts *opts)
 		if (!prog)
 			return -ENOENT;
 		bpf_program__set_autoload(prog, true);
+		for (const char *const *m = features[f].paths[st->chosen].more; m && *m; m++) {
+			prog = bpf_object__find_program_by_name(l->skel->obj, more_name(*m));
+			if (!prog)
+				return -ENOENT;
+			bpf_program__set_autoload(prog, true);
+		}
+	}
+	return 0;
+}
+
+/* Attaches the chosen path's further programs; a refusal refuses the path. */
+static int attach_more(struct edr_loader *l, int f, const struct edr_loader_opts *opts)
+{
+	struct edr_feature_status *st = &l->status[f];
+	const char *const *more = features[f].paths[st->chosen].more;
+	int m, e;
+
+	for (m = 0; more && more[m] && m < EDR_MAX_MORE; m++) {
+		struct bpf_program *prog = bpf_object__find_program_by_name(l->skel->obj, more_name(more[m]));
+
+		l->more_links[f][m] = bpf_program__attach(prog);
+		if (l->more_links[f][m])
+			continue;
+		e = -errno;
+		if (more[m][0] == '?' && e == -ENOENT) {
+			note(opts, "%s: %s not in this kernel, ignoring", features[f].name, more_name(more[m]));
+			continue;
+		}
+		snprintf(st->why[st->chosen], sizeof(st->why[st->chosen]),
+			 "refused by the kernel at attach: %s: %s", more_name(more[m]), strerror(-e));
+		note(opts, "%s: %s path refused at attach (%s: %s), trying the next", features[f].name,
+		     features[f].paths[st->chosen].name, more_name(more[m]), strerror(-e));
+		return e;
 	}
 	return 0;
 }
@@ -335,6 +458,12 @@ struct edr_loader *edr_loader__new(const struct edr_probe *probe, const struct e
 				note(opts, "%s: %s path refused at attach (%s), trying the next", features[f].name,
 				     features[f].paths[st->chosen].name, strerror(-e));
 				retry = 1;
+				continue;
+			}
+			e = attach_more(l, f, opts);
+			if (e) {
+				refused[f][st->chosen] = 1;
+				retry = 1;
 			}
 		}
 		if (retry) {
@@ -412,6 +541,16 @@ int edr_loader__prog_ids(const struct edr_loader *l, uint32_t *ids, int max)
 		prog = bpf_object__find_program_by_name(l->skel->obj, features[f].paths[st->chosen].prog);
 		if (prog && !bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
 			ids[n++] = info.id;
+		for (int m = 0; m < EDR_MAX_MORE && n < max; m++) {
+			if (!l->more_links[f][m])
+				continue;
+			prog = bpf_object__find_program_by_name(l->skel->obj,
+				more_name(features[f].paths[st->chosen].more[m]));
+			memset(&info, 0, sizeof(info));
+			len = sizeof(info);
+			if (prog && !bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
+				ids[n++] = info.id;
+		}
 	}
 	return n;
 }

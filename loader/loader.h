@@ -20,6 +20,10 @@ enum edr_feature {
 	EDR_FEAT_FORK,
 	EDR_FEAT_EXIT,
 	EDR_FEAT_EXEC_ENFORCE,
+	EDR_FEAT_FILE_WRITE,  /* create, open for write, truncate */
+	EDR_FEAT_FILE_UNLINK, /* unlink, rmdir */
+	EDR_FEAT_FILE_RENAME,
+	EDR_FEAT_FILE_ATTR,   /* chmod, chown */
 	EDR_FEAT__COUNT,
 };
 

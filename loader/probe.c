@@ -28,6 +28,7 @@ static const char *const cap_names[EDR_CAP__COUNT] = {
 	[EDR_CAP_LSM] = "lsm",
 	[EDR_CAP_FENTRY] = "fentry",
 	[EDR_CAP_KPROBE] = "kprobe",
+	[EDR_CAP_SYSCALL_TP] = "syscall_tp",
 };
 
 const char *edr_cap_name(enum edr_cap cap)
@@ -243,6 +244,14 @@ void edr_probe__run(struct edr_probe *p)
 
 	err = trial_kprobe(p->detail[EDR_CAP_KPROBE], sizeof(p->detail[EDR_CAP_KPROBE]));
 	p->ok[EDR_CAP_KPROBE] = !err;
+
+	/* libbpf looks in both places; syscall events need CONFIG_FTRACE_SYSCALLS. */
+	if (access("/sys/kernel/tracing/events/syscalls/sys_enter_openat/id", R_OK) == 0 ||
+	    access("/sys/kernel/debug/tracing/events/syscalls/sys_enter_openat/id", R_OK) == 0)
+		set(p, EDR_CAP_SYSCALL_TP, 1, "syscalls:sys_enter_openat present");
+	else
+		set(p, EDR_CAP_SYSCALL_TP, 0, "no syscalls:sys_enter_openat in tracefs: %s "
+		    "(tracefs not mounted, or no CONFIG_FTRACE_SYSCALLS)", strerror(errno));
 
 	btf__free(vmlinux);
 	libbpf_set_print(old);

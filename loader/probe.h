@@ -18,6 +18,7 @@ enum edr_cap {
 	EDR_CAP_LSM,        /* an LSM program loads and attaches */
 	EDR_CAP_FENTRY,     /* an fentry program loads and attaches */
 	EDR_CAP_KPROBE,     /* a kprobe can be created */
+	EDR_CAP_SYSCALL_TP, /* syscalls:sys_enter_* tracepoints (CONFIG_FTRACE_SYSCALLS) */
 	EDR_CAP__COUNT,
 };
 

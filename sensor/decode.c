@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sensor/decode.h"
 
@@ -64,6 +66,14 @@ enum edr_decode_err edr_decode(const void *data, size_t len, struct edr_decoded 
 	case EDR_EVENT_EXIT:
 		fixed = sizeof(struct edr_exit);
 		break;
+	case EDR_EVENT_FILE_CREATE:
+	case EDR_EVENT_FILE_WRITE:
+	case EDR_EVENT_FILE_UNLINK:
+	case EDR_EVENT_FILE_RENAME:
+	case EDR_EVENT_FILE_CHMOD:
+	case EDR_EVENT_FILE_CHOWN:
+		fixed = sizeof(struct edr_file);
+		break;
 	default:
 		return EDR_DECODE_TYPE;
 	}
@@ -96,6 +106,18 @@ enum edr_decode_err edr_decode(const void *data, size_t len, struct edr_decoded 
 		if (len != fixed)
 			return EDR_DECODE_SIZE;
 		break;
+	default: /* FILE_*, the only other types the first switch lets through */
+		out->file = data;
+		off = fixed;
+		if ((e = take(base, len, &off, out->file->path_len, &out->path, 1)) ||
+		    (e = take(base, len, &off, out->file->old_path_len, &out->old_path, 1)))
+			return e;
+		if (off != len)
+			return EDR_DECODE_TAIL;
+		/* Only a rename has a source; every file event names its file. */
+		if (!out->path.p || (!out->old_path.p) != (hdr->type != EDR_EVENT_FILE_RENAME))
+			return EDR_DECODE_TAIL;
+		break;
 	}
 	return EDR_DECODE_OK;
 }
@@ -112,5 +134,40 @@ int edr_argv_next(const struct edr_str *argv, uint32_t *pos, const char **arg)
 	nul = memchr(*arg, 0, argv->len - *pos);
 	n = nul ? (uint32_t)(nul - *arg) : argv->len - *pos;
 	*pos += n + 1;
+	return n;
+}
+
+static int resolve_one(struct edr_str *path, const char *proc, uint32_t tgid, int32_t dirfd, char *buf)
+{
+	char link[64 + 256];
+	ssize_t n;
+
+	if (!path->p || path->p[0] == '/' || dirfd < 0)
+		return 0;
+	snprintf(link, sizeof(link), "%s/%u/fd/%d", proc, tgid, dirfd);
+	n = readlink(link, buf, EDR_RESOLVE_MAX - 1);
+	/* A directory fd links to an absolute path; anything else (a deleted
+	 * directory, "anon_inode:...") cannot be the base of a name. */
+	if (n <= 0 || buf[0] != '/' || (size_t)n + 1 + path->len + 1 > EDR_RESOLVE_MAX)
+		return 0;
+	if (n > 1)
+		buf[n++] = '/';
+	memcpy(buf + n, path->p, path->len);
+	buf[n + path->len] = 0;
+	path->p = buf;
+	path->len = n + path->len;
+	return 1;
+}
+
+int edr_file_resolve(struct edr_decoded *ev, const char *proc, char buf[2][EDR_RESOLVE_MAX])
+{
+	int n = 0;
+
+	if (!ev->file)
+		return 0;
+	if (ev->file->flags & EDR_FILE_PATH_RELATIVE)
+		n += resolve_one(&ev->path, proc, ev->task->tgid, ev->file->dirfd, buf[0]);
+	if (ev->file->flags & EDR_FILE_OLD_PATH_RELATIVE)
+		n += resolve_one(&ev->old_path, proc, ev->task->tgid, ev->file->old_dirfd, buf[1]);
 	return n;
 }

@@ -24,7 +24,9 @@ struct edr_decoded {
 	const struct edr_exec *exec;  /* EXEC, EXEC_DENIED */
 	const struct edr_fork *fork;
 	const struct edr_exit *exit;
+	const struct edr_file *file;  /* FILE_* */
 	struct edr_str filename, path, cwd;
+	struct edr_str old_path;      /* FILE_RENAME: the source */
 	struct edr_str argv;          /* NUL-separated, final NUL excluded */
 };
 
@@ -43,6 +45,19 @@ const char *edr_decode_err_str(enum edr_decode_err e);
 
 /* Returns EDR_DECODE_OK and fills *out, or the reason it refused. */
 enum edr_decode_err edr_decode(const void *data, size_t len, struct edr_decoded *out);
+
+/* Room for one path resolved in user space: directory + '/' + name. */
+#define EDR_RESOLVE_MAX (3 * EDR_PATH_MAX)
+
+/*
+ * A file event whose path (or rename source) is relative to a directory fd
+ * the kernel side could not read (EDR_FILE_PATH_RELATIVE): resolves it by
+ * reading the link PROC/TGID/fd/DIRFD, which is racy (the process may have
+ * closed the fd or exited), so the record keeps its flag either way. On
+ * success ev->path (ev->old_path) points into buf[0] (buf[1]). Returns how
+ * many paths were resolved.
+ */
+int edr_file_resolve(struct edr_decoded *ev, const char *proc, char buf[2][EDR_RESOLVE_MAX]);
 
 /* Iterates the NUL-separated argv: returns the next arg's length or -1 at the end. */
 int edr_argv_next(const struct edr_str *argv, uint32_t *pos, const char **arg);

@@ -282,6 +282,81 @@ static void record(struct edr_ecs *ecs, struct edr_json *j, const struct edr_dec
 		   const struct edr_proc *p, const struct edr_proc *parent,
 		   const struct edr_alert_info *a);
 
+/* ECS "file": path, name and directory of the file the event is about (the
+ * new name of a rename), and what the kernel knew of its inode. */
+static void file_object(struct edr_json *j, const struct edr_decoded *ev)
+{
+	const struct edr_file *f = ev->file;
+	const char *path = ev->path.p, *slash;
+	char b[24];
+
+	edr_json_key(j, "file");
+	edr_json_obj_begin(j);
+	edr_json_kstr(j, "path", path, ev->path.len);
+	slash = memrchr(path, '/', ev->path.len);
+	if (slash) {
+		edr_json_kstr(j, "name", slash + 1, ev->path.len - (slash + 1 - path));
+		edr_json_kstr(j, "directory", path, slash == path ? 1 : (size_t)(slash - path));
+	} else {
+		edr_json_kstr(j, "name", path, ev->path.len);
+	}
+	if (ev->type == EDR_EVENT_FILE_CHMOD || f->mode) {
+		/* ECS file.mode: the octal permission string, e.g. "0644". */
+		snprintf(b, sizeof(b), "%04o", f->mode & 07777);
+		edr_json_kcstr(j, "mode", b);
+	}
+	if (f->uid != (uint32_t)-1) {
+		snprintf(b, sizeof(b), "%u", f->uid);
+		edr_json_kcstr(j, "uid", b);
+	}
+	if (f->gid != (uint32_t)-1) {
+		snprintf(b, sizeof(b), "%u", f->gid);
+		edr_json_kcstr(j, "gid", b);
+	}
+	if (f->ino) {
+		snprintf(b, sizeof(b), "%llu", (unsigned long long)f->ino);
+		edr_json_kcstr(j, "inode", b);
+	}
+	if (f->mode) {
+		unsigned fmt = f->mode & 0170000;
+
+		if (fmt)
+			edr_json_kcstr(j, "type", fmt == 0040000 ? "dir" : fmt == 0120000 ? "symlink" : "file");
+	} else if (f->flags & EDR_FILE_DIR) {
+		edr_json_kcstr(j, "type", "dir");
+	}
+	edr_json_obj_end(j);
+}
+
+static const char *const file_src[] = { "tracepoint", "lsm", "fentry", "kprobe" };
+
+/* What ECS has no field for: the rename source, flags, the attach path. */
+static void file_edr(struct edr_json *j, const struct edr_decoded *ev)
+{
+	const struct edr_file *f = ev->file;
+	uint32_t src = (f->flags & EDR_FILE_SRC_MASK) >> EDR_FILE_SRC_SHIFT;
+
+	edr_json_key(j, "file");
+	edr_json_obj_begin(j);
+	if (ev->old_path.p)
+		edr_json_kstr(j, "old_path", ev->old_path.p, ev->old_path.len);
+	if (f->flags & (EDR_FILE_PATH_TRUNC | EDR_FILE_OLD_PATH_TRUNC))
+		edr_json_kbool(j, "path_truncated", 1);
+	if (f->flags & (EDR_FILE_PATH_RELATIVE | EDR_FILE_OLD_PATH_RELATIVE))
+		/* Resolved (or not) in user space against /proc/PID/fd/DIRFD. */
+		edr_json_kbool(j, "path_resolved_in_user_space", 1);
+	if (f->flags & EDR_FILE_TRUNCATE)
+		edr_json_kbool(j, "truncate", 1);
+	if (f->flags & EDR_FILE_SETID)
+		edr_json_kbool(j, "setid", 1);
+	if (f->flags & EDR_FILE_ATTEMPT)
+		edr_json_kbool(j, "attempt", 1);
+	if (f->open_flags)
+		edr_json_kuint(j, "open_flags", f->open_flags);
+	edr_json_kcstr(j, "source", src < sizeof(file_src) / sizeof(file_src[0]) ? file_src[src] : "?");
+	edr_json_obj_end(j);
+}
+
 void edr_ecs__event(struct edr_ecs *ecs, struct edr_json *j, const struct edr_decoded *ev,
 		    const struct edr_proc *p, const struct edr_proc *parent)
 {
@@ -308,6 +383,12 @@ static void record(struct edr_ecs *ecs, struct edr_json *j, const struct edr_dec
 	case EDR_EVENT_FORK: type = "start"; action = "fork"; break;
 	case EDR_EVENT_EXIT: type = "end"; action = "exit"; break;
 	case EDR_EVENT_EXEC_DENIED: type = "denied"; action = "exec-denied"; break;
+	case EDR_EVENT_FILE_CREATE: type = "creation"; action = "file-create"; break;
+	case EDR_EVENT_FILE_WRITE: type = "change"; action = "file-write"; break;
+	case EDR_EVENT_FILE_UNLINK: type = "deletion"; action = "file-delete"; break;
+	case EDR_EVENT_FILE_RENAME: type = "change"; action = "file-rename"; break;
+	case EDR_EVENT_FILE_CHMOD: type = "change"; action = "file-chmod"; break;
+	case EDR_EVENT_FILE_CHOWN: type = "change"; action = "file-chown"; break;
 	}
 	edr_json_obj_begin(j);
 	edr_ecs__timestamp(ecs, j, ev->hdr->ts_ns);
@@ -316,7 +397,7 @@ static void record(struct edr_ecs *ecs, struct edr_json *j, const struct edr_dec
 	edr_json_kcstr(j, "kind", a ? "alert" : "event");
 	edr_json_key(j, "category");
 	edr_json_arr_begin(j);
-	edr_json_cstr(j, "process");
+	edr_json_cstr(j, ev->file ? "file" : "process");
 	if (a)
 		edr_json_cstr(j, "intrusion_detection");
 	edr_json_arr_end(j);
@@ -398,6 +479,8 @@ static void record(struct edr_ecs *ecs, struct edr_json *j, const struct edr_dec
 	edr_json_obj_end(j); /* process */
 
 	user_group(ecs, j, t);
+	if (ev->file)
+		file_object(j, ev);
 
 	edr_json_key(j, "edr");
 	edr_json_obj_begin(j);
@@ -424,6 +507,8 @@ static void record(struct edr_ecs *ecs, struct edr_json *j, const struct edr_dec
 			edr_json_kbool(j, "path_truncated", 1);
 		edr_json_kuint(j, "inode", ev->exec->ino);
 	}
+	if (ev->file)
+		file_edr(j, ev);
 	if (ev->fork) {
 		edr_json_kuint(j, "parent_pid", ev->fork->parent_tgid);
 		edr_json_kuint(j, "parent_thread_id", ev->fork->parent_pid);

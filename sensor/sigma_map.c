@@ -31,6 +31,88 @@ static void set_int(struct edr_field_value *f, char *buf, int64_t n)
 	f->set = 1;
 }
 
+/*
+ * File events: the four file categories share TargetFilename, Image, User,
+ * ProcessId and CommandLine; the index of each comes from its own category.
+ */
+struct file_cat {
+	int cat; /* enum edr_cat */
+	uint32_t nfields;
+	int target, source, image, user, pid, cmd; /* -1: the category has no such field */
+};
+
+static const struct file_cat file_cats[] = {
+	{ EDR_CAT_FILE_EVENT, EDR_NFIELDS(FILE_EVENT), EDR_F_FILE_EVENT_TARGET_FILENAME, -1,
+	  EDR_F_FILE_EVENT_IMAGE, EDR_F_FILE_EVENT_USER, EDR_F_FILE_EVENT_PROCESS_ID,
+	  EDR_F_FILE_EVENT_COMMAND_LINE },
+	{ EDR_CAT_FILE_DELETE, EDR_NFIELDS(FILE_DELETE), EDR_F_FILE_DELETE_TARGET_FILENAME, -1,
+	  EDR_F_FILE_DELETE_IMAGE, EDR_F_FILE_DELETE_USER, EDR_F_FILE_DELETE_PROCESS_ID,
+	  EDR_F_FILE_DELETE_COMMAND_LINE },
+	{ EDR_CAT_FILE_RENAME, EDR_NFIELDS(FILE_RENAME), EDR_F_FILE_RENAME_TARGET_FILENAME,
+	  EDR_F_FILE_RENAME_SOURCE_FILENAME, EDR_F_FILE_RENAME_IMAGE, EDR_F_FILE_RENAME_USER,
+	  EDR_F_FILE_RENAME_PROCESS_ID, EDR_F_FILE_RENAME_COMMAND_LINE },
+	{ EDR_CAT_FILE_CHANGE, EDR_NFIELDS(FILE_CHANGE), EDR_F_FILE_CHANGE_TARGET_FILENAME, -1,
+	  EDR_F_FILE_CHANGE_IMAGE, EDR_F_FILE_CHANGE_USER, EDR_F_FILE_CHANGE_PROCESS_ID,
+	  EDR_F_FILE_CHANGE_COMMAND_LINE },
+};
+
+static int sigma_map_file(struct edr_sigma_view *v, const struct edr_decoded *ev,
+			  const struct edr_proc *p, const char *user)
+{
+	struct edr_field_value *f = v->f;
+	const struct edr_task *t = ev->task;
+	const struct edr_file *fe = ev->file;
+	const struct file_cat *c;
+	size_t n;
+
+	switch (ev->type) {
+	case EDR_EVENT_FILE_CREATE:
+	case EDR_EVENT_FILE_WRITE:
+		c = &file_cats[0];
+		break;
+	case EDR_EVENT_FILE_UNLINK:
+		c = &file_cats[1];
+		break;
+	case EDR_EVENT_FILE_RENAME:
+		c = &file_cats[2];
+		break;
+	case EDR_EVENT_FILE_CHMOD:
+	case EDR_EVENT_FILE_CHOWN:
+		c = &file_cats[3];
+		break;
+	default:
+		return -ENOENT;
+	}
+	memset(f, 0, sizeof(v->f));
+	v->ev.cat = c->cat;
+	v->ev.nfields = c->nfields;
+	v->ev.f = f;
+	set_str(&f[c->target], ev->path.p, ev->path.len);
+	if (c->source >= 0 && ev->old_path.p)
+		set_str(&f[c->source], ev->old_path.p, ev->old_path.len);
+	if (p && p->exe)
+		set_cstr(&f[c->image], p->exe);
+	if (p && p->args) {
+		n = edr_cmdline(p->args, p->args_len, v->cmd, sizeof(v->cmd));
+		set_str(&f[c->cmd], v->cmd, n);
+	}
+	if (user)
+		set_cstr(&f[c->user], user);
+	else
+		set_int(&f[c->user], v->num[0], t->uid);
+	set_int(&f[c->pid], v->num[1], t->tgid);
+	if (ev->type == EDR_EVENT_FILE_CHMOD)
+		set_int(&f[EDR_F_FILE_CHANGE_NEW_MODE], v->num[2], fe->mode & 07777);
+	if (ev->type == EDR_EVENT_FILE_CHOWN) {
+		/* (uid_t)-1 leaves the owner unchanged: no new value to match. */
+		if (fe->uid != (uint32_t)-1)
+			set_int(&f[EDR_F_FILE_CHANGE_NEW_UID], v->num[3], fe->uid);
+		if (fe->gid != (uint32_t)-1)
+			set_int(&f[EDR_F_FILE_CHANGE_NEW_GID], v->num[4], fe->gid);
+	}
+	return 0;
+}
+
 int edr_sigma_map(struct edr_sigma_view *v, const struct edr_decoded *ev, const struct edr_proc *p,
 		  const struct edr_proc *parent, const char *user, const char *puser)
 {
@@ -38,6 +120,8 @@ int edr_sigma_map(struct edr_sigma_view *v, const struct edr_decoded *ev, const 
 	const struct edr_task *t = ev->task;
 	size_t n;
 
+	if (ev->file)
+		return sigma_map_file(v, ev, p, user);
 	if (ev->type != EDR_EVENT_EXEC)
 		return -ENOENT;
 	memset(f, 0, sizeof(v->f));

@@ -67,6 +67,8 @@ class Sensor:
             return evs
         with open(self.out, "rb") as f:
             for line in f:
+                if not line.endswith(b"\n"):
+                    break  # a line still being written (read while the sensor runs)
                 evs.append(json.loads(line))  # every line must be valid JSON
         return evs
 
@@ -310,6 +312,59 @@ def probe_table_and_json():
     r = subprocess.run([b, "--probe", "--json", "--force", "exec=raw_tp"], capture_output=True, text=True,
                        check=True)
     assert json.loads(r.stdout)["features"]["exec"]["path"] == "raw_tp"
+
+
+FILE_SCRIPT = r"""
+import json, os, sys
+d = sys.argv[1]
+os.chdir(d)
+fd = os.open("f1", os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+for _ in range(100):
+    os.write(fd, b"x")
+os.close(fd)
+with open("f1") as f:
+    f.read()
+os.rename("f1", "f2")
+os.chmod("f2", 0o4755)
+os.unlink("f2")
+print(json.dumps({"pid": os.getpid(), "exe": os.path.realpath(sys.executable)}))
+"""
+
+
+@test
+def file_events_and_default_pack_alert():
+    # A child creates, writes 100 times, reads, renames, sets the setuid bit
+    # on and deletes a file in a fresh directory under /tmp; the default
+    # pack's setuid rule must fire on the chmod. The directory is removed.
+    d = os.path.realpath(tempfile.mkdtemp(prefix="edr-e2e-file-"))
+    s = Sensor()
+    try:
+        out = subprocess.run([sys.executable, "-c", FILE_SCRIPT, d], check=True, capture_output=True).stdout
+        truth = json.loads(out)
+        mine = lambda e: e.get("process", {}).get("pid") == truth["pid"] and \
+            e.get("file", {}).get("path", "").startswith(d + "/")
+        alerts = s.wait_for(lambda e: mine(e) and e["event"]["kind"] == "alert")
+        time.sleep(0.5)
+    finally:
+        events, err = s.stop()
+        os.rmdir(d)
+    got = [(e["event"]["action"], e["file"]["path"]) for e in events if mine(e) and e["event"]["kind"] == "event"]
+    assert got == [("file-create", d + "/f1"), ("file-rename", d + "/f2"), ("file-chmod", d + "/f2"),
+                   ("file-delete", d + "/f2")], got
+    ev = {e["event"]["action"]: e for e in events if mine(e) and e["event"]["kind"] == "event"}
+    c = ev["file-create"]
+    assert c["event"]["category"] == ["file"] and c["event"]["type"] == ["creation"], c["event"]
+    assert c["file"]["name"] == "f1" and c["file"]["directory"] == d and c["file"]["mode"] == "0644", c["file"]
+    assert c["process"]["executable"] == truth["exe"], c["process"]
+    assert ev["file-rename"]["edr"]["file"]["old_path"] == d + "/f1", ev["file-rename"]["edr"]
+    assert ev["file-chmod"]["file"]["mode"] == "4755" and ev["file-chmod"]["edr"]["file"]["setid"] is True
+    assert ev["file-delete"]["event"]["type"] == ["deletion"]
+    assert alerts, "no alert for a setuid chmod under /tmp: %s" % err
+    a = alerts[0]
+    assert a["rule"]["name"] == "Setuid Bit Set on a File", a["rule"]
+    assert a["event"]["action"] == "file-chmod" and a["file"]["path"] == d + "/f2"
+    assert "T1548.001" in a["threat"]["technique"]["id"], a["threat"]
+    assert re.search(r"decode errors 0", err), err
 
 
 def main():

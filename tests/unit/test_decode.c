@@ -170,6 +170,92 @@ static void test_fork_exit(void **state)
 	assert_int_equal(edr_decode(NULL, 0, &d), EDR_DECODE_SHORT);
 }
 
+/* A file record: path, then old_path (NULL: absent); returns its size. */
+static size_t make_file(uint16_t type, const char *path, const char *old_path)
+{
+	struct edr_file *f = (void *)buf;
+	size_t off = sizeof(*f);
+
+	memset(buf, 0, sizeof(buf));
+	f->hdr.type = type;
+	f->hdr.version = EDR_ABI_VERSION;
+	f->task.tgid = 7;
+	if (path) {
+		f->path_len = strlen(path) + 1;
+		memcpy(buf + off, path, f->path_len);
+		off += f->path_len;
+	}
+	if (old_path) {
+		f->old_path_len = strlen(old_path) + 1;
+		memcpy(buf + off, old_path, f->old_path_len);
+		off += f->old_path_len;
+	}
+	f->hdr.size = off;
+	return off;
+}
+
+static void test_file_ok(void **state)
+{
+	static const uint16_t types[] = { EDR_EVENT_FILE_CREATE, EDR_EVENT_FILE_WRITE, EDR_EVENT_FILE_UNLINK,
+					  EDR_EVENT_FILE_CHMOD, EDR_EVENT_FILE_CHOWN };
+	struct edr_decoded d;
+	size_t i, n;
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		n = make_file(types[i], "/tmp/x", NULL);
+		assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
+		assert_int_equal(d.type, types[i]);
+		assert_ptr_equal(d.file, buf);
+		assert_int_equal(d.task->tgid, 7);
+		assert_string_equal(d.path.p, "/tmp/x");
+		assert_int_equal(d.path.len, 6);
+		assert_null(d.old_path.p);
+		assert_null(d.exec);
+	}
+	n = make_file(EDR_EVENT_FILE_RENAME, "/tmp/new", "/tmp/old");
+	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
+	assert_string_equal(d.path.p, "/tmp/new");
+	assert_string_equal(d.old_path.p, "/tmp/old");
+	assert_int_equal(d.old_path.len, 8);
+}
+
+static void test_file_bad(void **state)
+{
+	struct edr_file *f = (void *)buf;
+	struct edr_decoded d;
+	size_t n;
+
+	/* every file record names its file; only a rename has a source */
+	n = make_file(EDR_EVENT_FILE_UNLINK, NULL, NULL);
+	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_TAIL);
+	n = make_file(EDR_EVENT_FILE_RENAME, "/a", NULL);
+	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_TAIL);
+	n = make_file(EDR_EVENT_FILE_CHMOD, "/a", "/b");
+	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_TAIL);
+	/* fixed part cut short */
+	n = make_file(EDR_EVENT_FILE_WRITE, "/a", NULL);
+	f->hdr.size = sizeof(*f) - 1;
+	assert_int_equal(edr_decode(buf, sizeof(*f) - 1, &d), EDR_DECODE_SHORT);
+	/* a length running past the record, and bytes left over */
+	n = make_file(EDR_EVENT_FILE_WRITE, "/a", NULL);
+	f->path_len = 0xffff;
+	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_TAIL);
+	n = make_file(EDR_EVENT_FILE_WRITE, "/abc", NULL);
+	f->path_len = 2;
+	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_STRING);
+	n = make_file(EDR_EVENT_FILE_WRITE, "/a", NULL);
+	buf[n] = 0;
+	f->hdr.size = n + 1;
+	assert_int_equal(edr_decode(buf, n + 1, &d), EDR_DECODE_TAIL);
+	/* a NUL inside a path */
+	n = make_file(EDR_EVENT_FILE_CREATE, "/a/b", NULL);
+	buf[sizeof(*f) + 2] = 0;
+	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_STRING);
+	/* the type after the last one is unknown */
+	n = make_file(_EDR_EVENT_MAX, "/a", NULL);
+	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_TYPE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -180,6 +266,8 @@ int main(void)
 		cmocka_unit_test(test_wrong_version_and_type),
 		cmocka_unit_test(test_unterminated_string),
 		cmocka_unit_test(test_fork_exit),
+		cmocka_unit_test(test_file_ok),
+		cmocka_unit_test(test_file_bad),
 	};
 
 	return cmocka_run_group_tests_name("decode", tests, NULL, NULL);

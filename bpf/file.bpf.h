@@ -1,0 +1,564 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * File hooks: create, open for write or truncate, unlink/rmdir, rename,
+ * chmod and chown. Four features, each with its attach paths in the
+ * loader's order of preference (first kernel with each):
+ *
+ *   lsm (5.7, needs the BPF LSM active; the hooks need CONFIG_SECURITY_PATH):
+ *     lsm/file_open (write: create, write, O_TRUNC), lsm/path_truncate
+ *     (truncate(2); ftruncate(2) too before 6.2), lsm/path_unlink and
+ *     lsm/path_rmdir, lsm/path_rename, lsm/path_chmod and lsm/path_chown.
+ *     They run before the operation: records carry EDR_FILE_ATTEMPT.
+ *   fentry (5.5):
+ *     fexit/vfs_open (the result is known; O_RDONLY|O_TRUNC is not seen,
+ *     f_flags has lost O_TRUNC by then), fexit/vfs_truncate (truncate(2)
+ *     only: ftruncate has no path-based function), fentry/do_unlinkat and
+ *     fentry/do_rmdir, fentry/do_renameat2 (attempts: the struct filename is
+ *     freed before fexit would run), fexit/chmod_common, fexit/chown_common.
+ *   kprobe (4.x): kprobe on the same functions, all at entry (attempts).
+ *   (fentry and kprobe on do_unlinkat & co. read the name as the caller
+ *   wrote it, resolved against the dirfd or cwd like the tracepoint path.)
+ *   tracepoint (4.7 for BPF on syscalls:*): syscalls:sys_enter_* stores the
+ *     arguments per thread, sys_exit_* reports when the call succeeded. Open
+ *     reads the new fd's struct file, so its path is the kernel's; names
+ *     relative to a directory fd are resolved against the fd's path (or the
+ *     cwd) in the kernel, else sent as written with EDR_FILE_PATH_RELATIVE.
+ *     sys_enter_fchmodat2 exists from 6.6 and is optional.
+ *
+ * Read-only opens are dropped at the first test of every path (the flags),
+ * before any map access; a write is reported once, at open, never per write.
+ */
+#ifndef EDR_FILE_BPF_H
+#define EDR_FILE_BPF_H
+
+/* uapi values, x86-64 (the only target the build knows). */
+#define EDR_AT_FDCWD      -100
+#define EDR_AT_REMOVEDIR  0x200
+#define EDR_O_WRONLY      00000001
+#define EDR_O_RDWR        00000002
+#define EDR_O_CREAT       00000100
+#define EDR_O_TRUNC       00001000
+#define EDR_O_WRITE_MASK  (EDR_O_WRONLY | EDR_O_RDWR | EDR_O_CREAT | EDR_O_TRUNC)
+/* include/linux/fs.h: stable since 4.19 (FMODE_CREATED was added there). */
+#define EDR_FMODE_WRITE   0x2
+#define EDR_FMODE_CREATED 0x100000
+#define EDR_S_ISID        06000
+#define EDR_S_IFDIR       0040000
+
+enum file_op {
+	FOP_OPEN = 1,
+	FOP_UNLINK,
+	FOP_RENAME,
+	FOP_CHMOD,  /* by name */
+	FOP_FCHMOD, /* by fd */
+	FOP_CHOWN,
+	FOP_FCHOWN,
+	FOP_TRUNCATE,
+	FOP_FTRUNCATE,
+};
+
+/* A syscall in flight, between sys_enter and sys_exit. */
+struct file_args {
+	__u32 op;
+	__s32 dfd;   /* or the fd for FOP_F* */
+	__s32 dfd2;
+	__u32 flags; /* open flags, unlinkat flags, rename flags */
+	__u64 name;  /* user pointers */
+	__u64 name2;
+	__u32 mode;
+	__u32 uid;
+	__u32 gid;
+	__u32 _pad;
+};
+
+/* LRU: a thread killed between enter and exit never leaves a slot behind. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u64);
+	__type(value, struct file_args);
+} file_args SEC(".maps");
+
+static __always_inline struct file *fd_file_get(struct task_struct *task, int fd)
+{
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds;
+	struct file *f = NULL;
+
+	if (fd < 0 || !fdt || (__u32)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd & 0xfffff]) < 0)
+		return NULL;
+	return f;
+}
+
+static __always_inline int file_path_get(struct file *file, struct path *path)
+{
+	if (!file || bpf_probe_read_kernel(path, sizeof(*path),
+					   __builtin_preserve_access_index(&file->f_path)) < 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * Appends "name" resolved against dfd (or the cwd): the directory's path
+ * walked in the kernel, '/', then the name as written (user memory when
+ * user is set, else kernel memory). An absolute name is copied as is. When
+ * the directory fd is not in the table, only the name is written and *fl
+ * gets rel_flag. Returns the length written, NUL included.
+ */
+static __always_inline __u16 put_name_at(struct edr_scratch *s, __u32 *off, struct task_struct *task,
+					 int dfd, const char *name, int user, __u32 *fl,
+					 __u32 trunc_flag, __u32 rel_flag)
+{
+	__u32 start = *off, len = 0;
+	struct path base;
+	int trunc = 0, have = 0;
+	long n;
+	char c = 0;
+
+	if (user)
+		n = bpf_probe_read_user(&c, 1, name);
+	else
+		n = bpf_probe_read_kernel(&c, 1, name);
+	if (n < 0) {
+		count_read_error();
+		return 0;
+	}
+	if (c != '/') {
+		if (dfd == EDR_AT_FDCWD)
+			have = bpf_probe_read_kernel(&base, sizeof(base), &BPF_CORE_READ(task, fs)->pwd) == 0;
+		else
+			have = file_path_get(fd_file_get(task, dfd), &base) == 0;
+		if (!have)
+			*fl |= rel_flag;
+	}
+	if (have) {
+		len = put_path(s, off, &base, &trunc);
+		if (trunc)
+			*fl |= trunc_flag;
+		if (len == 2) {
+			/* "/": the name follows the slash directly. */
+			*off = start + 1;
+			len = 1;
+		} else if (len > 2) {
+			s->rec[(start + len - 1) & (EDR_REC_BUF - 1)] = '/';
+		}
+	}
+	if (user)
+		n = bpf_probe_read_user_str(&s->rec[*off & EDR_TAIL_OFF_MASK], EDR_PATH_MAX, name);
+	else
+		n = bpf_probe_read_kernel_str(&s->rec[*off & EDR_TAIL_OFF_MASK], EDR_PATH_MAX, name);
+	if (n <= 0) {
+		count_read_error();
+		n = 1;
+		s->rec[*off & EDR_TAIL_OFF_MASK] = 0;
+	}
+	if (n == EDR_PATH_MAX)
+		*fl |= trunc_flag;
+	if (n == 1 && len > 2) {
+		/* An empty name (AT_EMPTY_PATH): the directory itself. */
+		s->rec[(start + len - 1) & (EDR_REC_BUF - 1)] = 0;
+		*off = start + len;
+		return len;
+	}
+	*off += n;
+	return len + n;
+}
+
+/* The fixed part every file record shares; returns the tail offset. */
+static __always_inline __u32 file_begin(struct edr_file *e, struct task_struct *task, __u32 src)
+{
+	fill_task(&e->task, task);
+	e->flags = src << EDR_FILE_SRC_SHIFT;
+	e->ret = 0;
+	e->open_flags = 0;
+	e->mode = 0;
+	e->uid = (__u32)-1;
+	e->gid = (__u32)-1;
+	e->dev = 0;
+	e->dirfd = 0;
+	e->ino = 0;
+	e->old_dirfd = 0;
+	e->path_len = 0;
+	e->old_path_len = 0;
+	return sizeof(*e);
+}
+
+static __always_inline void file_inode_fill(struct edr_file *e, struct inode *inode)
+{
+	e->mode = BPF_CORE_READ(inode, i_mode);
+	e->uid = BPF_CORE_READ(inode, i_uid.val);
+	e->gid = BPF_CORE_READ(inode, i_gid.val);
+	e->ino = BPF_CORE_READ(inode, i_ino);
+	e->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+}
+
+/*
+ * An open that may write: reports create (the open made the file), write
+ * or truncate, nothing for a read-only open of an existing file. oflags:
+ * the open flags as the caller passed them; do_dentry_open() clears O_TRUNC
+ * and O_CREAT from f_flags once the file is open.
+ */
+static __always_inline int report_open(struct task_struct *task, struct file *file, struct path *path,
+				       __u32 oflags, __u32 src, __u32 attempt)
+{
+	__u32 fmode = BPF_CORE_READ(file, f_mode);
+	struct edr_scratch *s;
+	struct edr_file *e;
+	__u32 off, type;
+	int trunc = 0;
+
+	if (!(fmode & (EDR_FMODE_WRITE | EDR_FMODE_CREATED)) && !(oflags & EDR_O_TRUNC))
+		return 0;
+	if (!wanted(task))
+		return 0;
+	s = scratch_get();
+	if (!s)
+		return 0;
+	e = (void *)s->rec;
+	off = file_begin(e, task, src);
+	type = fmode & EDR_FMODE_CREATED ? EDR_EVENT_FILE_CREATE : EDR_EVENT_FILE_WRITE;
+	if (attempt)
+		e->flags |= EDR_FILE_ATTEMPT;
+	if (oflags & EDR_O_TRUNC)
+		e->flags |= EDR_FILE_TRUNCATE;
+	e->open_flags = oflags;
+	file_inode_fill(e, BPF_CORE_READ(file, f_inode));
+	if (type == EDR_EVENT_FILE_CREATE && (e->mode & EDR_S_ISID))
+		e->flags |= EDR_FILE_SETID;
+	e->path_len = put_path(s, &off, path, &trunc);
+	if (trunc)
+		e->flags |= EDR_FILE_PATH_TRUNC;
+	emit(e, type, off);
+	return 0;
+}
+
+/* ---- tracepoint path ---- */
+
+static __always_inline int file_enter(struct file_args *a)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	if (!wanted((void *)bpf_get_current_task()))
+		return 0;
+	bpf_map_update_elem(&file_args, &id, a, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int enter_open(int dfd, const char *name, __u32 flags, __u32 mode)
+{
+	struct file_args a = { .op = FOP_OPEN, .dfd = dfd, .flags = flags, .mode = mode,
+			       .name = (__u64)name };
+
+	/* The read-only filter: costs one test per open. */
+	if (!(flags & EDR_O_WRITE_MASK))
+		return 0;
+	return file_enter(&a);
+}
+
+/* openat2(2) passes its flags in a struct open_how in user memory. */
+static __always_inline int enter_openat2(int dfd, const char *name, const struct open_how *how)
+{
+	__u64 v[2] = {};
+
+	if (bpf_probe_read_user(v, sizeof(v), how) < 0)
+		return 0;
+	return enter_open(dfd, name, v[0], v[1]);
+}
+
+static __always_inline int enter_unlink(int dfd, const char *name, __u32 flags)
+{
+	struct file_args a = { .op = FOP_UNLINK, .dfd = dfd, .flags = flags, .name = (__u64)name };
+
+	return file_enter(&a);
+}
+
+static __always_inline int enter_rename(int dfd, const char *name, int dfd2, const char *name2, __u32 flags)
+{
+	struct file_args a = { .op = FOP_RENAME, .dfd = dfd, .dfd2 = dfd2, .flags = flags,
+			       .name = (__u64)name, .name2 = (__u64)name2 };
+
+	return file_enter(&a);
+}
+
+static __always_inline int enter_chmod(__u32 op, int dfd, const char *name, __u32 mode)
+{
+	struct file_args a = { .op = op, .dfd = dfd, .mode = mode, .name = (__u64)name };
+
+	return file_enter(&a);
+}
+
+static __always_inline int enter_truncate(__u32 op, int fd, const char *name)
+{
+	struct file_args a = { .op = op, .dfd = fd, .name = (__u64)name };
+
+	return file_enter(&a);
+}
+
+static __always_inline int enter_chown(__u32 op, int dfd, const char *name, __u32 uid, __u32 gid)
+{
+	struct file_args a = { .op = op, .dfd = dfd, .uid = uid, .gid = gid, .name = (__u64)name };
+
+	return file_enter(&a);
+}
+
+/* One body for every sys_exit_*: the op stored at enter says what to report. */
+static __noinline int file_exit(long ret)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct task_struct *task;
+	struct file_args a, *p;
+	struct edr_scratch *s;
+	struct edr_file *e;
+	struct path path;
+	struct file *f;
+	__u32 off, type, fl = 0;
+	int trunc = 0;
+
+	p = bpf_map_lookup_elem(&file_args, &id);
+	if (!p)
+		return 0;
+	a = *p;
+	bpf_map_delete_elem(&file_args, &id);
+	if (ret < 0)
+		return 0;
+	task = (void *)bpf_get_current_task();
+	if (a.op == FOP_OPEN) {
+		f = fd_file_get(task, ret);
+		if (file_path_get(f, &path))
+			return 0;
+		return report_open(task, f, &path, a.flags, EDR_FILE_SRC_TP, 0);
+	}
+	s = scratch_get();
+	if (!s)
+		return 0;
+	e = (void *)s->rec;
+	off = file_begin(e, task, EDR_FILE_SRC_TP);
+	e->ret = ret;
+	switch (a.op) {
+	case FOP_UNLINK:
+		type = EDR_EVENT_FILE_UNLINK;
+		if (a.flags & EDR_AT_REMOVEDIR)
+			fl |= EDR_FILE_DIR;
+		break;
+	case FOP_RENAME:
+		type = EDR_EVENT_FILE_RENAME;
+		break;
+	case FOP_CHMOD:
+	case FOP_FCHMOD:
+		type = EDR_EVENT_FILE_CHMOD;
+		e->mode = a.mode & 07777;
+		if (a.mode & EDR_S_ISID)
+			fl |= EDR_FILE_SETID;
+		break;
+	case FOP_CHOWN:
+	case FOP_FCHOWN:
+		type = EDR_EVENT_FILE_CHOWN;
+		e->uid = a.uid;
+		e->gid = a.gid;
+		break;
+	case FOP_TRUNCATE:
+	case FOP_FTRUNCATE:
+		type = EDR_EVENT_FILE_WRITE;
+		fl |= EDR_FILE_TRUNCATE;
+		break;
+	default:
+		return 0;
+	}
+	if (a.op == FOP_FCHMOD || a.op == FOP_FCHOWN || a.op == FOP_FTRUNCATE) {
+		f = fd_file_get(task, a.dfd);
+		if (file_path_get(f, &path))
+			return 0;
+		file_inode_fill(e, BPF_CORE_READ(f, f_inode));
+		if (type == EDR_EVENT_FILE_CHOWN) {
+			e->uid = a.uid;
+			e->gid = a.gid;
+		} else if (type == EDR_EVENT_FILE_CHMOD) {
+			e->mode = a.mode & 07777;
+		}
+		e->path_len = put_path(s, &off, &path, &trunc);
+		if (trunc)
+			fl |= EDR_FILE_PATH_TRUNC;
+	} else if (a.op == FOP_RENAME) {
+		e->path_len = put_name_at(s, &off, task, a.dfd2, (void *)a.name2, 1, &fl,
+					  EDR_FILE_PATH_TRUNC, EDR_FILE_PATH_RELATIVE);
+		e->dirfd = a.dfd2;
+		e->old_path_len = put_name_at(s, &off, task, a.dfd, (void *)a.name, 1, &fl,
+					      EDR_FILE_OLD_PATH_TRUNC, EDR_FILE_OLD_PATH_RELATIVE);
+		e->old_dirfd = a.dfd;
+	} else {
+		e->path_len = put_name_at(s, &off, task, a.dfd, (void *)a.name, 1, &fl,
+					  EDR_FILE_PATH_TRUNC, EDR_FILE_PATH_RELATIVE);
+		e->dirfd = a.dfd;
+	}
+	e->flags |= fl;
+	emit(e, type, off);
+	return 0;
+}
+
+/* ---- LSM, fentry and kprobe paths ---- */
+
+/* A dentry under a directory: the walk starts at the dentry itself, on the
+ * directory's mount. */
+static __always_inline __u16 put_dentry(struct edr_scratch *s, __u32 *off, const struct path *dir,
+					struct dentry *dentry, __u32 *fl, __u32 trunc_flag)
+{
+	struct path p;
+	int trunc = 0;
+	__u16 n;
+
+	p.mnt = BPF_CORE_READ(dir, mnt);
+	p.dentry = dentry;
+	n = put_path(s, off, &p, &trunc);
+	if (trunc)
+		*fl |= trunc_flag;
+	return n;
+}
+
+static __always_inline int report_unlink_dentry(const struct path *dir, struct dentry *dentry,
+						__u32 src, __u32 is_dir)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct edr_scratch *s;
+	struct edr_file *e;
+	__u32 off, fl = EDR_FILE_ATTEMPT;
+
+	if (!wanted(task))
+		return 0;
+	s = scratch_get();
+	if (!s)
+		return 0;
+	e = (void *)s->rec;
+	off = file_begin(e, task, src);
+	if (is_dir)
+		fl |= EDR_FILE_DIR;
+	file_inode_fill(e, BPF_CORE_READ(dentry, d_inode));
+	e->path_len = put_dentry(s, &off, dir, dentry, &fl, EDR_FILE_PATH_TRUNC);
+	e->flags |= fl;
+	emit(e, EDR_EVENT_FILE_UNLINK, off);
+	return 0;
+}
+
+static __always_inline int report_rename_dentry(const struct path *old_dir, struct dentry *old_dentry,
+						const struct path *new_dir, struct dentry *new_dentry,
+						__u32 src)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct edr_scratch *s;
+	struct edr_file *e;
+	__u32 off, fl = EDR_FILE_ATTEMPT;
+
+	if (!wanted(task))
+		return 0;
+	s = scratch_get();
+	if (!s)
+		return 0;
+	e = (void *)s->rec;
+	off = file_begin(e, task, src);
+	file_inode_fill(e, BPF_CORE_READ(old_dentry, d_inode));
+	e->path_len = put_dentry(s, &off, new_dir, new_dentry, &fl, EDR_FILE_PATH_TRUNC);
+	e->old_path_len = put_dentry(s, &off, old_dir, old_dentry, &fl, EDR_FILE_OLD_PATH_TRUNC);
+	e->flags |= fl;
+	emit(e, EDR_EVENT_FILE_RENAME, off);
+	return 0;
+}
+
+/* chmod (type CHMOD, mode), chown (type CHOWN, uid/gid) or truncate
+ * (type WRITE) of a path. */
+static __always_inline int report_attr_path(const struct path *path, __u32 type, __u32 mode,
+					    __u32 uid, __u32 gid, __u32 src, __u32 attempt, long ret)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct edr_scratch *s;
+	struct edr_file *e;
+	struct path p;
+	__u32 off, fl = attempt ? EDR_FILE_ATTEMPT : 0;
+	int trunc = 0;
+
+	if (ret < 0 || !wanted(task))
+		return 0;
+	s = scratch_get();
+	if (!s)
+		return 0;
+	e = (void *)s->rec;
+	off = file_begin(e, task, src);
+	e->ret = ret;
+	p.mnt = BPF_CORE_READ(path, mnt);
+	p.dentry = BPF_CORE_READ(path, dentry);
+	file_inode_fill(e, BPF_CORE_READ(p.dentry, d_inode));
+	if (type == EDR_EVENT_FILE_CHMOD) {
+		e->mode = mode & 07777;
+		if (mode & EDR_S_ISID)
+			fl |= EDR_FILE_SETID;
+	} else if (type == EDR_EVENT_FILE_CHOWN) {
+		e->uid = uid;
+		e->gid = gid;
+	} else {
+		fl |= EDR_FILE_TRUNCATE;
+	}
+	e->path_len = put_path(s, &off, &p, &trunc);
+	if (trunc)
+		fl |= EDR_FILE_PATH_TRUNC;
+	e->flags |= fl;
+	emit(e, type, off);
+	return 0;
+}
+
+/* do_unlinkat/do_rmdir/do_renameat2 take struct filename (kernel copies). */
+static __always_inline int report_unlink_name(int dfd, struct filename *name, __u32 src, __u32 is_dir)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct edr_scratch *s;
+	struct edr_file *e;
+	__u32 off, fl = EDR_FILE_ATTEMPT;
+
+	if (!wanted(task))
+		return 0;
+	s = scratch_get();
+	if (!s)
+		return 0;
+	e = (void *)s->rec;
+	off = file_begin(e, task, src);
+	if (is_dir)
+		fl |= EDR_FILE_DIR;
+	e->path_len = put_name_at(s, &off, task, dfd, BPF_CORE_READ(name, name), 0, &fl,
+				  EDR_FILE_PATH_TRUNC, EDR_FILE_PATH_RELATIVE);
+	if (!e->path_len)
+		return 0; /* getname() failed: nothing was attempted */
+	e->dirfd = dfd;
+	e->flags |= fl;
+	emit(e, EDR_EVENT_FILE_UNLINK, off);
+	return 0;
+}
+
+static __always_inline int report_rename_name(int olddfd, struct filename *from, int newdfd,
+					      struct filename *to, __u32 src)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct edr_scratch *s;
+	struct edr_file *e;
+	__u32 off, fl = EDR_FILE_ATTEMPT;
+
+	if (!wanted(task))
+		return 0;
+	s = scratch_get();
+	if (!s)
+		return 0;
+	e = (void *)s->rec;
+	off = file_begin(e, task, src);
+	e->path_len = put_name_at(s, &off, task, newdfd, BPF_CORE_READ(to, name), 0, &fl,
+				  EDR_FILE_PATH_TRUNC, EDR_FILE_PATH_RELATIVE);
+	e->dirfd = newdfd;
+	e->old_path_len = put_name_at(s, &off, task, olddfd, BPF_CORE_READ(from, name), 0, &fl,
+				      EDR_FILE_OLD_PATH_TRUNC, EDR_FILE_OLD_PATH_RELATIVE);
+	if (!e->path_len || !e->old_path_len)
+		return 0;
+	e->old_dirfd = olddfd;
+	e->flags |= fl;
+	emit(e, EDR_EVENT_FILE_RENAME, off);
+	return 0;
+}
+
+#endif /* EDR_FILE_BPF_H */

@@ -1,0 +1,396 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * File events against the real kernel: the test's own child creates,
+ * writes, truncates, renames, chmods (setuid), chowns and unlinks files in
+ * a temporary directory, and the test asserts the exact sequence of records
+ * and their fields. The sequence being exact is what shows that a read-only
+ * open produces nothing and that 100 writes to one open fd produce one
+ * record. Runs once per attach path of the four file features (lsm, fentry,
+ * kprobe, tracepoint), forced through the loader; a path the running kernel
+ * lacks is skipped with the probe's reason.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <bpf/libbpf.h>
+
+#include "tests/bpf/harness.h"
+
+static const enum edr_feature file_feats[] = {
+	EDR_FEAT_FILE_WRITE, EDR_FEAT_FILE_UNLINK, EDR_FEAT_FILE_RENAME, EDR_FEAT_FILE_ATTR,
+};
+#define N_FEATS (sizeof(file_feats) / sizeof(file_feats[0]))
+
+static int on_rec(void *ctx, void *data, size_t len)
+{
+	struct harness *h = ctx;
+	struct h_rec *r;
+
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? h->cap * 2 : 256;
+		struct h_rec **nr = realloc(h->recs, cap * sizeof(*nr));
+
+		if (!nr)
+			return -ENOMEM;
+		h->recs = nr;
+		h->cap = cap;
+	}
+	r = malloc(sizeof(*r) + len);
+	if (!r)
+		return -ENOMEM;
+	r->len = len;
+	memcpy(r->data, data, len);
+	if (edr_decode(r->data, len, &r->d)) {
+		h->decode_errors++;
+		free(r);
+		return 0;
+	}
+	h->recs[h->n++] = r;
+	return 0;
+}
+
+static void log_quiet(int debug, const char *msg, void *ctx)
+{
+	if (!debug && getenv("EDR_TEST_VERBOSE"))
+		fprintf(stderr, "loader: %s\n", msg);
+}
+
+/* What the forced path needs from the probe, to skip with its reason. */
+static const char *missing(const struct edr_probe *p, const char *path)
+{
+	if (!strcmp(path, "lsm")) {
+		if (!p->ok[EDR_CAP_LSM_ACTIVE])
+			return p->detail[EDR_CAP_LSM_ACTIVE];
+		return p->ok[EDR_CAP_LSM] ? NULL : p->detail[EDR_CAP_LSM];
+	}
+	if (!strcmp(path, "fentry"))
+		return p->ok[EDR_CAP_FENTRY] ? NULL : p->detail[EDR_CAP_FENTRY];
+	if (!strcmp(path, "kprobe"))
+		return p->ok[EDR_CAP_KPROBE] ? NULL : p->detail[EDR_CAP_KPROBE];
+	return p->ok[EDR_CAP_SYSCALL_TP] ? NULL : p->detail[EDR_CAP_SYSCALL_TP];
+}
+
+/* The file features forced onto path, everything else off. */
+static int fstart(struct harness *h, const char *path, uint32_t target, const char **why)
+{
+	struct edr_loader_opts opts = { .target_tgid = target, .log = log_quiet };
+	const struct edr_feature_status *st;
+	char err[256];
+	size_t i;
+	int f;
+
+	memset(h, 0, sizeof(*h));
+	h->probe = *h_probe();
+	if ((*why = missing(&h->probe, path)))
+		return -ENOTSUP;
+	for (f = 0; f < EDR_FEAT__COUNT; f++)
+		opts.disabled[f] = 1;
+	for (i = 0; i < N_FEATS; i++) {
+		opts.disabled[file_feats[i]] = 0;
+		opts.force[file_feats[i]] = path;
+	}
+	h->loader = edr_loader__new(&h->probe, &opts, err, sizeof(err));
+	if (!h->loader) {
+		fprintf(stderr, "loader: %s\n", err);
+		return -EIO;
+	}
+	st = edr_loader__status(h->loader);
+	for (i = 0; i < N_FEATS; i++) {
+		f = file_feats[i];
+		if (st[f].chosen < 0 || strcmp(st[f].paths[st[f].chosen], path)) {
+			fprintf(stderr, "loader: feature %s not on path %s: %s\n", st[f].name, path,
+				st[f].why[st[f].npaths - 1]);
+			return -EIO;
+		}
+	}
+	h->rb = ring_buffer__new(edr_loader__ring_fd(h->loader), on_rec, h, NULL);
+	return h->rb ? 0 : -errno;
+}
+
+#define START(h, state)                                                                    \
+	do {                                                                               \
+		const char *why_ = NULL;                                                   \
+		int err_ = fstart(h, *(state), getpid(), &why_);                           \
+		if (err_ == -ENOTSUP) {                                                    \
+			printf("# skipped on path %s: %s\n", (char *)*(state), why_);      \
+			skip();                                                            \
+		}                                                                          \
+		assert_int_equal(err_, 0);                                                 \
+	} while (0)
+
+/* What the child reports back through a pipe. */
+struct child_truth {
+	uint64_t ino;     /* of f1 right after its creation */
+	int steps;        /* operations that succeeded, in order */
+};
+
+#define STEPS 11
+
+/*
+ * The child's script, in dir (its cwd). Each step checks its own result so
+ * a failure names the step rather than surfacing as a missing record.
+ */
+static void child(const char *dir, int out)
+{
+	struct child_truth t = {};
+	char buf[16] = "x";
+	struct stat st;
+	int fd, dfd, i;
+
+	umask(0);
+	if (chdir(dir))
+		goto done;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	if (dfd < 0)
+		goto done;
+	t.steps++; /* 1 */
+	/* create, then 100 writes through the same fd: one record */
+	fd = open("f1", O_CREAT | O_EXCL | O_WRONLY, 0640);
+	if (fd < 0 || fstat(fd, &st))
+		goto done;
+	t.ino = st.st_ino;
+	for (i = 0; i < 100; i++)
+		if (write(fd, buf, 1) != 1)
+			goto done;
+	close(fd);
+	t.steps++; /* 2 */
+	/* read-only opens, by every syscall: nothing */
+	fd = open("f1", O_RDONLY);
+	if (fd < 0 || read(fd, buf, sizeof(buf)) <= 0)
+		goto done;
+	close(fd);
+	fd = openat(dfd, "f1", O_RDONLY);
+	if (fd < 0)
+		goto done;
+	close(fd);
+	t.steps++; /* 3 */
+	/* open an existing file for write (append): one record, 100 writes */
+	fd = open("f1", O_WRONLY | O_APPEND);
+	if (fd < 0)
+		goto done;
+	for (i = 0; i < 100; i++)
+		if (write(fd, buf, 1) != 1)
+			goto done;
+	close(fd);
+	t.steps++; /* 4 */
+	/* truncate on open, relative to a directory fd */
+	fd = openat(dfd, "f1", O_WRONLY | O_TRUNC);
+	if (fd < 0)
+		goto done;
+	close(fd);
+	t.steps++; /* 5 */
+	if (renameat(dfd, "f1", AT_FDCWD, "f2"))
+		goto done;
+	t.steps++; /* 6 */
+	if (chmod("f2", 04755))
+		goto done;
+	t.steps++; /* 7 */
+	if (chown("f2", 1, 2))
+		goto done;
+	t.steps++; /* 8 */
+	if (unlinkat(dfd, "f2", 0))
+		goto done;
+	t.steps++; /* 9 */
+	if (mkdir("d1", 0700) || rmdir("d1"))
+		goto done;
+	t.steps++; /* 10 */
+	/* a failed unlink reports nothing where the result is known */
+	if (unlink("missing") == 0)
+		goto done;
+	t.steps++; /* 11 */
+done:
+	if (write(out, &t, sizeof(t)) != sizeof(t))
+		_exit(2);
+	_exit(0);
+}
+
+struct expect {
+	uint16_t type;
+	const char *name;     /* file name under the directory */
+	const char *old_name; /* rename source */
+	uint32_t flags;       /* EDR_FILE_* that must be set */
+	uint32_t noflags;     /* and that must not */
+};
+
+/* Records of tgid about files under dir, in arrival order. */
+static size_t collect(struct harness *h, uint32_t tgid, const char *dir, const struct edr_decoded **out,
+		      size_t max)
+{
+	size_t i, n = 0, dl = strlen(dir);
+
+	for (i = 0; i < h->n && n < max; i++) {
+		const struct edr_decoded *d = &h->recs[i]->d;
+
+		if (!d->file || d->task->tgid != tgid)
+			continue;
+		if (d->path.len > dl && !strncmp(d->path.p, dir, dl) && d->path.p[dl] == '/')
+			out[n++] = d;
+	}
+	return n;
+}
+
+struct want_n {
+	uint32_t tgid;
+	const char *dir;
+	size_t n;
+};
+
+static int have_n(struct harness *h, void *ctx)
+{
+	struct want_n *w = ctx;
+	const struct edr_decoded *d[32];
+
+	return collect(h, w->tgid, w->dir, d, 32) >= w->n;
+}
+
+static void test_file_events(void **state)
+{
+	const char *path = *state;
+	int attempt_all = !strcmp(path, "lsm") || !strcmp(path, "kprobe");
+	/* fentry reports unlink and rename at entry (see bpf/file.bpf.h) */
+	uint32_t att_name = attempt_all || !strcmp(path, "fentry") ? EDR_FILE_ATTEMPT : 0;
+	uint32_t att = attempt_all ? EDR_FILE_ATTEMPT : 0;
+	const struct expect want[] = {
+		{ EDR_EVENT_FILE_CREATE, "f1", NULL, att, EDR_FILE_TRUNCATE | EDR_FILE_SETID },
+		{ EDR_EVENT_FILE_WRITE, "f1", NULL, att, EDR_FILE_TRUNCATE },
+		{ EDR_EVENT_FILE_WRITE, "f1", NULL, att | EDR_FILE_TRUNCATE, 0 },
+		{ EDR_EVENT_FILE_RENAME, "f2", "f1", att_name, 0 },
+		{ EDR_EVENT_FILE_CHMOD, "f2", NULL, att | EDR_FILE_SETID, 0 },
+		{ EDR_EVENT_FILE_CHOWN, "f2", NULL, att, EDR_FILE_SETID },
+		{ EDR_EVENT_FILE_UNLINK, "f2", NULL, att_name, EDR_FILE_DIR },
+		{ EDR_EVENT_FILE_UNLINK, "d1", NULL, att_name | EDR_FILE_DIR, 0 },
+	};
+	const size_t nwant = sizeof(want) / sizeof(want[0]);
+	char tmpl[] = "/tmp/edr-file-XXXXXX", dir[PATH_MAX], p[PATH_MAX + 8];
+	const struct edr_decoded *got[32];
+	struct child_truth t;
+	struct harness h;
+	struct stat st;
+	int pfd[2], status = 0;
+	size_t i, n;
+	pid_t pid;
+
+	START(&h, state);
+	h_report(&h, "file");
+	assert_non_null(mkdtemp(tmpl));
+	assert_non_null(realpath(tmpl, dir));
+	assert_int_equal(stat(dir, &st), 0);
+	assert_int_equal(pipe(pfd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		child(dir, pfd[1]);
+	close(pfd[1]);
+	assert_int_equal(read(pfd[0], &t, sizeof(t)), sizeof(t));
+	close(pfd[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(t.steps, STEPS);
+
+	/* Wait for the last expected record, then a little for any extra. */
+	h_poll(&h, 3000, have_n, &(struct want_n){ pid, dir, nwant });
+	h_poll(&h, 200, NULL, NULL);
+	n = collect(&h, pid, dir, got, 32);
+	for (i = 0; i < n; i++)
+		printf("# %s: record %zu: type %u %s%s%s flags %#x\n", path, i, got[i]->type, got[i]->path.p,
+		       got[i]->old_path.p ? " <- " : "", got[i]->old_path.p ? got[i]->old_path.p : "",
+		       got[i]->file->flags);
+	assert_int_equal(h.decode_errors, 0);
+	assert_int_equal(n, nwant);
+	for (i = 0; i < nwant; i++) {
+		const struct edr_decoded *d = got[i];
+		const struct edr_file *f = d->file;
+
+		assert_int_equal(d->type, want[i].type);
+		snprintf(p, sizeof(p), "%s/%s", dir, want[i].name);
+		assert_string_equal(d->path.p, p);
+		if (want[i].old_name) {
+			snprintf(p, sizeof(p), "%s/%s", dir, want[i].old_name);
+			assert_non_null(d->old_path.p);
+			assert_string_equal(d->old_path.p, p);
+		} else {
+			assert_null(d->old_path.p);
+		}
+		assert_int_equal(f->flags & want[i].flags, want[i].flags);
+		assert_int_equal(f->flags & want[i].noflags, 0);
+		assert_int_equal(f->flags & (EDR_FILE_PATH_TRUNC | EDR_FILE_OLD_PATH_TRUNC |
+					     EDR_FILE_PATH_RELATIVE | EDR_FILE_OLD_PATH_RELATIVE), 0);
+		assert_int_equal(d->task->tgid, pid);
+		assert_int_equal(d->task->ppid, getpid());
+		assert_int_equal(d->task->uid, getuid());
+		assert_int_equal(d->hdr->version, EDR_ABI_VERSION);
+	}
+	/* create: the new inode, its mode (umask 0) and owner */
+	assert_int_equal(got[0]->file->ino, t.ino);
+	assert_int_equal(got[0]->file->dev, h_kdev(st.st_dev));
+	assert_int_equal(got[0]->file->mode, S_IFREG | 0640);
+	assert_int_equal(got[0]->file->uid, getuid());
+	assert_int_equal(got[0]->file->gid, getgid());
+	assert_true(got[0]->file->open_flags & O_CREAT || !strcmp(path, "fentry"));
+	assert_int_equal(got[1]->file->ino, t.ino);
+	assert_true(got[1]->file->open_flags & O_APPEND);
+	assert_int_equal(got[1]->file->open_flags & O_ACCMODE, O_WRONLY);
+	assert_int_equal(got[2]->file->ino, t.ino);
+	/* chmod: permission bits only, setuid included */
+	assert_int_equal(got[4]->file->mode, 04755);
+	assert_int_equal(got[5]->file->uid, 1);
+	assert_int_equal(got[5]->file->gid, 2);
+	assert_int_equal(rmdir(dir), 0);
+	h_stop(&h);
+}
+
+/* Nothing is reported about processes outside the target, and a storm of
+ * read-only opens by the target itself produces no record at all. */
+static void test_readonly_storm_is_silent(void **state)
+{
+	struct harness h;
+	int fd, i;
+
+	START(&h, state);
+	for (i = 0; i < 2000; i++) {
+		fd = open("/etc/hostname", O_RDONLY);
+		assert_true(fd >= 0);
+		close(fd);
+	}
+	h_poll(&h, 300, NULL, NULL);
+	for (i = 0; i < (int)h.n; i++)
+		assert_true(strcmp(h.recs[i]->d.path.p ? h.recs[i]->d.path.p : "", "/etc/hostname"));
+	h_stop(&h);
+}
+
+int main(void)
+{
+	static const char *const paths[] = { "lsm", "fentry", "kprobe", "tracepoint" };
+	static char names[8][48];
+	struct CMUnitTest tests[8];
+	size_t i;
+
+	if (geteuid() != 0) {
+		printf("# BPF tests need root, skipping\n");
+		return 77;
+	}
+	/* One run per attach path, named "<test>/<path>" in the output. */
+	for (i = 0; i < 8; i++) {
+		const char *path = paths[i / 2];
+
+		if (i % 2)
+			tests[i] = (struct CMUnitTest)cmocka_unit_test_prestate(test_readonly_storm_is_silent,
+										(void *)path);
+		else
+			tests[i] = (struct CMUnitTest)cmocka_unit_test_prestate(test_file_events, (void *)path);
+		snprintf(names[i], sizeof(names[i]), "%s/%s", i % 2 ? "readonly_storm" : "file_events", path);
+		tests[i].name = names[i];
+	}
+	return cmocka_run_group_tests_name("bpf_file", tests, NULL, NULL);
+}
