@@ -70,7 +70,14 @@ for kv in "${JOB_ENV[@]+"${JOB_ENV[@]}"}"; do export "${kv?}"; done
 
 if cd "$JOB_CWD"; then
 	start=$SECONDS
-	timeout -k 10 "$JOB_TIMEOUT" "${JOB_CMD[@]}" >> "$R/log" 2>&1 < /dev/null
+	if [ "${JOB_INTERACTIVE:-0}" = 1 ]; then
+		# run.sh --shell: the serial console as controlling terminal.
+		echo "vmtest: $JOB_NAME: shell in $JOB_CWD; exit to power off" > /dev/ttyS0
+		setsid -c -w timeout --foreground -k 10 "$JOB_TIMEOUT" "${JOB_CMD[@]}" \
+			< /dev/ttyS0 > /dev/ttyS0 2>&1
+	else
+		timeout -k 10 "$JOB_TIMEOUT" "${JOB_CMD[@]}" >> "$R/log" 2>&1 < /dev/null
+	fi
 	rc=$?
 	# 124: timeout's TERM worked; 137 after the full time: it needed KILL.
 	if [ "$rc" -eq 124 ] || { [ "$rc" -eq 137 ] && [ $((SECONDS - start)) -ge "$JOB_TIMEOUT" ]; }; then

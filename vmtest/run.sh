@@ -14,6 +14,7 @@
 usage() {
 	cat <<EOF
 Usage: vmtest/run.sh --kernel PATH [options] -- CMD [ARG...]
+       vmtest/run.sh --kernel PATH [options] --shell
   --kernel PATH        kernel image (bzImage/vmlinuz) to boot
   --modules DIR        the image's modules (lib/modules/VERSION); needed when
                        virtio/9p are modules
@@ -28,6 +29,8 @@ Usage: vmtest/run.sh --kernel PATH [options] -- CMD [ARG...]
   --systemd            boot with systemd as init (overlay root) and run CMD
                        from a oneshot unit ordered after multi-user.target
   --quiet              do not copy CMD's output to stdout while it runs
+  --shell              an interactive bash on the serial console instead of
+                       CMD (for debugging; --timeout defaults to 3600)
 Environment: EDR_VMTEST_CACHE (default /var/cache/edr-vmtest), EDR_VMTEST_QEMU,
 EDR_VMTEST_VNG=0 (never use vng), EDR_VMTEST_VNG_ARGS (default --disable-kvm), EDR_VMTEST_MEM (default 2G), EDR_VMTEST_SMP (2),
 EDR_VMTEST_APPEND (extra kernel command line, e.g. loglevel=7).
@@ -38,7 +41,7 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 tree=$(cd "$here/.." && pwd)
 kernel='' modules='' name='' timeout=300 boot_timeout='' results='' cwd=$PWD
-systemd=0 quiet=0 envs=()
+systemd=0 quiet=0 shell=0 envs=()
 
 die() { echo "vmtest: ${name:-run}: $*" >&2; exit 125; }
 num() { [[ $2 =~ ^[1-9][0-9]*$ ]] || die "$1 wants a positive number of seconds, got '$2'"; }
@@ -48,7 +51,7 @@ while [ $# -gt 0 ]; do
 	--kernel) kernel=${2-}; shift 2 || die "--kernel needs a PATH" ;;
 	--modules) modules=${2-}; shift 2 || die "--modules needs a DIR" ;;
 	--name) name=${2-}; shift 2 || die "--name needs a value" ;;
-	--timeout) num "$1" "${2-}"; timeout=$2; shift 2 ;;
+	--timeout) num "$1" "${2-}"; timeout=$2; timeout_set=1; shift 2 ;;
 	--boot-timeout) num "$1" "${2-}"; boot_timeout=$2; shift 2 ;;
 	--results) results=${2-}; shift 2 || die "--results needs a DIR" ;;
 	--env) [[ ${2-} == [A-Za-z_]*=* ]] || die "--env wants NAME=VALUE, got '${2-}'"
@@ -56,11 +59,19 @@ while [ $# -gt 0 ]; do
 	--cwd) cwd=${2-}; shift 2 || die "--cwd needs a DIR" ;;
 	--systemd) systemd=1; shift ;;
 	--quiet) quiet=1; shift ;;
+	--shell) shell=1; shift ;;
 	-h|--help) usage; exit 0 ;;
 	--) shift; break ;;
 	*) usage >&2; die "unknown argument '$1'" ;;
 	esac
 done
+if [ "$shell" = 1 ]; then
+	[ $# -eq 0 ] || die "--shell takes no command"
+	[ -t 0 ] || die "--shell needs a terminal on stdin"
+	set -- bash -i
+	[ "${timeout_set:-0}" = 1 ] || timeout=3600
+	quiet=1
+fi
 [ $# -gt 0 ] || { usage >&2; die "no command given (put it after --)"; }
 # systemd reaches multi-user.target in 30-60 s of emulated time, more when
 # the host is busy.
@@ -116,6 +127,7 @@ fi
 	printf 'JOB_NAME=%q\n' "$name"
 	printf 'JOB_CWD=%q\n' "$cwd"
 	printf 'JOB_TIMEOUT=%q\n' "$timeout"
+	printf 'JOB_INTERACTIVE=%q\n' "$shell"
 	printf 'JOB_CMD=('; printf '%q ' "$@"; printf ')\n'
 	printf 'JOB_ENV=('
 	[ ${#envs[@]} -eq 0 ] || printf '%q ' "${envs[@]}"
@@ -191,15 +203,25 @@ else
 		append+=" systemd.show_status=0 systemd.unit=multi-user.target"
 	fi
 	append+=${EDR_VMTEST_APPEND:+ $EDR_VMTEST_APPEND}
-	setsid "$qemu" -accel tcg,thread=multi -cpu max -smp "$smp" -m "$mem" \
-		-nodefaults -display none -no-reboot -nic none \
-		-serial "file:$console" -monitor none \
-		-kernel "$kernel" -initrd "$initrd" -append "$append" \
-		-fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap \
-		-device virtio-9p-pci,fsdev=root,mount_tag=/dev/root \
-		-fsdev "local,id=res,path=$R,security_model=none" \
-		-device virtio-9p-pci,fsdev=res,mount_tag=vmtest \
-		> "$R/qemu.err" 2>&1 < /dev/null &
+	# shellcheck disable=SC2054 # commas inside QEMU options
+	qargs=(-accel tcg,thread=multi -cpu max -smp "$smp" -m "$mem"
+		-nodefaults -display none -no-reboot -nic none -monitor none
+		-kernel "$kernel" -initrd "$initrd" -append "$append"
+		-fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap
+		-device virtio-9p-pci,fsdev=root,mount_tag=/dev/root
+		-fsdev "local,id=res,path=$R,security_model=none"
+		-device virtio-9p-pci,fsdev=res,mount_tag=vmtest)
+	if [ "$shell" = 1 ]; then
+		# In the foreground with the serial console on the terminal (Ctrl-A X
+		# quits QEMU); timeout(1) is the watchdog.
+		timeout --foreground -k 5 $((boot_timeout + timeout + 30)) \
+			"$qemu" "${qargs[@]}" -serial mon:stdio
+		rc=$?
+		[ "$rc" != 124 ] || echo "vmtest: $name: guest did not finish within $timeout s, killed" >&2
+		[ -f "$R/status" ] && exit "$(cat "$R/status")"
+		exit 125
+	fi
+	setsid "$qemu" "${qargs[@]}" -serial "file:$console" > "$R/qemu.err" 2>&1 < /dev/null &
 	pid=$!
 fi
 
