@@ -7,7 +7,7 @@
 # STAGE is a `make install DESTDIR=STAGE` tree made on the host; it is copied
 # over the guest's overlay root, then: systemctl start edr-sensor, the unit is
 # active, an exec shows up in its output (the journal), edrctl status answers,
-# systemctl stop, and no BPF program or link is left behind.
+# a SIGSEGV is restarted by systemd, systemctl stop, and no BPF program or link is left behind.
 # Prints "service: N passed, N failed, 0 skipped" and "FAILED: service:CHECK"
 # lines (vmtest/known-failures/NAME can list them).
 set -u
@@ -68,6 +68,23 @@ fi
 
 if edrctl status > /tmp/edrctl-status 2>&1; then ok edrctl-status
 else bad edrctl-status "edrctl status: $(head -n 1 /tmp/edrctl-status)"
+fi
+
+# A crash is restarted by systemd (Restart=on-failure), and the new
+# process becomes ready again.
+pid1=$(systemctl show -p MainPID --value edr-sensor.service)
+systemctl kill -s SEGV --kill-who=main edr-sensor.service
+restarted=0
+for _ in $(seq 1 60); do
+	sleep 1
+	pid2=$(systemctl show -p MainPID --value edr-sensor.service)
+	if [ "$pid2" != 0 ] && [ "$pid2" != "$pid1" ] && \
+	   [ "$(systemctl is-active edr-sensor.service)" = active ]; then restarted=1; break; fi
+done
+if [ "$restarted" = 1 ]; then ok restart-after-sigsegv
+else
+	bad restart-after-sigsegv "not active again with a new pid within 60 s of SIGSEGV (pid $pid1 -> ${pid2:-?})"
+	journal | tail -n 15 | cut -c1-300 | sed 's/^/    /'
 fi
 
 if timeout 120 systemctl stop edr-sensor.service; then ok stop

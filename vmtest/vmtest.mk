@@ -28,7 +28,7 @@ vmtest-selftest:
 
 TEST_STEPS += vmtest-selftest
 
-# Not in TEST_STEPS yet: wire it in once the daemon runs as the unit expects.
+TEST_STEPS += vmtest-service
 VMTEST_SERVICE_KERNELS ?= 6.1
 VMTEST_SERVICE_STAGE := $(abspath $(BUILD)/vmtest/service-root)
 vmtest-service: $(BINS)
