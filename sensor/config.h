@@ -64,6 +64,7 @@ struct edr_config {
 	char *attach[EDR_FEAT__COUNT];      /* forced path name; NULL = probe (auto) */
 	uint64_t hash_max_file_size;        /* bytes; 0 = never hash */
 	uint64_t hash_rate;                 /* bytes hashed per second; 0 = unlimited */
+	int64_t ancestry_depth;             /* ancestors listed per event; 0 = none */
 
 	/* Content. */
 	char *content_dir;

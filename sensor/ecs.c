@@ -456,6 +456,12 @@ static void record(struct edr_ecs *ecs, struct edr_json *j, const struct edr_dec
 	if (ev->type == EDR_EVENT_EXEC || ev->type == EDR_EVENT_EXEC_DENIED) {
 		edr_json_kuint(j, "args_count", ev->exec->argc);
 	}
+	if (ecs->en && ecs->en->have_hash && ecs->en->hash_state == EDR_HASH_DONE) {
+		edr_json_key(j, "hash");
+		edr_json_obj_begin(j);
+		edr_json_kcstr(j, "sha256", ecs->en->sha256);
+		edr_json_obj_end(j);
+	}
 	if (ev->type == EDR_EVENT_EXIT) {
 		uint32_t code = ev->exit->exit_code;
 		int sig = code & 0x7f;
@@ -479,6 +485,14 @@ static void record(struct edr_ecs *ecs, struct edr_json *j, const struct edr_dec
 	edr_json_obj_end(j); /* process */
 
 	user_group(ecs, j, t);
+	if (ecs->en && ecs->en->container && ecs->en->container->runtime != EDR_CRT_NONE) {
+		edr_json_key(j, "container");
+		edr_json_obj_begin(j);
+		edr_json_kcstr(j, "id", ecs->en->container->id);
+		edr_json_key(j, "runtime");
+		edr_json_cstr(j, edr_container_runtime_str(ecs->en->container->runtime));
+		edr_json_obj_end(j);
+	}
 	if (ev->file)
 		file_object(j, ev);
 
@@ -491,6 +505,20 @@ static void record(struct edr_ecs *ecs, struct edr_json *j, const struct edr_dec
 			edr_json_kuint(j, "content_version", a->content_version);
 	}
 	edr_json_kuint(j, "seq", ev->hdr->seq);
+	if (ecs->en && ecs->en->have_hash && ecs->en->hash_state != EDR_HASH_DONE) {
+		edr_json_kcstr(j, "hash_state", edr_hash_state_str(ecs->en->hash_state));
+		if (ecs->en->hash_state == EDR_HASH_SKIPPED)
+			edr_json_kcstr(j, "hash_skip", edr_hash_skip_str(ecs->en->hash_skip));
+	}
+	if (ecs->en && ecs->en->ancestry.n) {
+		size_t k;
+
+		edr_json_key(j, "ancestors");
+		edr_json_arr_begin(j);
+		for (k = 0; k < ecs->en->ancestry.n; k++)
+			edr_json_cstr(j, edr_ancestry_exe(ecs->en->ancestry.procs[k]));
+		edr_json_arr_end(j);
+	}
 	edr_json_kuint(j, "cpu", ev->hdr->cpu);
 	edr_json_kuint(j, "cgroup_id", t->cgroup_id);
 	if (t->auid != (uint32_t)-1)

@@ -5,14 +5,28 @@
 
 #include <stdint.h>
 
+#include "sensor/ancestry.h"
+#include "sensor/container.h"
 #include "sensor/decode.h"
+#include "sensor/hashcache.h"
 #include "sensor/json.h"
 #include "sensor/proctable.h"
+
+/* What the daemon adds to an event beyond the kernel's record. */
+struct edr_enrichment {
+	int have_hash;                       /* exec events only */
+	enum edr_hash_state hash_state;
+	enum edr_hash_skip hash_skip;
+	char sha256[EDR_SHA256_HEX_LEN + 1];
+	const struct edr_cgroup_info *container; /* NULL when unknown */
+	struct edr_ancestry ancestry;
+};
 
 struct edr_ecs {
 	char host_name[256];
 	int64_t boot_to_real_ns;   /* add to CLOCK_BOOTTIME ns to get wall clock */
 	struct edr_idcache *ids;   /* user and group names */
+	const struct edr_enrichment *en; /* this event's enrichment, or NULL */
 };
 
 int edr_ecs__init(struct edr_ecs *ecs, const char *host_name);

@@ -37,6 +37,9 @@
 #include "sensor/ops.h"
 #include "sensor/output_syslog.h"
 #include "sensor/sigma_map.h"
+#include "sensor/ancestry.h"
+#include "sensor/container.h"
+#include "sensor/hashcache.h"
 
 #define EDR_VERSION "0.1.0"
 #define MAX_ALERT_RULES 1024
@@ -73,6 +76,9 @@ struct sensor {
 	struct edr_ctl_server *srv;
 	struct edr_ops ops;
 	struct edr_sigma_view view;
+	struct edr_hashcache *hashes;
+	struct edr_cgroup_cache *cgroups;
+	struct edr_enrichment en;
 	time_t started;
 	/* The ring's producer and consumer positions, mapped read-only. */
 	volatile unsigned long *rb_cons, *rb_prod;
@@ -236,6 +242,35 @@ static void report_drops(struct sensor *s)
 	s->kernel_drops = total;
 }
 
+/* Hash (exec only, never blocks), container (looked up at exec, inherited
+ * at fork) and ancestry, for the event's JSON and its Sigma view. */
+static void enrich(struct sensor *s, const struct edr_decoded *ev, struct edr_proc *p)
+{
+	struct edr_enrichment *en = &s->en;
+
+	en->have_hash = 0;
+	en->container = NULL;
+	en->ancestry.n = 0;
+	if (s->hashes && ev->type == EDR_EVENT_EXEC) {
+		struct edr_file_ident id = { .dev = ev->exec->dev, .ino = ev->exec->ino };
+
+		en->have_hash = 1;
+		en->hash_skip = EDR_HASH_SKIP_NONE;
+		en->hash_state = edr_hashcache__lookup_exec(s->hashes, "/proc", ev->task->tgid,
+							    ev->path.len ? ev->path.p : NULL, &id,
+							    en->sha256, &en->hash_skip);
+	}
+	if (p && ev->type == EDR_EVENT_EXEC && s->cgroups)
+		p->container_known = !edr_cgroup_cache__lookup(s->cgroups, ev->task->cgroup_id,
+							       ev->task->tgid, &p->container);
+	if (p && p->container_known)
+		en->container = &p->container;
+	if (p && s->cfg.ancestry_depth > 0)
+		edr_ancestry__walk(s->procs, p, (int)s->cfg.ancestry_depth, &en->ancestry);
+	s->ecs.en = en;
+	s->view.en = en;
+}
+
 static int on_record(void *ctx, void *data, size_t len)
 {
 	struct sensor *s = ctx;
@@ -292,6 +327,7 @@ static int on_record(void *ctx, void *data, size_t len)
 	}
 	if (p)
 		parent = edr_proctable__parent(s->procs, p);
+	enrich(s, &ev, p);
 	edr_json_reset(&s->j);
 	edr_ecs__event(&s->ecs, &s->j, &ev, p, parent);
 	edr_json_obj_end(&s->j);
@@ -696,6 +732,20 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
+	{
+		struct edr_hashcache_opts ho = {
+			.max_file_size = s.cfg.hash_max_file_size,
+			.rate = s.cfg.hash_rate,
+			.threads = 1,
+		};
+
+		s.hashes = edr_hashcache__new(&ho);
+		if (!s.hashes)
+			logmsg("hash cache: %s, process.hash.sha256 disabled, ignoring", strerror(errno));
+		s.cgroups = edr_cgroup_cache__new(NULL);
+		if (!s.cgroups)
+			logmsg("cgroup cache: %s, container.id disabled, ignoring", strerror(errno));
+	}
 	s.lo.self_tgid = getpid();
 	/* Batch wake-ups: the loop also wakes every POLL_MS, bounding latency. */
 	s.lo.wakeup_bytes = (s.lo.ring_size ? s.lo.ring_size : 8u << 20) / 16;
@@ -821,6 +871,8 @@ out:
 	edr_loader__free(s.loader);
 	edr_content__free(s.content);
 	edr_content__thread_fini();
+	edr_hashcache__free(s.hashes);
+	edr_cgroup_cache__free(s.cgroups);
 	edr_proctable__free(s.procs);
 	edr_ecs__fini(&s.ecs);
 	edr_json_free(&s.j);

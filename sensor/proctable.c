@@ -218,6 +218,9 @@ struct edr_proc *edr_proctable__on_fork(struct edr_proctable *pt, const struct e
 		p->args_len = p->args ? src->args_len : 0;
 		p->args_truncated = src->args_truncated;
 		p->cwd = src->cwd ? strdup(src->cwd) : NULL;
+		/* A child starts in its parent's cgroup. */
+		p->container_known = src->container_known;
+		p->container = src->container;
 	}
 	return p;
 }

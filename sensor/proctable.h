@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sensor/container.h"
 #include "sensor/decode.h"
 
 struct edr_proc {
@@ -29,6 +30,8 @@ struct edr_proc {
 	char entity_id[33];        /* stable process GUID (hex) */
 	uint64_t exit_ns;          /* 0 while running */
 	int seeded;                /* known from /proc, not from an event */
+	int container_known;       /* container looked up (at exec, or inherited at fork) */
+	struct edr_cgroup_info container;
 	struct edr_proc *next;     /* hash chain */
 	struct edr_proc *lru_prev, *lru_next; /* exited entries, oldest first */
 };

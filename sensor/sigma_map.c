@@ -149,6 +149,14 @@ int edr_sigma_map(struct edr_sigma_view *v, const struct edr_decoded *ev, const 
 	set_int(&f[EDR_F_PROCESS_CREATION_PROCESS_ID], v->num[2], t->tgid);
 	set_int(&f[EDR_F_PROCESS_CREATION_PARENT_PROCESS_ID], v->num[3], t->ppid);
 	set_int(&f[EDR_F_PROCESS_CREATION_USER_ID], v->num[4], t->uid);
+	if (v->en && v->en->have_hash && v->en->hash_state == EDR_HASH_DONE) {
+		int n = snprintf(v->hashes, sizeof(v->hashes), "SHA256=%s", v->en->sha256);
+
+		set_str(&f[EDR_F_PROCESS_CREATION_HASHES], v->hashes, n);
+		set_cstr(&f[EDR_F_PROCESS_CREATION_SHA256], v->en->sha256);
+	}
+	if (v->en && v->en->container && v->en->container->id[0])
+		set_cstr(&f[EDR_F_PROCESS_CREATION_CONTAINER_ID], v->en->container->id);
 	if (parent) {
 		set_cstr(&f[EDR_F_PROCESS_CREATION_PARENT_IMAGE], parent->exe);
 		if (parent->args) {

@@ -9,6 +9,7 @@
 
 #include "rules/edr_rules.h"
 #include "sensor/decode.h"
+#include "sensor/ecs.h"
 #include "sensor/proctable.h"
 
 struct edr_sigma_view {
@@ -17,6 +18,8 @@ struct edr_sigma_view {
 	char cmd[EDR_ARGV_MAX + 1];
 	char pcmd[EDR_ARGV_MAX + 1];
 	char num[8][24];
+	char hashes[8 + EDR_SHA256_HEX_LEN];
+	const struct edr_enrichment *en; /* set by the caller, may be NULL */
 };
 
 /* Fills v for ev; returns 0, or -ENOENT when the event type feeds no Sigma

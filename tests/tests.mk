@@ -13,7 +13,7 @@ endef
 $(eval $(call unit_test,test_decode,$(BUILD)/sensor/decode.o))
 $(eval $(call unit_test,test_json,$(BUILD)/sensor/json.o))
 $(eval $(call unit_test,test_proctable,$(BUILD)/sensor/proctable.o $(BUILD)/sensor/decode.o))
-$(eval $(call unit_test,test_file_events,$(BUILD)/sensor/decode.o $(BUILD)/sensor/ecs.o \
+$(eval $(call unit_test,test_file_events,$(BUILD)/sensor/decode.o $(BUILD)/sensor/ecs.o $(ENRICH_OBJS) \
 	$(BUILD)/sensor/json.o $(BUILD)/sensor/sigma_map.o $(BUILD)/sensor/proctable.o))
 
 # BPF integration tests link the loader and the skeleton.
@@ -51,7 +51,7 @@ bench-exec: $(BINS) $(TEST_HELPERS)
 
 # Fuzzing the record decoder and everything downstream of it.
 DECODE_FUZZ_SRCS := tests/fuzz/fuzz_decode.c sensor/decode.c sensor/proctable.c sensor/ecs.c \
-		    sensor/json.c sensor/sigma_map.c
+		    sensor/json.c sensor/sigma_map.c sensor/hashcache.c sensor/container.c sensor/ancestry.c
 DECODE_FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		      -I. -Ibpf -D_GNU_SOURCE $(shell $(PKG_CONFIG) --cflags libsodium libhs 2>/dev/null)
 $(BUILD)/fuzz/fuzz_decode: $(DECODE_FUZZ_SRCS) $(wildcard sensor/*.h) bpf/edr_event.h
