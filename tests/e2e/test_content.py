@@ -14,7 +14,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import runner  # noqa: E402
 
 BUILD = sys.argv[1] if len(sys.argv) > 1 else "build"
 EDRCTL = os.path.join(BUILD, "edrctl")
@@ -299,25 +301,7 @@ def bad_bundle_corpus_against_the_running_sensor():
 
 
 def main():
-    if os.geteuid():
-        print("content-e2e: 0 passed, 0 failed, %d skipped" % len(TESTS))
-        return 0
-    passed = failed = 0
-    only = os.environ.get("EDR_TEST_ONLY")
-    for t in TESTS:
-        if only and only not in t.__name__:
-            continue
-        try:
-            t()
-            print("[ OK ] %s" % t.__name__)
-            passed += 1
-        except Exception:
-            print("[FAIL] %s" % t.__name__)
-            traceback.print_exc()
-            failed += 1
-        sys.stdout.flush()
-    print("content-e2e: %d passed, %d failed, 0 skipped" % (passed, failed))
-    return 1 if failed else 0
+    return runner.run("content-e2e", TESTS, os.environ.get("EDR_TEST_ONLY"))
 
 
 if __name__ == "__main__":
