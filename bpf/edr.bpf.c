@@ -65,11 +65,11 @@ int BPF_PROG(lsm__bprm_check_security, struct linux_binprm *bprm, int ret)
 
 /* ---- file: tracepoint path (syscalls:*; every sys_exit_* shares one body) ---- */
 
-#define FILE_TP_EXIT(sc)							\
+#define FILE_TP_EXIT(sc, op)							\
 SEC("tracepoint/syscalls/sys_exit_" #sc)					\
 int tracepoint__sys_exit_##sc(struct trace_event_raw_sys_exit *ctx)		\
 {										\
-	return file_exit(ctx->ret);						\
+	return file_exit(ctx->ret, op);						\
 }
 
 SEC("tracepoint/syscalls/sys_enter_open")
@@ -77,21 +77,21 @@ int tracepoint__sys_enter_open(struct trace_event_raw_sys_enter *ctx)
 {
 	return enter_open(EDR_AT_FDCWD, (void *)ctx->args[0], ctx->args[1], ctx->args[2]);
 }
-FILE_TP_EXIT(open)
+FILE_TP_EXIT(open, FOP_OPEN)
 
 SEC("tracepoint/syscalls/sys_enter_openat")
 int tracepoint__sys_enter_openat(struct trace_event_raw_sys_enter *ctx)
 {
 	return enter_open(ctx->args[0], (void *)ctx->args[1], ctx->args[2], ctx->args[3]);
 }
-FILE_TP_EXIT(openat)
+FILE_TP_EXIT(openat, FOP_OPEN)
 
 SEC("tracepoint/syscalls/sys_enter_openat2")
 int tracepoint__sys_enter_openat2(struct trace_event_raw_sys_enter *ctx)
 {
 	return enter_openat2(ctx->args[0], (void *)ctx->args[1], (void *)ctx->args[2]);
 }
-FILE_TP_EXIT(openat2)
+FILE_TP_EXIT(openat2, FOP_OPEN)
 
 SEC("tracepoint/syscalls/sys_enter_creat")
 int tracepoint__sys_enter_creat(struct trace_event_raw_sys_enter *ctx)
@@ -99,56 +99,56 @@ int tracepoint__sys_enter_creat(struct trace_event_raw_sys_enter *ctx)
 	return enter_open(EDR_AT_FDCWD, (void *)ctx->args[0],
 			  EDR_O_CREAT | EDR_O_WRONLY | EDR_O_TRUNC, ctx->args[1]);
 }
-FILE_TP_EXIT(creat)
+FILE_TP_EXIT(creat, FOP_OPEN)
 
 SEC("tracepoint/syscalls/sys_enter_truncate")
 int tracepoint__sys_enter_truncate(struct trace_event_raw_sys_enter *ctx)
 {
 	return enter_truncate(FOP_TRUNCATE, EDR_AT_FDCWD, (void *)ctx->args[0]);
 }
-FILE_TP_EXIT(truncate)
+FILE_TP_EXIT(truncate, FOP_TRUNCATE)
 
 SEC("tracepoint/syscalls/sys_enter_ftruncate")
 int tracepoint__sys_enter_ftruncate(struct trace_event_raw_sys_enter *ctx)
 {
 	return enter_truncate(FOP_FTRUNCATE, ctx->args[0], NULL);
 }
-FILE_TP_EXIT(ftruncate)
+FILE_TP_EXIT(ftruncate, FOP_FTRUNCATE)
 
 SEC("tracepoint/syscalls/sys_enter_unlink")
 int tracepoint__sys_enter_unlink(struct trace_event_raw_sys_enter *ctx)
 {
 	return enter_unlink(EDR_AT_FDCWD, (void *)ctx->args[0], 0);
 }
-FILE_TP_EXIT(unlink)
+FILE_TP_EXIT(unlink, FOP_UNLINK)
 
 SEC("tracepoint/syscalls/sys_enter_unlinkat")
 int tracepoint__sys_enter_unlinkat(struct trace_event_raw_sys_enter *ctx)
 {
 	return enter_unlink(ctx->args[0], (void *)ctx->args[1], ctx->args[2]);
 }
-FILE_TP_EXIT(unlinkat)
+FILE_TP_EXIT(unlinkat, FOP_UNLINK)
 
 SEC("tracepoint/syscalls/sys_enter_rmdir")
 int tracepoint__sys_enter_rmdir(struct trace_event_raw_sys_enter *ctx)
 {
 	return enter_unlink(EDR_AT_FDCWD, (void *)ctx->args[0], EDR_AT_REMOVEDIR);
 }
-FILE_TP_EXIT(rmdir)
+FILE_TP_EXIT(rmdir, FOP_UNLINK)
 
 SEC("tracepoint/syscalls/sys_enter_rename")
 int tracepoint__sys_enter_rename(struct trace_event_raw_sys_enter *ctx)
 {
 	return enter_rename(EDR_AT_FDCWD, (void *)ctx->args[0], EDR_AT_FDCWD, (void *)ctx->args[1], 0);
 }
-FILE_TP_EXIT(rename)
+FILE_TP_EXIT(rename, FOP_RENAME)
 
 SEC("tracepoint/syscalls/sys_enter_renameat")
 int tracepoint__sys_enter_renameat(struct trace_event_raw_sys_enter *ctx)
 {
 	return enter_rename(ctx->args[0], (void *)ctx->args[1], ctx->args[2], (void *)ctx->args[3], 0);
 }
-FILE_TP_EXIT(renameat)
+FILE_TP_EXIT(renameat, FOP_RENAME)
 
 SEC("tracepoint/syscalls/sys_enter_renameat2")
 int tracepoint__sys_enter_renameat2(struct trace_event_raw_sys_enter *ctx)
@@ -156,28 +156,28 @@ int tracepoint__sys_enter_renameat2(struct trace_event_raw_sys_enter *ctx)
 	return enter_rename(ctx->args[0], (void *)ctx->args[1], ctx->args[2], (void *)ctx->args[3],
 			    ctx->args[4]);
 }
-FILE_TP_EXIT(renameat2)
+FILE_TP_EXIT(renameat2, FOP_RENAME)
 
 SEC("tracepoint/syscalls/sys_enter_chmod")
 int tracepoint__sys_enter_chmod(struct trace_event_raw_sys_enter *ctx)
 {
 	return enter_chmod(FOP_CHMOD, EDR_AT_FDCWD, (void *)ctx->args[0], ctx->args[1]);
 }
-FILE_TP_EXIT(chmod)
+FILE_TP_EXIT(chmod, FOP_CHMOD)
 
 SEC("tracepoint/syscalls/sys_enter_fchmod")
 int tracepoint__sys_enter_fchmod(struct trace_event_raw_sys_enter *ctx)
 {
 	return enter_chmod(FOP_FCHMOD, ctx->args[0], NULL, ctx->args[1]);
 }
-FILE_TP_EXIT(fchmod)
+FILE_TP_EXIT(fchmod, FOP_FCHMOD)
 
 SEC("tracepoint/syscalls/sys_enter_fchmodat")
 int tracepoint__sys_enter_fchmodat(struct trace_event_raw_sys_enter *ctx)
 {
 	return enter_chmod(FOP_CHMOD, ctx->args[0], (void *)ctx->args[1], ctx->args[2]);
 }
-FILE_TP_EXIT(fchmodat)
+FILE_TP_EXIT(fchmodat, FOP_CHMOD)
 
 /* 6.6+: optional in the loader. */
 SEC("tracepoint/syscalls/sys_enter_fchmodat2")
@@ -185,50 +185,49 @@ int tracepoint__sys_enter_fchmodat2(struct trace_event_raw_sys_enter *ctx)
 {
 	return enter_chmod(FOP_CHMOD, ctx->args[0], (void *)ctx->args[1], ctx->args[2]);
 }
-FILE_TP_EXIT(fchmodat2)
+FILE_TP_EXIT(fchmodat2, FOP_CHMOD)
 
 SEC("tracepoint/syscalls/sys_enter_chown")
 int tracepoint__sys_enter_chown(struct trace_event_raw_sys_enter *ctx)
 {
 	return enter_chown(FOP_CHOWN, EDR_AT_FDCWD, (void *)ctx->args[0], ctx->args[1], ctx->args[2]);
 }
-FILE_TP_EXIT(chown)
+FILE_TP_EXIT(chown, FOP_CHOWN)
 
 SEC("tracepoint/syscalls/sys_enter_lchown")
 int tracepoint__sys_enter_lchown(struct trace_event_raw_sys_enter *ctx)
 {
 	return enter_chown(FOP_CHOWN, EDR_AT_FDCWD, (void *)ctx->args[0], ctx->args[1], ctx->args[2]);
 }
-FILE_TP_EXIT(lchown)
+FILE_TP_EXIT(lchown, FOP_CHOWN)
 
 SEC("tracepoint/syscalls/sys_enter_fchown")
 int tracepoint__sys_enter_fchown(struct trace_event_raw_sys_enter *ctx)
 {
 	return enter_chown(FOP_FCHOWN, ctx->args[0], NULL, ctx->args[1], ctx->args[2]);
 }
-FILE_TP_EXIT(fchown)
+FILE_TP_EXIT(fchown, FOP_FCHOWN)
 
 SEC("tracepoint/syscalls/sys_enter_fchownat")
 int tracepoint__sys_enter_fchownat(struct trace_event_raw_sys_enter *ctx)
 {
 	return enter_chown(FOP_CHOWN, ctx->args[0], (void *)ctx->args[1], ctx->args[2], ctx->args[3]);
 }
-FILE_TP_EXIT(fchownat)
+FILE_TP_EXIT(fchownat, FOP_CHOWN)
 
 /* ---- file: LSM path (attempts: the hooks run before the operation) ---- */
 
 SEC("lsm/file_open")
 int BPF_PROG(lsm__file_open, struct file *file)
 {
-	report_open((void *)bpf_get_current_task(), file, (void *)&file->f_path,
-		    BPF_CORE_READ(file, f_flags), EDR_FILE_SRC_LSM, 1);
+	lsm_open(file);
 	return 0;
 }
 
 SEC("lsm/path_truncate")
 int BPF_PROG(lsm__path_truncate, const struct path *path)
 {
-	report_attr_path(path, EDR_EVENT_FILE_WRITE, 0, 0, 0, EDR_FILE_SRC_LSM, 1, 0);
+	lsm_truncate(path);
 	return 0;
 }
 
@@ -271,14 +270,22 @@ int BPF_PROG(lsm__path_chown, const struct path *path, __u32 uid, __u32 gid)
 
 /* ---- file: fentry path ---- */
 
-SEC("fexit/vfs_open")
-int BPF_PROG(fexit__vfs_open, const struct path *path, struct file *file, int ret)
+SEC("fexit/do_filp_open")
+int BPF_PROG(fexit__do_filp_open, int dfd, struct filename *pathname, const struct open_flags *op)
 {
-	if (ret)
+	__u32 oflags = BPF_CORE_READ(op, open_flag);
+	struct file *file;
+	__u64 ret = 0;
+
+	if (!(oflags & EDR_O_WRITE_MASK))
 		return 0;
-	/* O_TRUNC is gone from f_flags by now; FMODE_WRITE still tells a write. */
-	return report_open((void *)bpf_get_current_task(), file, (void *)path,
-			   BPF_CORE_READ(file, f_flags), EDR_FILE_SRC_FENTRY, 0);
+	/* As a scalar: an ERR_PTR is compared as a number, not a pointer. */
+	bpf_get_func_ret(ctx, &ret);
+	if (!ret || ret >= (__u64)-4095)
+		return 0;
+	file = (void *)ret;
+	return report_open((void *)bpf_get_current_task(), file, (void *)&file->f_path, oflags,
+			   EDR_FILE_SRC_FENTRY, 0);
 }
 
 SEC("fexit/vfs_truncate")
@@ -290,19 +297,66 @@ int BPF_PROG(fexit__vfs_truncate, const struct path *path, loff_t length, long r
 SEC("fentry/do_unlinkat")
 int BPF_PROG(fentry__do_unlinkat, int dfd, struct filename *name)
 {
-	return report_unlink_name(dfd, name, EDR_FILE_SRC_FENTRY, 0);
+	return pend_names(FOP_UNLINK, dfd, name, 0, NULL, 0);
+}
+
+SEC("fexit/do_unlinkat")
+int BPF_PROG(fexit__do_unlinkat)
+{
+	return pend_drop();
 }
 
 SEC("fentry/do_rmdir")
 int BPF_PROG(fentry__do_rmdir, int dfd, struct filename *name)
 {
-	return report_unlink_name(dfd, name, EDR_FILE_SRC_FENTRY, 1);
+	return pend_names(FOP_UNLINK, dfd, name, 0, NULL, EDR_AT_REMOVEDIR);
+}
+
+SEC("fexit/do_rmdir")
+int BPF_PROG(fexit__do_rmdir)
+{
+	return pend_drop();
 }
 
 SEC("fentry/do_renameat2")
 int BPF_PROG(fentry__do_renameat2, int olddfd, struct filename *from, int newdfd, struct filename *to)
 {
-	return report_rename_name(olddfd, from, newdfd, to, EDR_FILE_SRC_FENTRY);
+	return pend_names(FOP_RENAME, olddfd, from, newdfd, to, 0);
+}
+
+SEC("fexit/do_renameat2")
+int BPF_PROG(fexit__do_renameat2)
+{
+	return pend_drop();
+}
+
+/* The result through bpf_get_func_ret: the argument count of these
+ * functions differs between kernels (vfs_rmdir gained one in 6.x). */
+SEC("fexit/vfs_unlink")
+int BPF_PROG(fexit__vfs_unlink)
+{
+	__u64 ret = 0;
+
+	bpf_get_func_ret(ctx, &ret);
+	return pend_report(FOP_UNLINK, 0, (int)ret, NULL);
+}
+
+SEC("fexit/vfs_rmdir")
+int BPF_PROG(fexit__vfs_rmdir)
+{
+	__u64 ret = 0;
+
+	bpf_get_func_ret(ctx, &ret);
+	return pend_report(FOP_UNLINK, 1, (int)ret, NULL);
+}
+
+SEC("fexit/vfs_rename")
+int BPF_PROG(fexit__vfs_rename, struct renamedata *rd)
+{
+	__u64 ret = 0;
+
+	bpf_get_func_ret(ctx, &ret);
+	return pend_report(FOP_RENAME, 0, (int)ret, BPF_CORE_READ(rd, old_dentry));
 }
 
 SEC("fexit/chmod_common")

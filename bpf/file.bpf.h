@@ -9,13 +9,15 @@
  *     (truncate(2); ftruncate(2) too before 6.2), lsm/path_unlink and
  *     lsm/path_rmdir, lsm/path_rename, lsm/path_chmod and lsm/path_chown.
  *     They run before the operation: records carry EDR_FILE_ATTEMPT.
- *   fentry (5.5):
- *     fexit/vfs_open (the result is known; O_RDONLY|O_TRUNC is not seen,
- *     f_flags has lost O_TRUNC by then), fexit/vfs_truncate (truncate(2)
- *     only: ftruncate has no path-based function), fentry/do_unlinkat and
- *     fentry/do_rmdir, fentry/do_renameat2 (attempts: the struct filename is
- *     freed before fexit would run), fexit/chmod_common, fexit/chown_common.
- *   kprobe (4.x): kprobe on the same functions, all at entry (attempts).
+ *   fentry (5.5; bpf_get_func_ret 5.17):
+ *     fexit/do_filp_open (the open flags as passed, and the result),
+ *     fexit/vfs_truncate (truncate(2) only: ftruncate has no path-based
+ *     function), fentry+fexit/do_unlinkat, do_rmdir, do_renameat2 with
+ *     fexit/vfs_unlink, vfs_rmdir, vfs_rename (reported on success only),
+ *     fexit/chmod_common, fexit/chown_common.
+ *   kprobe (4.x): kprobe/vfs_open, vfs_truncate, do_unlinkat, do_rmdir,
+ *     do_renameat2, chmod_common, chown_common, all at entry: attempts (a
+ *     failed unlink of a missing file is reported too).
  *   (fentry and kprobe on do_unlinkat & co. read the name as the caller
  *   wrote it, resolved against the dirfd or cwd like the tracepoint path.)
  *   tracepoint (4.7 for BPF on syscalls:*): syscalls:sys_enter_* stores the
@@ -225,7 +227,8 @@ static __always_inline int report_open(struct task_struct *task, struct file *fi
 	if (oflags & EDR_O_TRUNC)
 		e->flags |= EDR_FILE_TRUNCATE;
 	e->open_flags = oflags;
-	file_inode_fill(e, BPF_CORE_READ(file, f_inode));
+	/* From the path: at kprobe/vfs_open, f_inode is not set yet. */
+	file_inode_fill(e, BPF_CORE_READ(path, dentry, d_inode));
 	if (type == EDR_EVENT_FILE_CREATE && (e->mode & EDR_S_ISID))
 		e->flags |= EDR_FILE_SETID;
 	e->path_len = put_path(s, &off, path, &trunc);
@@ -304,8 +307,12 @@ static __always_inline int enter_chown(__u32 op, int dfd, const char *name, __u3
 	return file_enter(&a);
 }
 
-/* One body for every sys_exit_*: the op stored at enter says what to report. */
-static __noinline int file_exit(long ret)
+/*
+ * One body for every sys_exit_*: the op stored at enter says what to report.
+ * want_op is the exit's own op: an entry left by another path's program (a
+ * thread killed mid-call) is dropped, never reported as this call.
+ */
+static __noinline int file_exit(long ret, __u32 want_op)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct task_struct *task;
@@ -322,7 +329,7 @@ static __noinline int file_exit(long ret)
 		return 0;
 	a = *p;
 	bpf_map_delete_elem(&file_args, &id);
-	if (ret < 0)
+	if (ret < 0 || a.op != want_op)
 		return 0;
 	task = (void *)bpf_get_current_task();
 	if (a.op == FOP_OPEN) {
@@ -559,6 +566,143 @@ static __always_inline int report_rename_name(int olddfd, struct filename *from,
 	e->flags |= fl;
 	emit(e, EDR_EVENT_FILE_RENAME, off);
 	return 0;
+}
+
+/*
+ * fentry path for unlink, rmdir and rename: fentry on do_unlinkat & co.
+ * keeps the names (struct filename, alive until those functions return)
+ * per thread; fexit of the vfs_* call under them reports, only when it
+ * succeeded; fexit of do_* drops what is left (a failed lookup never reaches
+ * vfs_*). A separate map from file_args: the two paths may serve different
+ * features at once.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct file_args);
+} file_pend SEC(".maps");
+
+static __always_inline int pend_names(__u32 op, int dfd, struct filename *name, int dfd2,
+				      struct filename *name2, __u32 flags)
+{
+	struct file_args a = { .op = op, .dfd = dfd, .dfd2 = dfd2, .flags = flags,
+			       .name = (__u64)name, .name2 = (__u64)name2 };
+	__u64 id = bpf_get_current_pid_tgid();
+
+	if (!wanted((void *)bpf_get_current_task()))
+		return 0;
+	bpf_map_update_elem(&file_pend, &id, &a, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int pend_drop(void)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	bpf_map_delete_elem(&file_pend, &id);
+	return 0;
+}
+
+static __always_inline int pend_report(__u32 op, __u32 is_dir, long ret, struct dentry *old_dentry)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct task_struct *task;
+	struct file_args a, *p;
+	struct edr_scratch *s;
+	struct edr_file *e;
+	__u32 off, type, fl = 0;
+
+	struct filename *name, *name2;
+
+	p = bpf_map_lookup_elem(&file_pend, &id);
+	if (!p)
+		return 0;
+	a = *p;
+	if (a.op != op || ret)
+		return 0;
+	/* Locals: inside BPF_CORE_READ, a.name would become a CO-RE
+	 * relocation against struct file_args, which the kernel lacks. */
+	name = (void *)a.name;
+	name2 = (void *)a.name2;
+	if (op == FOP_UNLINK && !(a.flags & EDR_AT_REMOVEDIR) != !is_dir)
+		return 0;
+	bpf_map_delete_elem(&file_pend, &id);
+	task = (void *)bpf_get_current_task();
+	s = scratch_get();
+	if (!s)
+		return 0;
+	e = (void *)s->rec;
+	off = file_begin(e, task, EDR_FILE_SRC_FENTRY);
+	if (op == FOP_RENAME) {
+		type = EDR_EVENT_FILE_RENAME;
+		file_inode_fill(e, BPF_CORE_READ(old_dentry, d_inode));
+		e->path_len = put_name_at(s, &off, task, a.dfd2, BPF_CORE_READ(name2, name),
+					  0, &fl, EDR_FILE_PATH_TRUNC, EDR_FILE_PATH_RELATIVE);
+		e->dirfd = a.dfd2;
+		e->old_path_len = put_name_at(s, &off, task, a.dfd,
+					      BPF_CORE_READ(name, name), 0, &fl,
+					      EDR_FILE_OLD_PATH_TRUNC, EDR_FILE_OLD_PATH_RELATIVE);
+		e->old_dirfd = a.dfd;
+		if (!e->old_path_len)
+			return 0;
+	} else {
+		/* The dentry is negative by now: no inode to describe. */
+		type = EDR_EVENT_FILE_UNLINK;
+		if (is_dir)
+			fl |= EDR_FILE_DIR;
+		e->path_len = put_name_at(s, &off, task, a.dfd, BPF_CORE_READ(name, name), 0, &fl,
+					  EDR_FILE_PATH_TRUNC, EDR_FILE_PATH_RELATIVE);
+		e->dirfd = a.dfd;
+	}
+	if (!e->path_len)
+		return 0;
+	e->flags |= fl;
+	emit(e, type, off);
+	return 0;
+}
+
+/*
+ * LSM path: an open with O_TRUNC calls security_path_truncate() after
+ * security_file_open(); lsm/file_open already reported it with
+ * EDR_FILE_TRUNCATE, so it leaves the inode here for lsm/path_truncate to
+ * skip once.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, __u64);
+} file_trunc SEC(".maps");
+
+static __always_inline int lsm_open(struct file *file)
+{
+	__u32 oflags = BPF_CORE_READ(file, f_flags);
+
+	if (oflags & EDR_O_TRUNC) {
+		__u64 id = bpf_get_current_pid_tgid();
+		__u64 inode = (__u64)BPF_CORE_READ(file, f_inode);
+
+		bpf_map_update_elem(&file_trunc, &id, &inode, BPF_ANY);
+	}
+	return report_open((void *)bpf_get_current_task(), file, (void *)&file->f_path, oflags,
+			   EDR_FILE_SRC_LSM, 1);
+}
+
+static __always_inline int lsm_truncate(const struct path *path)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u64 *inode = bpf_map_lookup_elem(&file_trunc, &id);
+
+	if (inode) {
+		__u64 mine = (__u64)BPF_CORE_READ(path, dentry, d_inode);
+		__u64 seen = *inode;
+
+		bpf_map_delete_elem(&file_trunc, &id);
+		if (seen == mine)
+			return 0;
+	}
+	return report_attr_path(path, EDR_EVENT_FILE_WRITE, 0, 0, 0, EDR_FILE_SRC_LSM, 1, 0);
 }
 
 #endif /* EDR_FILE_BPF_H */

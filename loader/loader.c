@@ -46,7 +46,11 @@ static const char *const file_write_lsm[] = { "lsm__path_truncate", NULL };
 static const char *const file_write_fentry[] = { "fexit__vfs_truncate", NULL };
 static const char *const file_write_kprobe[] = { "kprobe__vfs_truncate", NULL };
 static const char *const file_unlink_lsm[] = { "lsm__path_rmdir", NULL };
-static const char *const file_unlink_fentry[] = { "fentry__do_rmdir", NULL };
+static const char *const file_unlink_fentry[] = {
+	"fexit__vfs_unlink", "fexit__do_unlinkat",
+	"fentry__do_rmdir", "fexit__vfs_rmdir", "fexit__do_rmdir",
+	NULL,
+};
 static const char *const file_unlink_kprobe[] = { "kprobe__do_rmdir", NULL };
 static const char *const file_unlink_tp[] = {
 	"tracepoint__sys_exit_unlinkat",
@@ -54,6 +58,7 @@ static const char *const file_unlink_tp[] = {
 	"tracepoint__sys_enter_rmdir", "tracepoint__sys_exit_rmdir",
 	NULL,
 };
+static const char *const file_rename_fentry[] = { "fexit__vfs_rename", "fexit__do_renameat2", NULL };
 static const char *const file_rename_tp[] = {
 	"tracepoint__sys_exit_renameat2",
 	"tracepoint__sys_enter_rename", "tracepoint__sys_exit_rename",
@@ -101,7 +106,7 @@ static const struct feature_def features[EDR_FEAT__COUNT] = {
 	}, "lsm" },
 	[EDR_FEAT_FILE_WRITE] = { "file_write", {
 		{ "lsm", "lsm__file_open", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM, file_write_lsm },
-		{ "fentry", "fexit__vfs_open", EDR_CAP_FENTRY, NOCAP, file_write_fentry },
+		{ "fentry", "fexit__do_filp_open", EDR_CAP_FENTRY, NOCAP, file_write_fentry },
 		{ "kprobe", "kprobe__vfs_open", EDR_CAP_KPROBE, NOCAP, file_write_kprobe },
 		{ "tracepoint", "tracepoint__sys_enter_openat", EDR_CAP_SYSCALL_TP, NOCAP, file_write_tp },
 	}, "lsm,fentry,kprobe,tracepoint" },
@@ -113,7 +118,7 @@ static const struct feature_def features[EDR_FEAT__COUNT] = {
 	}, "lsm,fentry,kprobe,tracepoint" },
 	[EDR_FEAT_FILE_RENAME] = { "file_rename", {
 		{ "lsm", "lsm__path_rename", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM },
-		{ "fentry", "fentry__do_renameat2", EDR_CAP_FENTRY, NOCAP },
+		{ "fentry", "fentry__do_renameat2", EDR_CAP_FENTRY, NOCAP, file_rename_fentry },
 		{ "kprobe", "kprobe__do_renameat2", EDR_CAP_KPROBE, NOCAP },
 		{ "tracepoint", "tracepoint__sys_enter_renameat2", EDR_CAP_SYSCALL_TP, NOCAP, file_rename_tp },
 	}, "lsm,fentry,kprobe,tracepoint" },

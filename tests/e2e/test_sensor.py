@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -237,7 +238,39 @@ level: low
     assert alerts[0]["event"]["severity"] == 21
 
 
-OUR_PROG_PREFIXES = ("tp_btf__", "raw_tp__", "lsm__", "fentry__", "kprobe__")
+@test
+def exec_enrichment_hash_and_ancestry():
+    import hashlib
+    d = tempfile.mkdtemp(prefix="edr-hash-")
+    prog = os.path.join(d, "edr-hash-probe")
+    shutil.copy("/bin/true", prog)
+    want = hashlib.sha256(open(prog, "rb").read()).hexdigest()
+    s = Sensor()
+    try:
+        # The first exec may go out "pending" (hashed off the event path);
+        # a later exec of the same unchanged file carries the hash.
+        for _ in range(20):
+            subprocess.run([prog], check=True)
+            found = [e for e in s.events() if action(e) == "exec" and
+                     e["process"].get("executable") == prog and "hash" in e["process"]]
+            if found:
+                break
+            time.sleep(0.2)
+        execs = [e for e in s.events() if action(e) == "exec" and e["process"].get("executable") == prog]
+    finally:
+        s.stop()
+    assert execs, "no exec event for %s" % prog
+    assert found, "no exec of an unchanged file carried process.hash.sha256: %r" % [
+        e["edr"].get("hash_state") for e in execs]
+    assert found[0]["process"]["hash"]["sha256"] == want
+    assert all(e["edr"].get("hash_state") in (None, "pending") for e in execs), execs[0]["edr"]
+    # the python test runner is the parent, so the ancestry starts with it
+    anc = found[0]["edr"].get("ancestors")
+    assert anc and anc[0] == os.path.realpath(sys.executable), anc
+    shutil.rmtree(d, ignore_errors=True)
+
+
+OUR_PROG_PREFIXES = ("tp_btf__", "raw_tp__", "lsm__", "fentry__", "fexit__", "kprobe__", "tracepoint__")
 
 
 def prog_names():
