@@ -33,6 +33,7 @@ $(BUILD)/tests/bpf/test_file: $(BUILD)/tests/bpf/test_file.o $(BPF_TEST_OBJS)
 
 # Helper programs used by e2e tests and benchmarks.
 TEST_HELPERS := $(BUILD)/tests/helpers/spawn $(BUILD)/tests/helpers/execstorm
+TEST_HELPERS += $(BUILD)/tests/helpers/filestorm
 $(BUILD)/tests/helpers/%: $(BUILD)/tests/helpers/%.o
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@
@@ -48,6 +49,11 @@ test-e2e: $(BINS) $(TEST_HELPERS)
 BENCH_STEPS += bench-exec
 bench-exec: $(BINS) $(TEST_HELPERS)
 	@python3 tests/bench/exec_overhead.py --build $(BUILD)
+
+.PHONY: bench-file
+BENCH_STEPS += bench-file
+bench-file: $(BINS) $(TEST_HELPERS)
+	@python3 tests/bench/file_overhead.py --build $(BUILD)
 
 # Fuzzing the record decoder and everything downstream of it.
 DECODE_FUZZ_SRCS := tests/fuzz/fuzz_decode.c sensor/decode.c sensor/proctable.c sensor/ecs.c \

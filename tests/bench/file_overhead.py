@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""File storm benchmark (not a test): read-only opens (default 1,000,000)
+and write-open/write/close cycles (default 100,000) of one file, with
+nothing attached and with edr-sensor running, alternated over several
+rounds. Prints each storm's slowdown against the mean of the baselines
+around it, and the events the sensor dropped (goal: none).
+Goals from issue 5: read-only storm at most 1.03x, write storm at most 1.10x.
+
+usage: file_overhead.py [--build DIR] [--ro 1000000] [--wr 100000] [--rounds 3]
+"""
+import argparse
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def storm(build, mode, n, path):
+    out = subprocess.run([os.path.join(build, "tests/helpers/filestorm"), mode, str(n), path], check=True,
+                         capture_output=True, text=True).stdout
+    return int(out.strip()) / 1e9
+
+
+class Sensor:
+    def __init__(self, build, tmp):
+        self.err = open(os.path.join(tmp, "sensor.err"), "w+")
+        self.out = os.path.join(tmp, "events.json")
+        self.p = subprocess.Popen([os.path.join(build, "edr-sensor"), "--output", self.out,
+                                   "--socket", os.path.join(tmp, "edr.sock"),
+                                   "--content-dir", os.path.join(tmp, "content"), "--state-dir", tmp],
+                                  stdout=subprocess.DEVNULL, stderr=self.err)
+        end = time.time() + 30
+        while time.time() < end:
+            self.err.seek(0)
+            if "running" in self.err.read():
+                return
+            if self.p.poll() is not None:
+                sys.exit("edr-sensor exited: %s" % open(self.err.name).read())
+            time.sleep(0.05)
+        sys.exit("edr-sensor did not start")
+
+    def stop(self):
+        time.sleep(0.3)  # let it drain what the storm produced
+        self.p.send_signal(signal.SIGTERM)
+        self.p.wait(timeout=60)
+        self.err.seek(0)
+        m = re.findall(r"stopped: events read (\d+), emitted \d+, dropped (\d+)", self.err.read())
+        os.unlink(self.out) if os.path.exists(self.out) else None
+        return (int(m[-1][0]), int(m[-1][1])) if m else (0, -1)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--ro", type=int, default=1000000)
+    ap.add_argument("--wr", type=int, default=100000)
+    ap.add_argument("--rounds", type=int, default=3)
+    a = ap.parse_args()
+    if os.geteuid():
+        sys.exit("file_overhead: needs root")
+    tmp = tempfile.mkdtemp(prefix="edr-bench-file-")
+    target = os.path.join(tmp, "target")
+    open(target, "w").close()
+    ratios = {"ro": [], "wr": []}
+    dropped = 0
+    storm(a.build, "ro", 20000, target)  # warm caches
+    for r in range(a.rounds):
+        for mode, n in (("ro", a.ro), ("wr", a.wr)):
+            b1 = storm(a.build, mode, n, target)
+            s = Sensor(a.build, tmp)
+            t = storm(a.build, mode, n, target)
+            read, drops = s.stop()
+            b2 = storm(a.build, mode, n, target)
+            bb = (b1 + b2) / 2
+            ratios[mode].append(t / bb)
+            dropped += max(drops, 0)
+            print("round %d %s: baseline %.3f us/op, sensor %.3fx, events read %d, dropped %d" % (
+                r + 1, mode, bb / n * 1e6, t / bb, read, drops))
+            sys.stdout.flush()
+    print("file storm, %d read-only opens and %d write-open cycles x %d rounds (median):" % (a.ro, a.wr, a.rounds))
+    print("  read-only open slowdown  %.3fx (goal <= 1.03x)" % statistics.median(ratios["ro"]))
+    print("  write-open slowdown      %.3fx (goal <= 1.10x)" % statistics.median(ratios["wr"]))
+    print("  events dropped           %d" % dropped)
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
