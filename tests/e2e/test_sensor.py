@@ -16,7 +16,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import runner  # noqa: E402
 
 ARGS = None
 TESTS = []
@@ -27,8 +29,7 @@ def test(fn):
     return fn
 
 
-class Skip(Exception):
-    pass
+Skip = runner.Skip
 
 
 class Sensor:
@@ -406,28 +407,7 @@ def main():
     ap.add_argument("--build", default="build")
     ap.add_argument("-k", default=None, help="run tests whose name contains this")
     ARGS = ap.parse_args()
-    if os.geteuid() != 0:
-        print("e2e: needs root, skipping")
-        print("e2e: 0 passed, 0 failed, %d skipped" % len(TESTS))
-        return 0
-    passed = failed = skipped = 0
-    for t in TESTS:
-        if ARGS.k and ARGS.k not in t.__name__:
-            continue
-        try:
-            t()
-            print("[ OK ] %s" % t.__name__)
-            passed += 1
-        except Skip as e:
-            print("[SKIP] %s: %s" % (t.__name__, e))
-            skipped += 1
-        except Exception:
-            print("[FAIL] %s" % t.__name__)
-            traceback.print_exc()
-            failed += 1
-        sys.stdout.flush()
-    print("e2e: %d passed, %d failed, %d skipped" % (passed, failed, skipped))
-    return 1 if failed else 0
+    return runner.run("e2e", TESTS, ARGS.k)
 
 
 if __name__ == "__main__":
