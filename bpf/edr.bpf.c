@@ -72,34 +72,30 @@ int tracepoint__sys_exit_##sc(struct trace_event_raw_sys_exit *ctx)		\
 	return file_exit(ctx->ret, op);						\
 }
 
-SEC("tracepoint/syscalls/sys_enter_open")
-int tracepoint__sys_enter_open(struct trace_event_raw_sys_enter *ctx)
+/* Opens have no sys_enter program: see open_exit() in file.bpf.h. */
+SEC("tracepoint/syscalls/sys_exit_open")
+int tracepoint__sys_exit_open(struct trace_event_raw_sys_exit *ctx)
 {
-	return enter_open(EDR_AT_FDCWD, (void *)ctx->args[0], ctx->args[1], ctx->args[2]);
+	return open_exit(ctx->ret, TP_OPEN);
 }
-FILE_TP_EXIT(open, FOP_OPEN)
 
-SEC("tracepoint/syscalls/sys_enter_openat")
-int tracepoint__sys_enter_openat(struct trace_event_raw_sys_enter *ctx)
+SEC("tracepoint/syscalls/sys_exit_openat")
+int tracepoint__sys_exit_openat(struct trace_event_raw_sys_exit *ctx)
 {
-	return enter_open(ctx->args[0], (void *)ctx->args[1], ctx->args[2], ctx->args[3]);
+	return open_exit(ctx->ret, TP_OPENAT);
 }
-FILE_TP_EXIT(openat, FOP_OPEN)
 
-SEC("tracepoint/syscalls/sys_enter_openat2")
-int tracepoint__sys_enter_openat2(struct trace_event_raw_sys_enter *ctx)
+SEC("tracepoint/syscalls/sys_exit_openat2")
+int tracepoint__sys_exit_openat2(struct trace_event_raw_sys_exit *ctx)
 {
-	return enter_openat2(ctx->args[0], (void *)ctx->args[1], (void *)ctx->args[2]);
+	return open_exit(ctx->ret, TP_OPENAT2);
 }
-FILE_TP_EXIT(openat2, FOP_OPEN)
 
-SEC("tracepoint/syscalls/sys_enter_creat")
-int tracepoint__sys_enter_creat(struct trace_event_raw_sys_enter *ctx)
+SEC("tracepoint/syscalls/sys_exit_creat")
+int tracepoint__sys_exit_creat(struct trace_event_raw_sys_exit *ctx)
 {
-	return enter_open(EDR_AT_FDCWD, (void *)ctx->args[0],
-			  EDR_O_CREAT | EDR_O_WRONLY | EDR_O_TRUNC, ctx->args[1]);
+	return open_exit(ctx->ret, TP_CREAT);
 }
-FILE_TP_EXIT(creat, FOP_OPEN)
 
 SEC("tracepoint/syscalls/sys_enter_truncate")
 int tracepoint__sys_enter_truncate(struct trace_event_raw_sys_enter *ctx)

@@ -20,9 +20,11 @@
  *     failed unlink of a missing file is reported too).
  *   (fentry and kprobe on do_unlinkat & co. read the name as the caller
  *   wrote it, resolved against the dirfd or cwd like the tracepoint path.)
- *   tracepoint (4.7 for BPF on syscalls:*): syscalls:sys_enter_* stores the
- *     arguments per thread, sys_exit_* reports when the call succeeded. Open
- *     reads the new fd's struct file, so its path is the kernel's; names
+ *   tracepoint (4.7 for BPF on syscalls:*; bpf_task_pt_regs 5.15):
+ *     syscalls:sys_enter_* stores the arguments per thread, sys_exit_*
+ *     reports when the call succeeded. Opens have only a sys_exit program
+ *     (open_exit): the flags come from the saved user registers, and the
+ *     path from the new fd's struct file, so it is the kernel's; names
  *     relative to a directory fd are resolved against the fd's path (or the
  *     cwd) in the kernel, else sent as written with EDR_FILE_PATH_RELATIVE.
  *     sys_enter_fchmodat2 exists from 6.6 and is optional.
@@ -48,8 +50,7 @@
 #define EDR_S_IFDIR       0040000
 
 enum file_op {
-	FOP_OPEN = 1,
-	FOP_UNLINK,
+	FOP_UNLINK = 1,
 	FOP_RENAME,
 	FOP_CHMOD,  /* by name */
 	FOP_FCHMOD, /* by fd */
@@ -250,25 +251,48 @@ static __always_inline int file_enter(struct file_args *a)
 	return 0;
 }
 
-static __always_inline int enter_open(int dfd, const char *name, __u32 flags, __u32 mode)
+enum tp_open { TP_OPEN, TP_OPENAT, TP_OPENAT2, TP_CREAT };
+
+/*
+ * Opens need no sys_enter program: at sys_exit the arguments are still in
+ * the user registers saved at entry, which open(2) and friends never write
+ * back. So a read-only open costs one program run, a register read and one
+ * test, and no map access; only an open that may write goes further.
+ */
+static __noinline int open_exit(long ret, __u32 which)
 {
-	struct file_args a = { .op = FOP_OPEN, .dfd = dfd, .flags = flags, .mode = mode,
-			       .name = (__u64)name };
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_regs *regs = (void *)bpf_task_pt_regs(task);
+	struct path path;
+	struct file *f;
+	__u32 flags;
+	__u64 v = 0;
 
-	/* The read-only filter: costs one test per open. */
-	if (!(flags & EDR_O_WRITE_MASK))
+	if (ret < 0)
 		return 0;
-	return file_enter(&a);
-}
-
-/* openat2(2) passes its flags in a struct open_how in user memory. */
-static __always_inline int enter_openat2(int dfd, const char *name, const struct open_how *how)
-{
-	__u64 v[2] = {};
-
-	if (bpf_probe_read_user(v, sizeof(v), how) < 0)
+	switch (which) {
+	case TP_OPEN:
+		flags = PT_REGS_PARM2_CORE_SYSCALL(regs);
+		break;
+	case TP_OPENAT:
+		flags = PT_REGS_PARM3_CORE_SYSCALL(regs);
+		break;
+	case TP_OPENAT2:
+		/* struct open_how starts with the u64 flags */
+		if (bpf_probe_read_user(&v, sizeof(v), (void *)PT_REGS_PARM3_CORE_SYSCALL(regs)) < 0)
+			return 0;
+		flags = v;
+		break;
+	default:
+		flags = EDR_O_CREAT | EDR_O_WRONLY | EDR_O_TRUNC; /* creat(2) */
+		break;
+	}
+	if (!(flags & EDR_O_WRITE_MASK) || !wanted(task))
 		return 0;
-	return enter_open(dfd, name, v[0], v[1]);
+	f = fd_file_get(task, ret);
+	if (file_path_get(f, &path))
+		return 0;
+	return report_open(task, f, &path, flags, EDR_FILE_SRC_TP, 0);
 }
 
 static __always_inline int enter_unlink(int dfd, const char *name, __u32 flags)
@@ -332,12 +356,6 @@ static __noinline int file_exit(long ret, __u32 want_op)
 	if (ret < 0 || a.op != want_op)
 		return 0;
 	task = (void *)bpf_get_current_task();
-	if (a.op == FOP_OPEN) {
-		f = fd_file_get(task, ret);
-		if (file_path_get(f, &path))
-			return 0;
-		return report_open(task, f, &path, a.flags, EDR_FILE_SRC_TP, 0);
-	}
 	s = scratch_get();
 	if (!s)
 		return 0;

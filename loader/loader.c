@@ -34,10 +34,8 @@ struct feature_def {
 
 /* The file features' further programs (bpf/file.bpf.h). */
 static const char *const file_write_tp[] = {
-	"tracepoint__sys_exit_openat",
-	"tracepoint__sys_enter_open", "tracepoint__sys_exit_open",
-	"tracepoint__sys_enter_creat", "tracepoint__sys_exit_creat",
-	"?tracepoint__sys_enter_openat2", "?tracepoint__sys_exit_openat2", /* 5.6 */
+	"tracepoint__sys_exit_open", "tracepoint__sys_exit_creat",
+	"?tracepoint__sys_exit_openat2", /* 5.6 */
 	"tracepoint__sys_enter_truncate", "tracepoint__sys_exit_truncate",
 	"tracepoint__sys_enter_ftruncate", "tracepoint__sys_exit_ftruncate",
 	NULL,
@@ -108,7 +106,7 @@ static const struct feature_def features[EDR_FEAT__COUNT] = {
 		{ "lsm", "lsm__file_open", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM, file_write_lsm },
 		{ "fentry", "fexit__do_filp_open", EDR_CAP_FENTRY, NOCAP, file_write_fentry },
 		{ "kprobe", "kprobe__vfs_open", EDR_CAP_KPROBE, NOCAP, file_write_kprobe },
-		{ "tracepoint", "tracepoint__sys_enter_openat", EDR_CAP_SYSCALL_TP, NOCAP, file_write_tp },
+		{ "tracepoint", "tracepoint__sys_exit_openat", EDR_CAP_SYSCALL_TP, NOCAP, file_write_tp },
 	}, "lsm,fentry,kprobe,tracepoint" },
 	[EDR_FEAT_FILE_UNLINK] = { "file_unlink", {
 		{ "lsm", "lsm__path_unlink", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM, file_unlink_lsm },
