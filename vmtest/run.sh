@@ -133,6 +133,9 @@ fi
 	[ ${#envs[@]} -eq 0 ] || printf '%q ' "${envs[@]}"
 	printf ')\n'
 } > "$R/job"
+# Plain text for the initramfs (busybox sh), which keeps the tree visible when
+# it lives under /tmp or /run (a CI clone there): the guest mounts tmpfs on both.
+printf '%s\n' "$cwd" > "$R/cwd"
 cp "$here/guest.sh" "$R/stage2.sh"
 
 if [ "$systemd" = 1 ]; then
