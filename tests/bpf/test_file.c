@@ -138,7 +138,7 @@ struct child_truth {
 	int steps;        /* operations that succeeded, in order */
 };
 
-#define STEPS 11
+#define STEPS 12
 
 /*
  * The child's script, in dir (its cwd). Each step checks its own result so
@@ -147,7 +147,7 @@ struct child_truth {
 static void child(const char *dir, int out)
 {
 	struct child_truth t = {};
-	char buf[16] = "x";
+	char buf[16] = "x", rel[PATH_MAX];
 	struct stat st;
 	int fd, dfd, i;
 
@@ -208,10 +208,20 @@ static void child(const char *dir, int out)
 	if (mkdir("d1", 0700) || rmdir("d1"))
 		goto done;
 	t.steps++; /* 10 */
+	/* chown through an fd with an empty name (AT_EMPTY_PATH), then an
+	 * unlink by a name relative to a cwd of "/" */
+	fd = open("f3", O_CREAT | O_WRONLY, 0600);
+	if (fd < 0 || fchownat(fd, "", 3, 4, AT_EMPTY_PATH))
+		goto done;
+	close(fd);
+	if (chdir("/") || snprintf(rel, sizeof(rel), "%s/f3", dir + 1) >= (int)sizeof(rel) || unlink(rel) ||
+	    chdir(dir))
+		goto done;
+	t.steps++; /* 11 */
 	/* a failed unlink reports nothing where the result is known */
 	if (unlink("missing") == 0)
 		goto done;
-	t.steps++; /* 11 */
+	t.steps++; /* 12 */
 done:
 	if (write(out, &t, sizeof(t)) != sizeof(t))
 		_exit(2);
@@ -272,6 +282,9 @@ static void test_file_events(void **state)
 		{ EDR_EVENT_FILE_CHOWN, "f2", NULL, att, EDR_FILE_SETID },
 		{ EDR_EVENT_FILE_UNLINK, "f2", NULL, att, EDR_FILE_DIR },
 		{ EDR_EVENT_FILE_UNLINK, "d1", NULL, att | EDR_FILE_DIR, 0 },
+		{ EDR_EVENT_FILE_CREATE, "f3", NULL, att, 0 },
+		{ EDR_EVENT_FILE_CHOWN, "f3", NULL, att, 0 },
+		{ EDR_EVENT_FILE_UNLINK, "f3", NULL, att, EDR_FILE_DIR },
 		/* only a kprobe at entry sees the unlink that fails */
 		{ EDR_EVENT_FILE_UNLINK, "missing", NULL, att, EDR_FILE_DIR },
 	};
@@ -354,8 +367,62 @@ static void test_file_events(void **state)
 	assert_int_equal(got[4]->file->mode, 04755);
 	assert_int_equal(got[5]->file->uid, 1);
 	assert_int_equal(got[5]->file->gid, 2);
+	assert_int_equal(got[9]->file->uid, 3);
+	assert_int_equal(got[9]->file->gid, 4);
 	assert_int_equal(rmdir(dir), 0);
 	h_stop(&h);
+}
+
+/* A path deeper than the kernel walks (EDR_PATH_DEPTH components) comes
+ * out as its deepest part, flagged truncated. */
+#define DEEP 80
+
+static void test_deep_path_truncated(void **state)
+{
+	char tmpl[] = "/tmp/edr-deep-XXXXXX", dir[PATH_MAX];
+	const struct edr_decoded *d = NULL;
+	struct harness h;
+	int fd, dfd, i, status = 0;
+	size_t k;
+	pid_t pid;
+
+	START(&h, state);
+	assert_non_null(mkdtemp(tmpl));
+	assert_non_null(realpath(tmpl, dir));
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dfd = open(dir, O_RDONLY | O_DIRECTORY);
+		for (i = 0; i < DEEP && dfd >= 0; i++) {
+			if (mkdirat(dfd, "d", 0700))
+				_exit(1);
+			fd = openat(dfd, "d", O_RDONLY | O_DIRECTORY);
+			close(dfd);
+			dfd = fd;
+		}
+		fd = dfd < 0 ? -1 : openat(dfd, "f", O_CREAT | O_WRONLY, 0600);
+		_exit(fd < 0 ? 1 : 0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(status, 0);
+	h_poll(&h, 3000, NULL, NULL);
+	for (k = 0; k < h.n; k++)
+		if (h.recs[k]->d.type == EDR_EVENT_FILE_CREATE && h.recs[k]->d.task->tgid == (uint32_t)pid)
+			d = &h.recs[k]->d;
+	assert_non_null(d);
+	printf("# %s: %.60s... (%u bytes)\n", (char *)*state, d->path.p, d->path.len);
+	assert_true(d->file->flags & EDR_FILE_PATH_TRUNC);
+	/* the deepest components, ending in the file */
+	assert_true(d->path.len > 2 && d->path.len < (uint32_t)(DEEP * 2 + 2));
+	assert_string_equal(d->path.p + d->path.len - 4, "/d/f");
+	assert_int_equal(d->path.p[0], '/');
+	h_stop(&h);
+	{
+		char cmd[PATH_MAX + 16];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		assert_int_equal(system(cmd), 0);
+	}
 }
 
 /* Nothing is reported about processes outside the target, and a storm of
@@ -380,8 +447,8 @@ static void test_readonly_storm_is_silent(void **state)
 int main(void)
 {
 	static const char *const paths[] = { "lsm", "fentry", "kprobe", "tracepoint" };
-	static char names[8][48];
-	struct CMUnitTest tests[8];
+	static char names[12][48];
+	struct CMUnitTest tests[12];
 	size_t i;
 
 	if (geteuid() != 0) {
@@ -389,15 +456,19 @@ int main(void)
 		return 77;
 	}
 	/* One run per attach path, named "<test>/<path>" in the output. */
-	for (i = 0; i < 8; i++) {
-		const char *path = paths[i / 2];
+	for (i = 0; i < 12; i++) {
+		const char *path = paths[i / 3];
+		static const char *const what[] = { "file_events", "readonly_storm", "deep_path" };
 
-		if (i % 2)
+		if (i % 3 == 0)
+			tests[i] = (struct CMUnitTest)cmocka_unit_test_prestate(test_file_events, (void *)path);
+		else if (i % 3 == 1)
 			tests[i] = (struct CMUnitTest)cmocka_unit_test_prestate(test_readonly_storm_is_silent,
 										(void *)path);
 		else
-			tests[i] = (struct CMUnitTest)cmocka_unit_test_prestate(test_file_events, (void *)path);
-		snprintf(names[i], sizeof(names[i]), "%s/%s", i % 2 ? "readonly_storm" : "file_events", path);
+			tests[i] = (struct CMUnitTest)cmocka_unit_test_prestate(test_deep_path_truncated,
+										(void *)path);
+		snprintf(names[i], sizeof(names[i]), "%s/%s", what[i % 3], path);
 		tests[i].name = names[i];
 	}
 	return cmocka_run_group_tests_name("bpf_file", tests, NULL, NULL);
