@@ -170,6 +170,16 @@ static __always_inline __u16 put_name_at(struct edr_scratch *s, __u32 *off, stru
 	return len + n;
 }
 
+/* Every file record names its file (a rename its source too), and the
+ * decoder holds to that: a record whose path could not be read is not sent
+ * (the failed read is counted in read_errors). */
+static __always_inline void emit_file(struct edr_file *e, __u32 type, __u32 off)
+{
+	if (!e->path_len || (type == EDR_EVENT_FILE_RENAME && !e->old_path_len))
+		return;
+	emit(e, type, off);
+}
+
 /* The fixed part every file record shares; returns the tail offset. */
 static __always_inline __u32 file_begin(struct edr_file *e, struct task_struct *task, __u32 src)
 {
@@ -235,7 +245,7 @@ static __always_inline int report_open(struct task_struct *task, struct file *fi
 	e->path_len = put_path(s, &off, path, &trunc);
 	if (trunc)
 		e->flags |= EDR_FILE_PATH_TRUNC;
-	emit(e, type, off);
+	emit_file(e, type, off);
 	return 0;
 }
 
@@ -419,7 +429,7 @@ static __noinline int file_exit(long ret, __u32 want_op)
 		e->dirfd = a.dfd;
 	}
 	e->flags |= fl;
-	emit(e, type, off);
+	emit_file(e, type, off);
 	return 0;
 }
 
@@ -462,7 +472,7 @@ static __always_inline int report_unlink_dentry(const struct path *dir, struct d
 	file_inode_fill(e, BPF_CORE_READ(dentry, d_inode));
 	e->path_len = put_dentry(s, &off, dir, dentry, &fl, EDR_FILE_PATH_TRUNC);
 	e->flags |= fl;
-	emit(e, EDR_EVENT_FILE_UNLINK, off);
+	emit_file(e, EDR_EVENT_FILE_UNLINK, off);
 	return 0;
 }
 
@@ -486,7 +496,7 @@ static __always_inline int report_rename_dentry(const struct path *old_dir, stru
 	e->path_len = put_dentry(s, &off, new_dir, new_dentry, &fl, EDR_FILE_PATH_TRUNC);
 	e->old_path_len = put_dentry(s, &off, old_dir, old_dentry, &fl, EDR_FILE_OLD_PATH_TRUNC);
 	e->flags |= fl;
-	emit(e, EDR_EVENT_FILE_RENAME, off);
+	emit_file(e, EDR_EVENT_FILE_RENAME, off);
 	return 0;
 }
 
@@ -527,7 +537,7 @@ static __always_inline int report_attr_path(const struct path *path, __u32 type,
 	if (trunc)
 		fl |= EDR_FILE_PATH_TRUNC;
 	e->flags |= fl;
-	emit(e, type, off);
+	emit_file(e, type, off);
 	return 0;
 }
 
@@ -554,7 +564,7 @@ static __always_inline int report_unlink_name(int dfd, struct filename *name, __
 		return 0; /* getname() failed: nothing was attempted */
 	e->dirfd = dfd;
 	e->flags |= fl;
-	emit(e, EDR_EVENT_FILE_UNLINK, off);
+	emit_file(e, EDR_EVENT_FILE_UNLINK, off);
 	return 0;
 }
 
@@ -582,7 +592,7 @@ static __always_inline int report_rename_name(int olddfd, struct filename *from,
 		return 0;
 	e->old_dirfd = olddfd;
 	e->flags |= fl;
-	emit(e, EDR_EVENT_FILE_RENAME, off);
+	emit_file(e, EDR_EVENT_FILE_RENAME, off);
 	return 0;
 }
 
@@ -676,7 +686,7 @@ static __always_inline int pend_report(__u32 op, __u32 is_dir, long ret, struct 
 	if (!e->path_len)
 		return 0;
 	e->flags |= fl;
-	emit(e, type, off);
+	emit_file(e, type, off);
 	return 0;
 }
 

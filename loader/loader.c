@@ -360,8 +360,14 @@ static int attach_more(struct edr_loader *l, int f, const struct edr_loader_opts
 	const char *const *more = features[f].paths[st->chosen].more;
 	int m, e;
 
-	for (m = 0; more && more[m] && m < EDR_MAX_MORE; m++) {
+	for (m = 0; more && more[m]; m++) {
 		struct bpf_program *prog = bpf_object__find_program_by_name(l->skel->obj, more_name(more[m]));
+
+		if (m >= EDR_MAX_MORE) {
+			snprintf(st->why[st->chosen], sizeof(st->why[st->chosen]),
+				 "more than %d programs in one path (EDR_MAX_MORE)", EDR_MAX_MORE + 1);
+			return -E2BIG;
+		}
 
 		l->more_links[f][m] = bpf_program__attach(prog);
 		if (l->more_links[f][m])
