@@ -280,16 +280,18 @@ static __noinline int open_exit(long ret, __u32 which)
 
 	if (ret < 0)
 		return 0;
+	/* Direct loads: regs is a BTF pointer, and a helper call per open
+	 * costs more than the rest of this function. */
 	switch (which) {
 	case TP_OPEN:
-		flags = PT_REGS_PARM2_CORE_SYSCALL(regs);
+		flags = PT_REGS_PARM2_SYSCALL(regs);
 		break;
 	case TP_OPENAT:
-		flags = PT_REGS_PARM3_CORE_SYSCALL(regs);
+		flags = PT_REGS_PARM3_SYSCALL(regs);
 		break;
 	case TP_OPENAT2:
 		/* struct open_how starts with the u64 flags */
-		if (bpf_probe_read_user(&v, sizeof(v), (void *)PT_REGS_PARM3_CORE_SYSCALL(regs)) < 0)
+		if (bpf_probe_read_user(&v, sizeof(v), (void *)PT_REGS_PARM3_SYSCALL(regs)) < 0)
 			return 0;
 		flags = v;
 		break;
