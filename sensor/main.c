@@ -389,9 +389,9 @@ static void print_probe(const struct edr_probe *p, const struct edr_feature_stat
 	printf("%-16s %-4s %s\n", "CAPABILITY", "OK", "DETAIL");
 	for (c = 0; c < EDR_CAP__COUNT; c++)
 		printf("%-16s %-4s %s\n", edr_cap_name(c), p->ok[c] ? "yes" : "no", p->detail[c]);
-	printf("\n%-14s %-12s %-8s %s\n", "FEATURE", "STATE", "PATH", "PATHS TRIED");
+	printf("\n%-14s %-12s %-10s %s\n", "FEATURE", "STATE", "PATH", "PATHS TRIED");
 	for (f = 0; f < EDR_FEAT__COUNT; f++) {
-		printf("%-14s %-12s %-8s", st[f].name, edr_feat_state_name(st[f].state),
+		printf("%-14s %-12s %-10s", st[f].name, edr_feat_state_name(st[f].state),
 		       st[f].chosen >= 0 ? st[f].paths[st[f].chosen] : "-");
 		for (i = 0; i < st[f].npaths; i++)
 			printf("%s%s: %s", i ? "; " : " ", st[f].paths[i], st[f].why[i]);

@@ -28,6 +28,12 @@ const char *edr_ops_event_name(unsigned type, char *buf, size_t size)
 	case EDR_EVENT_FORK: return "fork";
 	case EDR_EVENT_EXIT: return "exit";
 	case EDR_EVENT_EXEC_DENIED: return "exec_denied";
+	case EDR_EVENT_FILE_CREATE: return "file_create";
+	case EDR_EVENT_FILE_WRITE: return "file_write";
+	case EDR_EVENT_FILE_UNLINK: return "file_delete";
+	case EDR_EVENT_FILE_RENAME: return "file_rename";
+	case EDR_EVENT_FILE_CHMOD: return "file_chmod";
+	case EDR_EVENT_FILE_CHOWN: return "file_chown";
 	}
 	snprintf(buf, size, "type%u", type);
 	return buf;
