@@ -290,33 +290,6 @@ static const char *unsupported_mod(const char *m)
 	return NULL;
 }
 
-static unsigned edit_dist(const char *a, const char *b)
-{
-	unsigned row[33], i, j, la = strlen(a), lb = strlen(b);
-
-	if (la > 32 || lb > 32)
-		return 99;
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		unsigned prev = row[0], tmp;
-
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			unsigned best = prev + (a[i - 1] != b[j - 1]);
-
-			if (row[j] + 1 < best)
-				best = row[j] + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			tmp = row[j];
-			row[j] = best;
-			prev = tmp;
-		}
-	}
-	return row[lb];
-}
-
 /* ---- rule building ------------------------------------------------------------ */
 
 #define GROW(arr, n, cap)                                                          \
@@ -715,7 +688,7 @@ static int compile_item(struct ctx *c, yaml_node_t *kn, yaml_node_t *vn)
 			unsigned d, bd = 3;
 
 			for (i = 0; i < sizeof(known_mods) / sizeof(known_mods[0]); i++) {
-				d = edit_dist(tok, known_mods[i]);
+				d = edr_edit_distance(tok, known_mods[i]);
 				if (d < bd && strlen(known_mods[i]) > 2) {
 					bd = d;
 					best = known_mods[i];

@@ -110,8 +110,7 @@ const char *edr_schema_type_name(int type)
 	return "?";
 }
 
-/* Case-insensitive Levenshtein distance, capped: names are short. */
-static unsigned edit_distance(const char *a, const char *b)
+unsigned edr_edit_distance(const char *a, const char *b)
 {
 	unsigned row[65], i, j, la = strlen(a), lb = strlen(b);
 
@@ -150,7 +149,7 @@ const char *edr_schema_field_suggest(int cat, const char *name)
 		if (!strcasecmp(cats[cat].fields[i].name, name))
 			return cats[cat].fields[i].name;
 	for (i = 0; i < cats[cat].nfields; i++) {
-		d = edit_distance(cats[cat].fields[i].name, name);
+		d = edr_edit_distance(cats[cat].fields[i].name, name);
 		if (d < bestd) {
 			bestd = d;
 			best = cats[cat].fields[i].name;

@@ -99,4 +99,8 @@ const char *edr_schema_field_suggest(int cat, const char *name);
 /* FNV-1a over every category and field name and type, in table order. */
 uint64_t edr_schema_fingerprint(void);
 
+/* ASCII-case-insensitive Levenshtein distance for "did you mean" hints;
+ * 99 for names over 64 bytes. */
+unsigned edr_edit_distance(const char *a, const char *b);
+
 #endif /* EDR_RULES_SCHEMA_H */

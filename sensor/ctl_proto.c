@@ -12,9 +12,7 @@
 
 #include "sensor/ctl_proto.h"
 
-static void set_err(struct edr_ctl_err *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void set_err(struct edr_ctl_err *err, const char *fmt, ...)
+void edr_ctl_err__set(struct edr_ctl_err *err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -302,41 +300,41 @@ struct edr_ctl_req *edr_ctl_req__decode(const uint8_t *buf, size_t len, struct e
 	int rc;
 
 	if (len > EDR_CTL_MAX_REQ) {
-		set_err(err, "request of %zu bytes exceeds the limit of %d", len, EDR_CTL_MAX_REQ);
+		edr_ctl_err__set(err, "request of %zu bytes exceeds the limit of %d", len, EDR_CTL_MAX_REQ);
 		goto fail;
 	}
 	if (rb_u8(&r, &type) || rb_u8(&r, &ver)) {
-		set_err(err, "request truncated in its header");
+		edr_ctl_err__set(err, "request truncated in its header");
 		goto fail;
 	}
 	if (type != 'Q') {
-		set_err(err, "not a request (type 0x%02x)", type);
+		edr_ctl_err__set(err, "not a request (type 0x%02x)", type);
 		goto fail;
 	}
 	if (ver != EDR_CTL_VERSION) {
-		set_err(err, "unsupported protocol version %u (expected %d)", ver, EDR_CTL_VERSION);
+		edr_ctl_err__set(err, "unsupported protocol version %u (expected %d)", ver, EDR_CTL_VERSION);
 		goto fail;
 	}
 	req = calloc(1, sizeof(*req));
 	if (!req) {
-		set_err(err, "out of memory");
+		edr_ctl_err__set(err, "out of memory");
 		goto fail;
 	}
 	rc = rb_str(&r, EDR_CTL_MAX_VERB, &req->verb);
 	if (rc) {
-		set_err(err, "verb %s", str_why(rc));
+		edr_ctl_err__set(err, "verb %s", str_why(rc));
 		goto fail;
 	}
 	if (!edr_ctl_key_valid(req->verb)) {
-		set_err(err, "verb has invalid characters");
+		edr_ctl_err__set(err, "verb has invalid characters");
 		goto fail;
 	}
 	if (rb_u16(&r, &nargs)) {
-		set_err(err, "request truncated before the argument count");
+		edr_ctl_err__set(err, "request truncated before the argument count");
 		goto fail;
 	}
 	if (nargs > EDR_CTL_MAX_ARGS) {
-		set_err(err, "%u arguments exceed the limit of %d", nargs, EDR_CTL_MAX_ARGS);
+		edr_ctl_err__set(err, "%u arguments exceed the limit of %d", nargs, EDR_CTL_MAX_ARGS);
 		goto fail;
 	}
 	for (i = 0; i < nargs; i++) {
@@ -344,22 +342,22 @@ struct edr_ctl_req *edr_ctl_req__decode(const uint8_t *buf, size_t len, struct e
 
 		rc = rb_str(&r, EDR_CTL_MAX_KEY, &kv->key);
 		if (rc) {
-			set_err(err, "argument %u: key %s", i, str_why(rc));
+			edr_ctl_err__set(err, "argument %u: key %s", i, str_why(rc));
 			goto fail;
 		}
 		req->nargs++; /* from here on free() owns kv->key */
 		if (!edr_ctl_key_valid(kv->key)) {
-			set_err(err, "argument %u: key has invalid characters", i);
+			edr_ctl_err__set(err, "argument %u: key has invalid characters", i);
 			goto fail;
 		}
 		rc = rb_str(&r, EDR_CTL_MAX_VAL, &kv->val);
 		if (rc) {
-			set_err(err, "argument %u ('%s'): value %s", i, kv->key, str_why(rc));
+			edr_ctl_err__set(err, "argument %u ('%s'): value %s", i, kv->key, str_why(rc));
 			goto fail;
 		}
 	}
 	if (r.off != r.len) {
-		set_err(err, "%zu trailing bytes after the request", r.len - r.off);
+		edr_ctl_err__set(err, "%zu trailing bytes after the request", r.len - r.off);
 		goto fail;
 	}
 	return req;
@@ -538,39 +536,39 @@ int edr_ctl_reply__decode(struct edr_ctl_reply *r, char *kind, const uint8_t *bu
 	edr_ctl_reply__fini(r);
 	edr_ctl_reply__init(r);
 	if (len > EDR_CTL_MAX_REPLY) {
-		set_err(err, "reply of %zu bytes exceeds the limit of %d", len, EDR_CTL_MAX_REPLY);
+		edr_ctl_err__set(err, "reply of %zu bytes exceeds the limit of %d", len, EDR_CTL_MAX_REPLY);
 		return -EBADMSG;
 	}
 	if (rb_u8(&rb, &k) || rb_u8(&rb, &ver) || rb_u32(&rb, &status)) {
-		set_err(err, "reply truncated in its header");
+		edr_ctl_err__set(err, "reply truncated in its header");
 		return -EBADMSG;
 	}
 	if (k != 'P' && k != 'R') {
-		set_err(err, "not a reply (type 0x%02x)", k);
+		edr_ctl_err__set(err, "not a reply (type 0x%02x)", k);
 		return -EBADMSG;
 	}
 	if (ver != EDR_CTL_VERSION) {
-		set_err(err, "unsupported protocol version %u (expected %d)", ver, EDR_CTL_VERSION);
+		edr_ctl_err__set(err, "unsupported protocol version %u (expected %d)", ver, EDR_CTL_VERSION);
 		return -EBADMSG;
 	}
 	if ((int32_t)status > 0 || (int32_t)status < -4095) {
-		set_err(err, "reply status %d out of range", (int32_t)status);
+		edr_ctl_err__set(err, "reply status %d out of range", (int32_t)status);
 		return -EBADMSG;
 	}
 	r->status = (int32_t)status;
 	rc = rb_str(&rb, EDR_CTL_MAX_MSG - 1, &msg);
 	if (rc) {
-		set_err(err, "reply message %s", str_why(rc));
+		edr_ctl_err__set(err, "reply message %s", str_why(rc));
 		return -EBADMSG;
 	}
 	snprintf(r->msg, sizeof(r->msg), "%s", msg);
 	free(msg);
 	if (rb_u16(&rb, &n)) {
-		set_err(err, "reply truncated before the item count");
+		edr_ctl_err__set(err, "reply truncated before the item count");
 		return -EBADMSG;
 	}
 	if (n > EDR_CTL_MAX_ITEMS) {
-		set_err(err, "%u items exceed the limit of %d", n, EDR_CTL_MAX_ITEMS);
+		edr_ctl_err__set(err, "%u items exceed the limit of %d", n, EDR_CTL_MAX_ITEMS);
 		return -EBADMSG;
 	}
 	for (i = 0; i < n; i++) {
@@ -579,20 +577,20 @@ int edr_ctl_reply__decode(struct edr_ctl_reply *r, char *kind, const uint8_t *bu
 		struct edr_ctl_item *it;
 
 		if (rb_u8(&rb, &type)) {
-			set_err(err, "item %u truncated", i);
+			edr_ctl_err__set(err, "item %u truncated", i);
 			goto fail;
 		}
 		if (type != EDR_CTL_STR && type != EDR_CTL_INT) {
-			set_err(err, "item %u has unknown type %u", i, type);
+			edr_ctl_err__set(err, "item %u has unknown type %u", i, type);
 			goto fail;
 		}
 		rc = rb_str(&rb, EDR_CTL_MAX_KEY, &key);
 		if (rc) {
-			set_err(err, "item %u: key %s", i, str_why(rc));
+			edr_ctl_err__set(err, "item %u: key %s", i, str_why(rc));
 			goto fail;
 		}
 		if (!edr_ctl_key_valid(key)) {
-			set_err(err, "item %u: key has invalid characters", i);
+			edr_ctl_err__set(err, "item %u: key has invalid characters", i);
 			free(key);
 			goto fail;
 		}
@@ -601,7 +599,7 @@ int edr_ctl_reply__decode(struct edr_ctl_reply *r, char *kind, const uint8_t *bu
 		else
 			rc = rb_u64(&rb, &v) ? -1 : 0;
 		if (rc) {
-			set_err(err, "item %u ('%s'): value %s", i, key, str_why(rc));
+			edr_ctl_err__set(err, "item %u ('%s'): value %s", i, key, str_why(rc));
 			free(key);
 			goto fail;
 		}
@@ -609,7 +607,7 @@ int edr_ctl_reply__decode(struct edr_ctl_reply *r, char *kind, const uint8_t *bu
 		free(key);
 		if (!it) {
 			free(s);
-			set_err(err, "out of memory");
+			edr_ctl_err__set(err, "out of memory");
 			goto fail;
 		}
 		it->type = type;
@@ -617,7 +615,7 @@ int edr_ctl_reply__decode(struct edr_ctl_reply *r, char *kind, const uint8_t *bu
 		it->n = (int64_t)v;
 	}
 	if (rb.off != rb.len) {
-		set_err(err, "%zu trailing bytes after the reply", rb.len - rb.off);
+		edr_ctl_err__set(err, "%zu trailing bytes after the reply", rb.len - rb.off);
 		goto fail;
 	}
 	*kind = (char)k;

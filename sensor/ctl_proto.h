@@ -81,6 +81,9 @@ struct edr_ctl_err {
 	char msg[256];
 };
 
+/* Formats a one-line error into err (err may be NULL). */
+void edr_ctl_err__set(struct edr_ctl_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Requests. */
 struct edr_ctl_req *edr_ctl_req__new(const char *verb);
 void edr_ctl_req__free(struct edr_ctl_req *req);

@@ -44,18 +44,6 @@ struct conn {
 	int fd;
 };
 
-static void set_err(struct edr_ctl_err *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void set_err(struct edr_ctl_err *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-}
 
 static void count(struct edr_ctl_server *srv, unsigned long long *c)
 {
@@ -308,7 +296,7 @@ static int make_parent(const char *path, gid_t gid, struct edr_ctl_err *err)
 	*slash = 0;
 	if (mkdir(dir, mode) == 0) {
 		if (gid != (gid_t)-1 && (chown(dir, (uid_t)-1, gid) < 0 || chmod(dir, mode) < 0)) {
-			set_err(err, "%s: cannot give the directory to group %d: %s", dir, (int)gid,
+			edr_ctl_err__set(err, "%s: cannot give the directory to group %d: %s", dir, (int)gid,
 				strerror(errno));
 			return -errno;
 		}
@@ -316,7 +304,7 @@ static int make_parent(const char *path, gid_t gid, struct edr_ctl_err *err)
 	}
 	if (errno == EEXIST)
 		return 0; /* an existing directory keeps the mode its owner chose */
-	set_err(err, "%s: cannot create directory: %s", dir, strerror(errno));
+	edr_ctl_err__set(err, "%s: cannot create directory: %s", dir, strerror(errno));
 	return -errno;
 }
 
@@ -330,7 +318,7 @@ static int clear_stale(const char *path, struct edr_ctl_err *err)
 	if (lstat(path, &st) < 0)
 		return errno == ENOENT ? 0 : -errno;
 	if (!S_ISSOCK(st.st_mode)) {
-		set_err(err, "%s: exists and is not a socket", path);
+		edr_ctl_err__set(err, "%s: exists and is not a socket", path);
 		return -EEXIST;
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -340,11 +328,11 @@ static int clear_stale(const char *path, struct edr_ctl_err *err)
 	rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
 	close(fd);
 	if (rc == 0) {
-		set_err(err, "%s: another process is serving this socket", path);
+		edr_ctl_err__set(err, "%s: another process is serving this socket", path);
 		return -EADDRINUSE;
 	}
 	if (unlink(path) < 0 && errno != ENOENT) {
-		set_err(err, "%s: cannot remove stale socket: %s", path, strerror(errno));
+		edr_ctl_err__set(err, "%s: cannot remove stale socket: %s", path, strerror(errno));
 		return -errno;
 	}
 	return 0;
@@ -359,14 +347,14 @@ struct edr_ctl_server *edr_ctl_server__new(const char *path, gid_t ro_gid,
 	int rc;
 
 	if (!path || !*path || strlen(path) >= sizeof(sa.sun_path)) {
-		set_err(err, "socket path '%s' is empty or longer than %zu bytes", path ? path : "",
+		edr_ctl_err__set(err, "socket path '%s' is empty or longer than %zu bytes", path ? path : "",
 			sizeof(sa.sun_path) - 1);
 		errno = ENAMETOOLONG;
 		return NULL;
 	}
 	srv = calloc(1, sizeof(*srv));
 	if (!srv) {
-		set_err(err, "out of memory");
+		edr_ctl_err__set(err, "out of memory");
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -383,19 +371,19 @@ struct edr_ctl_server *edr_ctl_server__new(const char *path, gid_t ro_gid,
 	rc = clear_stale(path, err);
 	if (rc) {
 		if (!err || !err->msg[0])
-			set_err(err, "%s: %s", path, strerror(-rc));
+			edr_ctl_err__set(err, "%s: %s", path, strerror(-rc));
 		goto fail;
 	}
 	srv->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (srv->lfd < 0) {
 		rc = -errno;
-		set_err(err, "socket: %s", strerror(errno));
+		edr_ctl_err__set(err, "socket: %s", strerror(errno));
 		goto fail;
 	}
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	if (bind(srv->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		rc = -errno;
-		set_err(err, "%s: bind: %s", path, strerror(errno));
+		edr_ctl_err__set(err, "%s: bind: %s", path, strerror(errno));
 		goto fail;
 	}
 	/* The parent directory is not open to others, so there is no window
@@ -403,13 +391,13 @@ struct edr_ctl_server *edr_ctl_server__new(const char *path, gid_t ro_gid,
 	if (chmod(path, mode) < 0 ||
 	    (ro_gid != (gid_t)-1 && chown(path, (uid_t)-1, ro_gid) < 0)) {
 		rc = -errno;
-		set_err(err, "%s: cannot set mode/group: %s", path, strerror(errno));
+		edr_ctl_err__set(err, "%s: cannot set mode/group: %s", path, strerror(errno));
 		unlink(path);
 		goto fail;
 	}
 	if (listen(srv->lfd, 16) < 0 || pipe2(srv->stop_pipe, O_CLOEXEC) < 0) {
 		rc = -errno;
-		set_err(err, "%s: listen: %s", path, strerror(errno));
+		edr_ctl_err__set(err, "%s: listen: %s", path, strerror(errno));
 		unlink(path);
 		goto fail;
 	}

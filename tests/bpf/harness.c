@@ -23,7 +23,7 @@ const struct edr_probe *h_probe(void)
 	return &probe;
 }
 
-static int on_rec(void *ctx, void *data, size_t len)
+int h_on_record(void *ctx, void *data, size_t len)
 {
 	struct harness *h = ctx;
 	struct h_rec *r;
@@ -51,7 +51,7 @@ static int on_rec(void *ctx, void *data, size_t len)
 	return 0;
 }
 
-static void log_quiet(int debug, const char *msg, void *ctx)
+void h_log(int debug, const char *msg, void *ctx)
 {
 	if (!debug && getenv("EDR_TEST_VERBOSE"))
 		fprintf(stderr, "loader: %s\n", msg);
@@ -59,7 +59,7 @@ static void log_quiet(int debug, const char *msg, void *ctx)
 
 int h_start(struct harness *h, const char *path, uint32_t target, uint32_t ring_size, const char **why)
 {
-	struct edr_loader_opts opts = { .target_tgid = target, .ring_size = ring_size, .log = log_quiet };
+	struct edr_loader_opts opts = { .target_tgid = target, .ring_size = ring_size, .log = h_log };
 	const struct edr_feature_status *st;
 	char err[256];
 	int f;
@@ -89,7 +89,7 @@ int h_start(struct harness *h, const char *path, uint32_t target, uint32_t ring_
 				path ? path : "auto", st[f].npaths ? st[f].why[st[f].npaths - 1] : "");
 			return -EIO;
 		}
-	h->rb = ring_buffer__new(edr_loader__ring_fd(h->loader), on_rec, h, NULL);
+	h->rb = ring_buffer__new(edr_loader__ring_fd(h->loader), h_on_record, h, NULL);
 	return h->rb ? 0 : -errno;
 }
 

@@ -28,6 +28,11 @@ struct harness {
 	uint64_t decode_errors;
 };
 
+/* ring_buffer__new callback collecting decoded records into h (ctx). */
+int h_on_record(void *ctx, void *data, size_t len);
+/* Loader log callback: quiet unless EDR_TEST_VERBOSE is set. */
+void h_log(int debug, const char *msg, void *ctx);
+
 /* The probe, run once per test binary. */
 const struct edr_probe *h_probe(void);
 

@@ -33,40 +33,6 @@ static const enum edr_feature file_feats[] = {
 };
 #define N_FEATS (sizeof(file_feats) / sizeof(file_feats[0]))
 
-static int on_rec(void *ctx, void *data, size_t len)
-{
-	struct harness *h = ctx;
-	struct h_rec *r;
-
-	if (h->n == h->cap) {
-		size_t cap = h->cap ? h->cap * 2 : 256;
-		struct h_rec **nr = realloc(h->recs, cap * sizeof(*nr));
-
-		if (!nr)
-			return -ENOMEM;
-		h->recs = nr;
-		h->cap = cap;
-	}
-	r = malloc(sizeof(*r) + len);
-	if (!r)
-		return -ENOMEM;
-	r->len = len;
-	memcpy(r->data, data, len);
-	if (edr_decode(r->data, len, &r->d)) {
-		h->decode_errors++;
-		free(r);
-		return 0;
-	}
-	h->recs[h->n++] = r;
-	return 0;
-}
-
-static void log_quiet(int debug, const char *msg, void *ctx)
-{
-	if (!debug && getenv("EDR_TEST_VERBOSE"))
-		fprintf(stderr, "loader: %s\n", msg);
-}
-
 /* What the forced path needs from the probe, to skip with its reason. */
 static const char *missing(const struct edr_probe *p, const char *path)
 {
@@ -85,7 +51,7 @@ static const char *missing(const struct edr_probe *p, const char *path)
 /* The file features forced onto path, everything else off. */
 static int fstart(struct harness *h, const char *path, uint32_t target, const char **why)
 {
-	struct edr_loader_opts opts = { .target_tgid = target, .log = log_quiet };
+	struct edr_loader_opts opts = { .target_tgid = target, .log = h_log };
 	const struct edr_feature_status *st;
 	char err[256];
 	size_t i;
@@ -117,7 +83,7 @@ static int fstart(struct harness *h, const char *path, uint32_t target, const ch
 			return -EIO;
 		}
 	}
-	h->rb = ring_buffer__new(edr_loader__ring_fd(h->loader), on_rec, h, NULL);
+	h->rb = ring_buffer__new(edr_loader__ring_fd(h->loader), h_on_record, h, NULL);
 	return h->rb ? 0 : -errno;
 }
 
