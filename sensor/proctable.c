@@ -201,27 +201,40 @@ struct edr_proc *edr_proctable__on_fork(struct edr_proctable *pt, const struct e
 {
 	struct edr_proc *parent = edr_proctable__get(pt, child->ppid);
 	struct edr_proc *p = edr_proctable__get(pt, child->tgid);
-	const struct edr_proc *src = NULL;
+	struct edr_proc inherit = {};
 
 	if (p && p->start_ns == child->start_ns)
 		return p; /* already known (e.g. exec arrived first) */
-	if (parent && parent->start_ns / NS_PER_TICK == child->parent_start_ns / NS_PER_TICK)
-		src = parent;
-	p = fresh(pt, child->tgid);
-	if (!p)
-		return NULL;
-	set_task(pt, p, child);
-	/* A forked child runs its parent's image until it execs. */
-	if (src) {
-		p->exe = src->exe ? strdup(src->exe) : NULL;
-		p->args = src->args ? dup_n(src->args, src->args_len) : NULL;
-		p->args_len = p->args ? src->args_len : 0;
-		p->args_truncated = src->args_truncated;
-		p->cwd = src->cwd ? strdup(src->cwd) : NULL;
-		/* A child starts in its parent's cgroup. */
-		p->container_known = src->container_known;
-		p->container = src->container;
+	/*
+	 * A forked child runs its parent's image until it execs, in its
+	 * parent's cgroup. Copied before fresh(), which may reuse or evict the
+	 * parent's entry (a record claiming its own parent, or a full table).
+	 */
+	if (parent && parent != p &&
+	    parent->start_ns / NS_PER_TICK == child->parent_start_ns / NS_PER_TICK) {
+		inherit.exe = parent->exe ? strdup(parent->exe) : NULL;
+		inherit.args = parent->args ? dup_n(parent->args, parent->args_len) : NULL;
+		inherit.args_len = inherit.args ? parent->args_len : 0;
+		inherit.args_truncated = parent->args_truncated;
+		inherit.cwd = parent->cwd ? strdup(parent->cwd) : NULL;
+		inherit.container_known = parent->container_known;
+		inherit.container = parent->container;
 	}
+	p = fresh(pt, child->tgid);
+	if (!p) {
+		free(inherit.exe);
+		free(inherit.args);
+		free(inherit.cwd);
+		return NULL;
+	}
+	set_task(pt, p, child);
+	p->exe = inherit.exe;
+	p->args = inherit.args;
+	p->args_len = inherit.args_len;
+	p->args_truncated = inherit.args_truncated;
+	p->cwd = inherit.cwd;
+	p->container_known = inherit.container_known;
+	p->container = inherit.container;
 	return p;
 }
 

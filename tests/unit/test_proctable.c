@@ -171,6 +171,35 @@ static void test_capacity(void **state)
 	edr_proctable__free(pt);
 }
 
+/* A fork whose parent is evicted to make room, or that names itself as its
+ * own parent, must not read the freed parent (found by fuzz_decode). */
+static void test_fork_parent_reused(void **state)
+{
+	struct edr_proctable *pt = edr_proctable__new(2, "boot");
+	struct edr_task a = task(10, 1, 1 * SEC, 0), self = task(10, 10, 5 * SEC, 1 * SEC);
+	struct edr_task b = task(11, 1, 2 * SEC, 0), c = task(12, 10, 3 * SEC, 1 * SEC);
+	struct edr_decoded d = exec_ev(a, "/usr/bin/a", "a\0", 2);
+	struct edr_proc *p;
+
+	assert_non_null(edr_proctable__on_exec(pt, &d));
+	assert_non_null(edr_proctable__on_fork(pt, &b));
+	/* 10 exited: the table is full, so its entry is evicted for 12 */
+	edr_proctable__on_exit(pt, &a, 4 * SEC);
+	p = edr_proctable__on_fork(pt, &c);
+	assert_non_null(p);
+	assert_string_equal(p->exe, "/usr/bin/a");
+	assert_null(edr_proctable__get(pt, 10));
+	/* a record claiming to be its own parent */
+	d = exec_ev(a, "/usr/bin/a", "a\0", 2);
+	edr_proctable__free(pt);
+	pt = edr_proctable__new(0, "boot");
+	assert_non_null(edr_proctable__on_exec(pt, &d));
+	p = edr_proctable__on_fork(pt, &self);
+	assert_non_null(p);
+	assert_null(p->exe);
+	edr_proctable__free(pt);
+}
+
 /* Seeding from a fake /proc tree, including a comm with spaces and ')'. */
 static void test_seed(void **state)
 {
@@ -228,6 +257,7 @@ int main(void)
 		cmocka_unit_test(test_missing_parent),
 		cmocka_unit_test(test_entity_id),
 		cmocka_unit_test(test_capacity),
+		cmocka_unit_test(test_fork_parent_reused),
 		cmocka_unit_test(test_seed),
 	};
 
