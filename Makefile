@@ -123,7 +123,7 @@ run:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory mounts
-	exec ./$(BUILD)/edr-sensor $(RUN_ARGS)
+	@exec ./$(BUILD)/edr-sensor $(RUN_ARGS)
 
 test:
 	@$(MAKE) --no-print-directory deps
