@@ -54,8 +54,6 @@ struct counters {
 	uint64_t emitted_type[_EDR_EVENT_MAX];
 	uint64_t decode_errors[_EDR_DECODE_MAX];
 	uint64_t decode_errors_total;
-	uint64_t lost_reported;             /* sum of gap records written */
-	uint64_t seq_gaps;                  /* missing sequence numbers seen */
 	uint64_t rule_evals, alerts, shadow_alerts, eval_errors;
 	uint64_t ring_used, ring_used_max;
 };
@@ -93,7 +91,6 @@ struct sensor {
 	struct edr_json j;
 	struct counters c;
 	int ncpus;
-	uint64_t last_seq[MAX_CPUS];
 	uint64_t drops_reported[MAX_CPUS];
 	uint64_t kernel_drops;              /* sum over CPUs at last read */
 	uint64_t kernel_seq;                /* sequence numbers handed out, all CPUs */
@@ -236,7 +233,6 @@ static void report_drops(struct sensor *s)
 			edr_ecs__gap(&s->ecs, &s->j, cpu, lost, boot_ns());
 			emit_line(s, 0, 0);
 			s->drops_reported[cpu] = st[cpu].drops;
-			s->c.lost_reported += lost;
 		}
 	}
 	s->kernel_drops = total;
@@ -289,14 +285,6 @@ static int on_record(void *ctx, void *data, size_t len)
 		return 0;
 	}
 	INC(s->c.per_type[ev.type]);
-	if (ev.hdr->cpu < MAX_CPUS) {
-		uint64_t *last = &s->last_seq[ev.hdr->cpu];
-
-		if (*last && ev.hdr->seq > *last + 1)
-			s->c.seq_gaps += ev.hdr->seq - *last - 1;
-		if (ev.hdr->seq > *last)
-			*last = ev.hdr->seq;
-	}
 	switch (ev.type) {
 	case EDR_EVENT_EXEC:
 		p = edr_proctable__on_exec(s->procs, &ev);
