@@ -53,6 +53,11 @@ LDLIBS   += $(PKG_LIBS) -lpthread -lm
 BPF_CFLAGS := -g -O2 --target=bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -Wno-unused-function -Ibpf -MMD -MP
 
+# libFuzzer targets: clang, ASan and UBSan, any UB fatal. Fragments add
+# their own pkg-config flags.
+FUZZ_BASE_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		    -I$(BUILD) -I. -Ibpf -D_GNU_SOURCE
+
 # Debian packages needed to build, run and test. Fragments append.
 DEPS_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev \
 	     libcmocka-dev pkg-config make gcc libyaml-dev libsodium-dev \

@@ -46,8 +46,7 @@ check-default-rules: $(BUILD)/edrctl
 	fi
 
 # ---- fuzzing (clang libFuzzer + ASan/UBSan, objects built apart) ---------------
-RULES_FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		     -I. -Ibpf -D_GNU_SOURCE $(shell $(PKG_CONFIG) --cflags yaml-0.1 libhs 2>/dev/null)
+RULES_FUZZ_CFLAGS := $(FUZZ_BASE_CFLAGS) $(shell $(PKG_CONFIG) --cflags yaml-0.1 libhs 2>/dev/null)
 RULES_FUZZ_SRCS := tests/fuzz/fuzz_rules.c rules/schema.c rules/ruleset.c rules/pattern.c \
 		   rules/matcher.c
 FUZZ_TARGETS += fuzz-rules

@@ -19,8 +19,7 @@ $(BUILD)/tests/unit/test_ctl: $(BUILD)/tests/unit/test_ctl.o $(CTL_SERVER_OBJS) 
 
 # Fuzz targets: clang + libFuzzer + ASan, own object directory.
 FUZZ_CC := $(CLANG)
-FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -I. -Ibpf -D_GNU_SOURCE \
-	       $(shell $(PKG_CONFIG) --cflags libzstd libsodium 2>/dev/null)
+FUZZ_CFLAGS := $(FUZZ_BASE_CFLAGS) $(shell $(PKG_CONFIG) --cflags libzstd libsodium 2>/dev/null)
 FUZZ_TARGETS += $(BUILD)/fuzz/fuzz_ctl
 
 $(BUILD)/fuzz/fuzz_ctl: tests/fuzz/fuzz_ctl.c sensor/ctl_proto.c sensor/ctl_proto.h

@@ -27,8 +27,7 @@ $(BUILD)/tests/unit/test_ancestry: $(BUILD)/tests/unit/test_ancestry.o $(BUILD)/
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
 
 # libFuzzer target for the cgroup parsers (untrusted /proc and cgroupfs text).
-ENRICH_FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		      -I. -Ibpf -D_GNU_SOURCE
+ENRICH_FUZZ_CFLAGS := $(FUZZ_BASE_CFLAGS)
 $(BUILD)/fuzz/fuzz_container: tests/fuzz/fuzz_container.c sensor/container.c sensor/container.h
 	$(call msg,FUZZ,$@)
 	@mkdir -p $(@D)

@@ -148,8 +148,7 @@ CONFIG_FUZZ_SRCS := tests/fuzz/fuzz_config.c sensor/config.c loader/loader.c loa
 $(BUILD)/fuzz/fuzz_config: $(CONFIG_FUZZ_SRCS) sensor/config.h loader/loader.h $(BPF_SKEL)
 	$(call msg,FUZZ,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		-I$(BUILD) -I. -Ibpf -D_GNU_SOURCE $(CONFIG_FUZZ_SRCS) -o $@ \
+	$(Q)$(CLANG) $(FUZZ_BASE_CFLAGS) $(CONFIG_FUZZ_SRCS) -o $@ \
 		$(shell $(PKG_CONFIG) --libs libbpf libelf zlib) -lpthread
 
 CONFIG_FUZZ_RUN = mkdir -p $(BUILD)/fuzz/corpus-config && \
