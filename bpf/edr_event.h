@@ -30,6 +30,24 @@ enum edr_event_type {
 	EDR_EVENT_FILE_RENAME = 8, /* struct edr_file: old_path -> path */
 	EDR_EVENT_FILE_CHMOD = 9,  /* struct edr_file: mode is the new mode */
 	EDR_EVENT_FILE_CHOWN = 10, /* struct edr_file: uid/gid are the new owner */
+	/* Numbers below are assigned; a type without a producer yet is never
+	 * sent (the decoder refuses it until its struct exists). */
+	EDR_EVENT_NET_CONNECT = 11,   /* struct edr_net */
+	EDR_EVENT_NET_ACCEPT = 12,    /* struct edr_net */
+	EDR_EVENT_NET_BIND = 13,      /* struct edr_net */
+	EDR_EVENT_NET_LISTEN = 14,    /* struct edr_net */
+	EDR_EVENT_NET_SEND = 15,      /* struct edr_net: UDP datagram to a new destination */
+	EDR_EVENT_CRED_CHANGE = 16,   /* setuid family and capset */
+	EDR_EVENT_PTRACE = 17,        /* ptrace attach */
+	EDR_EVENT_PROC_VM_WRITE = 18, /* process_vm_writev into another process */
+	EDR_EVENT_MODULE_LOAD = 19,   /* init_module, finit_module */
+	EDR_EVENT_BPF_PROG = 20,      /* bpf() program load by another process */
+	EDR_EVENT_BPF_MAP = 21,       /* bpf() map creation by another process */
+	EDR_EVENT_MOUNT = 22,         /* mount of a filesystem */
+	EDR_EVENT_MEMFD_CREATE = 23,
+	EDR_EVENT_MEM_WX = 24,        /* mmap or mprotect of writable+executable memory */
+	EDR_EVENT_FILE_LINK = 25,     /* struct edr_file: hard link old_path -> path */
+	EDR_EVENT_FILE_SYMLINK = 26,  /* struct edr_file: symlink path -> old_path (target) */
 	_EDR_EVENT_MAX,
 };
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "sensor/ecs.h"
+#include "sensor/evtypes.h"
 
 /* ---- user and group names ---- */
 
@@ -375,21 +376,9 @@ static void record(struct edr_ecs *ecs, struct edr_json *j, const struct edr_dec
 		   const struct edr_alert_info *a)
 {
 	const struct edr_task *t = ev->task;
-	const char *type = "info", *action = "unknown";
+	const struct edr_evtype *et = edr_evtype(ev->type);
 	struct edr_proc tmp;
 
-	switch (ev->type) {
-	case EDR_EVENT_EXEC: type = "start"; action = "exec"; break;
-	case EDR_EVENT_FORK: type = "start"; action = "fork"; break;
-	case EDR_EVENT_EXIT: type = "end"; action = "exit"; break;
-	case EDR_EVENT_EXEC_DENIED: type = "denied"; action = "exec-denied"; break;
-	case EDR_EVENT_FILE_CREATE: type = "creation"; action = "file-create"; break;
-	case EDR_EVENT_FILE_WRITE: type = "change"; action = "file-write"; break;
-	case EDR_EVENT_FILE_UNLINK: type = "deletion"; action = "file-delete"; break;
-	case EDR_EVENT_FILE_RENAME: type = "change"; action = "file-rename"; break;
-	case EDR_EVENT_FILE_CHMOD: type = "change"; action = "file-chmod"; break;
-	case EDR_EVENT_FILE_CHOWN: type = "change"; action = "file-chown"; break;
-	}
 	edr_json_obj_begin(j);
 	edr_ecs__timestamp(ecs, j, ev->hdr->ts_ns);
 	edr_json_key(j, "event");
@@ -397,15 +386,15 @@ static void record(struct edr_ecs *ecs, struct edr_json *j, const struct edr_dec
 	edr_json_kcstr(j, "kind", a ? "alert" : "event");
 	edr_json_key(j, "category");
 	edr_json_arr_begin(j);
-	edr_json_cstr(j, ev->file ? "file" : "process");
+	edr_json_cstr(j, et->category);
 	if (a)
 		edr_json_cstr(j, "intrusion_detection");
 	edr_json_arr_end(j);
 	edr_json_key(j, "type");
 	edr_json_arr_begin(j);
-	edr_json_cstr(j, type);
+	edr_json_cstr(j, et->type);
 	edr_json_arr_end(j);
-	edr_json_kcstr(j, "action", action);
+	edr_json_kcstr(j, "action", et->action);
 	if (ev->type == EDR_EVENT_EXEC_DENIED)
 		edr_json_kcstr(j, "outcome", "failure");
 	if (a)

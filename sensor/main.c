@@ -312,6 +312,10 @@ static int on_record(void *ctx, void *data, size_t len)
 		edr_file_resolve(&ev, "/proc", resolved);
 		break;
 	}
+	default:
+		/* Every other event describes a known process; the table is unchanged. */
+		p = edr_proctable__get(s->procs, ev.task->tgid);
+		break;
 	}
 	if (p)
 		parent = edr_proctable__parent(s->procs, p);

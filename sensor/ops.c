@@ -9,6 +9,7 @@
 
 #include "sensor/ctl_server.h"
 #include "sensor/ops.h"
+#include "sensor/evtypes.h"
 
 void edr_sensor_stats__fini(struct edr_sensor_stats *st)
 {
@@ -23,18 +24,10 @@ void edr_sensor_stats__fini(struct edr_sensor_stats *st)
 
 const char *edr_ops_event_name(unsigned type, char *buf, size_t size)
 {
-	switch (type) {
-	case EDR_EVENT_EXEC: return "exec";
-	case EDR_EVENT_FORK: return "fork";
-	case EDR_EVENT_EXIT: return "exit";
-	case EDR_EVENT_EXEC_DENIED: return "exec_denied";
-	case EDR_EVENT_FILE_CREATE: return "file_create";
-	case EDR_EVENT_FILE_WRITE: return "file_write";
-	case EDR_EVENT_FILE_UNLINK: return "file_delete";
-	case EDR_EVENT_FILE_RENAME: return "file_rename";
-	case EDR_EVENT_FILE_CHMOD: return "file_chmod";
-	case EDR_EVENT_FILE_CHOWN: return "file_chown";
-	}
+	const char *n = edr_evtype(type)->stat;
+
+	if (n)
+		return n;
 	snprintf(buf, size, "type%u", type);
 	return buf;
 }

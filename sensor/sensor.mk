@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # sensor/: the edr-sensor daemon and the edrctl CLI.
 # SENSOR_OBJS: daemon pieces that unit tests may link too (no main()).
-SENSOR_OBJS += $(BUILD)/sensor/decode.o $(BUILD)/sensor/json.o \
+SENSOR_OBJS += $(BUILD)/sensor/decode.o $(BUILD)/sensor/evtypes.o $(BUILD)/sensor/json.o \
 	       $(BUILD)/sensor/proctable.o $(BUILD)/sensor/ecs.o \
 	       $(BUILD)/sensor/output.o $(BUILD)/sensor/sigma_map.o
 

@@ -13,7 +13,7 @@ endef
 $(eval $(call unit_test,test_decode,$(BUILD)/sensor/decode.o))
 $(eval $(call unit_test,test_json,$(BUILD)/sensor/json.o))
 $(eval $(call unit_test,test_proctable,$(BUILD)/sensor/proctable.o $(BUILD)/sensor/decode.o))
-$(eval $(call unit_test,test_file_events,$(BUILD)/sensor/decode.o $(BUILD)/sensor/ecs.o $(ENRICH_OBJS) \
+$(eval $(call unit_test,test_file_events,$(BUILD)/sensor/decode.o $(BUILD)/sensor/ecs.o $(BUILD)/sensor/evtypes.o $(ENRICH_OBJS) \
 	$(BUILD)/sensor/json.o $(BUILD)/sensor/sigma_map.o $(BUILD)/sensor/proctable.o))
 
 # BPF integration tests link the loader and the skeleton.

@@ -296,8 +296,8 @@ static void test_edrctl_stats(void **state)
 	int lines = 0;
 
 	assert_int_equal(run(&out, EDRCTL_BIN " stats --socket %s", s->path), 0);
-	assert_non_null(strstr(out, "EVENTS       READ  EMITTED\n"));
-	assert_non_null(strstr(out, "exec           10        9\n"));
+	assert_non_null(strstr(out, "EVENTS         READ  EMITTED\n"));
+	assert_non_null(strstr(out, "exec             10        9\n"));
 	assert_non_null(strstr(out, "CPU  EMITTED  DROPS  READ_ERRORS\n"));
 	assert_non_null(strstr(out, "1          8      7            0\n"));
 	assert_non_null(strstr(out, "ALERT  RULE           COUNT\n"));
