@@ -411,3 +411,221 @@ int BPF_KPROBE(kprobe__chown_common, const struct path *path, uid_t user, gid_t 
 {
 	return report_attr_path(path, EDR_EVENT_FILE_CHOWN, 0, user, group, EDR_FILE_SRC_KPROBE, 1, 0);
 }
+
+/* ---- file: hard links and symlinks (feature file_link), chmod's old mode ---- */
+
+SEC("lsm/path_link")
+int BPF_PROG(lsm__path_link, struct dentry *old_dentry, const struct path *new_dir,
+	     struct dentry *new_dentry)
+{
+	report_link_dentry(old_dentry, new_dir, new_dentry);
+	return 0;
+}
+
+SEC("lsm/path_symlink")
+int BPF_PROG(lsm__path_symlink, const struct path *dir, struct dentry *dentry, const char *old_name)
+{
+	report_symlink_dentry(dir, dentry, old_name);
+	return 0;
+}
+
+SEC("fentry/do_linkat")
+int BPF_PROG(fentry__do_linkat, int olddfd, struct filename *old, int newdfd, struct filename *new)
+{
+	return pend_names(FOP_LINK, olddfd, old, newdfd, new, 0);
+}
+
+SEC("fexit/do_linkat")
+int BPF_PROG(fexit__do_linkat)
+{
+	return pend_drop();
+}
+
+SEC("fentry/do_symlinkat")
+int BPF_PROG(fentry__do_symlinkat, struct filename *from, int newdfd, struct filename *to)
+{
+	return pend_names(FOP_SYMLINK, 0, from, newdfd, to, 0);
+}
+
+SEC("fexit/do_symlinkat")
+int BPF_PROG(fexit__do_symlinkat)
+{
+	return pend_drop();
+}
+
+/* vfs_link's first argument is the existing dentry on every kernel; the
+ * rest moved (user namespace, then idmap). */
+SEC("fexit/vfs_link")
+int BPF_PROG(fexit__vfs_link, struct dentry *old_dentry)
+{
+	__u64 ret = 0;
+
+	bpf_get_func_ret(ctx, &ret);
+	return pend_report(FOP_LINK, 0, (int)ret, old_dentry);
+}
+
+SEC("fexit/vfs_symlink")
+int BPF_PROG(fexit__vfs_symlink)
+{
+	__u64 ret = 0;
+
+	bpf_get_func_ret(ctx, &ret);
+	return pend_report(FOP_SYMLINK, 0, (int)ret, NULL);
+}
+
+SEC("kprobe/do_linkat")
+int BPF_KPROBE(kprobe__do_linkat, int olddfd, struct filename *old, int newdfd, struct filename *new)
+{
+	return report_link_name(FOP_LINK, olddfd, old, newdfd, new, EDR_FILE_SRC_KPROBE);
+}
+
+SEC("kprobe/do_symlinkat")
+int BPF_KPROBE(kprobe__do_symlinkat, struct filename *from, int newdfd, struct filename *to)
+{
+	return report_link_name(FOP_SYMLINK, 0, from, newdfd, to, EDR_FILE_SRC_KPROBE);
+}
+
+SEC("tracepoint/syscalls/sys_enter_link")
+int tracepoint__sys_enter_link(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_link(FOP_LINK, EDR_AT_FDCWD, (void *)ctx->args[0], EDR_AT_FDCWD, (void *)ctx->args[1]);
+}
+FILE_TP_EXIT(link, FOP_LINK)
+
+SEC("tracepoint/syscalls/sys_enter_linkat")
+int tracepoint__sys_enter_linkat(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_link(FOP_LINK, ctx->args[0], (void *)ctx->args[1], ctx->args[2], (void *)ctx->args[3]);
+}
+FILE_TP_EXIT(linkat, FOP_LINK)
+
+SEC("tracepoint/syscalls/sys_enter_symlink")
+int tracepoint__sys_enter_symlink(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_link(FOP_SYMLINK, 0, (void *)ctx->args[0], EDR_AT_FDCWD, (void *)ctx->args[1]);
+}
+FILE_TP_EXIT(symlink, FOP_SYMLINK)
+
+SEC("tracepoint/syscalls/sys_enter_symlinkat")
+int tracepoint__sys_enter_symlinkat(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_link(FOP_SYMLINK, 0, (void *)ctx->args[0], ctx->args[1], (void *)ctx->args[2]);
+}
+FILE_TP_EXIT(symlinkat, FOP_SYMLINK)
+
+/* The fentry path's chmod: the mode before the change, for fexit. */
+SEC("fentry/chmod_common")
+int BPF_PROG(fentry__chmod_common, const struct path *path)
+{
+	return chmod_keep_old(path);
+}
+
+#include "mem.bpf.h"
+
+/* ---- memfd_create ---- */
+
+SEC("fexit/__do_sys_memfd_create")
+int BPF_PROG(fexit__do_sys_memfd_create, const char *uname, unsigned int flags, long ret)
+{
+	return report_memfd(uname, flags, ret, EDR_FILE_SRC_FENTRY, 0);
+}
+
+SEC("kprobe/__do_sys_memfd_create")
+int BPF_KPROBE(kprobe__do_sys_memfd_create, const char *uname, unsigned int flags)
+{
+	return report_memfd(uname, flags, 0, EDR_FILE_SRC_KPROBE, 1);
+}
+
+SEC("tracepoint/syscalls/sys_enter_memfd_create")
+int tracepoint__sys_enter_memfd_create(struct trace_event_raw_sys_enter *ctx)
+{
+	return memfd_enter((void *)ctx->args[0], ctx->args[1]);
+}
+
+SEC("tracepoint/syscalls/sys_exit_memfd_create")
+int tracepoint__sys_exit_memfd_create(struct trace_event_raw_sys_exit *ctx)
+{
+	return memfd_exit(ctx->ret);
+}
+
+/* ---- W+X memory: every program drops non-W+X prot first ---- */
+
+SEC("lsm/mmap_file")
+int BPF_PROG(lsm__mmap_file, struct file *file, unsigned long reqprot, unsigned long prot,
+	     unsigned long flags)
+{
+	if ((prot & EDR_PROT_WX) != EDR_PROT_WX)
+		return 0;
+	report_wx(EDR_MEM_OP_MMAP, 0, 0, prot, flags, 0, file, EDR_FILE_SRC_LSM,
+		  EDR_MEM_ATTEMPT | EDR_MEM_ADDR_UNKNOWN);
+	return 0;
+}
+
+SEC("lsm/file_mprotect")
+int BPF_PROG(lsm__file_mprotect, struct vm_area_struct *vma, unsigned long reqprot, unsigned long prot)
+{
+	__u64 start;
+
+	if ((prot & EDR_PROT_WX) != EDR_PROT_WX)
+		return 0;
+	start = BPF_CORE_READ(vma, vm_start);
+	report_wx(EDR_MEM_OP_MPROTECT, start, BPF_CORE_READ(vma, vm_end) - start, prot, 0, 0,
+		  BPF_CORE_READ(vma, vm_file), EDR_FILE_SRC_LSM, EDR_MEM_ATTEMPT | EDR_MEM_RANGE_VMA);
+	return 0;
+}
+
+SEC("fexit/vm_mmap_pgoff")
+int BPF_PROG(fexit__vm_mmap_pgoff, struct file *file, unsigned long addr, unsigned long len,
+	     unsigned long prot, unsigned long flag, unsigned long pgoff, long ret)
+{
+	if ((prot & EDR_PROT_WX) != EDR_PROT_WX)
+		return 0;
+	return report_wx(EDR_MEM_OP_MMAP, ret >= 0 ? ret : addr, len, prot, flag, ret, file,
+			 EDR_FILE_SRC_FENTRY, 0);
+}
+
+SEC("fexit/do_mprotect_pkey")
+int BPF_PROG(fexit__do_mprotect_pkey, unsigned long start, size_t len, unsigned long prot, int pkey,
+	     int ret)
+{
+	if ((prot & EDR_PROT_WX) != EDR_PROT_WX)
+		return 0;
+	return report_wx(mprotect_op(pkey), start, len, prot, 0, ret, NULL, EDR_FILE_SRC_FENTRY, 0);
+}
+
+SEC("kprobe/vm_mmap_pgoff")
+int BPF_KPROBE(kprobe__vm_mmap_pgoff, struct file *file, unsigned long addr, unsigned long len,
+	       unsigned long prot, unsigned long flag)
+{
+	if ((prot & EDR_PROT_WX) != EDR_PROT_WX)
+		return 0;
+	return report_wx(EDR_MEM_OP_MMAP, addr, len, prot, flag, 0, file, EDR_FILE_SRC_KPROBE,
+			 EDR_MEM_ATTEMPT);
+}
+
+SEC("kprobe/do_mprotect_pkey")
+int BPF_KPROBE(kprobe__do_mprotect_pkey, unsigned long start, size_t len, unsigned long prot, int pkey)
+{
+	if ((prot & EDR_PROT_WX) != EDR_PROT_WX)
+		return 0;
+	return report_wx(mprotect_op(pkey), start, len, prot, 0, 0, NULL, EDR_FILE_SRC_KPROBE,
+			 EDR_MEM_ATTEMPT);
+}
+
+SEC("tracepoint/syscalls/sys_exit_mmap")
+int tracepoint__sys_exit_mmap(struct trace_event_raw_sys_exit *ctx)
+{
+	return mem_exit(ctx->ret, TP_MMAP);
+}
+
+SEC("tracepoint/syscalls/sys_exit_mprotect")
+int tracepoint__sys_exit_mprotect(struct trace_event_raw_sys_exit *ctx)
+{
+	return mem_exit(ctx->ret, TP_MPROTECT);
+}
+
+SEC("tracepoint/syscalls/sys_exit_pkey_mprotect")
+int tracepoint__sys_exit_pkey_mprotect(struct trace_event_raw_sys_exit *ctx)
+{
+	return mem_exit(ctx->ret, TP_PKEY_MPROTECT);
+}

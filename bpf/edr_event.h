@@ -44,8 +44,8 @@ enum edr_event_type {
 	EDR_EVENT_BPF_PROG = 20,      /* bpf() program load by another process */
 	EDR_EVENT_BPF_MAP = 21,       /* bpf() map creation by another process */
 	EDR_EVENT_MOUNT = 22,         /* mount of a filesystem */
-	EDR_EVENT_MEMFD_CREATE = 23,
-	EDR_EVENT_MEM_WX = 24,        /* mmap or mprotect of writable+executable memory */
+	EDR_EVENT_MEMFD_CREATE = 23,  /* struct edr_memfd */
+	EDR_EVENT_MEM_WX = 24,        /* struct edr_mem_wx: mmap or mprotect of W+X memory */
 	EDR_EVENT_FILE_LINK = 25,     /* struct edr_file: hard link old_path -> path */
 	EDR_EVENT_FILE_SYMLINK = 26,  /* struct edr_file: symlink path -> old_path (target) */
 	_EDR_EVENT_MAX,
@@ -92,6 +92,10 @@ struct edr_task {
 #define EDR_EXEC_CWD_TRUNC      (1u << 2)
 #define EDR_EXEC_FILENAME_TRUNC (1u << 3)
 #define EDR_EXEC_FROM_LSM       (1u << 4) /* observed on the LSM path */
+/* Fileless execution. The path then reads like the kernel's d_path() (and
+ * /proc/PID/exe): "/memfd:NAME (deleted)", or the old path + " (deleted)". */
+#define EDR_EXEC_MEMFD          (1u << 5) /* the file is a memfd ("memfd:" pseudo file) */
+#define EDR_EXEC_DELETED        (1u << 6) /* the file's inode has no name left (nlink 0) */
 
 /*
  * Tail, in this order, each exactly *_len bytes: filename (as the caller
@@ -140,6 +144,9 @@ struct edr_exit {
 #define EDR_FILE_OLD_PATH_RELATIVE (1u << 5)
 #define EDR_FILE_ATTEMPT        (1u << 6) /* seen before the operation: its result is unknown */
 #define EDR_FILE_DIR            (1u << 7) /* the object is a directory (rmdir, ...) */
+/* chmod: old_mode holds the mode before the change (else it is unknown:
+ * chmod by name on the tracepoint path cannot read the inode at entry). */
+#define EDR_FILE_OLD_MODE       (1u << 8)
 /* Attach path that observed it: 0 tracepoint, 1 lsm, 2 fentry, 3 kprobe. */
 #define EDR_FILE_SRC_SHIFT      28
 #define EDR_FILE_SRC_MASK       (0xfu << EDR_FILE_SRC_SHIFT)
@@ -150,8 +157,9 @@ struct edr_exit {
 
 /*
  * File events. Tail, in this order, each exactly *_len bytes: path (the
- * file, after the operation: the new name for a rename), old_path (rename
- * source only). Lengths include the NUL; 0 means absent.
+ * file, after the operation: the new name for a rename or link, the link
+ * itself for a symlink), old_path (rename source, hard link's existing file,
+ * symlink's target as written). Lengths include the NUL; 0 means absent.
  */
 struct edr_file {
 	struct edr_event_hdr hdr;
@@ -168,6 +176,54 @@ struct edr_file {
 	__s32 old_dirfd;  /* with EDR_FILE_OLD_PATH_RELATIVE */
 	__u16 path_len;
 	__u16 old_path_len;
+	__u32 old_mode;   /* chmod with EDR_FILE_OLD_MODE: the mode before (type and permissions) */
+	__u32 _pad1;
+};
+
+/* struct edr_memfd.flags and struct edr_mem_wx.flags */
+#define EDR_MEM_NAME_TRUNC      (1u << 0) /* memfd name longer than read */
+#define EDR_MEM_PATH_TRUNC      (1u << 1)
+#define EDR_MEM_ATTEMPT         (1u << 2) /* seen before the call: ret is unknown (0) */
+#define EDR_MEM_FILE            (1u << 3) /* W+X: the mapping is backed by a file */
+#define EDR_MEM_RANGE_VMA       (1u << 4) /* W+X: addr/len are the whole mapping the change falls in */
+#define EDR_MEM_ADDR_UNKNOWN    (1u << 5) /* W+X: the hook has no address or length (lsm/mmap_file) */
+/* Attach path, same encoding as EDR_FILE_SRC_* (0 tp, 1 lsm, 2 fentry, 3 kprobe). */
+#define EDR_MEM_SRC_SHIFT       28
+#define EDR_MEM_SRC_MASK        (0xfu << EDR_MEM_SRC_SHIFT)
+
+/* memfd_create(2). Tail: name (as given, without the kernel's "memfd:"
+ * prefix), name_len bytes with the NUL; 0 when unreadable. */
+struct edr_memfd {
+	struct edr_event_hdr hdr;
+	struct edr_task task;
+	__u32 flags;      /* EDR_MEM_* */
+	__u32 mfd_flags;  /* MFD_* as passed */
+	__s32 ret;        /* the new fd or -errno; 0 with EDR_MEM_ATTEMPT */
+	__u16 name_len;
+	__u16 _pad0;
+};
+
+/* struct edr_mem_wx.op */
+#define EDR_MEM_OP_MMAP         1
+#define EDR_MEM_OP_MPROTECT     2
+#define EDR_MEM_OP_PKEY_MPROTECT 3
+
+/* Memory made writable and executable at once. Tail: path of the backing
+ * file (EDR_MEM_FILE), path_len bytes with the NUL; 0 when absent. */
+struct edr_mem_wx {
+	struct edr_event_hdr hdr;
+	struct edr_task task;
+	__u32 flags;      /* EDR_MEM_* */
+	__u32 prot;       /* PROT_* requested */
+	__u32 mmap_flags; /* MAP_* (mmap only) */
+	__u32 op;         /* EDR_MEM_OP_* */
+	__u64 addr;       /* start: the mapped address after mmap, else as requested */
+	__u64 len;
+	__s64 ret;        /* mmap: address or -errno; mprotect: 0 or -errno; 0 with EDR_MEM_ATTEMPT */
+	__u64 ino;        /* backing file, 0 when anonymous or unknown */
+	__u32 dev;        /* kernel encoding (major << 20 | minor) */
+	__u16 path_len;
+	__u16 _pad0;
 };
 
 /* Per-CPU counters in the stats map, index 0. */
@@ -196,12 +252,19 @@ _Static_assert(__builtin_offsetof(struct edr_exec, ino) == 128, "edr_exec.ino");
 _Static_assert(__builtin_offsetof(struct edr_exec, filename_len) == 136, "edr_exec.filename_len");
 _Static_assert(sizeof(struct edr_fork) == 128, "edr_fork size");
 _Static_assert(sizeof(struct edr_exit) == 120, "edr_exit size");
-_Static_assert(sizeof(struct edr_file) == 160, "edr_file size");
+_Static_assert(sizeof(struct edr_file) == 168, "edr_file size");
+_Static_assert(__builtin_offsetof(struct edr_file, old_mode) == 160, "edr_file.old_mode");
 _Static_assert(__builtin_offsetof(struct edr_file, flags) == 112, "edr_file.flags");
 _Static_assert(__builtin_offsetof(struct edr_file, ino) == 144, "edr_file.ino");
 _Static_assert(__builtin_offsetof(struct edr_file, path_len) == 156, "edr_file.path_len");
 _Static_assert(sizeof(struct edr_file) + 4 * EDR_PATH_MAX <= EDR_EVENT_MAX_SIZE,
 	       "file record fits EDR_EVENT_MAX_SIZE");
+_Static_assert(sizeof(struct edr_memfd) == 128, "edr_memfd size");
+_Static_assert(__builtin_offsetof(struct edr_memfd, name_len) == 124, "edr_memfd.name_len");
+_Static_assert(sizeof(struct edr_mem_wx) == 168, "edr_mem_wx size");
+_Static_assert(__builtin_offsetof(struct edr_mem_wx, addr) == 128, "edr_mem_wx.addr");
+_Static_assert(__builtin_offsetof(struct edr_mem_wx, ino) == 152, "edr_mem_wx.ino");
+_Static_assert(__builtin_offsetof(struct edr_mem_wx, path_len) == 164, "edr_mem_wx.path_len");
 _Static_assert(sizeof(struct edr_bpf_stats) == 64, "edr_bpf_stats size");
 _Static_assert(sizeof(struct edr_file_key) == 16, "edr_file_key size");
 _Static_assert(sizeof(struct edr_exec) + 3 * EDR_PATH_MAX + EDR_ARGV_MAX <= EDR_EVENT_MAX_SIZE,

@@ -47,6 +47,75 @@ static __always_inline __u16 put_argv(struct edr_scratch *s, __u32 *off, struct 
 	return n;
 }
 
+#define EDR_DELETED_SUFFIX " (deleted)"
+#define EDR_DELETED_SUFFIX_LEN 10
+
+/*
+ * A memfd's dentry is a pseudo dentry, its own parent and on no walkable
+ * tree ("memfd:NAME" on the shmem or hugetlbfs internal mount): the walk
+ * would give "/". Returns 1 when dentry is one.
+ */
+static __always_inline int dentry_is_memfd(struct dentry *dentry)
+{
+	const unsigned char *name = BPF_CORE_READ(dentry, d_name.name);
+	char pfx[6] = {};
+
+	if (BPF_CORE_READ(dentry, d_parent) != dentry)
+		return 0;
+	if (bpf_probe_read_kernel(pfx, sizeof(pfx), name) < 0)
+		return 0;
+	return pfx[0] == 'm' && pfx[1] == 'e' && pfx[2] == 'm' && pfx[3] == 'f' && pfx[4] == 'd' &&
+	       pfx[5] == ':';
+}
+
+/*
+ * The path of an open file as d_path() shows it, so that rules written
+ * against /proc/PID/exe hold: a memfd is "/memfd:NAME (deleted)", a file
+ * whose inode has no name left gets " (deleted)" after its last path.
+ * *kind gets EDR_EXEC_MEMFD or EDR_EXEC_DELETED. Returns the length
+ * written, NUL included.
+ */
+static __always_inline __u16 put_file_path(struct edr_scratch *s, __u32 *off, struct file *file,
+					   int *trunc, __u32 *kind)
+{
+	struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
+	__u32 start = *off, len;
+	struct path path;
+
+	*kind = 0;
+	if (dentry_is_memfd(dentry)) {
+		*kind = EDR_EXEC_MEMFD;
+		s->rec[start & EDR_TAIL_OFF_MASK] = '/';
+		*off = start + 1;
+		len = put_kstr(s, off, (const char *)BPF_CORE_READ(dentry, d_name.name), trunc);
+		if (!len) {
+			*off = start;
+			return 0;
+		}
+		len += 1;
+	} else {
+		if (BPF_CORE_READ(file, f_inode, __i_nlink) == 0)
+			*kind = EDR_EXEC_DELETED;
+		if (bpf_probe_read_kernel(&path, sizeof(path),
+					  __builtin_preserve_access_index(&file->f_path)) < 0) {
+			count_read_error();
+			return 0;
+		}
+		len = put_path(s, off, &path, trunc);
+		if (!len || !*kind)
+			return len;
+	}
+	if (len + EDR_DELETED_SUFFIX_LEN > EDR_PATH_MAX) {
+		*trunc = 1;
+		return len;
+	}
+	/* Over the NUL, then a new NUL. */
+	__builtin_memcpy(&s->rec[(start + len - 1) & EDR_TAIL_OFF_MASK], EDR_DELETED_SUFFIX,
+			 EDR_DELETED_SUFFIX_LEN + 1);
+	*off = start + len + EDR_DELETED_SUFFIX_LEN;
+	return len + EDR_DELETED_SUFFIX_LEN;
+}
+
 /* Common exec record: task, filename, resolved path, cwd. Returns the tail offset. */
 static __always_inline __u32 exec_fill(struct edr_scratch *s, struct task_struct *task,
 				       struct linux_binprm *bprm)
@@ -54,7 +123,7 @@ static __always_inline __u32 exec_fill(struct edr_scratch *s, struct task_struct
 	struct edr_exec *e = (void *)s->rec;
 	struct file *file = BPF_CORE_READ(bprm, file);
 	struct path path;
-	__u32 off = sizeof(*e);
+	__u32 off = sizeof(*e), kind = 0;
 	int trunc = 0;
 
 	fill_task(&e->task, task);
@@ -65,14 +134,11 @@ static __always_inline __u32 exec_fill(struct edr_scratch *s, struct task_struct
 	e->filename_len = put_kstr(s, &off, BPF_CORE_READ(bprm, filename), &trunc);
 	if (trunc)
 		e->flags |= EDR_EXEC_FILENAME_TRUNC;
-	if (bpf_probe_read_kernel(&path, sizeof(path), __builtin_preserve_access_index(&file->f_path)) < 0) {
-		count_read_error();
-		e->path_len = 0;
-	} else {
-		e->path_len = put_path(s, &off, &path, &trunc);
-		if (trunc)
-			e->flags |= EDR_EXEC_PATH_TRUNC;
-	}
+	trunc = 0;
+	e->path_len = put_file_path(s, &off, file, &trunc, &kind);
+	if (trunc)
+		e->flags |= EDR_EXEC_PATH_TRUNC;
+	e->flags |= kind;
 	if (bpf_probe_read_kernel(&path, sizeof(path), &BPF_CORE_READ(task, fs)->pwd) < 0) {
 		count_read_error();
 		e->cwd_len = 0;

@@ -31,6 +31,21 @@
  *
  * Read-only opens are dropped at the first test of every path (the flags),
  * before any map access; a write is reported once, at open, never per write.
+ *
+ * Hard links and symlinks (feature file_link), same order:
+ *   lsm: lsm/path_link, lsm/path_symlink (attempts).
+ *   fentry: fentry+fexit/do_linkat and do_symlinkat keep the names,
+ *     fexit/vfs_link and vfs_symlink report on success, like unlink above.
+ *   kprobe: kprobe/do_linkat, do_symlinkat (attempts).
+ *   tracepoint: syscalls:sys_enter/exit_link, linkat, symlink, symlinkat.
+ * A symlink's target (old_path) is the string as written: the kernel never
+ * resolves it.
+ *
+ * chmod's old mode (EDR_FILE_OLD_MODE): lsm/path_chmod and kprobe/chmod_common
+ * run before the change and read the inode; the fentry path keeps it at
+ * fentry/chmod_common for fexit; the tracepoint path reads it at
+ * sys_enter_fchmod from the fd's inode, and cannot for chmod by name (the
+ * name is not resolved at entry): there the flag stays clear.
  */
 #ifndef EDR_FILE_BPF_H
 #define EDR_FILE_BPF_H
@@ -58,7 +73,12 @@ enum file_op {
 	FOP_FCHOWN,
 	FOP_TRUNCATE,
 	FOP_FTRUNCATE,
+	FOP_LINK,    /* name (dfd) -> name2 (dfd2) */
+	FOP_SYMLINK, /* name2 (dfd2) pointing to name, as written */
 };
+
+/* file_args.old_mode: set when the old mode was read at sys_enter. */
+#define EDR_OLD_MODE_KNOWN 0x80000000u
 
 /* A syscall in flight, between sys_enter and sys_exit. */
 struct file_args {
@@ -71,7 +91,7 @@ struct file_args {
 	__u32 mode;
 	__u32 uid;
 	__u32 gid;
-	__u32 _pad;
+	__u32 old_mode; /* fchmod: the inode's i_mode at entry | EDR_OLD_MODE_KNOWN */
 };
 
 /* LRU: a thread killed between enter and exit never leaves a slot behind. */
@@ -175,7 +195,8 @@ static __always_inline __u16 put_name_at(struct edr_scratch *s, __u32 *off, stru
  * (the failed read is counted in read_errors). */
 static __always_inline void emit_file(struct edr_file *e, __u32 type, __u32 off)
 {
-	if (!e->path_len || (type == EDR_EVENT_FILE_RENAME && !e->old_path_len))
+	if (!e->path_len || ((type == EDR_EVENT_FILE_RENAME || type == EDR_EVENT_FILE_LINK ||
+			       type == EDR_EVENT_FILE_SYMLINK) && !e->old_path_len))
 		return;
 	emit(e, type, off);
 }
@@ -196,6 +217,8 @@ static __always_inline __u32 file_begin(struct edr_file *e, struct task_struct *
 	e->old_dirfd = 0;
 	e->path_len = 0;
 	e->old_path_len = 0;
+	e->old_mode = 0;
+	e->_pad1 = 0;
 	return sizeof(*e);
 }
 
@@ -326,6 +349,14 @@ static __always_inline int enter_chmod(__u32 op, int dfd, const char *name, __u3
 {
 	struct file_args a = { .op = op, .dfd = dfd, .mode = mode, .name = (__u64)name };
 
+	/* By fd, the inode is known before the change; by name it is not. */
+	if (op == FOP_FCHMOD) {
+		struct file *f = fd_file_get((void *)bpf_get_current_task(), dfd);
+
+		if (f)
+			a.old_mode = BPF_CORE_READ(f, f_inode, i_mode) | EDR_OLD_MODE_KNOWN;
+	}
+
 	return file_enter(&a);
 }
 
@@ -401,6 +432,12 @@ static __noinline int file_exit(long ret, __u32 want_op)
 		type = EDR_EVENT_FILE_WRITE;
 		fl |= EDR_FILE_TRUNCATE;
 		break;
+	case FOP_LINK:
+		type = EDR_EVENT_FILE_LINK;
+		break;
+	case FOP_SYMLINK:
+		type = EDR_EVENT_FILE_SYMLINK;
+		break;
 	default:
 		return 0;
 	}
@@ -414,17 +451,37 @@ static __noinline int file_exit(long ret, __u32 want_op)
 			e->gid = a.gid;
 		} else if (type == EDR_EVENT_FILE_CHMOD) {
 			e->mode = a.mode & 07777;
+			if (a.old_mode & EDR_OLD_MODE_KNOWN) {
+				e->old_mode = a.old_mode & 0xffff;
+				fl |= EDR_FILE_OLD_MODE;
+			}
 		}
 		e->path_len = put_path(s, &off, &path, &trunc);
 		if (trunc)
 			fl |= EDR_FILE_PATH_TRUNC;
-	} else if (a.op == FOP_RENAME) {
+	} else if (a.op == FOP_RENAME || a.op == FOP_LINK) {
 		e->path_len = put_name_at(s, &off, task, a.dfd2, (void *)a.name2, 1, &fl,
 					  EDR_FILE_PATH_TRUNC, EDR_FILE_PATH_RELATIVE);
 		e->dirfd = a.dfd2;
 		e->old_path_len = put_name_at(s, &off, task, a.dfd, (void *)a.name, 1, &fl,
 					      EDR_FILE_OLD_PATH_TRUNC, EDR_FILE_OLD_PATH_RELATIVE);
 		e->old_dirfd = a.dfd;
+	} else if (a.op == FOP_SYMLINK) {
+		long n;
+
+		e->path_len = put_name_at(s, &off, task, a.dfd2, (void *)a.name2, 1, &fl,
+					  EDR_FILE_PATH_TRUNC, EDR_FILE_PATH_RELATIVE);
+		e->dirfd = a.dfd2;
+		/* The target as written: never resolved. */
+		n = bpf_probe_read_user_str(&s->rec[off & EDR_TAIL_OFF_MASK], EDR_PATH_MAX, (void *)a.name);
+		if (n <= 0) {
+			count_read_error();
+			return 0;
+		}
+		if (n == EDR_PATH_MAX)
+			fl |= EDR_FILE_OLD_PATH_TRUNC;
+		off += n;
+		e->old_path_len = n;
 	} else {
 		e->path_len = put_name_at(s, &off, task, a.dfd, (void *)a.name, 1, &fl,
 					  EDR_FILE_PATH_TRUNC, EDR_FILE_PATH_RELATIVE);
@@ -502,6 +559,26 @@ static __always_inline int report_rename_dentry(const struct path *old_dir, stru
 	return 0;
 }
 
+/* fentry/chmod_common keeps the mode before the change for fexit. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, __u32);
+} chmod_old SEC(".maps");
+
+static __always_inline int chmod_keep_old(const struct path *path)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 mode;
+
+	if (!wanted((void *)bpf_get_current_task()))
+		return 0;
+	mode = BPF_CORE_READ(path, dentry, d_inode, i_mode);
+	bpf_map_update_elem(&chmod_old, &id, &mode, BPF_ANY);
+	return 0;
+}
+
 /* chmod (type CHMOD, mode), chown (type CHOWN, uid/gid) or truncate
  * (type WRITE) of a path. */
 static __always_inline int report_attr_path(const struct path *path, __u32 type, __u32 mode,
@@ -526,6 +603,20 @@ static __always_inline int report_attr_path(const struct path *path, __u32 type,
 	p.dentry = BPF_CORE_READ(path, dentry);
 	file_inode_fill(e, BPF_CORE_READ(p.dentry, d_inode));
 	if (type == EDR_EVENT_FILE_CHMOD) {
+		if (attempt) {
+			/* Before the change: the inode still has its old mode. */
+			e->old_mode = e->mode;
+			fl |= EDR_FILE_OLD_MODE;
+		} else {
+			__u64 id = bpf_get_current_pid_tgid();
+			__u32 *old = bpf_map_lookup_elem(&chmod_old, &id);
+
+			if (old) {
+				e->old_mode = *old;
+				fl |= EDR_FILE_OLD_MODE;
+				bpf_map_delete_elem(&chmod_old, &id);
+			}
+		}
 		e->mode = mode & 07777;
 		if (mode & EDR_S_ISID)
 			fl |= EDR_FILE_SETID;
@@ -664,7 +755,28 @@ static __always_inline int pend_report(__u32 op, __u32 is_dir, long ret, struct 
 		return 0;
 	e = (void *)s->rec;
 	off = file_begin(e, task, EDR_FILE_SRC_FENTRY);
-	if (op == FOP_RENAME) {
+	if (op == FOP_LINK || op == FOP_SYMLINK) {
+		int trunc = 0;
+
+		type = op == FOP_LINK ? EDR_EVENT_FILE_LINK : EDR_EVENT_FILE_SYMLINK;
+		if (old_dentry)
+			file_inode_fill(e, BPF_CORE_READ(old_dentry, d_inode));
+		e->path_len = put_name_at(s, &off, task, a.dfd2, BPF_CORE_READ(name2, name),
+					  0, &fl, EDR_FILE_PATH_TRUNC, EDR_FILE_PATH_RELATIVE);
+		e->dirfd = a.dfd2;
+		if (op == FOP_LINK) {
+			e->old_path_len = put_name_at(s, &off, task, a.dfd, BPF_CORE_READ(name, name), 0,
+						      &fl, EDR_FILE_OLD_PATH_TRUNC,
+						      EDR_FILE_OLD_PATH_RELATIVE);
+			e->old_dirfd = a.dfd;
+		} else {
+			e->old_path_len = put_kstr(s, &off, BPF_CORE_READ(name, name), &trunc);
+			if (trunc)
+				fl |= EDR_FILE_OLD_PATH_TRUNC;
+		}
+		if (!e->old_path_len)
+			return 0;
+	} else if (op == FOP_RENAME) {
 		type = EDR_EVENT_FILE_RENAME;
 		file_inode_fill(e, BPF_CORE_READ(old_dentry, d_inode));
 		e->path_len = put_name_at(s, &off, task, a.dfd2, BPF_CORE_READ(name2, name),
@@ -733,6 +845,101 @@ static __always_inline int lsm_truncate(const struct path *path)
 			return 0;
 	}
 	return report_attr_path(path, EDR_EVENT_FILE_WRITE, 0, 0, 0, EDR_FILE_SRC_LSM, 1, 0);
+}
+
+/* ---- hard links and symlinks: LSM and kprobe paths ---- */
+
+/* lsm/path_link: a hard link never crosses mounts (do_linkat refuses with
+ * EXDEV before the hook), so the existing file walks on new_dir's mount. */
+static __always_inline int report_link_dentry(struct dentry *old_dentry, const struct path *new_dir,
+					      struct dentry *new_dentry)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct edr_scratch *s;
+	struct edr_file *e;
+	__u32 off, fl = EDR_FILE_ATTEMPT;
+
+	if (!wanted(task))
+		return 0;
+	s = scratch_get();
+	if (!s)
+		return 0;
+	e = (void *)s->rec;
+	off = file_begin(e, task, EDR_FILE_SRC_LSM);
+	file_inode_fill(e, BPF_CORE_READ(old_dentry, d_inode));
+	e->path_len = put_dentry(s, &off, new_dir, new_dentry, &fl, EDR_FILE_PATH_TRUNC);
+	e->old_path_len = put_dentry(s, &off, new_dir, old_dentry, &fl, EDR_FILE_OLD_PATH_TRUNC);
+	e->flags |= fl;
+	emit_file(e, EDR_EVENT_FILE_LINK, off);
+	return 0;
+}
+
+static __always_inline int report_symlink_dentry(const struct path *dir, struct dentry *dentry,
+						 const char *target)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct edr_scratch *s;
+	struct edr_file *e;
+	__u32 off, fl = EDR_FILE_ATTEMPT;
+	int trunc = 0;
+
+	if (!wanted(task))
+		return 0;
+	s = scratch_get();
+	if (!s)
+		return 0;
+	e = (void *)s->rec;
+	off = file_begin(e, task, EDR_FILE_SRC_LSM);
+	e->path_len = put_dentry(s, &off, dir, dentry, &fl, EDR_FILE_PATH_TRUNC);
+	e->old_path_len = put_kstr(s, &off, target, &trunc);
+	if (trunc)
+		fl |= EDR_FILE_OLD_PATH_TRUNC;
+	e->flags |= fl;
+	emit_file(e, EDR_EVENT_FILE_SYMLINK, off);
+	return 0;
+}
+
+/* kprobe/do_linkat (FOP_LINK: from at olddfd -> to at newdfd) and
+ * kprobe/do_symlinkat (FOP_SYMLINK: to at newdfd, target from as written). */
+static __always_inline int report_link_name(__u32 op, int olddfd, struct filename *from, int newdfd,
+					    struct filename *to, __u32 src)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct edr_scratch *s;
+	struct edr_file *e;
+	__u32 off, fl = EDR_FILE_ATTEMPT;
+	int trunc = 0;
+
+	if (!wanted(task))
+		return 0;
+	s = scratch_get();
+	if (!s)
+		return 0;
+	e = (void *)s->rec;
+	off = file_begin(e, task, src);
+	e->path_len = put_name_at(s, &off, task, newdfd, BPF_CORE_READ(to, name), 0, &fl,
+				  EDR_FILE_PATH_TRUNC, EDR_FILE_PATH_RELATIVE);
+	e->dirfd = newdfd;
+	if (op == FOP_LINK) {
+		e->old_path_len = put_name_at(s, &off, task, olddfd, BPF_CORE_READ(from, name), 0, &fl,
+					      EDR_FILE_OLD_PATH_TRUNC, EDR_FILE_OLD_PATH_RELATIVE);
+		e->old_dirfd = olddfd;
+	} else {
+		e->old_path_len = put_kstr(s, &off, BPF_CORE_READ(from, name), &trunc);
+		if (trunc)
+			fl |= EDR_FILE_OLD_PATH_TRUNC;
+	}
+	e->flags |= fl;
+	emit_file(e, op == FOP_LINK ? EDR_EVENT_FILE_LINK : EDR_EVENT_FILE_SYMLINK, off);
+	return 0;
+}
+
+static __always_inline int enter_link(__u32 op, int dfd, const char *name, int dfd2, const char *name2)
+{
+	struct file_args a = { .op = op, .dfd = dfd, .dfd2 = dfd2, .name = (__u64)name,
+			       .name2 = (__u64)name2 };
+
+	return file_enter(&a);
 }
 
 #endif /* EDR_FILE_BPF_H */

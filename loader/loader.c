@@ -64,7 +64,8 @@ static const char *const file_rename_tp[] = {
 	NULL,
 };
 static const char *const file_attr_lsm[] = { "lsm__path_chown", NULL };
-static const char *const file_attr_fentry[] = { "fexit__chown_common", NULL };
+/* fentry__chmod_common keeps chmod's old mode for fexit (bpf/file.bpf.h). */
+static const char *const file_attr_fentry[] = { "fexit__chown_common", "fentry__chmod_common", NULL };
 static const char *const file_attr_kprobe[] = { "kprobe__chown_common", NULL };
 static const char *const file_attr_tp[] = {
 	"tracepoint__sys_exit_fchmodat",
@@ -76,6 +77,31 @@ static const char *const file_attr_tp[] = {
 	"tracepoint__sys_enter_fchown", "tracepoint__sys_exit_fchown",
 	"tracepoint__sys_enter_fchownat", "tracepoint__sys_exit_fchownat",
 	NULL,
+};
+
+/* Links and symlinks (bpf/file.bpf.h): a feature of its own, so a kernel
+ * refusing one of its hooks never costs the other file features. */
+static const char *const file_link_lsm[] = { "lsm__path_symlink", NULL };
+static const char *const file_link_fentry[] = {
+	"fexit__vfs_link", "fexit__do_linkat",
+	"fentry__do_symlinkat", "fexit__vfs_symlink", "fexit__do_symlinkat",
+	NULL,
+};
+static const char *const file_link_kprobe[] = { "kprobe__do_symlinkat", NULL };
+static const char *const file_link_tp[] = {
+	"tracepoint__sys_exit_linkat",
+	"tracepoint__sys_enter_link", "tracepoint__sys_exit_link",
+	"tracepoint__sys_enter_symlink", "tracepoint__sys_exit_symlink",
+	"tracepoint__sys_enter_symlinkat", "tracepoint__sys_exit_symlinkat",
+	NULL,
+};
+/* Memory (bpf/mem.bpf.h). */
+static const char *const memfd_tp[] = { "tracepoint__sys_exit_memfd_create", NULL };
+static const char *const mem_wx_lsm[] = { "lsm__file_mprotect", NULL };
+static const char *const mem_wx_fentry[] = { "fexit__do_mprotect_pkey", NULL };
+static const char *const mem_wx_kprobe[] = { "kprobe__do_mprotect_pkey", NULL };
+static const char *const mem_wx_tp[] = {
+	"tracepoint__sys_exit_mprotect", "tracepoint__sys_exit_pkey_mprotect", NULL,
 };
 
 /* A "more" entry's program name, without its optional marker. */
@@ -125,6 +151,24 @@ static const struct feature_def features[EDR_FEAT__COUNT] = {
 		{ "fentry", "fexit__chmod_common", EDR_CAP_FENTRY, NOCAP, file_attr_fentry },
 		{ "kprobe", "kprobe__chmod_common", EDR_CAP_KPROBE, NOCAP, file_attr_kprobe },
 		{ "tracepoint", "tracepoint__sys_enter_fchmodat", EDR_CAP_SYSCALL_TP, NOCAP, file_attr_tp },
+	}, "lsm,fentry,kprobe,tracepoint" },
+	[EDR_FEAT_FILE_LINK] = { "file_link", {
+		{ "lsm", "lsm__path_link", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM, file_link_lsm },
+		{ "fentry", "fentry__do_linkat", EDR_CAP_FENTRY, NOCAP, file_link_fentry },
+		{ "kprobe", "kprobe__do_linkat", EDR_CAP_KPROBE, NOCAP, file_link_kprobe },
+		{ "tracepoint", "tracepoint__sys_enter_linkat", EDR_CAP_SYSCALL_TP, NOCAP, file_link_tp },
+	}, "lsm,fentry,kprobe,tracepoint" },
+	/* No LSM hook sees memfd_create itself (only the shmem inode). */
+	[EDR_FEAT_MEMFD] = { "memfd", {
+		{ "fentry", "fexit__do_sys_memfd_create", EDR_CAP_FENTRY, NOCAP },
+		{ "kprobe", "kprobe__do_sys_memfd_create", EDR_CAP_KPROBE, NOCAP },
+		{ "tracepoint", "tracepoint__sys_enter_memfd_create", EDR_CAP_SYSCALL_TP, NOCAP, memfd_tp },
+	}, "fentry,kprobe,tracepoint" },
+	[EDR_FEAT_MEM_WX] = { "mem_wx", {
+		{ "lsm", "lsm__mmap_file", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM, mem_wx_lsm },
+		{ "fentry", "fexit__vm_mmap_pgoff", EDR_CAP_FENTRY, NOCAP, mem_wx_fentry },
+		{ "kprobe", "kprobe__vm_mmap_pgoff", EDR_CAP_KPROBE, NOCAP, mem_wx_kprobe },
+		{ "tracepoint", "tracepoint__sys_exit_mmap", EDR_CAP_SYSCALL_TP, NOCAP, mem_wx_tp },
 	}, "lsm,fentry,kprobe,tracepoint" },
 };
 

@@ -24,6 +24,9 @@ enum edr_feature {
 	EDR_FEAT_FILE_UNLINK, /* unlink, rmdir */
 	EDR_FEAT_FILE_RENAME,
 	EDR_FEAT_FILE_ATTR,   /* chmod, chown */
+	EDR_FEAT_FILE_LINK,   /* link, symlink */
+	EDR_FEAT_MEMFD,       /* memfd_create */
+	EDR_FEAT_MEM_WX,      /* mmap/mprotect of writable+executable memory */
 	EDR_FEAT__COUNT,
 };
 
