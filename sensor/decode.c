@@ -72,7 +72,15 @@ enum edr_decode_err edr_decode(const void *data, size_t len, struct edr_decoded 
 	case EDR_EVENT_FILE_RENAME:
 	case EDR_EVENT_FILE_CHMOD:
 	case EDR_EVENT_FILE_CHOWN:
+	case EDR_EVENT_FILE_LINK:
+	case EDR_EVENT_FILE_SYMLINK:
 		fixed = sizeof(struct edr_file);
+		break;
+	case EDR_EVENT_MEMFD_CREATE:
+		fixed = sizeof(struct edr_memfd);
+		break;
+	case EDR_EVENT_MEM_WX:
+		fixed = sizeof(struct edr_mem_wx);
 		break;
 	default:
 		return EDR_DECODE_TYPE;
@@ -106,6 +114,22 @@ enum edr_decode_err edr_decode(const void *data, size_t len, struct edr_decoded 
 		if (len != fixed)
 			return EDR_DECODE_SIZE;
 		break;
+	case EDR_EVENT_MEMFD_CREATE:
+		out->memfd = data;
+		off = fixed;
+		if ((e = take(base, len, &off, out->memfd->name_len, &out->name, 1)))
+			return e;
+		if (off != len)
+			return EDR_DECODE_TAIL;
+		break;
+	case EDR_EVENT_MEM_WX:
+		out->mem_wx = data;
+		off = fixed;
+		if ((e = take(base, len, &off, out->mem_wx->path_len, &out->path, 1)))
+			return e;
+		if (off != len)
+			return EDR_DECODE_TAIL;
+		break;
 	default: /* FILE_*, the only other types the first switch lets through */
 		out->file = data;
 		off = fixed;
@@ -114,8 +138,11 @@ enum edr_decode_err edr_decode(const void *data, size_t len, struct edr_decoded 
 			return e;
 		if (off != len)
 			return EDR_DECODE_TAIL;
-		/* Only a rename has a source; every file event names its file. */
-		if (!out->path.p || (!out->old_path.p) != (hdr->type != EDR_EVENT_FILE_RENAME))
+		/* Only a rename, link or symlink has a second path; every file
+		 * event names its file. */
+		if (!out->path.p || (!out->old_path.p) != (hdr->type != EDR_EVENT_FILE_RENAME &&
+							   hdr->type != EDR_EVENT_FILE_LINK &&
+							   hdr->type != EDR_EVENT_FILE_SYMLINK))
 			return EDR_DECODE_TAIL;
 		break;
 	}

@@ -25,8 +25,12 @@ struct edr_decoded {
 	const struct edr_fork *fork;
 	const struct edr_exit *exit;
 	const struct edr_file *file;  /* FILE_* */
-	struct edr_str filename, path, cwd;
-	struct edr_str old_path;      /* FILE_RENAME: the source */
+	const struct edr_memfd *memfd;   /* MEMFD_CREATE */
+	const struct edr_mem_wx *mem_wx; /* MEM_WX */
+	struct edr_str filename, path, cwd; /* path: MEM_WX's backing file too */
+	struct edr_str old_path;      /* FILE_RENAME: the source; FILE_LINK: the existing
+				       * file; FILE_SYMLINK: the target as written */
+	struct edr_str name;          /* MEMFD_CREATE: the name as given */
 	struct edr_str argv;          /* NUL-separated, final NUL excluded */
 };
 

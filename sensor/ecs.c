@@ -331,6 +331,93 @@ static void file_object(struct edr_json *j, const struct edr_decoded *ev)
 
 static const char *const file_src[] = { "tracepoint", "lsm", "fentry", "kprobe" };
 
+/* ECS "file" of a memory event: the memfd's name, or the file a W+X
+ * mapping is backed by. */
+static void mem_file_object(struct edr_json *j, const struct edr_decoded *ev)
+{
+	const char *slash;
+
+	if (ev->memfd && ev->name.p) {
+		edr_json_key(j, "file");
+		edr_json_obj_begin(j);
+		edr_json_kstr(j, "name", ev->name.p, ev->name.len);
+		edr_json_obj_end(j);
+	} else if (ev->mem_wx && ev->path.p) {
+		edr_json_key(j, "file");
+		edr_json_obj_begin(j);
+		edr_json_kstr(j, "path", ev->path.p, ev->path.len);
+		slash = memrchr(ev->path.p, '/', ev->path.len);
+		if (slash)
+			edr_json_kstr(j, "name", slash + 1, ev->path.len - (slash + 1 - ev->path.p));
+		if (ev->mem_wx->ino)
+			edr_json_kuint(j, "inode", ev->mem_wx->ino);
+		edr_json_obj_end(j);
+	}
+}
+
+/* memfd_create(2) flags, include/uapi/linux/memfd.h. */
+static const struct { uint32_t bit; const char *name; } mfd_names[] = {
+	{ 0x0001, "MFD_CLOEXEC" }, { 0x0002, "MFD_ALLOW_SEALING" }, { 0x0004, "MFD_HUGETLB" },
+	{ 0x0008, "MFD_NOEXEC_SEAL" }, { 0x0010, "MFD_EXEC" },
+};
+
+/* What ECS has no field for: memfd flags and fd; the W+X range and prot. */
+static void mem_edr(struct edr_json *j, const struct edr_decoded *ev)
+{
+	uint32_t fl = ev->memfd ? ev->memfd->flags : ev->mem_wx->flags;
+	uint32_t src = (fl & EDR_MEM_SRC_MASK) >> EDR_MEM_SRC_SHIFT;
+	char b[32];
+	size_t i;
+
+	if (ev->memfd) {
+		const struct edr_memfd *m = ev->memfd;
+
+		edr_json_key(j, "memfd");
+		edr_json_obj_begin(j);
+		edr_json_kuint(j, "flags", m->mfd_flags);
+		edr_json_key(j, "flag_names");
+		edr_json_arr_begin(j);
+		for (i = 0; i < sizeof(mfd_names) / sizeof(mfd_names[0]); i++)
+			if (m->mfd_flags & mfd_names[i].bit)
+				edr_json_cstr(j, mfd_names[i].name);
+		edr_json_arr_end(j);
+		if (!(fl & EDR_MEM_ATTEMPT)) {
+			if (m->ret >= 0)
+				edr_json_kint(j, "fd", m->ret);
+			else
+				edr_json_kint(j, "error", -m->ret);
+		}
+	} else {
+		const struct edr_mem_wx *w = ev->mem_wx;
+		static const char *const ops[] = { "?", "mmap", "mprotect", "pkey_mprotect" };
+
+		edr_json_key(j, "memory");
+		edr_json_obj_begin(j);
+		edr_json_kcstr(j, "syscall", w->op < sizeof(ops) / sizeof(ops[0]) ? ops[w->op] : "?");
+		if (!(fl & EDR_MEM_ADDR_UNKNOWN)) {
+			snprintf(b, sizeof(b), "0x%llx", (unsigned long long)w->addr);
+			edr_json_kcstr(j, "address", b);
+			edr_json_kuint(j, "length", w->len);
+		}
+		if (fl & EDR_MEM_RANGE_VMA)
+			edr_json_kbool(j, "range_is_mapping", 1);
+		snprintf(b, sizeof(b), "%c%c%c", w->prot & 1 ? 'r' : '-', w->prot & 2 ? 'w' : '-',
+			 w->prot & 4 ? 'x' : '-');
+		edr_json_kcstr(j, "prot", b);
+		if (w->op == EDR_MEM_OP_MMAP)
+			edr_json_kuint(j, "mmap_flags", w->mmap_flags);
+		edr_json_kbool(j, "file_backed", !!(fl & EDR_MEM_FILE));
+		if (!(fl & EDR_MEM_ATTEMPT) && w->ret < 0 && w->ret > -4096)
+			edr_json_kint(j, "error", -w->ret);
+	}
+	if (fl & (EDR_MEM_NAME_TRUNC | EDR_MEM_PATH_TRUNC))
+		edr_json_kbool(j, "truncated", 1);
+	if (fl & EDR_MEM_ATTEMPT)
+		edr_json_kbool(j, "attempt", 1);
+	edr_json_kcstr(j, "source", src < sizeof(file_src) / sizeof(file_src[0]) ? file_src[src] : "?");
+	edr_json_obj_end(j);
+}
+
 /* What ECS has no field for: the rename source, flags, the attach path. */
 static void file_edr(struct edr_json *j, const struct edr_decoded *ev)
 {
@@ -354,6 +441,13 @@ static void file_edr(struct edr_json *j, const struct edr_decoded *ev)
 		edr_json_kbool(j, "attempt", 1);
 	if (f->open_flags)
 		edr_json_kuint(j, "open_flags", f->open_flags);
+	if (ev->type == EDR_EVENT_FILE_CHMOD && (f->flags & EDR_FILE_OLD_MODE)) {
+		char b[24];
+
+		/* Like file.mode: the octal permission string. */
+		snprintf(b, sizeof(b), "%04o", f->old_mode & 07777);
+		edr_json_kcstr(j, "old_mode", b);
+	}
 	edr_json_kcstr(j, "source", src < sizeof(file_src) / sizeof(file_src[0]) ? file_src[src] : "?");
 	edr_json_obj_end(j);
 }
@@ -397,6 +491,11 @@ static void record(struct edr_ecs *ecs, struct edr_json *j, const struct edr_dec
 	edr_json_kcstr(j, "action", et->action);
 	if (ev->type == EDR_EVENT_EXEC_DENIED)
 		edr_json_kcstr(j, "outcome", "failure");
+	if ((ev->memfd && !(ev->memfd->flags & EDR_MEM_ATTEMPT)) ||
+	    (ev->mem_wx && !(ev->mem_wx->flags & EDR_MEM_ATTEMPT)))
+		edr_json_kcstr(j, "outcome", (ev->memfd ? ev->memfd->ret < 0 :
+					      ev->mem_wx->ret < 0 && ev->mem_wx->ret > -4096) ?
+					     "failure" : "success");
 	if (a)
 		edr_json_kint(j, "severity", edr_ecs_severity(a->level));
 	edr_json_obj_end(j);
@@ -484,6 +583,8 @@ static void record(struct edr_ecs *ecs, struct edr_json *j, const struct edr_dec
 	}
 	if (ev->file)
 		file_object(j, ev);
+	if (ev->memfd || ev->mem_wx)
+		mem_file_object(j, ev);
 
 	edr_json_key(j, "edr");
 	edr_json_obj_begin(j);
@@ -523,9 +624,14 @@ static void record(struct edr_ecs *ecs, struct edr_json *j, const struct edr_dec
 		if (fl & (EDR_EXEC_PATH_TRUNC | EDR_EXEC_CWD_TRUNC | EDR_EXEC_FILENAME_TRUNC))
 			edr_json_kbool(j, "path_truncated", 1);
 		edr_json_kuint(j, "inode", ev->exec->ino);
+		/* The executable has no file name left: a memfd or unlinked file. */
+		if (fl & (EDR_EXEC_MEMFD | EDR_EXEC_DELETED))
+			edr_json_kcstr(j, "fileless", fl & EDR_EXEC_MEMFD ? "memfd" : "deleted");
 	}
 	if (ev->file)
 		file_edr(j, ev);
+	if (ev->memfd || ev->mem_wx)
+		mem_edr(j, ev);
 	if (ev->fork) {
 		edr_json_kuint(j, "parent_pid", ev->fork->parent_tgid);
 		edr_json_kuint(j, "parent_thread_id", ev->fork->parent_pid);

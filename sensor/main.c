@@ -209,6 +209,14 @@ static void evaluate(struct sensor *s, const struct edr_decoded *ev, const struc
 	if (n < 0 && INC(s->c.eval_errors) == 1)
 		logmsg("rule evaluation failed: %s (counted in stats, further failures not logged)",
 		       strerror(-n));
+	/* An exec of a memfd or deleted file is a fileless_exec event too. */
+	if (edr_sigma_map_fileless(&s->view, ev, p, user))
+		return;
+	INC(s->c.rule_evals);
+	n = edr_content__eval(s->content, &s->view.ev, on_match, &m);
+	if (n < 0 && INC(s->c.eval_errors) == 1)
+		logmsg("rule evaluation failed: %s (counted in stats, further failures not logged)",
+		       strerror(-n));
 }
 
 /* Compares the kernel's per-CPU loss counters with what was already
@@ -304,7 +312,9 @@ static int on_record(void *ctx, void *data, size_t len)
 	case EDR_EVENT_FILE_UNLINK:
 	case EDR_EVENT_FILE_RENAME:
 	case EDR_EVENT_FILE_CHMOD:
-	case EDR_EVENT_FILE_CHOWN: {
+	case EDR_EVENT_FILE_CHOWN:
+	case EDR_EVENT_FILE_LINK:
+	case EDR_EVENT_FILE_SYMLINK: {
 		static char resolved[2][EDR_RESOLVE_MAX];
 
 		/* File events describe a known process; the table is unchanged. */

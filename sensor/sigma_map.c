@@ -42,7 +42,9 @@ struct file_cat {
 };
 
 static const struct file_cat file_cats[] = {
-	{ EDR_CAT_FILE_EVENT, EDR_NFIELDS(FILE_EVENT), EDR_F_FILE_EVENT_TARGET_FILENAME, -1,
+	/* SourceFilename: a hard link's existing file, a symlink's target. */
+	{ EDR_CAT_FILE_EVENT, EDR_NFIELDS(FILE_EVENT), EDR_F_FILE_EVENT_TARGET_FILENAME,
+	  EDR_F_FILE_EVENT_SOURCE_FILENAME,
 	  EDR_F_FILE_EVENT_IMAGE, EDR_F_FILE_EVENT_USER, EDR_F_FILE_EVENT_PROCESS_ID,
 	  EDR_F_FILE_EVENT_COMMAND_LINE },
 	{ EDR_CAT_FILE_DELETE, EDR_NFIELDS(FILE_DELETE), EDR_F_FILE_DELETE_TARGET_FILENAME, -1,
@@ -68,6 +70,8 @@ static int sigma_map_file(struct edr_sigma_view *v, const struct edr_decoded *ev
 	switch (ev->type) {
 	case EDR_EVENT_FILE_CREATE:
 	case EDR_EVENT_FILE_WRITE:
+	case EDR_EVENT_FILE_LINK:    /* TargetFilename: the new name */
+	case EDR_EVENT_FILE_SYMLINK: /* TargetFilename: the link */
 		c = &file_cats[0];
 		break;
 	case EDR_EVENT_FILE_UNLINK:
@@ -168,5 +172,49 @@ int edr_sigma_map(struct edr_sigma_view *v, const struct edr_decoded *ev, const 
 		else
 			set_int(&f[EDR_F_PROCESS_CREATION_PARENT_USER], v->num[5], parent->uid);
 	}
+	return 0;
+}
+
+int edr_sigma_map_fileless(struct edr_sigma_view *v, const struct edr_decoded *ev,
+			   const struct edr_proc *p, const char *user)
+{
+	static const char suffix[] = " (deleted)";
+	const size_t slen = sizeof(suffix) - 1;
+	struct edr_field_value *f = v->f;
+	const char *name;
+	size_t n;
+
+	if (ev->type != EDR_EVENT_EXEC || !(ev->exec->flags & (EDR_EXEC_MEMFD | EDR_EXEC_DELETED)))
+		return -ENOENT;
+	memset(f, 0, sizeof(v->f));
+	v->ev.cat = EDR_CAT_FILELESS_EXEC;
+	v->ev.nfields = EDR_NFIELDS(FILELESS_EXEC);
+	v->ev.f = f;
+	if (p && p->exe)
+		set_cstr(&f[EDR_F_FILELESS_EXEC_IMAGE], p->exe);
+	else if (ev->path.p)
+		set_str(&f[EDR_F_FILELESS_EXEC_IMAGE], ev->path.p, ev->path.len);
+	if (ev->argv.p) {
+		n = edr_cmdline(ev->argv.p, ev->argv.len, v->cmd, sizeof(v->cmd));
+		set_str(&f[EDR_F_FILELESS_EXEC_COMMAND_LINE], v->cmd, n);
+	}
+	if (user)
+		set_cstr(&f[EDR_F_FILELESS_EXEC_USER], user);
+	else
+		set_int(&f[EDR_F_FILELESS_EXEC_USER], v->num[0], ev->task->uid);
+	set_int(&f[EDR_F_FILELESS_EXEC_PROCESS_ID], v->num[1], ev->task->tgid);
+	set_cstr(&f[EDR_F_FILELESS_EXEC_KIND], ev->exec->flags & EDR_EXEC_MEMFD ? "memfd" : "deleted");
+	/* Name: the memfd's name without "/memfd:", or the path the file had;
+	 * either way without the " (deleted)" the kernel side appended. */
+	name = ev->path.p;
+	n = ev->path.len;
+	if (name && n >= slen && !memcmp(name + n - slen, suffix, slen))
+		n -= slen;
+	if (name && (ev->exec->flags & EDR_EXEC_MEMFD) && n >= 7 && !memcmp(name, "/memfd:", 7)) {
+		name += 7;
+		n -= 7;
+	}
+	if (name)
+		set_str(&f[EDR_F_FILELESS_EXEC_NAME], name, n);
 	return 0;
 }

@@ -27,4 +27,10 @@ struct edr_sigma_view {
 int edr_sigma_map(struct edr_sigma_view *v, const struct edr_decoded *ev, const struct edr_proc *p,
 		  const struct edr_proc *parent, const char *user, const char *puser);
 
+/* The fileless_exec view of an exec of a memfd or of a deleted file (the
+ * same exec also feeds process_creation through edr_sigma_map); -ENOENT
+ * for any other event. */
+int edr_sigma_map_fileless(struct edr_sigma_view *v, const struct edr_decoded *ev,
+			   const struct edr_proc *p, const char *user);
+
 #endif /* EDR_SIGMA_MAP_H */
