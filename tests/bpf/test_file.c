@@ -30,6 +30,7 @@
 
 static const enum edr_feature file_feats[] = {
 	EDR_FEAT_FILE_WRITE, EDR_FEAT_FILE_UNLINK, EDR_FEAT_FILE_RENAME, EDR_FEAT_FILE_ATTR,
+	EDR_FEAT_FILE_LINK,
 };
 #define N_FEATS (sizeof(file_feats) / sizeof(file_feats[0]))
 
@@ -410,11 +411,126 @@ static void test_readonly_storm_is_silent(void **state)
 	h_stop(&h);
 }
 
+/* Records of a type, for tgid, in arrival order. */
+static size_t of_type(struct harness *h, uint16_t type, uint32_t tgid, const struct edr_decoded **out,
+		      size_t max)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < h->n && n < max; i++)
+		if (h->recs[i]->d.type == type && h->recs[i]->d.task->tgid == tgid)
+			out[n++] = &h->recs[i]->d;
+	return n;
+}
+
+static int have_links(struct harness *h, void *ctx)
+{
+	const struct edr_decoded *d[4];
+	uint32_t pid = *(uint32_t *)ctx;
+
+	return of_type(h, EDR_EVENT_FILE_SYMLINK, pid, d, 4) >= 1 &&
+	       of_type(h, EDR_EVENT_FILE_CHMOD, pid, d, 4) >= 2;
+}
+
+/*
+ * Hard link, symlink (relative to a directory fd, with a target the kernel
+ * never resolves) and chmod's old mode: by name (known except on the
+ * tracepoint path) and by fd (known on every path).
+ */
+static void test_links_old_mode(void **state)
+{
+	const char *path = *state;
+	int tp = !strcmp(path, "tracepoint");
+	uint32_t att = !strcmp(path, "kprobe") || !strcmp(path, "lsm") ? EDR_FILE_ATTEMPT : 0;
+	uint32_t src = !strcmp(path, "lsm") ? EDR_FILE_SRC_LSM : !strcmp(path, "fentry") ? EDR_FILE_SRC_FENTRY :
+		       !strcmp(path, "kprobe") ? EDR_FILE_SRC_KPROBE : EDR_FILE_SRC_TP;
+	char tmpl[] = "/tmp/edr-link-XXXXXX", dir[PATH_MAX], p[PATH_MAX + 8];
+	const struct edr_decoded *d[4];
+	struct harness h;
+	struct stat st;
+	int status = 0;
+	uint32_t upid;
+	size_t i;
+	pid_t pid;
+
+	START(&h, state);
+	h_report(&h, "links");
+	assert_non_null(mkdtemp(tmpl));
+	assert_non_null(realpath(tmpl, dir));
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd, dfd;
+
+		umask(0);
+		if (chdir(dir) || (dfd = open(dir, O_RDONLY | O_DIRECTORY)) < 0)
+			_exit(1);
+		fd = open("f", O_CREAT | O_WRONLY, 0600);
+		if (fd < 0 || link("f", "h") || symlinkat("../target/as written", dfd, "s"))
+			_exit(2);
+		if (chmod("f", 0640) || fchmod(fd, 0604))
+			_exit(3);
+		close(fd);
+		if (unlink("s") || unlink("h") || unlink("f"))
+			_exit(4);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(status, 0);
+	upid = pid;
+	h_poll(&h, 3000, have_links, &upid);
+	h_poll(&h, 200, NULL, NULL);
+	assert_int_equal(h.decode_errors, 0);
+
+	/* link: the new name, and the existing file as old_path */
+	assert_int_equal(of_type(&h, EDR_EVENT_FILE_LINK, pid, d, 4), 1);
+	printf("# %s: link %s <- %s flags %#x\n", path, d[0]->path.p, d[0]->old_path.p, d[0]->file->flags);
+	snprintf(p, sizeof(p), "%s/h", dir);
+	assert_string_equal(d[0]->path.p, p);
+	snprintf(p, sizeof(p), "%s/f", dir);
+	assert_non_null(d[0]->old_path.p);
+	assert_string_equal(d[0]->old_path.p, p);
+	/* symlink: the link, and the target exactly as written */
+	assert_int_equal(of_type(&h, EDR_EVENT_FILE_SYMLINK, pid, d + 1, 3), 1);
+	printf("# %s: symlink %s -> %s flags %#x\n", path, d[1]->path.p, d[1]->old_path.p, d[1]->file->flags);
+	snprintf(p, sizeof(p), "%s/s", dir);
+	assert_string_equal(d[1]->path.p, p);
+	assert_non_null(d[1]->old_path.p);
+	assert_string_equal(d[1]->old_path.p, "../target/as written");
+	for (i = 0; i < 2; i++) {
+		assert_int_equal((d[i]->file->flags & EDR_FILE_SRC_MASK) >> EDR_FILE_SRC_SHIFT, src);
+		assert_int_equal(d[i]->file->flags & EDR_FILE_ATTEMPT, att);
+		assert_int_equal(d[i]->file->flags & (EDR_FILE_PATH_TRUNC | EDR_FILE_OLD_PATH_TRUNC |
+						      EDR_FILE_PATH_RELATIVE | EDR_FILE_OLD_PATH_RELATIVE), 0);
+		assert_int_equal(d[i]->task->tgid, pid);
+	}
+	/* chmod by name, then by fd */
+	assert_int_equal(of_type(&h, EDR_EVENT_FILE_CHMOD, pid, d, 4), 2);
+	for (i = 0; i < 2; i++)
+		printf("# %s: chmod %s mode %#o old %#o flags %#x\n", path, d[i]->path.p, d[i]->file->mode,
+		       d[i]->file->old_mode, d[i]->file->flags);
+	assert_int_equal(d[0]->file->mode, 0640);
+	if (tp) {
+		/* by name at sys_enter, the inode is not known */
+		assert_int_equal(d[0]->file->flags & EDR_FILE_OLD_MODE, 0);
+		assert_int_equal(d[0]->file->old_mode, 0);
+	} else {
+		assert_true(d[0]->file->flags & EDR_FILE_OLD_MODE);
+		assert_int_equal(d[0]->file->old_mode, S_IFREG | 0600);
+	}
+	assert_int_equal(d[1]->file->mode, 0604);
+	assert_true(d[1]->file->flags & EDR_FILE_OLD_MODE);
+	assert_int_equal(d[1]->file->old_mode, S_IFREG | 0640);
+	assert_int_equal(stat(dir, &st), 0);
+	assert_int_equal(rmdir(dir), 0);
+	h_stop(&h);
+}
+
 int main(void)
 {
 	static const char *const paths[] = { "lsm", "fentry", "kprobe", "tracepoint" };
-	static char names[12][48];
-	struct CMUnitTest tests[12];
+	static char names[16][48];
+	struct CMUnitTest tests[16];
 	size_t i;
 
 	if (geteuid() != 0) {
@@ -435,6 +551,12 @@ int main(void)
 			tests[i] = (struct CMUnitTest)cmocka_unit_test_prestate(test_deep_path_truncated,
 										(void *)path);
 		snprintf(names[i], sizeof(names[i]), "%s/%s", what[i % 3], path);
+		tests[i].name = names[i];
+	}
+	for (i = 12; i < 16; i++) {
+		tests[i] = (struct CMUnitTest)cmocka_unit_test_prestate(test_links_old_mode,
+									(void *)paths[i - 12]);
+		snprintf(names[i], sizeof(names[i]), "links_old_mode/%s", paths[i - 12]);
 		tests[i].name = names[i];
 	}
 	return cmocka_run_group_tests_name("bpf_file", tests, NULL, NULL);
