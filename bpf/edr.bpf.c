@@ -524,16 +524,21 @@ int BPF_PROG(fentry__chmod_common, const struct path *path)
 
 /* ---- memfd_create ---- */
 
-SEC("fexit/__do_sys_memfd_create")
-int BPF_PROG(fexit__do_sys_memfd_create, const char *uname, unsigned int flags, long ret)
+/* The arch wrapper: __do_sys_memfd_create is in 6.1's BTF but inlined
+ * (neither fentry nor a kprobe can attach to it there). Its one argument
+ * is the caller's saved user registers. */
+SEC("fexit/__x64_sys_memfd_create")
+int BPF_PROG(fexit__x64_sys_memfd_create, const struct pt_regs *regs, long ret)
 {
-	return report_memfd(uname, flags, ret, EDR_FILE_SRC_FENTRY, 0);
+	return report_memfd((void *)BPF_CORE_READ(regs, di), BPF_CORE_READ(regs, si), ret,
+			    EDR_FILE_SRC_FENTRY, 0);
 }
 
-SEC("kprobe/__do_sys_memfd_create")
-int BPF_KPROBE(kprobe__do_sys_memfd_create, const char *uname, unsigned int flags)
+SEC("kprobe/__x64_sys_memfd_create")
+int BPF_KPROBE(kprobe__x64_sys_memfd_create, const struct pt_regs *regs)
 {
-	return report_memfd(uname, flags, 0, EDR_FILE_SRC_KPROBE, 1);
+	return report_memfd((void *)BPF_CORE_READ(regs, di), BPF_CORE_READ(regs, si), 0,
+			    EDR_FILE_SRC_KPROBE, 1);
 }
 
 SEC("tracepoint/syscalls/sys_enter_memfd_create")

@@ -5,8 +5,10 @@
  * loader's order of preference (first kernel with each):
  *
  *   memfd:
- *     fentry (5.5): fexit/__do_sys_memfd_create (name, flags and the fd).
- *     kprobe (4.x): kprobe/__do_sys_memfd_create, at entry: attempts.
+ *     fentry (5.5): fexit/__x64_sys_memfd_create (name, flags and the fd,
+ *       from the saved user registers: __do_sys_memfd_create is inlined
+ *       on 6.1 although its BTF is there).
+ *     kprobe (4.x): kprobe/__x64_sys_memfd_create, at entry: attempts.
  *     tracepoint (4.7): syscalls:sys_enter_memfd_create keeps the
  *       arguments per thread, sys_exit_memfd_create reports with the fd.
  *   mem_wx:

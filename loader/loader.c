@@ -160,8 +160,8 @@ static const struct feature_def features[EDR_FEAT__COUNT] = {
 	}, "lsm,fentry,kprobe,tracepoint" },
 	/* No LSM hook sees memfd_create itself (only the shmem inode). */
 	[EDR_FEAT_MEMFD] = { "memfd", {
-		{ "fentry", "fexit__do_sys_memfd_create", EDR_CAP_FENTRY, NOCAP },
-		{ "kprobe", "kprobe__do_sys_memfd_create", EDR_CAP_KPROBE, NOCAP },
+		{ "fentry", "fexit__x64_sys_memfd_create", EDR_CAP_FENTRY, NOCAP },
+		{ "kprobe", "kprobe__x64_sys_memfd_create", EDR_CAP_KPROBE, NOCAP },
 		{ "tracepoint", "tracepoint__sys_enter_memfd_create", EDR_CAP_SYSCALL_TP, NOCAP, memfd_tp },
 	}, "fentry,kprobe,tracepoint" },
 	[EDR_FEAT_MEM_WX] = { "mem_wx", {

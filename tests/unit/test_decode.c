@@ -256,9 +256,147 @@ static void test_file_bad(void **state)
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_TYPE);
 }
 
+/* Hard links and symlinks carry a second path, like a rename. */
+static void test_link_decode(void **state)
+{
+	static const uint16_t types[] = { EDR_EVENT_FILE_LINK, EDR_EVENT_FILE_SYMLINK };
+	struct edr_decoded d;
+	size_t i, n;
+
+	for (i = 0; i < 2; i++) {
+		n = make_file(types[i], "/tmp/new", "../rel target");
+		assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
+		assert_int_equal(d.type, types[i]);
+		assert_ptr_equal(d.file, buf);
+		assert_string_equal(d.path.p, "/tmp/new");
+		assert_string_equal(d.old_path.p, "../rel target");
+		assert_int_equal(d.old_path.len, 13);
+		n = make_file(types[i], "/tmp/new", NULL);
+		assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_TAIL);
+		n = make_file(types[i], NULL, "/tmp/old");
+		assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_TAIL);
+	}
+}
+
+static size_t make_memfd(const char *name, size_t name_len)
+{
+	struct edr_memfd *m = (void *)buf;
+	size_t off = sizeof(*m);
+
+	memset(buf, 0, sizeof(buf));
+	m->hdr.type = EDR_EVENT_MEMFD_CREATE;
+	m->hdr.version = EDR_ABI_VERSION;
+	m->task.tgid = 9;
+	m->mfd_flags = 3;
+	m->ret = 5;
+	m->name_len = name_len;
+	memcpy(buf + off, name, name_len);
+	off += name_len;
+	m->hdr.size = off;
+	return off;
+}
+
+static void test_memfd_decode(void **state)
+{
+	struct edr_memfd *m = (void *)buf;
+	struct edr_decoded d;
+	size_t n;
+
+	n = make_memfd("edrtest", 8);
+	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
+	assert_ptr_equal(d.memfd, buf);
+	assert_null(d.file);
+	assert_null(d.mem_wx);
+	assert_int_equal(d.task->tgid, 9);
+	assert_string_equal(d.name.p, "edrtest");
+	assert_int_equal(d.name.len, 7);
+	assert_int_equal(d.memfd->ret, 5);
+	/* an empty name is "" (1 byte); an unreadable one is absent */
+	n = make_memfd("", 1);
+	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
+	assert_int_equal(d.name.len, 0);
+	n = make_memfd("", 0);
+	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
+	assert_null(d.name.p);
+	/* short fixed part, a length past the end, no NUL, bytes left over */
+	n = make_memfd("a", 2);
+	m->hdr.size = sizeof(*m) - 1;
+	assert_int_equal(edr_decode(buf, sizeof(*m) - 1, &d), EDR_DECODE_SHORT);
+	n = make_memfd("a", 2);
+	m->name_len = 0xffff;
+	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_TAIL);
+	n = make_memfd("abc", 3);
+	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_STRING);
+	n = make_memfd("a\0b", 4);
+	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_STRING);
+	n = make_memfd("a", 2);
+	m->name_len = 1;
+	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_STRING);
+	n = make_memfd("a", 2);
+	buf[n] = 0;
+	m->hdr.size = n + 1;
+	assert_int_equal(edr_decode(buf, n + 1, &d), EDR_DECODE_TAIL);
+}
+
+static size_t make_wx(const char *path)
+{
+	struct edr_mem_wx *w = (void *)buf;
+	size_t off = sizeof(*w);
+
+	memset(buf, 0, sizeof(buf));
+	w->hdr.type = EDR_EVENT_MEM_WX;
+	w->hdr.version = EDR_ABI_VERSION;
+	w->task.tgid = 11;
+	w->op = EDR_MEM_OP_MPROTECT;
+	w->addr = 0x7f0000001000ull;
+	w->len = 8192;
+	w->prot = 7;
+	if (path) {
+		w->path_len = strlen(path) + 1;
+		memcpy(buf + off, path, w->path_len);
+		off += w->path_len;
+	}
+	w->hdr.size = off;
+	return off;
+}
+
+static void test_wx_decode(void **state)
+{
+	struct edr_mem_wx *w = (void *)buf;
+	struct edr_decoded d;
+	size_t n;
+
+	n = make_wx(NULL);
+	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
+	assert_ptr_equal(d.mem_wx, buf);
+	assert_null(d.path.p);
+	assert_int_equal(d.mem_wx->addr, 0x7f0000001000ull);
+	n = make_wx("/usr/lib/x.so");
+	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
+	assert_string_equal(d.path.p, "/usr/lib/x.so");
+	/* short, overrun, unterminated, leftover */
+	n = make_wx(NULL);
+	assert_int_equal(edr_decode(buf, sizeof(*w) - 8, &d), EDR_DECODE_SIZE);
+	w->hdr.size = sizeof(*w) - 8;
+	assert_int_equal(edr_decode(buf, sizeof(*w) - 8, &d), EDR_DECODE_SHORT);
+	n = make_wx("/a");
+	w->path_len = 200;
+	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_TAIL);
+	n = make_wx("/abc");
+	w->path_len = 3;
+	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_STRING);
+	n = make_wx("/a");
+	buf[n] = 0;
+	w->hdr.size = n + 1;
+	assert_int_equal(edr_decode(buf, n + 1, &d), EDR_DECODE_TAIL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_link_decode),
+		cmocka_unit_test(test_memfd_decode),
+		cmocka_unit_test(test_wx_decode),
 		cmocka_unit_test(test_exec_ok),
 		cmocka_unit_test(test_argv_empty_args),
 		cmocka_unit_test(test_truncated),
