@@ -401,6 +401,50 @@ def file_events_and_default_pack_alert():
     assert re.search(r"decode errors 0", err), err
 
 
+MEM_SCRIPT = r"""
+import json, mmap, os, sys
+# an RWX anonymous mapping, then a child that execs /bin/true from a memfd
+m = mmap.mmap(-1, 8192, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
+fd = os.memfd_create("edr-e2e", 0)
+os.write(fd, open("/bin/true", "rb").read())
+pid = os.fork()
+if pid == 0:
+    os.execv("/proc/self/fd/%d" % fd, ["edr-e2e-memfd"])
+os.waitpid(pid, 0)
+print(json.dumps({"pid": os.getpid(), "child": pid, "fd": fd}))
+"""
+
+
+@test
+def memfd_exec_and_wx_with_default_pack_alerts():
+    # memfd_create, an RWX mmap and an exec from the memfd: the three
+    # events, and the default pack's fileless_exec and process_creation
+    # rules on the exec.
+    s = Sensor()
+    try:
+        out = subprocess.run([sys.executable, "-c", MEM_SCRIPT], check=True, capture_output=True).stdout
+        truth = json.loads(out)
+        mine = lambda e: e.get("process", {}).get("pid") in (truth["pid"], truth["child"])
+        s.wait_for(lambda e: mine(e) and e["event"]["kind"] == "alert" and
+                   e["rule"]["name"] == "Program Executed From an Anonymous Memory File")
+        time.sleep(0.5)
+    finally:
+        events, err = s.stop()
+    ev = [e for e in events if mine(e) and e["event"]["kind"] == "event"]
+    memfd = [e for e in ev if e["event"]["action"] == "memfd-create"]
+    assert memfd and memfd[0]["file"]["name"] == "edr-e2e", memfd
+    assert memfd[0]["edr"]["memfd"]["fd"] == truth["fd"], memfd[0]["edr"]
+    wx = [e for e in ev if e["event"]["action"] == "memory-wx"]
+    assert wx and wx[0]["edr"]["memory"]["prot"] == "rwx" and wx[0]["edr"]["memory"]["length"] == 8192, wx
+    execs = [e for e in ev if e["event"]["action"] == "exec" and e["process"]["pid"] == truth["child"]]
+    assert execs and execs[0]["process"]["executable"] == "/memfd:edr-e2e (deleted)", execs
+    assert execs[0]["edr"]["fileless"] == "memfd", execs[0]["edr"]
+    names = {e["rule"]["name"] for e in events if mine(e) and e["event"]["kind"] == "alert"}
+    assert "Program Executed From an Anonymous Memory File" in names, (names, err)
+    assert "Process Running From a memfd or a Deleted Executable" in names, (names, err)
+    assert re.search(r"decode errors 0", err), err
+
+
 def main():
     global ARGS
     ap = argparse.ArgumentParser()
