@@ -48,6 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		edr_ecs__event(&ecs, &j, &ev, p, parent);
 		edr_json_obj_end(&j);
 		edr_sigma_map(&view, &ev, p, parent, "user", NULL);
+		edr_sigma_map_fileless(&view, &ev, p, NULL);
 		edr_proctable__reap(pt, ev.hdr->ts_ns, 1000);
 	}
 	free(copy);
