@@ -206,7 +206,7 @@ struct edr_memfd {
 /* struct edr_mem_wx.op */
 #define EDR_MEM_OP_MMAP         1
 #define EDR_MEM_OP_MPROTECT     2
-#define EDR_MEM_OP_PKEY_MPROTECT 3
+#define EDR_MEM_OP_PKEY_MPROTECT 3 /* with a protection key (pkey_mprotect, key != -1) */
 
 /* Memory made writable and executable at once. Tail: path of the backing
  * file (EDR_MEM_FILE), path_len bytes with the NUL; 0 when absent. */

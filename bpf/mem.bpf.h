@@ -176,8 +176,11 @@ static __noinline int mem_exit(long ret, __u32 which)
 		return 0;
 	addr = PT_REGS_PARM1_SYSCALL(regs);
 	len = PT_REGS_PARM2_SYSCALL(regs);
+	/* pkey_mprotect with key -1 is mprotect, as do_mprotect_pkey() sees
+	 * it on the other paths. */
 	if (which != TP_MMAP)
-		return report_wx(which == TP_MPROTECT ? EDR_MEM_OP_MPROTECT : EDR_MEM_OP_PKEY_MPROTECT,
+		return report_wx(which == TP_MPROTECT ? EDR_MEM_OP_MPROTECT :
+				 mprotect_op((int)PT_REGS_PARM4_SYSCALL(regs)),
 				 addr, len, prot, 0, ret, NULL, EDR_FILE_SRC_TP, 0);
 	mflags = PT_REGS_PARM4_SYSCALL(regs);
 	if (!(mflags & EDR_MAP_ANONYMOUS))

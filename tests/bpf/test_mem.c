@@ -160,12 +160,12 @@ static size_t collect(struct harness *h, uint16_t type, uint32_t tgid, const str
 	return n;
 }
 
-static int have_two_wx(struct harness *h, void *ctx)
+static int have_three_wx(struct harness *h, void *ctx)
 {
 	const struct edr_decoded *d[4];
 
 	(void)ctx;
-	return collect(h, EDR_EVENT_MEM_WX, getpid(), d, 4) >= 2;
+	return collect(h, EDR_EVENT_MEM_WX, getpid(), d, 4) >= 3;
 }
 
 static void test_wx(void **state)
@@ -175,7 +175,7 @@ static void test_wx(void **state)
 	const long pg = sysconf(_SC_PAGESIZE);
 	const struct edr_decoded *got[8];
 	struct harness h;
-	char *base, *a, *b, *plain;
+	char *base, *a, *b, *c, *plain;
 	size_t n, i;
 
 	START(&h, r);
@@ -183,19 +183,23 @@ static void test_wx(void **state)
 	/* A PROT_NONE reservation with W+X and RW mappings inside, each
 	 * between PROT_NONE pages, so no mapping merges with a neighbour
 	 * (the LSM's mprotect hook sees the whole mapping). */
-	base = mmap(NULL, 8 * pg, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	base = mmap(NULL, 9 * pg, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_true(base != MAP_FAILED);
 	a = mmap(base + pg, 2 * pg, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
 		 -1, 0);
 	assert_ptr_equal(a, base + pg);
 	b = mmap(base + 4 * pg, 2 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	assert_ptr_equal(b, base + 4 * pg);
+	c = mmap(base + 7 * pg, pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	assert_ptr_equal(c, base + 7 * pg);
 	/* plain RW, and an RW -> R change: nothing */
 	plain = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_true(plain != MAP_FAILED);
 	assert_int_equal(mprotect(plain, pg, PROT_READ), 0);
 	assert_int_equal(mprotect(b, 2 * pg, PROT_READ | PROT_WRITE | PROT_EXEC), 0);
-	h_poll(&h, 3000, have_two_wx, NULL);
+	/* pkey_mprotect without a key is an mprotect on every path */
+	assert_int_equal(syscall(SYS_pkey_mprotect, c, pg, PROT_READ | PROT_WRITE | PROT_EXEC, -1), 0);
+	h_poll(&h, 3000, have_three_wx, NULL);
 	h_poll(&h, 200, NULL, NULL);
 	assert_int_equal(h.decode_errors, 0);
 	n = collect(&h, EDR_EVENT_MEM_WX, getpid(), got, 8);
@@ -204,7 +208,7 @@ static void test_wx(void **state)
 		       got[i]->mem_wx->op, (unsigned long long)got[i]->mem_wx->addr,
 		       (unsigned long long)got[i]->mem_wx->len, got[i]->mem_wx->prot, got[i]->mem_wx->mmap_flags,
 		       (long long)got[i]->mem_wx->ret, got[i]->mem_wx->flags);
-	assert_int_equal(n, 2);
+	assert_int_equal(n, 3);
 	for (i = 0; i < n; i++) {
 		const struct edr_mem_wx *w = got[i]->mem_wx;
 
@@ -237,8 +241,12 @@ static void test_wx(void **state)
 	assert_int_equal(got[1]->mem_wx->len, 2 * pg);
 	assert_int_equal(got[1]->mem_wx->ret, 0);
 	assert_int_equal(!!(got[1]->mem_wx->flags & EDR_MEM_RANGE_VMA), lsm);
+	assert_int_equal(got[2]->mem_wx->op, EDR_MEM_OP_MPROTECT);
+	assert_int_equal(got[2]->mem_wx->addr, (uintptr_t)c);
+	assert_int_equal(got[2]->mem_wx->len, pg);
+	assert_int_equal(got[2]->mem_wx->ret, 0);
 	munmap(plain, pg);
-	munmap(base, 8 * pg);
+	munmap(base, 9 * pg);
 	h_stop(&h);
 }
 
