@@ -461,7 +461,7 @@ int BPF_PROG(fexit__vfs_link, struct dentry *old_dentry)
 	__u64 ret = 0;
 
 	bpf_get_func_ret(ctx, &ret);
-	return pend_report(FOP_LINK, 0, (int)ret, old_dentry);
+	return pend_report_link(FOP_LINK, (int)ret, old_dentry);
 }
 
 SEC("fexit/vfs_symlink")
@@ -470,7 +470,7 @@ int BPF_PROG(fexit__vfs_symlink)
 	__u64 ret = 0;
 
 	bpf_get_func_ret(ctx, &ret);
-	return pend_report(FOP_SYMLINK, 0, (int)ret, NULL);
+	return pend_report_link(FOP_SYMLINK, (int)ret, NULL);
 }
 
 SEC("kprobe/do_linkat")

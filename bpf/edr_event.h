@@ -233,7 +233,8 @@ struct edr_bpf_stats {
 	__u64 drops;       /* records lost because the ring buffer was full */
 	__u64 read_errors; /* kernel reads that failed (fields left empty) */
 	__u64 denied;      /* execs denied by the LSM program */
-	__u64 _rsv[3];
+	__u64 suppressed;  /* repeated write-opens counted, not sent (cfg_open_dedup_ns) */
+	__u64 _rsv[2];
 };
 
 /* Key of the deny_exec map: the executable's identity. */

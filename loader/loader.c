@@ -373,6 +373,7 @@ static int configure(struct edr_loader *l, const struct edr_loader_opts *opts)
 	l->skel->rodata->cfg_self_tgid = opts->self_tgid;
 	l->skel->rodata->cfg_target_tgid = opts->target_tgid;
 	l->skel->rodata->cfg_wakeup_bytes = opts->wakeup_bytes;
+	l->skel->rodata->cfg_open_dedup_ns = opts->open_dedup_ns;
 	err = bpf_map__set_max_entries(l->skel->maps.events, ring);
 	if (err)
 		return err;

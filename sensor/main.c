@@ -526,6 +526,7 @@ static int ops_stats(struct edr_sensor_stats *st, void *arg)
 		st->cpus[cpu].emitted = pc[cpu].emitted;
 		st->cpus[cpu].drops = pc[cpu].drops;
 		st->cpus[cpu].read_errors = pc[cpu].read_errors;
+		st->cpus[cpu].suppressed = pc[cpu].suppressed;
 	}
 	pthread_mutex_lock(&s->alerts_lock);
 	st->alerts = calloc(s->n_alert_rules ? s->n_alert_rules : 1, sizeof(*st->alerts));
@@ -751,6 +752,7 @@ int main(int argc, char **argv)
 	s.lo.self_tgid = getpid();
 	/* Batch wake-ups: the loop also wakes every POLL_MS, bounding latency. */
 	s.lo.wakeup_bytes = (s.lo.ring_size ? s.lo.ring_size : 8u << 20) / 16;
+	s.lo.open_dedup_ns = s.cfg.file_write_dedup_ms * 1000000ull;
 	s.lo.log = loader_log;
 	s.loader = edr_loader__new(&probe, &s.lo, err, sizeof(err));
 	if (!s.loader) {

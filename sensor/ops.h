@@ -61,7 +61,7 @@ struct edr_sensor_status {
 };
 
 struct edr_cpu_stats {
-	uint64_t emitted, drops, read_errors; /* from the BPF per-CPU stats map */
+	uint64_t emitted, drops, read_errors, suppressed; /* from the BPF per-CPU stats map */
 };
 
 struct edr_rule_alerts {
