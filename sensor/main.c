@@ -496,6 +496,28 @@ static int ops_stats(struct edr_sensor_stats *st, void *arg)
 	size_t i;
 	int cpu, t;
 
+	if (s->hashes) {
+		struct edr_hashcache_stats hs;
+
+		edr_hashcache__stats(s->hashes, &hs);
+		st->hash_lookups = hs.lookups;
+		st->hash_hits = hs.hits;
+		st->hash_pending = hs.pending_hits;
+		for (t = 0; t < _EDR_HASH_SKIP_MAX; t++)
+			st->hash_skipped += hs.skipped[t];
+		st->hash_failed = hs.failed;
+		st->hash_computed = hs.computed;
+		st->hash_entries = hs.entries;
+		st->hash_queue = hs.queue_depth;
+	}
+	if (s->cgroups) {
+		struct edr_cgroup_cache_stats cs;
+
+		edr_cgroup_cache__stats(s->cgroups, &cs);
+		st->cgroup_hits = cs.hits;
+		st->cgroup_misses = cs.misses;
+		st->cgroup_failed = cs.failed;
+	}
 	for (t = 0; t < _EDR_EVENT_MAX; t++) {
 		st->read[t] = GET(s->c.per_type[t]);
 		st->emitted[t] = GET(s->c.emitted_type[t]);
