@@ -516,6 +516,7 @@ static int ops_stats(struct edr_sensor_stats *st, void *arg)
 		edr_cgroup_cache__stats(s->cgroups, &cs);
 		st->cgroup_hits = cs.hits;
 		st->cgroup_misses = cs.misses;
+		st->cgroup_uncached = cs.uncached;
 		st->cgroup_failed = cs.failed;
 	}
 	for (t = 0; t < _EDR_EVENT_MAX; t++) {

@@ -214,6 +214,7 @@ int edr_ops__stats_reply(const struct edr_sensor_stats *st, struct edr_ctl_reply
 	add_int(reply, &err, "hash.queue", st->hash_queue);
 	add_int(reply, &err, "cgroup.hits", st->cgroup_hits);
 	add_int(reply, &err, "cgroup.misses", st->cgroup_misses);
+	add_int(reply, &err, "cgroup.uncached", st->cgroup_uncached);
 	add_int(reply, &err, "cgroup.failed", st->cgroup_failed);
 	add_int(reply, &err, "ring_buffer.size_bytes", st->ring_size_bytes);
 	add_int(reply, &err, "ring_buffer.used_bytes", st->ring_used_bytes);

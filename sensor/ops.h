@@ -89,7 +89,7 @@ struct edr_sensor_stats {
 	/* Enrichment caches (all 0 when a cache is off). */
 	uint64_t hash_lookups, hash_hits, hash_pending, hash_skipped, hash_failed, hash_computed,
 		 hash_entries, hash_queue;
-	uint64_t cgroup_hits, cgroup_misses, cgroup_failed;
+	uint64_t cgroup_hits, cgroup_misses, cgroup_uncached, cgroup_failed;
 };
 
 struct edr_ops {
