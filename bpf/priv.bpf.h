@@ -98,10 +98,17 @@ static __always_inline int ids_same(const struct edr_ids *a, const struct edr_id
 	       a->cap_inheritable == b->cap_inheritable;
 }
 
-/* The syscall the current task is in, from its saved user registers. */
-static __always_inline long cur_syscall(struct task_struct *task)
+/* The current task's saved user registers: bpf_task_pt_regs wants a BTF
+ * task pointer, which only bpf_get_current_task_btf (5.11) gives. */
+static __always_inline struct pt_regs *cur_regs(void)
 {
-	struct pt_regs *regs = (void *)bpf_task_pt_regs(task);
+	return (void *)bpf_task_pt_regs(bpf_get_current_task_btf());
+}
+
+/* The syscall the current task is in. */
+static __always_inline long cur_syscall(void)
+{
+	struct pt_regs *regs = cur_regs();
 
 	return BPF_CORE_READ(regs, orig_ax);
 }
@@ -203,7 +210,7 @@ static __always_inline int on_commit_creds(const struct cred *new, __u32 src)
 
 	if (!wanted(task))
 		return 0;
-	sys = cred_sys_code(cur_syscall(task));
+	sys = cred_sys_code(cur_syscall());
 	if (sys == EDR_CRED_SYS_EXECVE)
 		fl |= EDR_CRED_EXEC;
 	return cred_pair(new, BPF_CORE_READ(task, real_cred), sys, fl);
@@ -502,7 +509,7 @@ static __always_inline int lsm_ptrace_check(struct task_struct *child, __u32 mod
 	task = (void *)bpf_get_current_task();
 	if (!wanted(task))
 		return 0;
-	regs = (void *)bpf_task_pt_regs(task);
+	regs = cur_regs();
 	nr = BPF_CORE_READ(regs, orig_ax);
 	if (vm) {
 		if (nr != EDR_NR_PROCESS_VM_WRITEV)

@@ -401,6 +401,38 @@ def file_events_and_default_pack_alert():
     assert re.search(r"decode errors 0", err), err
 
 
+@test
+def cred_change_from_the_daemon():
+    # A helper run as root drops to 65534 with setresgid() then setresuid()
+    # and prints its ids; the daemon reports both changes, old and new ids,
+    # the user as the new ids and the (now empty) capability sets.
+    if os.geteuid() != 0:
+        raise Skip("needs root to change uid")
+    s = Sensor()
+    try:
+        out = subprocess.run([helper("dropuid")], check=True, capture_output=True).stdout
+        truth = json.loads(out)
+        mine = lambda e: e.get("process", {}).get("pid") == truth["pid"] and action(e) == "credentials-change"
+        found = s.wait_for(lambda e: mine(e) and e["edr"]["cred"]["syscall"] == "setresuid")
+    finally:
+        events, err = s.stop()
+    got = [e for e in events if mine(e)]
+    assert [e["edr"]["cred"]["syscall"] for e in got] == ["setresgid", "setresuid"], got
+    assert found, err
+    e = got[1]
+    c = e["edr"]["cred"]
+    assert e["event"]["category"] == ["process"] and e["event"]["type"] == ["change"], e["event"]
+    assert c["old"]["uid"] == truth["old_uid"] and c["old"]["euid"] == truth["old_euid"], c
+    assert c["new"]["uid"] == truth["new_uid"] == 65534 and c["new"]["euid"] == truth["new_euid"], c
+    assert c["new"]["gid"] == 65534 and c["old"]["gid"] == 65534, c  # setresgid came first
+    assert c["new"]["cap_effective"] == "0000000000000000", c
+    assert e["user"]["id"] == "65534" and e["user"]["effective"]["id"] == "65534", e["user"]
+    assert e["process"]["thread"]["capabilities"] == {"effective": [], "permitted": []}, e["process"]
+    assert e["process"]["executable"] == truth["exe"], e["process"]
+    assert got[0]["edr"]["cred"]["new"]["gid"] == 65534 and got[0]["edr"]["cred"]["old"]["uid"] == 0
+    assert re.search(r"decode errors 0", err), err
+
+
 def main():
     global ARGS
     ap = argparse.ArgumentParser()
