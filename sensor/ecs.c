@@ -608,11 +608,6 @@ static const char *const cap_names[] = {
 };
 #define N_CAPS (sizeof(cap_names) / sizeof(cap_names[0]))
 
-const char *edr_cap_name_of(unsigned bit)
-{
-	return bit < N_CAPS ? cap_names[bit] : NULL;
-}
-
 /* ECS process.thread.capabilities.*: an array of names; a bit the table
  * does not know is written as "CAP_<n>". */
 static void cap_array(struct edr_json *j, const char *key, uint64_t set)

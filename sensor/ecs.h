@@ -85,7 +85,6 @@ const char *edr_idcache__group(struct edr_idcache *c, uint32_t gid);
 /* Privilege events (credential change, ptrace, process_vm_writev). */
 const char *edr_cred_syscall_name(uint32_t code);      /* "setuid", ... */
 const char *edr_ptrace_request_name(uint64_t request); /* "PTRACE_ATTACH", ... */
-const char *edr_cap_name_of(unsigned bit);             /* "CAP_CHOWN", NULL when unknown */
 /* The process the event is aimed at (ptrace tracee, process_vm_writev
  * target), as the event gives it; 0 for other events. */
 uint32_t edr_priv_target_tgid(const struct edr_decoded *ev);
