@@ -433,6 +433,41 @@ def cred_change_from_the_daemon():
     assert re.search(r"decode errors 0", err), err
 
 
+@test
+def regained_root_alerts_from_the_default_pack():
+    # The helper, copied under /tmp, lowers its uids to 1000 keeping 0 as the
+    # saved uid, then takes root back: a non-root euid becoming 0 in a program
+    # under /tmp. Both privilege_change rules of the default pack must fire on
+    # that event, with OldUid 1000 and NewUid 0 from the kernel's record.
+    if os.geteuid() != 0:
+        raise Skip("needs root to change uid")
+    d = tempfile.mkdtemp(prefix="edr-e2e-priv-", dir="/tmp")
+    exe = os.path.join(d, "regain")
+    shutil.copy(helper("dropuid"), exe)
+    os.chmod(exe, 0o755)
+    s = Sensor()
+    try:
+        truth = json.loads(subprocess.run([exe, "regain"], check=True, capture_output=True).stdout)
+        mine = lambda e: e.get("process", {}).get("pid") == truth["pid"] and action(e) == "credentials-change"
+        end = time.time() + 10
+        while time.time() < end and len([a for a in s.events() if mine(a) and a["event"]["kind"] == "alert"]) < 2:
+            time.sleep(0.1)
+    finally:
+        events, err = s.stop()
+        shutil.rmtree(d)
+    assert truth["old_euid"] == 1000 and truth["new_euid"] == 0, truth
+    evs = [e for e in events if mine(e) and e["event"]["kind"] == "event"]
+    assert [(e["edr"]["cred"]["old"]["euid"], e["edr"]["cred"]["new"]["euid"]) for e in evs] == \
+        [(0, 1000), (1000, 0)], evs
+    alerts = sorted(a["rule"]["name"] for a in events if mine(a) and a["event"]["kind"] == "alert")
+    assert alerts == ["Program in a Writable Directory Became Root",
+                      "Unprivileged Process Gained Root by an Unexpected Path"], (alerts, err)
+    for a in events:
+        if mine(a) and a["event"]["kind"] == "alert":
+            assert a["edr"]["cred"]["syscall"] == "setresuid" and a["process"]["executable"] == exe, a
+            assert "T1068" in a["threat"]["technique"]["id"], a["threat"]
+
+
 def main():
     global ARGS
     ap = argparse.ArgumentParser()
