@@ -524,7 +524,7 @@ int BPF_KPROBE(kprobe__ptrace_traceme)
 SEC("tracepoint/syscalls/sys_enter_ptrace")
 int tracepoint__sys_enter_ptrace(struct trace_event_raw_sys_enter *ctx)
 {
-	return ptrace_enter(ctx->args[0]);
+	return ptrace_enter(ctx->args[0], ctx->args[1]);
 }
 
 SEC("tracepoint/syscalls/sys_exit_ptrace")

@@ -228,6 +228,10 @@ struct edr_cred {
 
 /* struct edr_ptrace.flags (and EDR_PRIV_SRC_* bits) */
 #define EDR_PTRACE_ATTEMPT (1u << 0) /* seen before the attach: its result is unknown */
+/* target_pid is the caller's argument (its pid namespace): the tracee could
+ * not be found on the tracer's list (it exited at once); target_tgid and
+ * target_comm are unknown (0, ""). */
+#define EDR_PTRACE_TARGET_AS_GIVEN (1u << 1)
 
 /* EDR_EVENT_PTRACE: an attach. For ATTACH and SEIZE task is the tracer and
  * target the tracee; for TRACEME task and target are the caller (the

@@ -269,8 +269,10 @@ static __noinline int cred_exit(long ret, __u32 sys)
 
 /* ---- ptrace ---- */
 
+/* target NULL: only the pid the caller gave (as_given) is known. */
 static __always_inline int ptrace_emit(struct task_struct *task, struct task_struct *target,
-				       __u32 tracer_tgid, __u64 request, __u32 flags, __s32 ret)
+				       __u32 tracer_tgid, __u64 request, __u32 flags, __s32 ret,
+				       __u32 as_given)
 {
 	struct edr_scratch *s;
 	struct edr_ptrace *e;
@@ -283,14 +285,36 @@ static __always_inline int ptrace_emit(struct task_struct *task, struct task_str
 	e->flags = flags;
 	e->ret = ret;
 	e->request = request;
-	e->target_pid = BPF_CORE_READ(target, pid);
-	e->target_tgid = BPF_CORE_READ(target, tgid);
 	e->tracer_tgid = tracer_tgid;
 	e->_pad0 = 0;
-	if (bpf_probe_read_kernel_str(e->target_comm, sizeof(e->target_comm), &target->comm) < 0)
-		e->target_comm[0] = 0;
+	__builtin_memset(e->target_comm, 0, sizeof(e->target_comm));
+	if (target) {
+		e->target_pid = BPF_CORE_READ(target, pid);
+		e->target_tgid = BPF_CORE_READ(target, tgid);
+		if (bpf_probe_read_kernel_str(e->target_comm, sizeof(e->target_comm), &target->comm) < 0)
+			e->target_comm[0] = 0;
+	} else {
+		e->target_pid = as_given;
+		e->target_tgid = 0;
+		e->flags |= EDR_PTRACE_TARGET_AS_GIVEN;
+	}
 	emit(e, EDR_EVENT_PTRACE, sizeof(*e));
 	return 0;
+}
+
+/* A task's pid number as seen from the pid namespace at level (the
+ * caller's), 0 when the task is not in it. */
+static __always_inline __u32 task_vpid(struct task_struct *t, __u32 level)
+{
+	struct pid *pid = BPF_CORE_READ(t, thread_pid);
+	struct upid up = {};
+
+	if (!pid || BPF_CORE_READ(pid, level) < level || level > 31)
+		return 0;
+	if (bpf_probe_read_kernel(&up, sizeof(up), (void *)pid + bpf_core_field_offset(struct pid, numbers) +
+				  (level & 31) * sizeof(struct upid)) < 0)
+		return 0;
+	return up.nr;
 }
 
 static __always_inline int ptrace_wanted_request(__u64 req)
@@ -306,7 +330,7 @@ static __always_inline int on_ptrace_attach(struct task_struct *target, __u64 re
 
 	if (!ptrace_wanted_request(request) || !wanted(task))
 		return 0;
-	return ptrace_emit(task, target, BPF_CORE_READ(task, tgid), request, flags, ret);
+	return ptrace_emit(task, target, BPF_CORE_READ(task, tgid), request, flags, ret, 0);
 }
 
 /* TRACEME: the caller is the tracee, its real parent the tracer. */
@@ -317,11 +341,13 @@ static __always_inline int on_ptrace_traceme(__u32 flags, __s32 ret)
 	if (!wanted(task))
 		return 0;
 	return ptrace_emit(task, task, BPF_CORE_READ(task, real_parent, tgid), EDR_PTRACE_TRACEME,
-			   flags, ret);
+			   flags, ret, 0);
 }
 
 struct ptrace_args {
 	__u64 request;
+	__u32 pid;
+	__u32 _pad;
 };
 
 struct {
@@ -332,10 +358,10 @@ struct {
 } ptrace_args SEC(".maps");
 
 /* Every other request (PEEK, CONT, GETREGS, ...) is dropped here, first. */
-static __always_inline int ptrace_enter(__u64 request)
+static __always_inline int ptrace_enter(__u64 request, __u32 pid)
 {
 	__u64 id;
-	struct ptrace_args a = { .request = request };
+	struct ptrace_args a = { .request = request, .pid = pid };
 
 	if (request != EDR_PTRACE_TRACEME && !ptrace_wanted_request(request))
 		return 0;
@@ -352,26 +378,33 @@ static __noinline int ptrace_exit(long ret)
 	struct task_struct *task, *target;
 	struct ptrace_args *p;
 	struct list_head *head, *first;
+	__u32 pid;
 	__u64 req;
 
 	p = bpf_map_lookup_elem(&ptrace_args, &id);
 	if (!p)
 		return 0;
 	req = p->request;
+	pid = p->pid;
 	bpf_map_delete_elem(&ptrace_args, &id);
 	if (ret < 0)
 		return 0;
 	task = (void *)bpf_get_current_task();
 	if (req == EDR_PTRACE_TRACEME)
 		return on_ptrace_traceme(EDR_FILE_SRC_TP << EDR_PRIV_SRC_SHIFT, 0);
-	/* ptrace_link() puts the new tracee at the head of this thread's list. */
+	/* ptrace_link() puts the new tracee at the head of this thread's list;
+	 * it is the one asked for unless it has already gone (exited and been
+	 * unlinked), which the pid, compared in the caller's namespace, tells. */
+	target = NULL;
 	head = __builtin_preserve_access_index(&task->ptraced);
 	first = BPF_CORE_READ(task, ptraced.next);
-	if (!first || first == head)
-		return 0;
-	target = (void *)((char *)first - bpf_core_field_offset(struct task_struct, ptrace_entry));
+	if (first && first != head) {
+		target = (void *)((char *)first - bpf_core_field_offset(struct task_struct, ptrace_entry));
+		if (task_vpid(target, BPF_CORE_READ(task, thread_pid, level)) != pid)
+			target = NULL;
+	}
 	return ptrace_emit(task, target, BPF_CORE_READ(task, tgid), req,
-			   EDR_FILE_SRC_TP << EDR_PRIV_SRC_SHIFT, 0);
+			   EDR_FILE_SRC_TP << EDR_PRIV_SRC_SHIFT, 0, pid);
 }
 
 /* ---- process_vm_writev ---- */

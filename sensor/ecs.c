@@ -735,6 +735,8 @@ static void priv_edr(struct edr_json *j, const struct edr_decoded *ev, const str
 		edr_json_obj_begin(j);
 		edr_json_kcstr(j, "request", edr_ptrace_request_name(p->request));
 		target_json(j, p->target_pid, p->target_tgid, p->target_comm, target);
+		if (p->flags & EDR_PTRACE_TARGET_AS_GIVEN)
+			edr_json_kbool(j, "target_pid_as_given", 1);
 		edr_json_kuint(j, "tracer_pid", p->tracer_tgid);
 		if (p->flags & EDR_PTRACE_ATTEMPT)
 			edr_json_kbool(j, "attempt", 1);
@@ -766,7 +768,7 @@ static void priv_edr(struct edr_json *j, const struct edr_decoded *ev, const str
 uint32_t edr_priv_target_tgid(const struct edr_decoded *ev)
 {
 	if (ev->ptrace)
-		return ev->ptrace->target_tgid;
+		return ev->ptrace->target_tgid ? ev->ptrace->target_tgid : ev->ptrace->target_pid;
 	if (ev->vm_write)
 		return ev->vm_write->target_tgid ? ev->vm_write->target_tgid : ev->vm_write->target_pid;
 	return 0;

@@ -391,6 +391,7 @@ static void check_ptrace(const struct edr_decoded *d, uint32_t src, uint64_t req
 	assert_int_equal(p->target_tgid, target);
 	assert_int_equal(p->target_pid, target);
 	assert_int_equal(p->tracer_tgid, tracer);
+	assert_int_equal(p->flags & EDR_PTRACE_TARGET_AS_GIVEN, 0);
 	assert_int_equal((p->flags & EDR_PRIV_SRC_MASK) >> EDR_PRIV_SRC_SHIFT, src);
 	assert_int_equal(!!(p->flags & EDR_PTRACE_ATTEMPT),
 			 src == EDR_FILE_SRC_LSM || src == EDR_FILE_SRC_KPROBE);

@@ -185,6 +185,16 @@ static void test_ptrace_ecs(void **state)
 		      "\"name\":\"sshd-0123456789a\",\"executable\":\"/usr/sbin/sshd\"},\"tracer_pid\":4242,"
 		      "\"attempt\":true,\"source\":\"lsm\"}");
 	free(s);
+	/* a tracee gone before the tracepoint path could find it */
+	n = make(EDR_EVENT_PTRACE);
+	p->request = EDR_PTRACE_ATTACH;
+	p->target_pid = 812;
+	p->flags = EDR_PTRACE_TARGET_AS_GIVEN;
+	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
+	assert_int_equal(edr_priv_target_tgid(&d), 812);
+	s = render(&d, &proc, NULL);
+	assert_has(s, "\"target\":{\"thread_id\":812},\"target_pid_as_given\":true,\"tracer_pid\":0,");
+	free(s);
 
 	n = make(EDR_EVENT_PROC_VM_WRITE);
 	v->target_pid = 812;
