@@ -5,13 +5,14 @@
  * preference (first kernel with each):
  *
  *   cred:
- *     lsm (5.7; task_fix_setgid 5.19, optional): lsm/task_fix_setuid,
+ *     lsm (5.7; task_fix_setgid 5.10, optional): lsm/task_fix_setuid,
  *       lsm/task_fix_setgid and lsm/capset see old and new creds before
  *       commit (EDR_CRED_ATTEMPT). They never see an exec.
  *     fentry (5.5) / kprobe: commit_creds, which every credential change
  *       goes through, exec included: a setuid exec is reported with
  *       EDR_CRED_EXEC, a plain exec (unchanged creds) produces nothing. The
- *       syscall comes from the saved user registers (bpf_task_pt_regs, 5.15).
+ *       syscall comes from the saved user registers (bpf_task_pt_regs 5.15
+ *       on bpf_get_current_task_btf 5.11).
  *     tracepoint: syscalls:sys_enter_* of set{,re,res}{u,g}id, setfs{u,g}id
  *       and capset save the old creds per thread, sys_exit_* compares them
  *       with the new ones. No exec.
@@ -25,8 +26,12 @@
  *       which it drops), and lsm/ptrace_traceme. Attempts.
  *     fentry: fexit/ptrace_attach, fexit/ptrace_traceme (with the result).
  *     kprobe: kprobe/ptrace_attach, kprobe/ptrace_traceme (attempts).
+ *       Both functions are static in kernel/ptrace.c: out of line in the
+ *       6.1, 6.12 and 6.18 builds checked; a kernel that inlines them
+ *       refuses these paths at load or attach and the loader falls back.
  *     tracepoint: sys_enter/exit_ptrace; on success the tracee is the head
- *       of the tracer thread's ptraced list.
+ *       of the tracer thread's ptraced list (checked against the pid asked
+ *       for; a tracee already gone is reported by the pid as given).
  *
  *   process_vm_writev (vm_write):
  *     lsm: lsm/ptrace_access_check while the current syscall is
