@@ -24,6 +24,9 @@ enum edr_feature {
 	EDR_FEAT_FILE_UNLINK, /* unlink, rmdir */
 	EDR_FEAT_FILE_RENAME,
 	EDR_FEAT_FILE_ATTR,   /* chmod, chown */
+	EDR_FEAT_CRED,        /* setuid family, capset, setuid exec */
+	EDR_FEAT_PTRACE,      /* ptrace attach, seize, traceme */
+	EDR_FEAT_VM_WRITE,    /* process_vm_writev */
 	EDR_FEAT__COUNT,
 };
 

@@ -247,6 +247,8 @@ static void enrich(struct sensor *s, const struct edr_decoded *ev, struct edr_pr
 	en->have_hash = 0;
 	en->container = NULL;
 	en->ancestry.n = 0;
+	/* ptrace and process_vm_writev name a second process: the table's entry. */
+	en->target = edr_priv_target_tgid(ev) ? edr_proctable__get(s->procs, edr_priv_target_tgid(ev)) : NULL;
 	if (s->hashes && ev->type == EDR_EVENT_EXEC) {
 		struct edr_file_ident id = { .dev = ev->exec->dev, .ino = ev->exec->ino };
 
