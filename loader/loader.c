@@ -103,6 +103,25 @@ static const char *const mem_wx_kprobe[] = { "kprobe__do_mprotect_pkey", NULL };
 static const char *const mem_wx_tp[] = {
 	"tracepoint__sys_exit_mprotect", "tracepoint__sys_exit_pkey_mprotect", NULL,
 };
+/* The privilege features' further programs (bpf/priv.bpf.h). */
+static const char *const cred_lsm[] = { "?lsm__task_fix_setgid", "lsm__capset", NULL }; /* setgid: 5.19 */
+static const char *const cred_tp[] = {
+	"tracepoint__sys_exit_setuid",
+	"tracepoint__sys_enter_setgid", "tracepoint__sys_exit_setgid",
+	"tracepoint__sys_enter_setreuid", "tracepoint__sys_exit_setreuid",
+	"tracepoint__sys_enter_setregid", "tracepoint__sys_exit_setregid",
+	"tracepoint__sys_enter_setresuid", "tracepoint__sys_exit_setresuid",
+	"tracepoint__sys_enter_setresgid", "tracepoint__sys_exit_setresgid",
+	"tracepoint__sys_enter_setfsuid", "tracepoint__sys_exit_setfsuid",
+	"tracepoint__sys_enter_setfsgid", "tracepoint__sys_exit_setfsgid",
+	"tracepoint__sys_enter_capset", "tracepoint__sys_exit_capset",
+	NULL,
+};
+static const char *const ptrace_lsm[] = { "lsm__ptrace_traceme", NULL };
+static const char *const ptrace_fentry[] = { "fexit__ptrace_traceme", NULL };
+static const char *const ptrace_kprobe[] = { "kprobe__ptrace_traceme", NULL };
+static const char *const ptrace_tp[] = { "tracepoint__sys_exit_ptrace", NULL };
+static const char *const vm_write_tp[] = { "tracepoint__sys_exit_process_vm_writev", NULL };
 
 /* A "more" entry's program name, without its optional marker. */
 static const char *more_name(const char *m)
@@ -169,6 +188,25 @@ static const struct feature_def features[EDR_FEAT__COUNT] = {
 		{ "fentry", "fexit__vm_mmap_pgoff", EDR_CAP_FENTRY, NOCAP, mem_wx_fentry },
 		{ "kprobe", "kprobe__vm_mmap_pgoff", EDR_CAP_KPROBE, NOCAP, mem_wx_kprobe },
 		{ "tracepoint", "tracepoint__sys_exit_mmap", EDR_CAP_SYSCALL_TP, NOCAP, mem_wx_tp },
+	}, "lsm,fentry,kprobe,tracepoint" },
+	[EDR_FEAT_CRED] = { "cred", {
+		{ "lsm", "lsm__task_fix_setuid", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM, cred_lsm },
+		{ "fentry", "fentry__commit_creds", EDR_CAP_FENTRY, NOCAP },
+		{ "kprobe", "kprobe__commit_creds", EDR_CAP_KPROBE, NOCAP },
+		{ "tracepoint", "tracepoint__sys_enter_setuid", EDR_CAP_SYSCALL_TP, NOCAP, cred_tp },
+	}, "lsm,fentry,kprobe,tracepoint" },
+	[EDR_FEAT_PTRACE] = { "ptrace", {
+		{ "lsm", "lsm__ptrace_access_check", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM, ptrace_lsm },
+		{ "fentry", "fexit__ptrace_attach", EDR_CAP_FENTRY, NOCAP, ptrace_fentry },
+		{ "kprobe", "kprobe__ptrace_attach", EDR_CAP_KPROBE, NOCAP, ptrace_kprobe },
+		{ "tracepoint", "tracepoint__sys_enter_ptrace", EDR_CAP_SYSCALL_TP, NOCAP, ptrace_tp },
+	}, "lsm,fentry,kprobe,tracepoint" },
+	[EDR_FEAT_VM_WRITE] = { "vm_write", {
+		{ "lsm", "lsm__ptrace_access_check_vm", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM },
+		{ "fentry", "fexit__x64_sys_process_vm_writev", EDR_CAP_FENTRY, NOCAP },
+		{ "kprobe", "kprobe__x64_sys_process_vm_writev", EDR_CAP_KPROBE, NOCAP },
+		{ "tracepoint", "tracepoint__sys_enter_process_vm_writev", EDR_CAP_SYSCALL_TP, NOCAP,
+		  vm_write_tp },
 	}, "lsm,fentry,kprobe,tracepoint" },
 };
 

@@ -27,6 +27,9 @@ enum edr_feature {
 	EDR_FEAT_FILE_LINK,   /* link, symlink */
 	EDR_FEAT_MEMFD,       /* memfd_create */
 	EDR_FEAT_MEM_WX,      /* mmap/mprotect of writable+executable memory */
+	EDR_FEAT_CRED,        /* setuid family, capset, setuid exec */
+	EDR_FEAT_PTRACE,      /* ptrace attach, seize, traceme */
+	EDR_FEAT_VM_WRITE,    /* process_vm_writev */
 	EDR_FEAT__COUNT,
 };
 

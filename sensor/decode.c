@@ -82,6 +82,15 @@ enum edr_decode_err edr_decode(const void *data, size_t len, struct edr_decoded 
 	case EDR_EVENT_MEM_WX:
 		fixed = sizeof(struct edr_mem_wx);
 		break;
+	case EDR_EVENT_CRED_CHANGE:
+		fixed = sizeof(struct edr_cred);
+		break;
+	case EDR_EVENT_PTRACE:
+		fixed = sizeof(struct edr_ptrace);
+		break;
+	case EDR_EVENT_PROC_VM_WRITE:
+		fixed = sizeof(struct edr_vm_write);
+		break;
 	default:
 		return EDR_DECODE_TYPE;
 	}
@@ -129,6 +138,23 @@ enum edr_decode_err edr_decode(const void *data, size_t len, struct edr_decoded 
 			return e;
 		if (off != len)
 			return EDR_DECODE_TAIL;
+		break;
+	/* Fixed-size records; their comm fields are used only up to a NUL
+	 * within EDR_COMM_LEN by every reader. */
+	case EDR_EVENT_CRED_CHANGE:
+		out->cred = data;
+		if (len != fixed)
+			return EDR_DECODE_SIZE;
+		break;
+	case EDR_EVENT_PTRACE:
+		out->ptrace = data;
+		if (len != fixed)
+			return EDR_DECODE_SIZE;
+		break;
+	case EDR_EVENT_PROC_VM_WRITE:
+		out->vm_write = data;
+		if (len != fixed)
+			return EDR_DECODE_SIZE;
 		break;
 	default: /* FILE_*, the only other types the first switch lets through */
 		out->file = data;

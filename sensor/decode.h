@@ -27,6 +27,9 @@ struct edr_decoded {
 	const struct edr_file *file;  /* FILE_* */
 	const struct edr_memfd *memfd;   /* MEMFD_CREATE */
 	const struct edr_mem_wx *mem_wx; /* MEM_WX */
+	const struct edr_cred *cred;  /* CRED_CHANGE */
+	const struct edr_ptrace *ptrace;   /* PTRACE */
+	const struct edr_vm_write *vm_write; /* PROC_VM_WRITE */
 	struct edr_str filename, path, cwd; /* path: MEM_WX's backing file too */
 	struct edr_str old_path;      /* FILE_RENAME: the source; FILE_LINK: the existing
 				       * file; FILE_SYMLINK: the target as written */

@@ -255,6 +255,8 @@ static void enrich(struct sensor *s, const struct edr_decoded *ev, struct edr_pr
 	en->have_hash = 0;
 	en->container = NULL;
 	en->ancestry.n = 0;
+	/* ptrace and process_vm_writev name a second process: the table's entry. */
+	en->target = edr_priv_target_tgid(ev) ? edr_proctable__get(s->procs, edr_priv_target_tgid(ev)) : NULL;
 	if (s->hashes && ev->type == EDR_EVENT_EXEC) {
 		struct edr_file_ident id = { .dev = ev->exec->dev, .ino = ev->exec->ino };
 
@@ -506,6 +508,29 @@ static int ops_stats(struct edr_sensor_stats *st, void *arg)
 	size_t i;
 	int cpu, t;
 
+	if (s->hashes) {
+		struct edr_hashcache_stats hs;
+
+		edr_hashcache__stats(s->hashes, &hs);
+		st->hash_lookups = hs.lookups;
+		st->hash_hits = hs.hits;
+		st->hash_pending = hs.pending_hits;
+		for (t = 0; t < _EDR_HASH_SKIP_MAX; t++)
+			st->hash_skipped += hs.skipped[t];
+		st->hash_failed = hs.failed;
+		st->hash_computed = hs.computed;
+		st->hash_entries = hs.entries;
+		st->hash_queue = hs.queue_depth;
+	}
+	if (s->cgroups) {
+		struct edr_cgroup_cache_stats cs;
+
+		edr_cgroup_cache__stats(s->cgroups, &cs);
+		st->cgroup_hits = cs.hits;
+		st->cgroup_misses = cs.misses;
+		st->cgroup_uncached = cs.uncached;
+		st->cgroup_failed = cs.failed;
+	}
 	for (t = 0; t < _EDR_EVENT_MAX; t++) {
 		st->read[t] = GET(s->c.per_type[t]);
 		st->emitted[t] = GET(s->c.emitted_type[t]);

@@ -204,6 +204,18 @@ int edr_ops__stats_reply(const struct edr_sensor_stats *st, struct edr_ctl_reply
 	add_int(reply, &err, "cpu_user_ms", st->cpu_user_ms);
 	add_int(reply, &err, "cpu_system_ms", st->cpu_system_ms);
 	add_int(reply, &err, "rss_bytes", st->rss_bytes);
+	add_int(reply, &err, "hash.lookups", st->hash_lookups);
+	add_int(reply, &err, "hash.hits", st->hash_hits);
+	add_int(reply, &err, "hash.pending", st->hash_pending);
+	add_int(reply, &err, "hash.skipped", st->hash_skipped);
+	add_int(reply, &err, "hash.failed", st->hash_failed);
+	add_int(reply, &err, "hash.computed", st->hash_computed);
+	add_int(reply, &err, "hash.entries", st->hash_entries);
+	add_int(reply, &err, "hash.queue", st->hash_queue);
+	add_int(reply, &err, "cgroup.hits", st->cgroup_hits);
+	add_int(reply, &err, "cgroup.misses", st->cgroup_misses);
+	add_int(reply, &err, "cgroup.uncached", st->cgroup_uncached);
+	add_int(reply, &err, "cgroup.failed", st->cgroup_failed);
 	add_int(reply, &err, "ring_buffer.size_bytes", st->ring_size_bytes);
 	add_int(reply, &err, "ring_buffer.used_bytes", st->ring_used_bytes);
 	add_int(reply, &err, "ring_buffer.used_max_bytes", st->ring_used_max_bytes);

@@ -86,6 +86,10 @@ struct edr_sensor_stats {
 	uint64_t ring_size_bytes, ring_used_bytes, ring_used_max_bytes;
 	/* Filled by the handler itself from getrusage() and /proc/self/statm. */
 	uint64_t cpu_user_ms, cpu_system_ms, rss_bytes;
+	/* Enrichment caches (all 0 when a cache is off). */
+	uint64_t hash_lookups, hash_hits, hash_pending, hash_skipped, hash_failed, hash_computed,
+		 hash_entries, hash_queue;
+	uint64_t cgroup_hits, cgroup_misses, cgroup_uncached, cgroup_failed;
 };
 
 struct edr_ops {

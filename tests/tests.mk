@@ -18,6 +18,9 @@ $(eval $(call unit_test,test_file_events,$(BUILD)/sensor/decode.o $(BUILD)/senso
 $(eval $(call unit_test,test_mem_events,$(BUILD)/sensor/decode.o $(BUILD)/sensor/ecs.o $(BUILD)/sensor/evtypes.o $(ENRICH_OBJS) \
 	$(BUILD)/sensor/json.o $(BUILD)/sensor/sigma_map.o $(BUILD)/sensor/proctable.o))
 
+$(eval $(call unit_test,test_priv_events,$(BUILD)/sensor/decode.o $(BUILD)/sensor/ecs.o $(BUILD)/sensor/evtypes.o $(ENRICH_OBJS) \
+	$(BUILD)/sensor/json.o $(BUILD)/sensor/sigma_map.o $(BUILD)/sensor/proctable.o))
+
 # BPF integration tests link the loader and the skeleton.
 BPF_TEST_OBJS := $(BUILD)/tests/bpf/harness.o $(LOADER_OBJS) $(BUILD)/sensor/decode.o
 $(BUILD)/tests/bpf/harness.o $(BUILD)/tests/bpf/test_process.o: $(BPF_SKEL)
@@ -39,9 +42,16 @@ $(BUILD)/tests/bpf/test_mem: $(BUILD)/tests/bpf/test_mem.o $(BPF_TEST_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
 
+$(BUILD)/tests/bpf/test_priv.o: $(BPF_SKEL)
+BPF_TESTS += $(BUILD)/tests/bpf/test_priv
+$(BUILD)/tests/bpf/test_priv: $(BUILD)/tests/bpf/test_priv.o $(BPF_TEST_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
+
 # Helper programs used by e2e tests and benchmarks.
 TEST_HELPERS := $(BUILD)/tests/helpers/spawn $(BUILD)/tests/helpers/execstorm
 TEST_HELPERS += $(BUILD)/tests/helpers/filestorm
+TEST_HELPERS += $(BUILD)/tests/helpers/dropuid
 $(BUILD)/tests/helpers/%: $(BUILD)/tests/helpers/%.o
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@
