@@ -411,3 +411,102 @@ int BPF_KPROBE(kprobe__chown_common, const struct path *path, uid_t user, gid_t 
 {
 	return report_attr_path(path, EDR_EVENT_FILE_CHOWN, 0, user, group, EDR_FILE_SRC_KPROBE, 1, 0);
 }
+
+#include "kern.bpf.h"
+
+/* ---- kernel integrity: module (bpf/kern.bpf.h) ---- */
+
+SEC("lsm/kernel_read_file")
+int BPF_PROG(lsm__kernel_read_file, struct file *file, int id)
+{
+	module_read_file(file, id, EDR_FILE_SRC_LSM);
+	return 0;
+}
+
+SEC("lsm/kernel_load_data")
+int BPF_PROG(lsm__kernel_load_data, int id)
+{
+	module_load_data(id, EDR_FILE_SRC_LSM);
+	return 0;
+}
+
+SEC("kprobe/security_kernel_read_file")
+int BPF_KPROBE(kprobe__security_kernel_read_file, struct file *file, int id)
+{
+	return module_read_file(file, id, EDR_FILE_SRC_KPROBE);
+}
+
+SEC("kprobe/security_kernel_load_data")
+int BPF_KPROBE(kprobe__security_kernel_load_data, int id)
+{
+	return module_load_data(id, EDR_FILE_SRC_KPROBE);
+}
+
+SEC("tracepoint/syscalls/sys_exit_init_module")
+int tracepoint__sys_exit_init_module(struct trace_event_raw_sys_exit *ctx)
+{
+	return module_exit(ctx->ret, 0);
+}
+
+SEC("tracepoint/syscalls/sys_exit_finit_module")
+int tracepoint__sys_exit_finit_module(struct trace_event_raw_sys_exit *ctx)
+{
+	return module_exit(ctx->ret, 1);
+}
+
+SEC("raw_tp/module_load")
+int BPF_PROG(raw_tp__module_load, struct module *mod)
+{
+	return module_loaded(mod);
+}
+
+/* ---- kernel integrity: bpf ---- */
+
+SEC("lsm/bpf")
+int BPF_PROG(lsm__bpf, int cmd, union bpf_attr *attr)
+{
+	bpf_attempt(cmd, attr, EDR_FILE_SRC_LSM);
+	return 0;
+}
+
+SEC("kprobe/security_bpf")
+int BPF_KPROBE(kprobe__security_bpf, int cmd, union bpf_attr *attr)
+{
+	return bpf_attempt(cmd, attr, EDR_FILE_SRC_KPROBE);
+}
+
+SEC("tracepoint/syscalls/sys_exit_bpf")
+int tracepoint__sys_exit_bpf(struct trace_event_raw_sys_exit *ctx)
+{
+	return bpf_exit(ctx->ret);
+}
+
+/* ---- kernel integrity: mount ---- */
+
+SEC("lsm/sb_mount")
+int BPF_PROG(lsm__sb_mount, const char *dev_name, const struct path *path, const char *type,
+	     unsigned long flags)
+{
+	mount_path(dev_name, path, type, flags, EDR_FILE_SRC_LSM, 1, 0);
+	return 0;
+}
+
+SEC("fexit/path_mount")
+int BPF_PROG(fexit__path_mount, const char *dev_name, struct path *path, const char *type_page,
+	     unsigned long flags, void *data_page, int ret)
+{
+	return mount_path(dev_name, path, type_page, flags, EDR_FILE_SRC_FENTRY, 0, ret);
+}
+
+SEC("kprobe/path_mount")
+int BPF_KPROBE(kprobe__path_mount, const char *dev_name, struct path *path, const char *type_page,
+	       unsigned long flags)
+{
+	return mount_path(dev_name, path, type_page, flags, EDR_FILE_SRC_KPROBE, 1, 0);
+}
+
+SEC("tracepoint/syscalls/sys_exit_mount")
+int tracepoint__sys_exit_mount(struct trace_event_raw_sys_exit *ctx)
+{
+	return mount_exit(ctx->ret);
+}

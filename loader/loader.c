@@ -78,6 +78,15 @@ static const char *const file_attr_tp[] = {
 	NULL,
 };
 
+/* The kernel-integrity features' further programs (bpf/kern.bpf.h). */
+static const char *const module_lsm[] = { "lsm__kernel_load_data", NULL };
+static const char *const module_kprobe[] = { "kprobe__security_kernel_load_data", NULL };
+static const char *const module_tp[] = {
+	"tracepoint__sys_exit_init_module",
+	"?raw_tp__module_load", /* CONFIG_MODULES: names a module that loads */
+	NULL,
+};
+
 /* A "more" entry's program name, without its optional marker. */
 static const char *more_name(const char *m)
 {
@@ -125,6 +134,22 @@ static const struct feature_def features[EDR_FEAT__COUNT] = {
 		{ "fentry", "fexit__chmod_common", EDR_CAP_FENTRY, NOCAP, file_attr_fentry },
 		{ "kprobe", "kprobe__chmod_common", EDR_CAP_KPROBE, NOCAP, file_attr_kprobe },
 		{ "tracepoint", "tracepoint__sys_enter_fchmodat", EDR_CAP_SYSCALL_TP, NOCAP, file_attr_tp },
+	}, "lsm,fentry,kprobe,tracepoint" },
+	[EDR_FEAT_MODULE] = { "module", {
+		{ "lsm", "lsm__kernel_read_file", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM, module_lsm },
+		{ "kprobe", "kprobe__security_kernel_read_file", EDR_CAP_KPROBE, NOCAP, module_kprobe },
+		{ "tracepoint", "tracepoint__sys_exit_finit_module", EDR_CAP_SYSCALL_TP, NOCAP, module_tp },
+	}, "lsm,kprobe,tracepoint" },
+	[EDR_FEAT_BPF] = { "bpf", {
+		{ "lsm", "lsm__bpf", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM },
+		{ "kprobe", "kprobe__security_bpf", EDR_CAP_KPROBE, NOCAP },
+		{ "tracepoint", "tracepoint__sys_exit_bpf", EDR_CAP_SYSCALL_TP, NOCAP },
+	}, "lsm,kprobe,tracepoint" },
+	[EDR_FEAT_MOUNT] = { "mount", {
+		{ "lsm", "lsm__sb_mount", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM },
+		{ "fentry", "fexit__path_mount", EDR_CAP_FENTRY, NOCAP },
+		{ "kprobe", "kprobe__path_mount", EDR_CAP_KPROBE, NOCAP },
+		{ "tracepoint", "tracepoint__sys_exit_mount", EDR_CAP_SYSCALL_TP, NOCAP },
 	}, "lsm,fentry,kprobe,tracepoint" },
 };
 

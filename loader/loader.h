@@ -24,6 +24,9 @@ enum edr_feature {
 	EDR_FEAT_FILE_UNLINK, /* unlink, rmdir */
 	EDR_FEAT_FILE_RENAME,
 	EDR_FEAT_FILE_ATTR,   /* chmod, chown */
+	EDR_FEAT_MODULE,      /* init_module, finit_module */
+	EDR_FEAT_BPF,         /* bpf() program loads and map creations */
+	EDR_FEAT_MOUNT,       /* mount(2) */
 	EDR_FEAT__COUNT,
 };
 

@@ -1,0 +1,487 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Kernel-integrity events against the real kernel. The test's own child
+ * loads a socket filter named "edrtest" and creates an array map named
+ * "edrtestmap" with the raw bpf() syscall, then asks for the program's info
+ * (a command that must report nothing); tries finit_module on a file that is
+ * not a module and init_module on a zeroed image (the machines forbid module
+ * loading: the attempt and its error are what is reported); mounts a tmpfs on
+ * a temporary directory and unmounts it, and tries a mount on a missing
+ * directory. Each test runs once per attach path of its feature, forced
+ * through the loader; a path the running kernel lacks is skipped with the
+ * probe's reason.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <linux/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "tests/bpf/harness.h"
+
+/* What the forced path needs from the probe, to skip with its reason. */
+static const char *missing(const struct edr_probe *p, const char *path)
+{
+	if (!strcmp(path, "lsm")) {
+		if (!p->ok[EDR_CAP_LSM_ACTIVE])
+			return p->detail[EDR_CAP_LSM_ACTIVE];
+		return p->ok[EDR_CAP_LSM] ? NULL : p->detail[EDR_CAP_LSM];
+	}
+	if (!strcmp(path, "fentry"))
+		return p->ok[EDR_CAP_FENTRY] ? NULL : p->detail[EDR_CAP_FENTRY];
+	if (!strcmp(path, "kprobe"))
+		return p->ok[EDR_CAP_KPROBE] ? NULL : p->detail[EDR_CAP_KPROBE];
+	return p->ok[EDR_CAP_SYSCALL_TP] ? NULL : p->detail[EDR_CAP_SYSCALL_TP];
+}
+
+/* One feature forced onto path, everything else off. */
+static int kstart(struct harness *h, enum edr_feature feat, const char *path, const char **why)
+{
+	struct edr_loader_opts opts = { .target_tgid = getpid(), .log = h_log };
+	const struct edr_feature_status *st;
+	char err[256];
+	int f;
+
+	memset(h, 0, sizeof(*h));
+	h->probe = *h_probe();
+	if ((*why = missing(&h->probe, path)))
+		return -ENOTSUP;
+	for (f = 0; f < EDR_FEAT__COUNT; f++)
+		opts.disabled[f] = 1;
+	opts.disabled[feat] = 0;
+	opts.force[feat] = path;
+	h->loader = edr_loader__new(&h->probe, &opts, err, sizeof(err));
+	if (!h->loader) {
+		fprintf(stderr, "loader: %s\n", err);
+		return -EIO;
+	}
+	st = edr_loader__status(h->loader);
+	if (st[feat].chosen < 0 || strcmp(st[feat].paths[st[feat].chosen], path)) {
+		fprintf(stderr, "loader: feature %s not on path %s:", st[feat].name, path);
+		for (int p = 0; p < st[feat].npaths; p++)
+			fprintf(stderr, " %s: %s;", st[feat].paths[p], st[feat].why[p]);
+		fprintf(stderr, "\n");
+		return -EIO;
+	}
+	h->rb = ring_buffer__new(edr_loader__ring_fd(h->loader), h_on_record, h, NULL);
+	return h->rb ? 0 : -errno;
+}
+
+#define START(h, feat, path)                                                               \
+	do {                                                                               \
+		const char *why_ = NULL;                                                   \
+		int err_ = kstart(h, feat, path, &why_);                                   \
+		if (err_ == -ENOTSUP) {                                                    \
+			printf("# skipped on path %s: %s\n", path, why_);                  \
+			skip();                                                            \
+		}                                                                          \
+		assert_int_equal(err_, 0);                                                 \
+	} while (0)
+
+static uint32_t src_of(const char *path)
+{
+	return !strcmp(path, "lsm") ? EDR_FILE_SRC_LSM : !strcmp(path, "fentry") ? EDR_FILE_SRC_FENTRY :
+	       !strcmp(path, "kprobe") ? EDR_FILE_SRC_KPROBE : EDR_FILE_SRC_TP;
+}
+
+/* lsm and kprobe run before the operation; fentry (fexit) and tracepoint after. */
+static int is_attempt(const char *path)
+{
+	return !strcmp(path, "lsm") || !strcmp(path, "kprobe");
+}
+
+/* Records of tgid, in arrival order. */
+static size_t collect(struct harness *h, uint32_t tgid, const struct edr_decoded **out, size_t max)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < h->n && n < max; i++)
+		if (h->recs[i]->d.task->tgid == tgid)
+			out[n++] = &h->recs[i]->d;
+	return n;
+}
+
+struct want_n {
+	uint32_t tgid;
+	size_t n;
+};
+
+static int have_n(struct harness *h, void *ctx)
+{
+	struct want_n *w = ctx;
+	const struct edr_decoded *d[16];
+
+	return collect(h, w->tgid, d, 16) >= w->n;
+}
+
+/* Runs fn(arg, out) in a child; returns its pid once it has written its
+ * truth (size bytes) and exited. */
+static pid_t run_child(void (*fn)(void *arg, void *out), void *arg, void *truth, size_t size)
+{
+	int pfd[2], status = 0;
+	pid_t pid;
+
+	assert_int_equal(pipe(pfd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char buf[256] = {};
+
+		close(pfd[0]);
+		fn(arg, buf);
+		_exit(write(pfd[1], buf, size) == (ssize_t)size ? 0 : 2);
+	}
+	close(pfd[1]);
+	assert_int_equal(read(pfd[0], truth, size), (ssize_t)size);
+	close(pfd[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(status, 0);
+	return pid;
+}
+
+/* ---- bpf ---- */
+
+struct bpf_truth {
+	int prog_fd, prog_errno;
+	int map_fd, map_errno;
+	int info_ret;
+};
+
+static long sys_bpf(int cmd, union bpf_attr *attr)
+{
+	return syscall(SYS_bpf, cmd, attr, sizeof(*attr));
+}
+
+static void bpf_child(void *arg, void *out)
+{
+	struct bpf_truth *t = out;
+	struct bpf_insn insns[2] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	struct bpf_prog_info info;
+	union bpf_attr a;
+
+	(void)arg;
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
+	a.insns = (uintptr_t)insns;
+	a.insn_cnt = 2;
+	a.license = (uintptr_t)"GPL";
+	strcpy(a.prog_name, "edrtest");
+	t->prog_fd = sys_bpf(BPF_PROG_LOAD, &a);
+	t->prog_errno = t->prog_fd < 0 ? errno : 0;
+
+	memset(&a, 0, sizeof(a));
+	a.map_type = BPF_MAP_TYPE_ARRAY;
+	a.key_size = 4;
+	a.value_size = 8;
+	a.max_entries = 4;
+	strcpy(a.map_name, "edrtestmap");
+	t->map_fd = sys_bpf(BPF_MAP_CREATE, &a);
+	t->map_errno = t->map_fd < 0 ? errno : 0;
+
+	/* An unrelated command: dropped at the first test. */
+	memset(&a, 0, sizeof(a));
+	memset(&info, 0, sizeof(info));
+	a.info.bpf_fd = t->prog_fd;
+	a.info.info_len = sizeof(info);
+	a.info.info = (uintptr_t)&info;
+	t->info_ret = sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &a);
+}
+
+static void test_bpf(void **state)
+{
+	const char *path = *state;
+	const struct edr_decoded *got[16], *prog, *map;
+	struct bpf_truth t;
+	struct harness h;
+	uint32_t att = is_attempt(path) ? EDR_KERN_ATTEMPT : 0;
+	size_t i, n;
+	pid_t pid;
+
+	START(&h, EDR_FEAT_BPF, path);
+	h_report(&h, "bpf");
+	pid = run_child(bpf_child, NULL, &t, sizeof(t));
+	assert_true(t.prog_fd >= 0);
+	assert_true(t.map_fd >= 0);
+	assert_int_equal(t.info_ret, 0);
+
+	h_poll(&h, 3000, have_n, &(struct want_n){ pid, 2 });
+	h_poll(&h, 200, NULL, NULL);
+	n = collect(&h, pid, got, 16);
+	for (i = 0; i < n; i++)
+		printf("# %s: record %zu: type %u cmd %u name %.*s ret %d flags %#x\n", path, i, got[i]->type,
+		       got[i]->bpf ? got[i]->bpf->cmd : 0, (int)got[i]->name.len, got[i]->name.p,
+		       got[i]->bpf ? got[i]->bpf->ret : 0, got[i]->bpf ? got[i]->bpf->flags : 0);
+	assert_int_equal(h.decode_errors, 0);
+	/* exactly the load and the create: BPF_OBJ_GET_INFO_BY_FD says nothing */
+	assert_int_equal(n, 2);
+	prog = got[0];
+	map = got[1];
+	assert_int_equal(prog->type, EDR_EVENT_BPF_PROG);
+	assert_non_null(prog->bpf);
+	assert_int_equal(prog->bpf->cmd, BPF_PROG_LOAD);
+	assert_int_equal(prog->bpf->type, BPF_PROG_TYPE_SOCKET_FILTER);
+	assert_int_equal(prog->bpf->attach_type, 0);
+	assert_int_equal(prog->bpf->insn_cnt, 2);
+	assert_int_equal(prog->name.len, strlen("edrtest"));
+	assert_memory_equal(prog->name.p, "edrtest", prog->name.len);
+	assert_int_equal(prog->bpf->ret, att ? 0 : t.prog_fd);
+	assert_int_equal(map->type, EDR_EVENT_BPF_MAP);
+	assert_non_null(map->bpf);
+	assert_int_equal(map->bpf->cmd, BPF_MAP_CREATE);
+	assert_int_equal(map->bpf->type, BPF_MAP_TYPE_ARRAY);
+	assert_int_equal(map->bpf->key_size, 4);
+	assert_int_equal(map->bpf->value_size, 8);
+	assert_int_equal(map->bpf->max_entries, 4);
+	assert_int_equal(map->name.len, strlen("edrtestmap"));
+	assert_memory_equal(map->name.p, "edrtestmap", map->name.len);
+	assert_int_equal(map->bpf->ret, att ? 0 : t.map_fd);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(got[i]->bpf->flags & EDR_KERN_ATTEMPT, att);
+		assert_int_equal((got[i]->bpf->flags & EDR_KERN_SRC_MASK) >> EDR_KERN_SRC_SHIFT, src_of(path));
+		assert_int_equal(got[i]->task->tgid, pid);
+		assert_int_equal(got[i]->task->ppid, getpid());
+		assert_int_equal(got[i]->task->uid, getuid());
+	}
+	h_stop(&h);
+}
+
+/* ---- module ---- */
+
+struct module_truth {
+	int fd;
+	int finit_errno;
+	int init_errno;
+	int ok;
+};
+
+#define IMAGE_LEN 128 /* above sizeof(Elf64_Ehdr): shorter fails before any hook */
+
+static void module_child(void *arg, void *out)
+{
+	struct module_truth *t = out;
+	static char image[IMAGE_LEN];
+	const char *file = arg;
+
+	t->fd = open(file, O_RDONLY);
+	if (t->fd < 0)
+		return;
+	if (syscall(SYS_finit_module, t->fd, "", 0) == 0)
+		return;
+	t->finit_errno = errno;
+	if (syscall(SYS_init_module, image, sizeof(image), "") == 0)
+		return;
+	t->init_errno = errno;
+	t->ok = 1;
+}
+
+static void test_module(void **state)
+{
+	const char *path = *state;
+	const struct edr_decoded *got[16], *fin, *ini;
+	char tmpl[] = "/tmp/edr-kern-XXXXXX", dir[PATH_MAX], file[PATH_MAX + 32];
+	struct module_truth t;
+	struct harness h;
+	uint32_t att = is_attempt(path) ? EDR_KERN_ATTEMPT : 0;
+	size_t i, n;
+	pid_t pid;
+	int fd;
+
+	/* A kernel built without CONFIG_MODULES has neither the syscalls
+	 * (ENOSYS) nor their tracepoints: nothing to observe. */
+	if (syscall(SYS_finit_module, -1, "", 0) < 0 && errno == ENOSYS) {
+		printf("# skipped on path %s: kernel without module support (finit_module: ENOSYS)\n", path);
+		skip();
+	}
+	START(&h, EDR_FEAT_MODULE, path);
+	h_report(&h, "module");
+	assert_non_null(mkdtemp(tmpl));
+	assert_non_null(realpath(tmpl, dir));
+	snprintf(file, sizeof(file), "%s/notamodule.ko", dir);
+	fd = open(file, O_CREAT | O_WRONLY | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "this is not an ELF module\n", 26), 26);
+	close(fd);
+	pid = run_child(module_child, file, &t, sizeof(t));
+	assert_int_equal(t.ok, 1);
+	printf("# %s: finit_module: %s, init_module: %s\n", path, strerror(t.finit_errno),
+	       strerror(t.init_errno));
+
+	h_poll(&h, 3000, have_n, &(struct want_n){ pid, 2 });
+	h_poll(&h, 200, NULL, NULL);
+	n = collect(&h, pid, got, 16);
+	for (i = 0; i < n; i++)
+		printf("# %s: record %zu: type %u path %s ret %d flags %#x\n", path, i, got[i]->type,
+		       got[i]->path.p ? got[i]->path.p : "-", got[i]->module ? got[i]->module->ret : 0,
+		       got[i]->module ? got[i]->module->flags : 0);
+	assert_int_equal(h.decode_errors, 0);
+	assert_int_equal(n, 2);
+	fin = got[0];
+	ini = got[1];
+	for (i = 0; i < n; i++) {
+		assert_int_equal(got[i]->type, EDR_EVENT_MODULE_LOAD);
+		assert_non_null(got[i]->module);
+		assert_int_equal(got[i]->module->flags & EDR_KERN_ATTEMPT, att);
+		assert_int_equal((got[i]->module->flags & EDR_KERN_SRC_MASK) >> EDR_KERN_SRC_SHIFT,
+				 src_of(path));
+		assert_int_equal(got[i]->module->flags & EDR_KERN_PATH_TRUNC, 0);
+		/* a module that never loaded has no name */
+		assert_null(got[i]->name.p);
+		assert_int_equal(got[i]->task->tgid, pid);
+		assert_int_equal(got[i]->task->ppid, getpid());
+	}
+	/* finit_module: the file, its result */
+	assert_int_equal(fin->module->flags & EDR_KERN_FROM_MEMORY, 0);
+	assert_non_null(fin->path.p);
+	assert_string_equal(fin->path.p, file);
+	assert_int_equal(fin->module->ret, att ? 0 : -t.finit_errno);
+	assert_int_equal(fin->module->fd, att ? -1 : t.fd);
+	assert_int_equal(fin->module->load_flags, 0);
+	/* init_module: from memory, no file */
+	assert_true(ini->module->flags & EDR_KERN_FROM_MEMORY);
+	assert_null(ini->path.p);
+	assert_int_equal(ini->module->ret, att ? 0 : -t.init_errno);
+	assert_int_equal(ini->module->len, att ? 0 : IMAGE_LEN);
+	h_stop(&h);
+	assert_int_equal(unlink(file), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+/* ---- mount ---- */
+
+struct mount_truth {
+	int mount_ret, mount_errno;
+	int umount_ret;
+	int bad_ret, bad_errno;
+};
+
+static void mount_child(void *arg, void *out)
+{
+	struct mount_truth *t = out;
+	const char *dir = arg;
+	char mnt[PATH_MAX + 16], bad[PATH_MAX + 16];
+
+	snprintf(mnt, sizeof(mnt), "%s/mnt", dir);
+	snprintf(bad, sizeof(bad), "%s/missing", dir);
+	t->mount_ret = mount("edrtest", mnt, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m");
+	t->mount_errno = t->mount_ret ? errno : 0;
+	t->umount_ret = t->mount_ret ? -1 : umount(mnt);
+	/* fails at the path lookup, before any mount hook */
+	t->bad_ret = mount("edrtest2", bad, "tmpfs", 0, NULL);
+	t->bad_errno = t->bad_ret ? errno : 0;
+}
+
+static void test_mount(void **state)
+{
+	const char *path = *state;
+	const struct edr_decoded *got[16], *d;
+	char tmpl[] = "/tmp/edr-kern-XXXXXX", dir[PATH_MAX], p[PATH_MAX + 32];
+	struct mount_truth t;
+	struct harness h;
+	uint32_t att = is_attempt(path) ? EDR_KERN_ATTEMPT : 0;
+	/* only the syscall tracepoint sees a mount that fails at the lookup */
+	size_t want = !strcmp(path, "tracepoint") ? 2 : 1;
+	size_t i, n;
+	pid_t pid;
+
+	START(&h, EDR_FEAT_MOUNT, path);
+	h_report(&h, "mount");
+	assert_non_null(mkdtemp(tmpl));
+	assert_non_null(realpath(tmpl, dir));
+	snprintf(p, sizeof(p), "%s/mnt", dir);
+	assert_int_equal(mkdir(p, 0700), 0);
+	pid = run_child(mount_child, dir, &t, sizeof(t));
+	assert_int_equal(t.mount_ret, 0);
+	assert_int_equal(t.umount_ret, 0);
+	assert_int_equal(t.bad_ret, -1);
+	assert_int_equal(t.bad_errno, ENOENT);
+
+	h_poll(&h, 3000, have_n, &(struct want_n){ pid, want });
+	h_poll(&h, 200, NULL, NULL);
+	n = collect(&h, pid, got, 16);
+	for (i = 0; i < n; i++)
+		printf("# %s: record %zu: type %u %s on %s type %s ret %d flags %#x\n", path, i, got[i]->type,
+		       got[i]->source.p ? got[i]->source.p : "-", got[i]->path.p ? got[i]->path.p : "-",
+		       got[i]->fstype.p ? got[i]->fstype.p : "-", got[i]->mount ? got[i]->mount->ret : 0,
+		       got[i]->mount ? got[i]->mount->flags : 0);
+	assert_int_equal(h.decode_errors, 0);
+	assert_int_equal(n, want);
+	for (i = 0; i < n; i++) {
+		d = got[i];
+		assert_int_equal(d->type, EDR_EVENT_MOUNT);
+		assert_non_null(d->mount);
+		assert_int_equal(d->mount->flags & EDR_KERN_ATTEMPT, att);
+		assert_int_equal((d->mount->flags & EDR_KERN_SRC_MASK) >> EDR_KERN_SRC_SHIFT, src_of(path));
+		assert_int_equal(d->mount->flags & (EDR_KERN_PATH_TRUNC | EDR_KERN_PATH_RELATIVE |
+						     EDR_KERN_STR_TRUNC), 0);
+		assert_non_null(d->fstype.p);
+		assert_string_equal(d->fstype.p, "tmpfs");
+		assert_int_equal(d->task->tgid, pid);
+		assert_int_equal(d->task->ppid, getpid());
+	}
+	d = got[0];
+	assert_string_equal(d->source.p, "edrtest");
+	assert_string_equal(d->path.p, p);
+	assert_int_equal(d->mount->mount_flags, MS_NOSUID | MS_NODEV);
+	assert_int_equal(d->mount->ret, 0);
+	if (want == 2) {
+		d = got[1];
+		snprintf(p, sizeof(p), "%s/missing", dir);
+		assert_string_equal(d->source.p, "edrtest2");
+		assert_string_equal(d->path.p, p);
+		assert_int_equal(d->mount->mount_flags, 0);
+		assert_int_equal(d->mount->ret, -ENOENT);
+	}
+	h_stop(&h);
+	snprintf(p, sizeof(p), "%s/mnt", dir);
+	assert_int_equal(rmdir(p), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+int main(void)
+{
+	/* Each feature's own paths (loader/loader.c). */
+	static const char *const bpf_paths[] = { "lsm", "kprobe", "tracepoint" };
+	static const char *const module_paths[] = { "lsm", "kprobe", "tracepoint" };
+	static const char *const mount_paths[] = { "lsm", "fentry", "kprobe", "tracepoint" };
+	static char names[10][48];
+	struct CMUnitTest tests[10];
+	size_t i, n = 0;
+
+	if (geteuid() != 0) {
+		printf("# BPF tests need root, skipping\n");
+		return 77;
+	}
+	for (i = 0; i < 3; i++, n++) {
+		tests[n] = (struct CMUnitTest)cmocka_unit_test_prestate(test_bpf, (void *)bpf_paths[i]);
+		snprintf(names[n], sizeof(names[n]), "bpf/%s", bpf_paths[i]);
+		tests[n].name = names[n];
+	}
+	for (i = 0; i < 3; i++, n++) {
+		tests[n] = (struct CMUnitTest)cmocka_unit_test_prestate(test_module, (void *)module_paths[i]);
+		snprintf(names[n], sizeof(names[n]), "module/%s", module_paths[i]);
+		tests[n].name = names[n];
+	}
+	for (i = 0; i < 4; i++, n++) {
+		tests[n] = (struct CMUnitTest)cmocka_unit_test_prestate(test_mount, (void *)mount_paths[i]);
+		snprintf(names[n], sizeof(names[n]), "mount/%s", mount_paths[i]);
+		tests[n].name = names[n];
+	}
+	return cmocka_run_group_tests_name("bpf_kern", tests, NULL, NULL);
+}
