@@ -113,6 +113,58 @@ static int sigma_map_file(struct edr_sigma_view *v, const struct edr_decoded *ev
 	return 0;
 }
 
+/*
+ * Module loads feed kernel_module and bpf() loads and creations feed
+ * bpf_load; attempts (LSM, kprobe) and failures are mapped as well: a refused
+ * load by an unexpected process is as telling as one that worked. Mounts
+ * have no Sigma category.
+ */
+static int sigma_map_kern(struct edr_sigma_view *v, const struct edr_decoded *ev,
+			  const struct edr_proc *p, const char *user)
+{
+	struct edr_field_value *f = v->f;
+	const struct edr_task *t = ev->task;
+	int image, fuser, pid, cmd;
+	size_t n;
+
+	memset(f, 0, sizeof(v->f));
+	v->ev.f = f;
+	if (ev->module) {
+		v->ev.cat = EDR_CAT_KERNEL_MODULE;
+		v->ev.nfields = EDR_NFIELDS(KERNEL_MODULE);
+		image = EDR_F_KERNEL_MODULE_IMAGE;
+		fuser = EDR_F_KERNEL_MODULE_USER;
+		pid = EDR_F_KERNEL_MODULE_PROCESS_ID;
+		cmd = EDR_F_KERNEL_MODULE_COMMAND_LINE;
+		if (ev->path.p)
+			set_str(&f[EDR_F_KERNEL_MODULE_MODULE_PATH], ev->path.p, ev->path.len);
+	} else {
+		v->ev.cat = EDR_CAT_BPF_LOAD;
+		v->ev.nfields = EDR_NFIELDS(BPF_LOAD);
+		image = EDR_F_BPF_LOAD_IMAGE;
+		fuser = EDR_F_BPF_LOAD_USER;
+		pid = EDR_F_BPF_LOAD_PROCESS_ID;
+		cmd = EDR_F_BPF_LOAD_COMMAND_LINE;
+		set_cstr(&f[EDR_F_BPF_LOAD_COMMAND], edr_bpf_cmd_str(ev->bpf->cmd));
+		if (ev->type == EDR_EVENT_BPF_PROG) {
+			set_cstr(&f[EDR_F_BPF_LOAD_PROGRAM_TYPE], edr_bpf_prog_type_str(ev->bpf->type));
+			set_str(&f[EDR_F_BPF_LOAD_PROGRAM_NAME], ev->name.p, ev->name.len);
+		}
+	}
+	if (p && p->exe)
+		set_cstr(&f[image], p->exe);
+	if (p && p->args) {
+		n = edr_cmdline(p->args, p->args_len, v->cmd, sizeof(v->cmd));
+		set_str(&f[cmd], v->cmd, n);
+	}
+	if (user)
+		set_cstr(&f[fuser], user);
+	else
+		set_int(&f[fuser], v->num[0], t->uid);
+	set_int(&f[pid], v->num[1], t->tgid);
+	return 0;
+}
+
 int edr_sigma_map(struct edr_sigma_view *v, const struct edr_decoded *ev, const struct edr_proc *p,
 		  const struct edr_proc *parent, const char *user, const char *puser)
 {
@@ -122,6 +174,8 @@ int edr_sigma_map(struct edr_sigma_view *v, const struct edr_decoded *ev, const 
 
 	if (ev->file)
 		return sigma_map_file(v, ev, p, user);
+	if (ev->module || ev->bpf)
+		return sigma_map_kern(v, ev, p, user);
 	if (ev->type != EDR_EVENT_EXEC)
 		return -ENOENT;
 	memset(f, 0, sizeof(v->f));
