@@ -43,6 +43,7 @@ $(BUILD)/tests/bpf/test_kern: $(BUILD)/tests/bpf/test_kern.o $(BPF_TEST_OBJS)
 # Helper programs used by e2e tests and benchmarks.
 TEST_HELPERS := $(BUILD)/tests/helpers/spawn $(BUILD)/tests/helpers/execstorm
 TEST_HELPERS += $(BUILD)/tests/helpers/filestorm
+TEST_HELPERS += $(BUILD)/tests/helpers/bpfload
 $(BUILD)/tests/helpers/%: $(BUILD)/tests/helpers/%.o
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@
