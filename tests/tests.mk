@@ -66,7 +66,7 @@ bench-file: $(BINS) $(TEST_HELPERS)
 	@python3 tests/bench/file_overhead.py --build $(BUILD)
 
 # Fuzzing the record decoder and everything downstream of it.
-DECODE_FUZZ_SRCS := tests/fuzz/fuzz_decode.c sensor/decode.c sensor/proctable.c sensor/ecs.c \
+DECODE_FUZZ_SRCS := tests/fuzz/fuzz_decode.c sensor/decode.c sensor/proctable.c sensor/ecs.c sensor/evtypes.c \
 		    sensor/json.c sensor/sigma_map.c sensor/hashcache.c sensor/container.c sensor/ancestry.c
 DECODE_FUZZ_CFLAGS := $(FUZZ_BASE_CFLAGS) $(shell $(PKG_CONFIG) --cflags libsodium libhs 2>/dev/null)
 $(BUILD)/fuzz/fuzz_decode: $(DECODE_FUZZ_SRCS) $(wildcard sensor/*.h) bpf/edr_event.h
