@@ -469,6 +469,24 @@ int BPF_PROG(lsm__bpf, int cmd, union bpf_attr *attr)
 	return 0;
 }
 
+SEC("fexit/bpf_prog_load")
+int BPF_PROG(fexit__bpf_prog_load, union bpf_attr *attr)
+{
+	__u64 ret = 0;
+
+	bpf_get_func_ret(ctx, &ret);
+	return bpf_done(EDR_BPF_CMD_PROG_LOAD, attr, (int)ret);
+}
+
+SEC("fexit/map_create")
+int BPF_PROG(fexit__map_create, union bpf_attr *attr)
+{
+	__u64 ret = 0;
+
+	bpf_get_func_ret(ctx, &ret);
+	return bpf_done(EDR_BPF_CMD_MAP_CREATE, attr, (int)ret);
+}
+
 SEC("kprobe/security_bpf")
 int BPF_KPROBE(kprobe__security_bpf, int cmd, union bpf_attr *attr)
 {
@@ -509,4 +527,17 @@ SEC("tracepoint/syscalls/sys_exit_mount")
 int tracepoint__sys_exit_mount(struct trace_event_raw_sys_exit *ctx)
 {
 	return mount_exit(ctx->ret);
+}
+
+SEC("lsm/move_mount")
+int BPF_PROG(lsm__move_mount, const struct path *from_path, const struct path *to_path)
+{
+	move_mount_path(from_path, to_path, EDR_FILE_SRC_LSM);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_move_mount")
+int tracepoint__sys_exit_move_mount(struct trace_event_raw_sys_exit *ctx)
+{
+	return move_mount_exit(ctx->ret);
 }

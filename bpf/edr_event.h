@@ -176,6 +176,9 @@ struct edr_file {
 #define EDR_KERN_PATH_TRUNC  (1u << 2) /* a path longer or deeper than walked */
 #define EDR_KERN_PATH_RELATIVE (1u << 3) /* mount target as written, not resolved */
 #define EDR_KERN_STR_TRUNC   (1u << 4) /* a name or source string was cut */
+/* struct edr_mount from move_mount(2) (the new mount API, 5.2): mount_flags
+ * holds its MOVE_MOUNT_* flags, fstype and source describe the mount moved. */
+#define EDR_KERN_MOVE_MOUNT  (1u << 5)
 /* Attach path that observed it, EDR_FILE_SRC_* values at the same shift. */
 #define EDR_KERN_SRC_SHIFT   EDR_FILE_SRC_SHIFT
 #define EDR_KERN_SRC_MASK    EDR_FILE_SRC_MASK

@@ -16,6 +16,10 @@
  *       module when a load gets that far.
  *   bpf:
  *     lsm: lsm/bpf (5.7; the attr is the kernel's copy). Attempts.
+ *     fentry: fexit/bpf_prog_load and fexit/map_create (static functions
+ *       of kernel/bpf/syscall.c: present in BTF unless inlined), with the
+ *       result (the new fd); their argument count changed in 6.x, so the
+ *       result comes from bpf_get_func_ret (5.17).
  *     kprobe: security_bpf, the function behind that hook: attempts.
  *     tracepoint: syscalls:sys_exit_bpf, with the attr read from user memory.
  *   mount:
@@ -24,6 +28,9 @@
  *     kprobe: kprobe/path_mount: attempts.
  *     tracepoint: syscalls:sys_exit_mount; the target as written, resolved
  *       against the cwd in the kernel.
+ *     move_mount(2) (5.2; how fsmount() mounts, and mount --move) on the lsm
+ *     (lsm/move_mount) and tracepoint (sys_exit_move_mount, optional) paths
+ *     only: the fentry and kprobe paths see mount(2) alone.
  *
  * The tracepoint programs are sys_exit only: the arguments are still in the
  * user registers saved at entry (bpf_task_pt_regs, 5.15), as for opens in
@@ -272,6 +279,21 @@ static __always_inline int bpf_attempt(int cmd, const void *attr, __u32 src)
 	return bpf_report(task, cmd, &a, src, EDR_KERN_ATTEMPT, 0);
 }
 
+/* fexit/bpf_prog_load and fexit/map_create: the kernel's copy, the result. */
+static __always_inline int bpf_done(__u32 cmd, const void *attr, long ret)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	union edr_attr_head a;
+
+	if (!wanted(task))
+		return 0;
+	if (bpf_probe_read_kernel(&a, sizeof(a), attr) < 0) {
+		count_read_error();
+		return 0;
+	}
+	return bpf_report(task, cmd, &a, EDR_FILE_SRC_FENTRY, 0, ret);
+}
+
 static __noinline int bpf_exit(long ret)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
@@ -394,6 +416,86 @@ static __noinline int mount_exit(long ret)
 	e->source_len = put_str(s, &off, dev, EDR_PATH_MAX, 1, &fl);
 	if (dir)
 		e->target_len = put_name_at(s, &off, task, EDR_AT_FDCWD, dir, 1, &fl, EDR_KERN_PATH_TRUNC,
+					    EDR_KERN_PATH_RELATIVE);
+	e->flags |= fl;
+	emit(e, EDR_EVENT_MOUNT, off);
+	return 0;
+}
+
+/* The mount a path is on: its type and device name, as mount(2) had them. */
+static __always_inline void put_mnt_of(struct edr_scratch *s, __u32 *off, struct edr_mount *e,
+				       struct vfsmount *vm, __u32 *fl)
+{
+	struct mount *m = container_of(vm, struct mount, mnt);
+
+	e->fstype_len = put_str(s, off, BPF_CORE_READ(vm, mnt_sb, s_type, name), EDR_FSTYPE_MAX, 0, fl);
+	e->source_len = put_str(s, off, BPF_CORE_READ(m, mnt_devname), EDR_PATH_MAX, 0, fl);
+}
+
+/* lsm/move_mount: the mount moved (from) and where it goes (to). */
+static __always_inline int move_mount_path(const struct path *from, const struct path *to, __u32 src)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct edr_scratch *s;
+	struct edr_mount *e;
+	struct path p;
+	__u32 off, fl = EDR_KERN_ATTEMPT | EDR_KERN_MOVE_MOUNT;
+	int trunc = 0;
+
+	if (!wanted(task))
+		return 0;
+	s = scratch_get();
+	if (!s)
+		return 0;
+	/* The hook has no flags argument. */
+	e = mount_begin(s, task, src, 0, 0, 0);
+	off = sizeof(*e);
+	put_mnt_of(s, &off, e, BPF_CORE_READ(from, mnt), &fl);
+	p.mnt = BPF_CORE_READ(to, mnt);
+	p.dentry = BPF_CORE_READ(to, dentry);
+	e->target_len = put_path(s, &off, &p, &trunc);
+	if (trunc)
+		fl |= EDR_KERN_PATH_TRUNC;
+	e->flags |= fl;
+	emit(e, EDR_EVENT_MOUNT, off);
+	return 0;
+}
+
+#define EDR_MOVE_MOUNT_F_EMPTY_PATH 0x4
+
+/* sys_exit_move_mount(from_dfd, from_path, to_dfd, to_path, flags). The
+ * mount moved is known when it is the from fd itself (F_EMPTY_PATH, as after
+ * fsmount()); a from path is not looked up again here. */
+static __noinline int move_mount_exit(long ret)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_regs *regs = (void *)bpf_task_pt_regs(task);
+	struct edr_scratch *s;
+	struct edr_mount *e;
+	struct file *f;
+	const char *to;
+	__u64 mflags;
+	__u32 off, fl = EDR_KERN_MOVE_MOUNT;
+	int from_dfd, to_dfd;
+
+	if (!wanted(task))
+		return 0;
+	from_dfd = PT_REGS_PARM1_SYSCALL(regs);
+	to_dfd = PT_REGS_PARM3_SYSCALL(regs);
+	to = (void *)PT_REGS_PARM4_SYSCALL(regs);
+	mflags = PT_REGS_PARM5_SYSCALL(regs) & 0xffffffffull;
+	s = scratch_get();
+	if (!s)
+		return 0;
+	e = mount_begin(s, task, EDR_FILE_SRC_TP, 0, ret, mflags);
+	off = sizeof(*e);
+	if (mflags & EDR_MOVE_MOUNT_F_EMPTY_PATH) {
+		f = fd_file_get(task, from_dfd);
+		if (f)
+			put_mnt_of(s, &off, e, BPF_CORE_READ(f, f_path.mnt), &fl);
+	}
+	if (to)
+		e->target_len = put_name_at(s, &off, task, to_dfd, to, 1, &fl, EDR_KERN_PATH_TRUNC,
 					    EDR_KERN_PATH_RELATIVE);
 	e->flags |= fl;
 	emit(e, EDR_EVENT_MOUNT, off);

@@ -474,13 +474,17 @@ static void kern_edr(struct edr_json *j, const struct edr_decoded *ev)
 			edr_json_kstr(j, "target", ev->path.p, ev->path.len);
 		if (ev->fstype.p)
 			edr_json_kstr(j, "fstype", ev->fstype.p, ev->fstype.len);
+		edr_json_kcstr(j, "syscall", m->flags & EDR_KERN_MOVE_MOUNT ? "move_mount" : "mount");
 		edr_json_kuint(j, "flags", m->mount_flags);
-		edr_json_key(j, "options");
-		edr_json_arr_begin(j);
-		for (b = 0; b < sizeof(ms_names) / sizeof(ms_names[0]); b++)
-			if (ms_names[b] && (m->mount_flags & (1ull << b)))
-				edr_json_cstr(j, ms_names[b]);
-		edr_json_arr_end(j);
+		if (!(m->flags & EDR_KERN_MOVE_MOUNT)) {
+			/* MS_* only; move_mount's flags are MOVE_MOUNT_* */
+			edr_json_key(j, "options");
+			edr_json_arr_begin(j);
+			for (b = 0; b < sizeof(ms_names) / sizeof(ms_names[0]); b++)
+				if (ms_names[b] && (m->mount_flags & (1ull << b)))
+					edr_json_cstr(j, ms_names[b]);
+			edr_json_arr_end(j);
+		}
 		if (m->flags & EDR_KERN_PATH_RELATIVE)
 			edr_json_kbool(j, "target_as_written", 1);
 		kern_result(j, m->flags, m->ret);

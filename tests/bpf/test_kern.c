@@ -369,6 +369,8 @@ struct mount_truth {
 	int mount_ret, mount_errno;
 	int umount_ret;
 	int bad_ret, bad_errno;
+	int move_ret, move_errno; /* fsopen .. move_mount */
+	int umount2_ret;
 };
 
 static void mount_child(void *arg, void *out)
@@ -376,6 +378,7 @@ static void mount_child(void *arg, void *out)
 	struct mount_truth *t = out;
 	const char *dir = arg;
 	char mnt[PATH_MAX + 16], bad[PATH_MAX + 16];
+	int fs, m;
 
 	snprintf(mnt, sizeof(mnt), "%s/mnt", dir);
 	snprintf(bad, sizeof(bad), "%s/missing", dir);
@@ -385,6 +388,20 @@ static void mount_child(void *arg, void *out)
 	/* fails at the path lookup, before any mount hook */
 	t->bad_ret = mount("edrtest2", bad, "tmpfs", 0, NULL);
 	t->bad_errno = t->bad_ret ? errno : 0;
+	/* the new mount API: a tmpfs made by fsmount(), put in place by move_mount() */
+	t->move_ret = -1;
+	fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
+	if (fs < 0 || fsconfig(fs, FSCONFIG_SET_STRING, "source", "edrnew", 0) ||
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) || (m = fsmount(fs, FSMOUNT_CLOEXEC, 0)) < 0) {
+		t->move_errno = errno;
+		return;
+	}
+	t->move_ret = move_mount(m, "", AT_FDCWD, mnt, MOVE_MOUNT_F_EMPTY_PATH);
+	t->move_errno = t->move_ret ? errno : 0;
+	/* the mount fd holds the mount busy */
+	close(m);
+	close(fs);
+	t->umount2_ret = t->move_ret ? -1 : umount(mnt);
 }
 
 static void test_mount(void **state)
@@ -395,8 +412,10 @@ static void test_mount(void **state)
 	struct mount_truth t;
 	struct harness h;
 	uint32_t att = is_attempt(path) ? EDR_KERN_ATTEMPT : 0;
-	/* only the syscall tracepoint sees a mount that fails at the lookup */
-	size_t want = !strcmp(path, "tracepoint") ? 2 : 1;
+	/* only the syscall tracepoint sees a mount that fails at the lookup;
+	 * only lsm and tracepoint see move_mount */
+	int tp = !strcmp(path, "tracepoint"), lsm = !strcmp(path, "lsm");
+	size_t want = 1 + tp + (tp || lsm);
 	size_t i, n;
 	pid_t pid;
 
@@ -411,6 +430,10 @@ static void test_mount(void **state)
 	assert_int_equal(t.umount_ret, 0);
 	assert_int_equal(t.bad_ret, -1);
 	assert_int_equal(t.bad_errno, ENOENT);
+	if (t.move_ret)
+		printf("# %s: fsopen..move_mount: %s\n", path, strerror(t.move_errno));
+	assert_int_equal(t.move_ret, 0);
+	assert_int_equal(t.umount2_ret, 0);
 
 	h_poll(&h, 3000, have_n, &(struct want_n){ pid, want });
 	h_poll(&h, 200, NULL, NULL);
@@ -430,6 +453,7 @@ static void test_mount(void **state)
 		assert_int_equal((d->mount->flags & EDR_KERN_SRC_MASK) >> EDR_KERN_SRC_SHIFT, src_of(path));
 		assert_int_equal(d->mount->flags & (EDR_KERN_PATH_TRUNC | EDR_KERN_PATH_RELATIVE |
 						     EDR_KERN_STR_TRUNC), 0);
+		assert_int_equal(!!(d->mount->flags & EDR_KERN_MOVE_MOUNT), (tp || lsm) && i == n - 1);
 		assert_non_null(d->fstype.p);
 		assert_string_equal(d->fstype.p, "tmpfs");
 		assert_int_equal(d->task->tgid, pid);
@@ -440,13 +464,22 @@ static void test_mount(void **state)
 	assert_string_equal(d->path.p, p);
 	assert_int_equal(d->mount->mount_flags, MS_NOSUID | MS_NODEV);
 	assert_int_equal(d->mount->ret, 0);
-	if (want == 2) {
+	if (tp) {
 		d = got[1];
 		snprintf(p, sizeof(p), "%s/missing", dir);
 		assert_string_equal(d->source.p, "edrtest2");
 		assert_string_equal(d->path.p, p);
 		assert_int_equal(d->mount->mount_flags, 0);
 		assert_int_equal(d->mount->ret, -ENOENT);
+	}
+	if (tp || lsm) {
+		/* the mount moved: its type and source as fsconfig() set them */
+		d = got[n - 1];
+		snprintf(p, sizeof(p), "%s/mnt", dir);
+		assert_string_equal(d->source.p, "edrnew");
+		assert_string_equal(d->path.p, p);
+		assert_int_equal(d->mount->mount_flags, tp ? MOVE_MOUNT_F_EMPTY_PATH : 0);
+		assert_int_equal(d->mount->ret, 0);
 	}
 	h_stop(&h);
 	snprintf(p, sizeof(p), "%s/mnt", dir);
@@ -457,18 +490,18 @@ static void test_mount(void **state)
 int main(void)
 {
 	/* Each feature's own paths (loader/loader.c). */
-	static const char *const bpf_paths[] = { "lsm", "kprobe", "tracepoint" };
+	static const char *const bpf_paths[] = { "lsm", "fentry", "kprobe", "tracepoint" };
 	static const char *const module_paths[] = { "lsm", "kprobe", "tracepoint" };
 	static const char *const mount_paths[] = { "lsm", "fentry", "kprobe", "tracepoint" };
-	static char names[10][48];
-	struct CMUnitTest tests[10];
+	static char names[11][48];
+	struct CMUnitTest tests[11];
 	size_t i, n = 0;
 
 	if (geteuid() != 0) {
 		printf("# BPF tests need root, skipping\n");
 		return 77;
 	}
-	for (i = 0; i < 3; i++, n++) {
+	for (i = 0; i < 4; i++, n++) {
 		tests[n] = (struct CMUnitTest)cmocka_unit_test_prestate(test_bpf, (void *)bpf_paths[i]);
 		snprintf(names[n], sizeof(names[n]), "bpf/%s", bpf_paths[i]);
 		tests[n].name = names[n];

@@ -331,8 +331,14 @@ static void test_ecs_kern(void **state)
 	s = render(&d, &proc);
 	assert_has(s, "\"action\":\"mount\"");
 	assert_has(s, "\"mount\":{\"source\":\"edrtest\",\"target\":\"/mnt/x\",\"fstype\":\"tmpfs\","
-		      "\"flags\":6,\"options\":[\"nosuid\",\"nodev\"],\"result\":0,"
+		      "\"syscall\":\"mount\",\"flags\":6,\"options\":[\"nosuid\",\"nodev\"],\"result\":0,"
 		      "\"attach_path\":\"tracepoint\"}");
+	free(s);
+	n = make_mount("tmpfs", "edrnew", "/mnt/y", 4, EDR_KERN_MOVE_MOUNT, 0);
+	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
+	s = render(&d, &proc);
+	assert_has(s, "\"mount\":{\"source\":\"edrnew\",\"target\":\"/mnt/y\",\"fstype\":\"tmpfs\","
+		      "\"syscall\":\"move_mount\",\"flags\":4,\"result\":0,");
 	free(s);
 }
 
