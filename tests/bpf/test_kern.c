@@ -48,10 +48,12 @@ static const char *missing(const struct edr_probe *p, const char *path)
 	return p->ok[EDR_CAP_SYSCALL_TP] ? NULL : p->detail[EDR_CAP_SYSCALL_TP];
 }
 
-/* One feature forced onto path, everything else off. */
-static int kstart(struct harness *h, enum edr_feature feat, const char *path, const char **why)
+/* One feature forced onto path, everything else off; self_tgid stands for
+ * the sensor's own process (0: none). */
+static int kstart_self(struct harness *h, enum edr_feature feat, const char *path, uint32_t self_tgid,
+		       const char **why)
 {
-	struct edr_loader_opts opts = { .target_tgid = getpid(), .log = h_log };
+	struct edr_loader_opts opts = { .target_tgid = getpid(), .self_tgid = self_tgid, .log = h_log };
 	const struct edr_feature_status *st;
 	char err[256];
 	int f;
@@ -79,6 +81,11 @@ static int kstart(struct harness *h, enum edr_feature feat, const char *path, co
 	}
 	h->rb = ring_buffer__new(edr_loader__ring_fd(h->loader), h_on_record, h, NULL);
 	return h->rb ? 0 : -errno;
+}
+
+static int kstart(struct harness *h, enum edr_feature feat, const char *path, const char **why)
+{
+	return kstart_self(h, feat, path, 0, why);
 }
 
 #define START(h, feat, path)                                                               \
@@ -259,6 +266,83 @@ static void test_bpf(void **state)
 		assert_int_equal(got[i]->task->ppid, getpid());
 		assert_int_equal(got[i]->task->uid, getuid());
 	}
+	h_stop(&h);
+}
+
+/* A child that runs bpf_child once told to, through a pipe: it exists (and
+ * has its pid) before the programs are loaded. */
+static pid_t parked_bpf_child(int *go, int *out)
+{
+	int gp[2], op[2];
+	pid_t pid;
+	char c;
+
+	assert_int_equal(pipe(gp), 0);
+	assert_int_equal(pipe(op), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char buf[256] = {};
+
+		close(gp[1]);
+		close(op[0]);
+		if (read(gp[0], &c, 1) != 1)
+			_exit(3);
+		bpf_child(NULL, buf);
+		_exit(write(op[1], buf, sizeof(struct bpf_truth)) == sizeof(struct bpf_truth) ? 0 : 2);
+	}
+	close(gp[0]);
+	close(op[1]);
+	*go = gp[1];
+	*out = op[0];
+	return pid;
+}
+
+/* The sensor's own bpf() calls are never reported (cfg_self_tgid), while
+ * the same calls by another process in the same run are. */
+static void test_bpf_self_excluded(void **state)
+{
+	const char *path = *state;
+	const struct edr_decoded *got[16];
+	struct bpf_truth ts, to;
+	struct harness h;
+	int go_s, out_s, go_o, out_o, status;
+	pid_t self, other;
+	const char *why = NULL;
+	int err;
+
+	self = parked_bpf_child(&go_s, &out_s);
+	other = parked_bpf_child(&go_o, &out_o);
+	err = kstart_self(&h, EDR_FEAT_BPF, path, self, &why);
+	if (err) {
+		close(go_s);
+		close(go_o);
+		waitpid(self, &status, 0);
+		waitpid(other, &status, 0);
+		if (err == -ENOTSUP) {
+			printf("# skipped on path %s: %s\n", path, why);
+			skip();
+		}
+	}
+	assert_int_equal(err, 0);
+	assert_int_equal(write(go_s, "g", 1), 1);
+	assert_int_equal(read(out_s, &ts, sizeof(ts)), sizeof(ts));
+	assert_int_equal(write(go_o, "g", 1), 1);
+	assert_int_equal(read(out_o, &to, sizeof(to)), sizeof(to));
+	assert_int_equal(waitpid(self, &status, 0), self);
+	assert_int_equal(status, 0);
+	assert_int_equal(waitpid(other, &status, 0), other);
+	assert_int_equal(status, 0);
+	assert_true(ts.prog_fd >= 0 && ts.map_fd >= 0 && to.prog_fd >= 0 && to.map_fd >= 0);
+	h_poll(&h, 3000, have_n, &(struct want_n){ other, 2 });
+	h_poll(&h, 200, NULL, NULL);
+	assert_int_equal(h.decode_errors, 0);
+	assert_int_equal(collect(&h, other, got, 16), 2);
+	assert_int_equal(collect(&h, self, got, 16), 0);
+	close(go_s);
+	close(out_s);
+	close(go_o);
+	close(out_o);
 	h_stop(&h);
 }
 
@@ -493,8 +577,8 @@ int main(void)
 	static const char *const bpf_paths[] = { "lsm", "fentry", "kprobe", "tracepoint" };
 	static const char *const module_paths[] = { "lsm", "kprobe", "tracepoint" };
 	static const char *const mount_paths[] = { "lsm", "fentry", "kprobe", "tracepoint" };
-	static char names[11][48];
-	struct CMUnitTest tests[11];
+	static char names[15][48];
+	struct CMUnitTest tests[15];
 	size_t i, n = 0;
 
 	if (geteuid() != 0) {
@@ -504,6 +588,12 @@ int main(void)
 	for (i = 0; i < 4; i++, n++) {
 		tests[n] = (struct CMUnitTest)cmocka_unit_test_prestate(test_bpf, (void *)bpf_paths[i]);
 		snprintf(names[n], sizeof(names[n]), "bpf/%s", bpf_paths[i]);
+		tests[n].name = names[n];
+	}
+	for (i = 0; i < 4; i++, n++) {
+		tests[n] = (struct CMUnitTest)cmocka_unit_test_prestate(test_bpf_self_excluded,
+									(void *)bpf_paths[i]);
+		snprintf(names[n], sizeof(names[n]), "bpf_self_excluded/%s", bpf_paths[i]);
 		tests[n].name = names[n];
 	}
 	for (i = 0; i < 3; i++, n++) {
