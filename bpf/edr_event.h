@@ -40,10 +40,10 @@ enum edr_event_type {
 	EDR_EVENT_CRED_CHANGE = 16,   /* setuid family and capset */
 	EDR_EVENT_PTRACE = 17,        /* ptrace attach */
 	EDR_EVENT_PROC_VM_WRITE = 18, /* process_vm_writev into another process */
-	EDR_EVENT_MODULE_LOAD = 19,   /* init_module, finit_module */
-	EDR_EVENT_BPF_PROG = 20,      /* bpf() program load by another process */
-	EDR_EVENT_BPF_MAP = 21,       /* bpf() map creation by another process */
-	EDR_EVENT_MOUNT = 22,         /* mount of a filesystem */
+	EDR_EVENT_MODULE_LOAD = 19,   /* struct edr_module: init_module, finit_module */
+	EDR_EVENT_BPF_PROG = 20,      /* struct edr_bpf: bpf() program load by another process */
+	EDR_EVENT_BPF_MAP = 21,       /* struct edr_bpf: bpf() map creation by another process */
+	EDR_EVENT_MOUNT = 22,         /* struct edr_mount: mount(2), move_mount(2) */
 	EDR_EVENT_MEMFD_CREATE = 23,
 	EDR_EVENT_MEM_WX = 24,        /* mmap or mprotect of writable+executable memory */
 	EDR_EVENT_FILE_LINK = 25,     /* struct edr_file: hard link old_path -> path */

@@ -34,9 +34,12 @@
  *
  * The tracepoint programs are sys_exit only: the arguments are still in the
  * user registers saved at entry (bpf_task_pt_regs, 5.15), as for opens in
- * file.bpf.h. bpf() is called constantly by BPF tools and by the sensor's own
- * edrctl queries, so every command but BPF_PROG_LOAD and BPF_MAP_CREATE is
- * dropped at the first test, before any map access.
+ * file.bpf.h. What they read from user memory (the bpf attr, the mount
+ * strings) is read after the call: another thread of the caller may have
+ * changed it since, which the lsm, fentry and kprobe paths (the kernel's
+ * copies) do not suffer. bpf() is called constantly by BPF tools and by the
+ * sensor's own edrctl queries, so every command but BPF_PROG_LOAD and
+ * BPF_MAP_CREATE is dropped at the first test, before any map access.
  */
 #ifndef EDR_KERN_BPF_H
 #define EDR_KERN_BPF_H
