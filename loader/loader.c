@@ -97,6 +97,17 @@ static const char *const ptrace_fentry[] = { "fexit__ptrace_traceme", NULL };
 static const char *const ptrace_kprobe[] = { "kprobe__ptrace_traceme", NULL };
 static const char *const ptrace_tp[] = { "tracepoint__sys_exit_ptrace", NULL };
 static const char *const vm_write_tp[] = { "tracepoint__sys_exit_process_vm_writev", NULL };
+/* The kernel-integrity features' further programs (bpf/kern.bpf.h). */
+static const char *const module_lsm[] = { "lsm__kernel_load_data", NULL };
+static const char *const module_kprobe[] = { "kprobe__security_kernel_load_data", NULL };
+static const char *const bpf_fentry[] = { "fexit__map_create", NULL };
+static const char *const mount_lsm[] = { "lsm__move_mount", NULL };
+static const char *const mount_tp[] = { "?tracepoint__sys_exit_move_mount", NULL }; /* 5.2 */
+static const char *const module_tp[] = {
+	"tracepoint__sys_exit_init_module",
+	"?raw_tp__module_load", /* CONFIG_MODULES: names a module that loads */
+	NULL,
+};
 
 /* A "more" entry's program name, without its optional marker. */
 static const char *more_name(const char *m)
@@ -164,6 +175,23 @@ static const struct feature_def features[EDR_FEAT__COUNT] = {
 		{ "kprobe", "kprobe__x64_sys_process_vm_writev", EDR_CAP_KPROBE, NOCAP },
 		{ "tracepoint", "tracepoint__sys_enter_process_vm_writev", EDR_CAP_SYSCALL_TP, NOCAP,
 		  vm_write_tp },
+	}, "lsm,fentry,kprobe,tracepoint" },
+	[EDR_FEAT_MODULE] = { "module", {
+		{ "lsm", "lsm__kernel_read_file", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM, module_lsm },
+		{ "kprobe", "kprobe__security_kernel_read_file", EDR_CAP_KPROBE, NOCAP, module_kprobe },
+		{ "tracepoint", "tracepoint__sys_exit_finit_module", EDR_CAP_SYSCALL_TP, NOCAP, module_tp },
+	}, "lsm,kprobe,tracepoint" },
+	[EDR_FEAT_BPF] = { "bpf", {
+		{ "lsm", "lsm__bpf", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM },
+		{ "fentry", "fexit__bpf_prog_load", EDR_CAP_FENTRY, NOCAP, bpf_fentry },
+		{ "kprobe", "kprobe__security_bpf", EDR_CAP_KPROBE, NOCAP },
+		{ "tracepoint", "tracepoint__sys_exit_bpf", EDR_CAP_SYSCALL_TP, NOCAP },
+	}, "lsm,fentry,kprobe,tracepoint" },
+	[EDR_FEAT_MOUNT] = { "mount", {
+		{ "lsm", "lsm__sb_mount", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM, mount_lsm },
+		{ "fentry", "fexit__path_mount", EDR_CAP_FENTRY, NOCAP },
+		{ "kprobe", "kprobe__path_mount", EDR_CAP_KPROBE, NOCAP },
+		{ "tracepoint", "tracepoint__sys_exit_mount", EDR_CAP_SYSCALL_TP, NOCAP, mount_tp },
 	}, "lsm,fentry,kprobe,tracepoint" },
 };
 
