@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -242,6 +243,25 @@ static int npaths(const struct feature_def *fd)
 	return n;
 }
 
+/* Whether the syscall tracepoint a "tracepoint__sys_..." program attaches
+ * to exists (tracefs, or its old place under debugfs). */
+static int syscall_tp_exists(const char *prog)
+{
+	static const char *const roots[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+	const char *tp = prog + strlen("tracepoint__");
+	char path[256];
+	size_t i;
+
+	if (strncmp(prog, "tracepoint__sys_", strlen("tracepoint__sys_")))
+		return 1;
+	for (i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+		snprintf(path, sizeof(path), "%s/events/syscalls/%s/id", roots[i], tp);
+		if (access(path, F_OK) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* Picks the first path not yet refused; refusal reasons stay in why[]. */
 static void choose(struct edr_feature_status *st, const struct feature_def *fd,
 		   const struct edr_probe *probe, const struct edr_loader_opts *opts,
@@ -275,6 +295,13 @@ static void choose(struct edr_feature_status *st, const struct feature_def *fd,
 		}
 		if (pd->cap2 != NOCAP && !probe->ok[pd->cap2]) {
 			snprintf(st->why[i], sizeof(st->why[i]), "%s", probe->detail[pd->cap2]);
+			continue;
+		}
+		if (pd->cap == EDR_CAP_SYSCALL_TP && !syscall_tp_exists(pd->prog)) {
+			/* e.g. no init_module without CONFIG_MODULES: refused here
+			 * rather than by a failed attach and a second load. */
+			snprintf(st->why[i], sizeof(st->why[i]), "no tracepoint syscalls:%s in this kernel",
+				 pd->prog + strlen("tracepoint__"));
 			continue;
 		}
 		if (st->chosen < 0) {
