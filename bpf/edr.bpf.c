@@ -791,3 +791,133 @@ int tracepoint__sys_exit_process_vm_writev(struct trace_event_raw_sys_exit *ctx)
 {
 	return vm_exit(ctx->ret);
 }
+
+#include "kern.bpf.h"
+
+/* ---- kernel integrity: module (bpf/kern.bpf.h) ---- */
+
+SEC("lsm/kernel_read_file")
+int BPF_PROG(lsm__kernel_read_file, struct file *file, int id)
+{
+	module_read_file(file, id, EDR_FILE_SRC_LSM);
+	return 0;
+}
+
+SEC("lsm/kernel_load_data")
+int BPF_PROG(lsm__kernel_load_data, int id)
+{
+	module_load_data(id, EDR_FILE_SRC_LSM);
+	return 0;
+}
+
+SEC("kprobe/security_kernel_read_file")
+int BPF_KPROBE(kprobe__security_kernel_read_file, struct file *file, int id)
+{
+	return module_read_file(file, id, EDR_FILE_SRC_KPROBE);
+}
+
+SEC("kprobe/security_kernel_load_data")
+int BPF_KPROBE(kprobe__security_kernel_load_data, int id)
+{
+	return module_load_data(id, EDR_FILE_SRC_KPROBE);
+}
+
+SEC("tracepoint/syscalls/sys_exit_init_module")
+int tracepoint__sys_exit_init_module(struct trace_event_raw_sys_exit *ctx)
+{
+	return module_exit(ctx->ret, 0);
+}
+
+SEC("tracepoint/syscalls/sys_exit_finit_module")
+int tracepoint__sys_exit_finit_module(struct trace_event_raw_sys_exit *ctx)
+{
+	return module_exit(ctx->ret, 1);
+}
+
+SEC("raw_tp/module_load")
+int BPF_PROG(raw_tp__module_load, struct module *mod)
+{
+	return module_loaded(mod);
+}
+
+/* ---- kernel integrity: bpf ---- */
+
+SEC("lsm/bpf")
+int BPF_PROG(lsm__bpf, int cmd, union bpf_attr *attr)
+{
+	bpf_attempt(cmd, attr, EDR_FILE_SRC_LSM);
+	return 0;
+}
+
+SEC("fexit/bpf_prog_load")
+int BPF_PROG(fexit__bpf_prog_load, union bpf_attr *attr)
+{
+	__u64 ret = 0;
+
+	bpf_get_func_ret(ctx, &ret);
+	return bpf_done(EDR_BPF_CMD_PROG_LOAD, attr, (int)ret);
+}
+
+SEC("fexit/map_create")
+int BPF_PROG(fexit__map_create, union bpf_attr *attr)
+{
+	__u64 ret = 0;
+
+	bpf_get_func_ret(ctx, &ret);
+	return bpf_done(EDR_BPF_CMD_MAP_CREATE, attr, (int)ret);
+}
+
+SEC("kprobe/security_bpf")
+int BPF_KPROBE(kprobe__security_bpf, int cmd, union bpf_attr *attr)
+{
+	return bpf_attempt(cmd, attr, EDR_FILE_SRC_KPROBE);
+}
+
+SEC("tracepoint/syscalls/sys_exit_bpf")
+int tracepoint__sys_exit_bpf(struct trace_event_raw_sys_exit *ctx)
+{
+	return bpf_exit(ctx->ret);
+}
+
+/* ---- kernel integrity: mount ---- */
+
+SEC("lsm/sb_mount")
+int BPF_PROG(lsm__sb_mount, const char *dev_name, const struct path *path, const char *type,
+	     unsigned long flags)
+{
+	mount_path(dev_name, path, type, flags, EDR_FILE_SRC_LSM, 1, 0);
+	return 0;
+}
+
+SEC("fexit/path_mount")
+int BPF_PROG(fexit__path_mount, const char *dev_name, struct path *path, const char *type_page,
+	     unsigned long flags, void *data_page, int ret)
+{
+	return mount_path(dev_name, path, type_page, flags, EDR_FILE_SRC_FENTRY, 0, ret);
+}
+
+SEC("kprobe/path_mount")
+int BPF_KPROBE(kprobe__path_mount, const char *dev_name, struct path *path, const char *type_page,
+	       unsigned long flags)
+{
+	return mount_path(dev_name, path, type_page, flags, EDR_FILE_SRC_KPROBE, 1, 0);
+}
+
+SEC("tracepoint/syscalls/sys_exit_mount")
+int tracepoint__sys_exit_mount(struct trace_event_raw_sys_exit *ctx)
+{
+	return mount_exit(ctx->ret);
+}
+
+SEC("lsm/move_mount")
+int BPF_PROG(lsm__move_mount, const struct path *from_path, const struct path *to_path)
+{
+	move_mount_path(from_path, to_path, EDR_FILE_SRC_LSM);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_move_mount")
+int tracepoint__sys_exit_move_mount(struct trace_event_raw_sys_exit *ctx)
+{
+	return move_mount_exit(ctx->ret);
+}

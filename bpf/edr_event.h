@@ -40,10 +40,10 @@ enum edr_event_type {
 	EDR_EVENT_CRED_CHANGE = 16,   /* struct edr_cred: setuid family and capset */
 	EDR_EVENT_PTRACE = 17,        /* struct edr_ptrace: ptrace attach */
 	EDR_EVENT_PROC_VM_WRITE = 18, /* struct edr_vm_write: process_vm_writev into another process */
-	EDR_EVENT_MODULE_LOAD = 19,   /* init_module, finit_module */
-	EDR_EVENT_BPF_PROG = 20,      /* bpf() program load by another process */
-	EDR_EVENT_BPF_MAP = 21,       /* bpf() map creation by another process */
-	EDR_EVENT_MOUNT = 22,         /* mount of a filesystem */
+	EDR_EVENT_MODULE_LOAD = 19,   /* struct edr_module: init_module, finit_module */
+	EDR_EVENT_BPF_PROG = 20,      /* struct edr_bpf: bpf() program load by another process */
+	EDR_EVENT_BPF_MAP = 21,       /* struct edr_bpf: bpf() map creation by another process */
+	EDR_EVENT_MOUNT = 22,         /* struct edr_mount: mount(2), move_mount(2) */
 	EDR_EVENT_MEMFD_CREATE = 23,  /* struct edr_memfd */
 	EDR_EVENT_MEM_WX = 24,        /* struct edr_mem_wx: mmap or mprotect of W+X memory */
 	EDR_EVENT_FILE_LINK = 25,     /* struct edr_file: hard link old_path -> path */
@@ -327,6 +327,85 @@ struct edr_vm_write {
 	char target_comm[EDR_COMM_LEN];
 };
 
+/* struct edr_module / edr_bpf / edr_mount .flags (kernel-integrity events) */
+#define EDR_KERN_ATTEMPT     (1u << 0) /* seen before the operation: ret is unknown (0) */
+#define EDR_KERN_FROM_MEMORY (1u << 1) /* init_module(2): an image in memory, no file */
+#define EDR_KERN_PATH_TRUNC  (1u << 2) /* a path longer or deeper than walked */
+#define EDR_KERN_PATH_RELATIVE (1u << 3) /* mount target as written, not resolved */
+#define EDR_KERN_STR_TRUNC   (1u << 4) /* a name or source string was cut */
+/* struct edr_mount from move_mount(2) (the new mount API, 5.2): mount_flags
+ * holds its MOVE_MOUNT_* flags, fstype and source describe the mount moved. */
+#define EDR_KERN_MOVE_MOUNT  (1u << 5)
+/* Attach path that observed it, EDR_FILE_SRC_* values at the same shift. */
+#define EDR_KERN_SRC_SHIFT   EDR_FILE_SRC_SHIFT
+#define EDR_KERN_SRC_MASK    EDR_FILE_SRC_MASK
+
+/*
+ * init_module / finit_module. Tail, in this order, each exactly *_len bytes:
+ * name (the module's name, known only once the kernel parsed it: success on
+ * the tracepoint path), path (finit_module: the file behind fd). Lengths
+ * include the NUL; 0 means absent.
+ */
+struct edr_module {
+	struct edr_event_hdr hdr;
+	struct edr_task task;
+	__u32 flags;      /* EDR_KERN_* */
+	__s32 ret;        /* syscall result (0 or -errno); 0 with EDR_KERN_ATTEMPT */
+	__u32 load_flags; /* finit_module flags (MODULE_INIT_*) */
+	__s32 fd;         /* finit_module fd, -1 for init_module */
+	__u64 len;        /* init_module image length, 0 for finit_module */
+	__u16 name_len;
+	__u16 path_len;
+	__u32 _pad0;
+};
+
+/* Names of BPF programs and maps, as in union bpf_attr (NUL included). */
+#define EDR_BPF_NAME_LEN 16
+
+/*
+ * bpf(BPF_PROG_LOAD) (type EDR_EVENT_BPF_PROG) and bpf(BPF_MAP_CREATE)
+ * (EDR_EVENT_BPF_MAP). No tail. For a program, type is the program type,
+ * attach_type its expected attach type, extra_flags prog_flags and size the
+ * instruction count; for a map, type is the map type, extra_flags map_flags,
+ * and key_size/value_size/max_entries are set. name may lack a NUL when it
+ * fills all 16 bytes (the kernel refuses that, so only an attempt has it).
+ */
+struct edr_bpf {
+	struct edr_event_hdr hdr;
+	struct edr_task task;
+	__u32 flags;       /* EDR_KERN_* */
+	__s32 ret;         /* syscall result: the new fd, or -errno; 0 with EDR_KERN_ATTEMPT */
+	__u32 cmd;         /* BPF_PROG_LOAD or BPF_MAP_CREATE */
+	__u32 type;        /* enum bpf_prog_type or enum bpf_map_type */
+	__u32 attach_type; /* programs: expected_attach_type */
+	__u32 extra_flags; /* prog_flags or map_flags */
+	__u32 insn_cnt;    /* programs */
+	__u32 key_size;    /* maps */
+	__u32 value_size;  /* maps */
+	__u32 max_entries; /* maps */
+	char name[EDR_BPF_NAME_LEN];
+};
+
+/*
+ * mount(2). Tail, in this order, each exactly *_len bytes: fstype, source
+ * (the device string as given, absent for e.g. a remount without one),
+ * target (the mount point; resolved against the cwd on the tracepoint path).
+ * Lengths include the NUL; 0 means absent.
+ */
+struct edr_mount {
+	struct edr_event_hdr hdr;
+	struct edr_task task;
+	__u32 flags;       /* EDR_KERN_* */
+	__s32 ret;         /* syscall result (0 or -errno); 0 with EDR_KERN_ATTEMPT */
+	__u64 mount_flags; /* MS_* */
+	__u16 fstype_len;
+	__u16 source_len;
+	__u16 target_len;
+	__u16 _pad0;
+};
+
+#define EDR_FSTYPE_MAX 64
+
 /* Per-CPU counters in the stats map, index 0. */
 struct edr_bpf_stats {
 	__u64 seq;         /* last sequence number handed out */
@@ -378,6 +457,19 @@ _Static_assert(sizeof(struct edr_vm_write) == 176, "edr_vm_write size");
 _Static_assert(__builtin_offsetof(struct edr_vm_write, liovcnt) == 128, "edr_vm_write.liovcnt");
 _Static_assert(__builtin_offsetof(struct edr_vm_write, target_comm) == 160, "edr_vm_write.target_comm");
 _Static_assert(sizeof(struct edr_bpf_stats) == 64, "edr_bpf_stats size");
+_Static_assert(sizeof(struct edr_module) == 144, "edr_module size");
+_Static_assert(__builtin_offsetof(struct edr_module, flags) == 112, "edr_module.flags");
+_Static_assert(__builtin_offsetof(struct edr_module, name_len) == 136, "edr_module.name_len");
+_Static_assert(sizeof(struct edr_bpf) == 168, "edr_bpf size");
+_Static_assert(__builtin_offsetof(struct edr_bpf, cmd) == 120, "edr_bpf.cmd");
+_Static_assert(__builtin_offsetof(struct edr_bpf, name) == 152, "edr_bpf.name");
+_Static_assert(sizeof(struct edr_mount) == 136, "edr_mount size");
+_Static_assert(__builtin_offsetof(struct edr_mount, mount_flags) == 120, "edr_mount.mount_flags");
+_Static_assert(__builtin_offsetof(struct edr_mount, fstype_len) == 128, "edr_mount.fstype_len");
+_Static_assert(sizeof(struct edr_module) + 2 * EDR_PATH_MAX <= EDR_EVENT_MAX_SIZE,
+	       "module record fits EDR_EVENT_MAX_SIZE");
+_Static_assert(sizeof(struct edr_mount) + EDR_FSTYPE_MAX + 3 * EDR_PATH_MAX <= EDR_EVENT_MAX_SIZE,
+	       "mount record fits EDR_EVENT_MAX_SIZE");
 _Static_assert(sizeof(struct edr_file_key) == 16, "edr_file_key size");
 _Static_assert(sizeof(struct edr_exec) + 3 * EDR_PATH_MAX + EDR_ARGV_MAX <= EDR_EVENT_MAX_SIZE,
 	       "exec record fits EDR_EVENT_MAX_SIZE");

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -122,6 +123,17 @@ static const char *const ptrace_fentry[] = { "fexit__ptrace_traceme", NULL };
 static const char *const ptrace_kprobe[] = { "kprobe__ptrace_traceme", NULL };
 static const char *const ptrace_tp[] = { "tracepoint__sys_exit_ptrace", NULL };
 static const char *const vm_write_tp[] = { "tracepoint__sys_exit_process_vm_writev", NULL };
+/* The kernel-integrity features' further programs (bpf/kern.bpf.h). */
+static const char *const module_lsm[] = { "lsm__kernel_load_data", NULL };
+static const char *const module_kprobe[] = { "kprobe__security_kernel_load_data", NULL };
+static const char *const bpf_fentry[] = { "fexit__map_create", NULL };
+static const char *const mount_lsm[] = { "lsm__move_mount", NULL };
+static const char *const mount_tp[] = { "?tracepoint__sys_exit_move_mount", NULL }; /* 5.2 */
+static const char *const module_tp[] = {
+	"tracepoint__sys_exit_init_module",
+	"?raw_tp__module_load", /* CONFIG_MODULES: names a module that loads */
+	NULL,
+};
 
 /* A "more" entry's program name, without its optional marker. */
 static const char *more_name(const char *m)
@@ -208,6 +220,23 @@ static const struct feature_def features[EDR_FEAT__COUNT] = {
 		{ "tracepoint", "tracepoint__sys_enter_process_vm_writev", EDR_CAP_SYSCALL_TP, NOCAP,
 		  vm_write_tp },
 	}, "lsm,fentry,kprobe,tracepoint" },
+	[EDR_FEAT_MODULE] = { "module", {
+		{ "lsm", "lsm__kernel_read_file", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM, module_lsm },
+		{ "kprobe", "kprobe__security_kernel_read_file", EDR_CAP_KPROBE, NOCAP, module_kprobe },
+		{ "tracepoint", "tracepoint__sys_exit_finit_module", EDR_CAP_SYSCALL_TP, NOCAP, module_tp },
+	}, "lsm,kprobe,tracepoint" },
+	[EDR_FEAT_BPF] = { "bpf", {
+		{ "lsm", "lsm__bpf", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM },
+		{ "fentry", "fexit__bpf_prog_load", EDR_CAP_FENTRY, NOCAP, bpf_fentry },
+		{ "kprobe", "kprobe__security_bpf", EDR_CAP_KPROBE, NOCAP },
+		{ "tracepoint", "tracepoint__sys_exit_bpf", EDR_CAP_SYSCALL_TP, NOCAP },
+	}, "lsm,fentry,kprobe,tracepoint" },
+	[EDR_FEAT_MOUNT] = { "mount", {
+		{ "lsm", "lsm__sb_mount", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM, mount_lsm },
+		{ "fentry", "fexit__path_mount", EDR_CAP_FENTRY, NOCAP },
+		{ "kprobe", "kprobe__path_mount", EDR_CAP_KPROBE, NOCAP },
+		{ "tracepoint", "tracepoint__sys_exit_mount", EDR_CAP_SYSCALL_TP, NOCAP, mount_tp },
+	}, "lsm,fentry,kprobe,tracepoint" },
 };
 
 struct edr_loader {
@@ -257,6 +286,25 @@ static int npaths(const struct feature_def *fd)
 	return n;
 }
 
+/* Whether the syscall tracepoint a "tracepoint__sys_..." program attaches
+ * to exists (tracefs, or its old place under debugfs). */
+static int syscall_tp_exists(const char *prog)
+{
+	static const char *const roots[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+	const char *tp = prog + strlen("tracepoint__");
+	char path[256];
+	size_t i;
+
+	if (strncmp(prog, "tracepoint__sys_", strlen("tracepoint__sys_")))
+		return 1;
+	for (i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+		snprintf(path, sizeof(path), "%s/events/syscalls/%s/id", roots[i], tp);
+		if (access(path, F_OK) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* Picks the first path not yet refused; refusal reasons stay in why[]. */
 static void choose(struct edr_feature_status *st, const struct feature_def *fd,
 		   const struct edr_probe *probe, const struct edr_loader_opts *opts,
@@ -290,6 +338,13 @@ static void choose(struct edr_feature_status *st, const struct feature_def *fd,
 		}
 		if (pd->cap2 != NOCAP && !probe->ok[pd->cap2]) {
 			snprintf(st->why[i], sizeof(st->why[i]), "%s", probe->detail[pd->cap2]);
+			continue;
+		}
+		if (pd->cap == EDR_CAP_SYSCALL_TP && !syscall_tp_exists(pd->prog)) {
+			/* e.g. no init_module without CONFIG_MODULES: refused here
+			 * rather than by a failed attach and a second load. */
+			snprintf(st->why[i], sizeof(st->why[i]), "no tracepoint syscalls:%s in this kernel",
+				 pd->prog + strlen("tracepoint__"));
 			continue;
 		}
 		if (st->chosen < 0) {

@@ -30,6 +30,9 @@ enum edr_feature {
 	EDR_FEAT_CRED,        /* setuid family, capset, setuid exec */
 	EDR_FEAT_PTRACE,      /* ptrace attach, seize, traceme */
 	EDR_FEAT_VM_WRITE,    /* process_vm_writev */
+	EDR_FEAT_MODULE,      /* init_module, finit_module */
+	EDR_FEAT_BPF,         /* bpf() program loads and map creations */
+	EDR_FEAT_MOUNT,       /* mount(2) */
 	EDR_FEAT__COUNT,
 };
 

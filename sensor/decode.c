@@ -91,6 +91,16 @@ enum edr_decode_err edr_decode(const void *data, size_t len, struct edr_decoded 
 	case EDR_EVENT_PROC_VM_WRITE:
 		fixed = sizeof(struct edr_vm_write);
 		break;
+	case EDR_EVENT_MODULE_LOAD:
+		fixed = sizeof(struct edr_module);
+		break;
+	case EDR_EVENT_BPF_PROG:
+	case EDR_EVENT_BPF_MAP:
+		fixed = sizeof(struct edr_bpf);
+		break;
+	case EDR_EVENT_MOUNT:
+		fixed = sizeof(struct edr_mount);
+		break;
 	default:
 		return EDR_DECODE_TYPE;
 	}
@@ -156,6 +166,38 @@ enum edr_decode_err edr_decode(const void *data, size_t len, struct edr_decoded 
 		if (len != fixed)
 			return EDR_DECODE_SIZE;
 		break;
+	case EDR_EVENT_MODULE_LOAD:
+		out->module = data;
+		off = fixed;
+		if ((e = take(base, len, &off, out->module->name_len, &out->name, 1)) ||
+		    (e = take(base, len, &off, out->module->path_len, &out->path, 1)))
+			return e;
+		if (off != len)
+			return EDR_DECODE_TAIL;
+		break;
+	case EDR_EVENT_BPF_PROG:
+	case EDR_EVENT_BPF_MAP:
+		out->bpf = data;
+		if (len != fixed)
+			return EDR_DECODE_SIZE;
+		/* name[] may fill all 16 bytes without a NUL (an attempt the
+		 * kernel then refuses): bounded here, never read past. */
+		out->name.p = out->bpf->name;
+		out->name.len = strnlen(out->bpf->name, sizeof(out->bpf->name));
+		/* The type says which command: anything else is not ours. */
+		if (out->bpf->cmd != (hdr->type == EDR_EVENT_BPF_PROG ? 5u : 0u))
+			return EDR_DECODE_TYPE;
+		break;
+	case EDR_EVENT_MOUNT:
+		out->mount = data;
+		off = fixed;
+		if ((e = take(base, len, &off, out->mount->fstype_len, &out->fstype, 1)) ||
+		    (e = take(base, len, &off, out->mount->source_len, &out->source, 1)) ||
+		    (e = take(base, len, &off, out->mount->target_len, &out->path, 1)))
+			return e;
+		if (off != len)
+			return EDR_DECODE_TAIL;
+		break;
 	default: /* FILE_*, the only other types the first switch lets through */
 		out->file = data;
 		off = fixed;
@@ -173,6 +215,39 @@ enum edr_decode_err edr_decode(const void *data, size_t len, struct edr_decoded 
 		break;
 	}
 	return EDR_DECODE_OK;
+}
+
+static const char *const prog_types[] = {
+	"unspec", "socket_filter", "kprobe", "sched_cls", "sched_act", "tracepoint", "xdp",
+	"perf_event", "cgroup_skb", "cgroup_sock", "lwt_in", "lwt_out", "lwt_xmit", "sock_ops",
+	"sk_skb", "cgroup_device", "sk_msg", "raw_tracepoint", "cgroup_sock_addr", "lwt_seg6local",
+	"lirc_mode2", "sk_reuseport", "flow_dissector", "cgroup_sysctl", "raw_tracepoint_writable",
+	"cgroup_sockopt", "tracing", "struct_ops", "ext", "lsm", "sk_lookup", "syscall", "netfilter",
+};
+
+static const char *const map_types[] = {
+	"unspec", "hash", "array", "prog_array", "perf_event_array", "percpu_hash", "percpu_array",
+	"stack_trace", "cgroup_array", "lru_hash", "lru_percpu_hash", "lpm_trie", "array_of_maps",
+	"hash_of_maps", "devmap", "sockmap", "cpumap", "xskmap", "sockhash", "cgroup_storage",
+	"reuseport_sockarray", "percpu_cgroup_storage", "queue", "stack", "sk_storage", "devmap_hash",
+	"struct_ops", "ringbuf", "inode_storage", "task_storage", "bloom_filter", "user_ringbuf",
+	"cgrp_storage", "arena",
+};
+
+const char *edr_bpf_prog_type_str(uint32_t type)
+{
+	return type < sizeof(prog_types) / sizeof(prog_types[0]) ? prog_types[type] : NULL;
+}
+
+const char *edr_bpf_map_type_str(uint32_t type)
+{
+	return type < sizeof(map_types) / sizeof(map_types[0]) ? map_types[type] : NULL;
+}
+
+const char *edr_bpf_cmd_str(uint32_t cmd)
+{
+	/* Only the two commands the kernel side reports. */
+	return cmd == 0 ? "BPF_MAP_CREATE" : cmd == 5 ? "BPF_PROG_LOAD" : NULL;
 }
 
 int edr_argv_next(const struct edr_str *argv, uint32_t *pos, const char **arg)

@@ -30,11 +30,17 @@ struct edr_decoded {
 	const struct edr_cred *cred;  /* CRED_CHANGE */
 	const struct edr_ptrace *ptrace;   /* PTRACE */
 	const struct edr_vm_write *vm_write; /* PROC_VM_WRITE */
+	const struct edr_module *module; /* MODULE_LOAD: name, path (the file) */
+	const struct edr_bpf *bpf;       /* BPF_PROG, BPF_MAP */
+	const struct edr_mount *mount;   /* MOUNT: fstype, source, path (the target) */
 	struct edr_str filename, path, cwd; /* path: MEM_WX's backing file too */
 	struct edr_str old_path;      /* FILE_RENAME: the source; FILE_LINK: the existing
 				       * file; FILE_SYMLINK: the target as written */
-	struct edr_str name;          /* MEMFD_CREATE: the name as given */
 	struct edr_str argv;          /* NUL-separated, final NUL excluded */
+	struct edr_str name;          /* MODULE_LOAD: module name; BPF_*: prog/map name,
+				 * which may fill 16 bytes with no NUL: use len;
+				 * MEMFD_CREATE: the name as given */
+	struct edr_str fstype, source; /* MOUNT */
 };
 
 enum edr_decode_err {
@@ -65,6 +71,12 @@ enum edr_decode_err edr_decode(const void *data, size_t len, struct edr_decoded 
  * many paths were resolved.
  */
 int edr_file_resolve(struct edr_decoded *ev, const char *proc, char buf[2][EDR_RESOLVE_MAX]);
+
+/* Names of the kernel's bpf() numbers, as libbpf and bpftool spell them
+ * ("socket_filter", "array", "BPF_PROG_LOAD"); NULL when unknown. */
+const char *edr_bpf_prog_type_str(uint32_t type);
+const char *edr_bpf_map_type_str(uint32_t type);
+const char *edr_bpf_cmd_str(uint32_t cmd);
 
 /* Iterates the NUL-separated argv: returns the next arg's length or -1 at the end. */
 int edr_argv_next(const struct edr_str *argv, uint32_t *pos, const char **arg);

@@ -456,6 +456,140 @@ static void file_edr(struct edr_json *j, const struct edr_decoded *ev)
 	edr_json_obj_end(j);
 }
 
+/* ---- kernel-integrity events: edr.module, edr.bpf, edr.mount ---- */
+
+static const char *kern_attach_path(uint32_t flags)
+{
+	uint32_t src = (flags & EDR_KERN_SRC_MASK) >> EDR_KERN_SRC_SHIFT;
+
+	return src < sizeof(file_src) / sizeof(file_src[0]) ? file_src[src] : "?";
+}
+
+/* The flags and result every kernel-integrity record has, or 0. */
+static int kern_common(const struct edr_decoded *ev, uint32_t *flags, int32_t *ret)
+{
+	if (ev->module) {
+		*flags = ev->module->flags;
+		*ret = ev->module->ret;
+	} else if (ev->bpf) {
+		*flags = ev->bpf->flags;
+		*ret = ev->bpf->ret;
+	} else if (ev->mount) {
+		*flags = ev->mount->flags;
+		*ret = ev->mount->ret;
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+/* ECS event.outcome: an attempt seen before the kernel decided is unknown. */
+static const char *kern_outcome(uint32_t flags, int32_t ret)
+{
+	if (flags & EDR_KERN_ATTEMPT)
+		return "unknown";
+	return ret < 0 ? "failure" : "success";
+}
+
+static void kern_result(struct edr_json *j, uint32_t flags, int32_t ret)
+{
+	if (flags & EDR_KERN_ATTEMPT)
+		edr_json_kbool(j, "attempt", 1);
+	else
+		edr_json_kint(j, "result", ret);
+	if (flags & (EDR_KERN_PATH_TRUNC | EDR_KERN_STR_TRUNC))
+		edr_json_kbool(j, "truncated", 1);
+	edr_json_kcstr(j, "attach_path", kern_attach_path(flags));
+}
+
+/* MS_* bit names, bit n at index n (include/uapi/linux/mount.h). */
+static const char *const ms_names[] = {
+	"rdonly", "nosuid", "nodev", "noexec", "synchronous", "remount", "mandlock", "dirsync",
+	"nosymfollow", NULL, "noatime", "nodiratime", "bind", "move", "rec", "silent", "posixacl",
+	"unbindable", "private", "slave", "shared", "relatime", "kernmount", "i_version",
+	"strictatime", "lazytime",
+};
+
+static void kern_edr(struct edr_json *j, const struct edr_decoded *ev)
+{
+	const char *s;
+	size_t b;
+
+	if (ev->module) {
+		const struct edr_module *m = ev->module;
+
+		edr_json_key(j, "module");
+		edr_json_obj_begin(j);
+		if (ev->name.p)
+			edr_json_kstr(j, "name", ev->name.p, ev->name.len);
+		if (ev->path.p)
+			edr_json_kstr(j, "path", ev->path.p, ev->path.len);
+		edr_json_kcstr(j, "syscall", m->flags & EDR_KERN_FROM_MEMORY ? "init_module" : "finit_module");
+		if (m->flags & EDR_KERN_FROM_MEMORY) {
+			if (m->len)
+				edr_json_kuint(j, "image_size", m->len);
+		} else if (m->fd >= 0) {
+			edr_json_kint(j, "fd", m->fd);
+			edr_json_kuint(j, "load_flags", m->load_flags);
+		}
+		kern_result(j, m->flags, m->ret);
+		edr_json_obj_end(j);
+	} else if (ev->bpf) {
+		const struct edr_bpf *e = ev->bpf;
+		int prog = ev->type == EDR_EVENT_BPF_PROG;
+
+		edr_json_key(j, "bpf");
+		edr_json_obj_begin(j);
+		edr_json_kcstr(j, "command", edr_bpf_cmd_str(e->cmd));
+		edr_json_key(j, prog ? "program" : "map");
+		edr_json_obj_begin(j);
+		s = prog ? edr_bpf_prog_type_str(e->type) : edr_bpf_map_type_str(e->type);
+		if (s)
+			edr_json_kcstr(j, "type", s);
+		else
+			edr_json_kuint(j, "type", e->type); /* newer than this sensor */
+		edr_json_kstr(j, "name", ev->name.p, ev->name.len);
+		if (prog) {
+			edr_json_kuint(j, "attach_type", e->attach_type);
+			edr_json_kuint(j, "insn_count", e->insn_cnt);
+		} else {
+			edr_json_kuint(j, "key_size", e->key_size);
+			edr_json_kuint(j, "value_size", e->value_size);
+			edr_json_kuint(j, "max_entries", e->max_entries);
+		}
+		edr_json_kuint(j, "flags", e->extra_flags);
+		edr_json_obj_end(j);
+		kern_result(j, e->flags, e->ret);
+		edr_json_obj_end(j);
+	} else if (ev->mount) {
+		const struct edr_mount *m = ev->mount;
+
+		edr_json_key(j, "mount");
+		edr_json_obj_begin(j);
+		if (ev->source.p)
+			edr_json_kstr(j, "source", ev->source.p, ev->source.len);
+		if (ev->path.p)
+			edr_json_kstr(j, "target", ev->path.p, ev->path.len);
+		if (ev->fstype.p)
+			edr_json_kstr(j, "fstype", ev->fstype.p, ev->fstype.len);
+		edr_json_kcstr(j, "syscall", m->flags & EDR_KERN_MOVE_MOUNT ? "move_mount" : "mount");
+		edr_json_kuint(j, "flags", m->mount_flags);
+		if (!(m->flags & EDR_KERN_MOVE_MOUNT)) {
+			/* MS_* only; move_mount's flags are MOVE_MOUNT_* */
+			edr_json_key(j, "options");
+			edr_json_arr_begin(j);
+			for (b = 0; b < sizeof(ms_names) / sizeof(ms_names[0]); b++)
+				if (ms_names[b] && (m->mount_flags & (1ull << b)))
+					edr_json_cstr(j, ms_names[b]);
+			edr_json_arr_end(j);
+		}
+		if (m->flags & EDR_KERN_PATH_RELATIVE)
+			edr_json_kbool(j, "target_as_written", 1);
+		kern_result(j, m->flags, m->ret);
+		edr_json_obj_end(j);
+	}
+}
+
 void edr_ecs__event(struct edr_ecs *ecs, struct edr_json *j, const struct edr_decoded *ev,
 		    const struct edr_proc *p, const struct edr_proc *parent)
 {
@@ -501,6 +635,13 @@ static void record(struct edr_ecs *ecs, struct edr_json *j, const struct edr_dec
 		edr_json_kcstr(j, "outcome", (ev->memfd ? ev->memfd->ret < 0 :
 					      ev->mem_wx->ret < 0 && ev->mem_wx->ret > -4096) ?
 					     "failure" : "success");
+	{
+		uint32_t kflags;
+		int32_t kret;
+
+		if (kern_common(ev, &kflags, &kret))
+			edr_json_kcstr(j, "outcome", kern_outcome(kflags, kret));
+	}
 	if (a)
 		edr_json_kint(j, "severity", edr_ecs_severity(a->level));
 	edr_json_obj_end(j);
@@ -640,6 +781,7 @@ static void record(struct edr_ecs *ecs, struct edr_json *j, const struct edr_dec
 	if (ev->memfd || ev->mem_wx)
 		mem_edr(j, ev);
 	priv_edr(j, ev, ecs->en ? ecs->en->target : NULL);
+	kern_edr(j, ev);
 	if (ev->fork) {
 		edr_json_kuint(j, "parent_pid", ev->fork->parent_tgid);
 		edr_json_kuint(j, "parent_thread_id", ev->fork->parent_pid);

@@ -453,6 +453,9 @@ static void map_ring_positions(struct sensor *s)
 	s->rb_prod = p;
 }
 
+/* edrctl status lists every feature. */
+_Static_assert(EDR_FEAT__COUNT <= EDR_OPS_MAX_FEATURES, "EDR_OPS_MAX_FEATURES too small");
+
 static int ops_status(struct edr_sensor_status *st, void *arg)
 {
 	struct sensor *s = arg;

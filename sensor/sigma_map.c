@@ -31,6 +31,27 @@ static void set_int(struct edr_field_value *f, char *buf, int64_t n)
 	f->set = 1;
 }
 
+/* The fields every category has about the acting process: its image,
+ * command line, user (the name, else the uid) and process id. */
+static void subject(struct edr_sigma_view *v, const struct edr_task *t, const struct edr_proc *p,
+		    const char *user, int image, int fuser, int pid, int cmd)
+{
+	struct edr_field_value *f = v->f;
+	size_t n;
+
+	if (p && p->exe)
+		set_cstr(&f[image], p->exe);
+	if (p && p->args) {
+		n = edr_cmdline(p->args, p->args_len, v->cmd, sizeof(v->cmd));
+		set_str(&f[cmd], v->cmd, n);
+	}
+	if (user)
+		set_cstr(&f[fuser], user);
+	else
+		set_int(&f[fuser], v->num[0], t->uid);
+	set_int(&f[pid], v->num[1], t->tgid);
+}
+
 /*
  * File events: the four file categories share TargetFilename, Image, User,
  * ProcessId and CommandLine; the index of each comes from its own category.
@@ -65,7 +86,6 @@ static int sigma_map_file(struct edr_sigma_view *v, const struct edr_decoded *ev
 	const struct edr_task *t = ev->task;
 	const struct edr_file *fe = ev->file;
 	const struct file_cat *c;
-	size_t n;
 
 	switch (ev->type) {
 	case EDR_EVENT_FILE_CREATE:
@@ -94,17 +114,7 @@ static int sigma_map_file(struct edr_sigma_view *v, const struct edr_decoded *ev
 	set_str(&f[c->target], ev->path.p, ev->path.len);
 	if (c->source >= 0 && ev->old_path.p)
 		set_str(&f[c->source], ev->old_path.p, ev->old_path.len);
-	if (p && p->exe)
-		set_cstr(&f[c->image], p->exe);
-	if (p && p->args) {
-		n = edr_cmdline(p->args, p->args_len, v->cmd, sizeof(v->cmd));
-		set_str(&f[c->cmd], v->cmd, n);
-	}
-	if (user)
-		set_cstr(&f[c->user], user);
-	else
-		set_int(&f[c->user], v->num[0], t->uid);
-	set_int(&f[c->pid], v->num[1], t->tgid);
+	subject(v, t, p, user, c->image, c->user, c->pid, c->cmd);
 	if (ev->type == EDR_EVENT_FILE_CHMOD)
 		set_int(&f[EDR_F_FILE_CHANGE_NEW_MODE], v->num[2], fe->mode & 07777);
 	if (ev->type == EDR_EVENT_FILE_CHOWN) {
@@ -130,7 +140,6 @@ static int sigma_map_priv(struct edr_sigma_view *v, const struct edr_decoded *ev
 	const struct edr_task *t = ev->task;
 	const struct edr_proc *target = v->en ? v->en->target : NULL;
 	int image, fuser, pid, cmd;
-	size_t n;
 
 	memset(f, 0, sizeof(v->f));
 	v->ev.f = f;
@@ -164,17 +173,48 @@ static int sigma_map_priv(struct edr_sigma_view *v, const struct edr_decoded *ev
 		if (target && target->exe)
 			set_cstr(&f[EDR_F_PTRACE_TARGET_IMAGE], target->exe);
 	}
-	if (p && p->exe)
-		set_cstr(&f[image], p->exe);
-	if (p && p->args) {
-		n = edr_cmdline(p->args, p->args_len, v->cmd, sizeof(v->cmd));
-		set_str(&f[cmd], v->cmd, n);
+	subject(v, t, p, user, image, fuser, pid, cmd);
+	return 0;
+}
+
+/*
+ * Module loads feed kernel_module and bpf() loads and creations feed
+ * bpf_load; attempts (LSM, kprobe) and failures are mapped as well: a refused
+ * load by an unexpected process is as telling as one that worked. Mounts
+ * have no Sigma category.
+ */
+static int sigma_map_kern(struct edr_sigma_view *v, const struct edr_decoded *ev,
+			  const struct edr_proc *p, const char *user)
+{
+	struct edr_field_value *f = v->f;
+	const struct edr_task *t = ev->task;
+	int image, fuser, pid, cmd;
+
+	memset(f, 0, sizeof(v->f));
+	v->ev.f = f;
+	if (ev->module) {
+		v->ev.cat = EDR_CAT_KERNEL_MODULE;
+		v->ev.nfields = EDR_NFIELDS(KERNEL_MODULE);
+		image = EDR_F_KERNEL_MODULE_IMAGE;
+		fuser = EDR_F_KERNEL_MODULE_USER;
+		pid = EDR_F_KERNEL_MODULE_PROCESS_ID;
+		cmd = EDR_F_KERNEL_MODULE_COMMAND_LINE;
+		if (ev->path.p)
+			set_str(&f[EDR_F_KERNEL_MODULE_MODULE_PATH], ev->path.p, ev->path.len);
+	} else {
+		v->ev.cat = EDR_CAT_BPF_LOAD;
+		v->ev.nfields = EDR_NFIELDS(BPF_LOAD);
+		image = EDR_F_BPF_LOAD_IMAGE;
+		fuser = EDR_F_BPF_LOAD_USER;
+		pid = EDR_F_BPF_LOAD_PROCESS_ID;
+		cmd = EDR_F_BPF_LOAD_COMMAND_LINE;
+		set_cstr(&f[EDR_F_BPF_LOAD_COMMAND], edr_bpf_cmd_str(ev->bpf->cmd));
+		if (ev->type == EDR_EVENT_BPF_PROG) {
+			set_cstr(&f[EDR_F_BPF_LOAD_PROGRAM_TYPE], edr_bpf_prog_type_str(ev->bpf->type));
+			set_str(&f[EDR_F_BPF_LOAD_PROGRAM_NAME], ev->name.p, ev->name.len);
+		}
 	}
-	if (user)
-		set_cstr(&f[fuser], user);
-	else
-		set_int(&f[fuser], v->num[0], t->uid);
-	set_int(&f[pid], v->num[1], t->tgid);
+	subject(v, t, p, user, image, fuser, pid, cmd);
 	return 0;
 }
 
@@ -189,6 +229,8 @@ int edr_sigma_map(struct edr_sigma_view *v, const struct edr_decoded *ev, const 
 		return sigma_map_file(v, ev, p, user);
 	if (ev->cred || ev->ptrace || ev->vm_write)
 		return sigma_map_priv(v, ev, p, user);
+	if (ev->module || ev->bpf)
+		return sigma_map_kern(v, ev, p, user);
 	if (ev->type != EDR_EVENT_EXEC)
 		return -ENOENT;
 	memset(f, 0, sizeof(v->f));

@@ -13,45 +13,38 @@ endef
 $(eval $(call unit_test,test_decode,$(BUILD)/sensor/decode.o))
 $(eval $(call unit_test,test_json,$(BUILD)/sensor/json.o))
 $(eval $(call unit_test,test_proctable,$(BUILD)/sensor/proctable.o $(BUILD)/sensor/decode.o))
-$(eval $(call unit_test,test_file_events,$(BUILD)/sensor/decode.o $(BUILD)/sensor/ecs.o $(BUILD)/sensor/evtypes.o $(ENRICH_OBJS) \
-	$(BUILD)/sensor/json.o $(BUILD)/sensor/sigma_map.o $(BUILD)/sensor/proctable.o))
-$(eval $(call unit_test,test_mem_events,$(BUILD)/sensor/decode.o $(BUILD)/sensor/ecs.o $(BUILD)/sensor/evtypes.o $(ENRICH_OBJS) \
-	$(BUILD)/sensor/json.o $(BUILD)/sensor/sigma_map.o $(BUILD)/sensor/proctable.o))
-
-$(eval $(call unit_test,test_priv_events,$(BUILD)/sensor/decode.o $(BUILD)/sensor/ecs.o $(BUILD)/sensor/evtypes.o $(ENRICH_OBJS) \
-	$(BUILD)/sensor/json.o $(BUILD)/sensor/sigma_map.o $(BUILD)/sensor/proctable.o))
+# Unit tests of one family of events: decode, ECS and Sigma mapping.
+EVENT_UNIT_OBJS := $(BUILD)/sensor/decode.o $(BUILD)/sensor/ecs.o $(BUILD)/sensor/evtypes.o $(ENRICH_OBJS) \
+	$(BUILD)/sensor/json.o $(BUILD)/sensor/sigma_map.o $(BUILD)/sensor/proctable.o
+$(eval $(call unit_test,test_file_events,$(EVENT_UNIT_OBJS)))
+$(eval $(call unit_test,test_mem_events,$(EVENT_UNIT_OBJS)))
+$(eval $(call unit_test,test_priv_events,$(EVENT_UNIT_OBJS)))
+$(eval $(call unit_test,test_kern_events,$(EVENT_UNIT_OBJS)))
 
 # BPF integration tests link the loader and the skeleton.
 BPF_TEST_OBJS := $(BUILD)/tests/bpf/harness.o $(LOADER_OBJS) $(BUILD)/sensor/decode.o
-$(BUILD)/tests/bpf/harness.o $(BUILD)/tests/bpf/test_process.o: $(BPF_SKEL)
+$(BUILD)/tests/bpf/harness.o: $(BPF_SKEL)
 
-BPF_TESTS += $(BUILD)/tests/bpf/test_process
-$(BUILD)/tests/bpf/test_process: $(BUILD)/tests/bpf/test_process.o $(BPF_TEST_OBJS)
-	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
+# A BPF integration test: $(call bpf_test,name)
+define bpf_test
+$(BUILD)/tests/bpf/$(1).o: $(BPF_SKEL)
+BPF_TESTS += $(BUILD)/tests/bpf/$(1)
+$(BUILD)/tests/bpf/$(1): $(BUILD)/tests/bpf/$(1).o $(BPF_TEST_OBJS)
+	$$(call msg,LD,$$@)
+	$$(Q)$$(CC) $$(LDFLAGS) $$^ -o $$@ $$(LDLIBS) -lcmocka
+endef
 
-$(BUILD)/tests/bpf/test_file.o: $(BPF_SKEL)
-BPF_TESTS += $(BUILD)/tests/bpf/test_file
-$(BUILD)/tests/bpf/test_file: $(BUILD)/tests/bpf/test_file.o $(BPF_TEST_OBJS)
-	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
-
-$(BUILD)/tests/bpf/test_mem.o: $(BPF_SKEL)
-BPF_TESTS += $(BUILD)/tests/bpf/test_mem
-$(BUILD)/tests/bpf/test_mem: $(BUILD)/tests/bpf/test_mem.o $(BPF_TEST_OBJS)
-	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
-
-$(BUILD)/tests/bpf/test_priv.o: $(BPF_SKEL)
-BPF_TESTS += $(BUILD)/tests/bpf/test_priv
-$(BUILD)/tests/bpf/test_priv: $(BUILD)/tests/bpf/test_priv.o $(BPF_TEST_OBJS)
-	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
+$(eval $(call bpf_test,test_process))
+$(eval $(call bpf_test,test_file))
+$(eval $(call bpf_test,test_mem))
+$(eval $(call bpf_test,test_priv))
+$(eval $(call bpf_test,test_kern))
 
 # Helper programs used by e2e tests and benchmarks.
 TEST_HELPERS := $(BUILD)/tests/helpers/spawn $(BUILD)/tests/helpers/execstorm
 TEST_HELPERS += $(BUILD)/tests/helpers/filestorm
 TEST_HELPERS += $(BUILD)/tests/helpers/dropuid
+TEST_HELPERS += $(BUILD)/tests/helpers/bpfload
 $(BUILD)/tests/helpers/%: $(BUILD)/tests/helpers/%.o
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@

@@ -619,6 +619,7 @@ static void test_usage(void **state)
 	assert_non_null(strstr(buf, "-c, --config FILE"));
 	assert_non_null(strstr(buf, "--attach.exec_enforce PATH"));
 	assert_non_null(strstr(buf, "one of tp_btf,raw_tp"));
+	/* Without the end of the list: features are appended to it. */
 	assert_non_null(strstr(buf, "list of exec, fork, exit, exec_enforce, file_write, file_unlink, "
 				    "file_rename, file_attr"));
 	/* features appended after the file ones (link, memory, privilege, ...) */
