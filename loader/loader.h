@@ -24,6 +24,10 @@ enum edr_feature {
 	EDR_FEAT_FILE_UNLINK, /* unlink, rmdir */
 	EDR_FEAT_FILE_RENAME,
 	EDR_FEAT_FILE_ATTR,   /* chmod, chown */
+	EDR_FEAT_NET_CONNECT, /* TCP and UDP connect */
+	EDR_FEAT_NET_ACCEPT,
+	EDR_FEAT_NET_BIND,    /* bind and listen */
+	EDR_FEAT_NET_SEND,    /* UDP datagram to a new destination */
 	EDR_FEAT__COUNT,
 };
 

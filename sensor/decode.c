@@ -13,6 +13,7 @@ static const char *const err_str[_EDR_DECODE_MAX] = {
 	[EDR_DECODE_TYPE] = "unknown event type",
 	[EDR_DECODE_TAIL] = "variable-length fields overrun the record",
 	[EDR_DECODE_STRING] = "string field not NUL-terminated",
+	[EDR_DECODE_FIELD] = "field value out of range",
 };
 
 const char *edr_decode_err_str(enum edr_decode_err e)
@@ -74,6 +75,13 @@ enum edr_decode_err edr_decode(const void *data, size_t len, struct edr_decoded 
 	case EDR_EVENT_FILE_CHOWN:
 		fixed = sizeof(struct edr_file);
 		break;
+	case EDR_EVENT_NET_CONNECT:
+	case EDR_EVENT_NET_ACCEPT:
+	case EDR_EVENT_NET_BIND:
+	case EDR_EVENT_NET_LISTEN:
+	case EDR_EVENT_NET_SEND:
+		fixed = sizeof(struct edr_net);
+		break;
 	default:
 		return EDR_DECODE_TYPE;
 	}
@@ -105,6 +113,23 @@ enum edr_decode_err edr_decode(const void *data, size_t len, struct edr_decoded 
 		out->exit = data;
 		if (len != fixed)
 			return EDR_DECODE_SIZE;
+		break;
+	case EDR_EVENT_NET_CONNECT:
+	case EDR_EVENT_NET_ACCEPT:
+	case EDR_EVENT_NET_BIND:
+	case EDR_EVENT_NET_LISTEN:
+	case EDR_EVENT_NET_SEND:
+		if (len != fixed)
+			return EDR_DECODE_SIZE;
+		/* Consumers index tables by these; the kernel side sends only
+		 * INET/INET6 and TCP/UDP. */
+		{
+			const struct edr_net *n = data;
+
+			if ((n->family != 2 && n->family != 10) || (n->protocol != 6 && n->protocol != 17))
+				return EDR_DECODE_FIELD;
+			out->net = n;
+		}
 		break;
 	default: /* FILE_*, the only other types the first switch lets through */
 		out->file = data;

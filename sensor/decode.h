@@ -25,6 +25,7 @@ struct edr_decoded {
 	const struct edr_fork *fork;
 	const struct edr_exit *exit;
 	const struct edr_file *file;  /* FILE_* */
+	const struct edr_net *net;    /* NET_* */
 	struct edr_str filename, path, cwd;
 	struct edr_str old_path;      /* FILE_RENAME: the source */
 	struct edr_str argv;          /* NUL-separated, final NUL excluded */
@@ -38,6 +39,7 @@ enum edr_decode_err {
 	EDR_DECODE_TYPE,      /* unknown event type */
 	EDR_DECODE_TAIL,      /* tail lengths overrun the record */
 	EDR_DECODE_STRING,    /* a string that is not NUL-terminated */
+	EDR_DECODE_FIELD,     /* a fixed field out of its range (net family, protocol) */
 	_EDR_DECODE_MAX,
 };
 

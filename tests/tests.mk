@@ -31,6 +31,12 @@ $(BUILD)/tests/bpf/test_file: $(BUILD)/tests/bpf/test_file.o $(BPF_TEST_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
 
+$(BUILD)/tests/bpf/test_net.o: $(BPF_SKEL)
+BPF_TESTS += $(BUILD)/tests/bpf/test_net
+$(BUILD)/tests/bpf/test_net: $(BUILD)/tests/bpf/test_net.o $(BPF_TEST_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
+
 # Helper programs used by e2e tests and benchmarks.
 TEST_HELPERS := $(BUILD)/tests/helpers/spawn $(BUILD)/tests/helpers/execstorm
 TEST_HELPERS += $(BUILD)/tests/helpers/filestorm

@@ -620,7 +620,7 @@ static void test_usage(void **state)
 	assert_non_null(strstr(buf, "--attach.exec_enforce PATH"));
 	assert_non_null(strstr(buf, "one of tp_btf,raw_tp"));
 	assert_non_null(strstr(buf, "list of exec, fork, exit, exec_enforce, file_write, file_unlink, "
-				    "file_rename, file_attr;"));
+				    "file_rename, file_attr"));
 	assert_non_null(strstr(buf, "--target_pid PID"));
 	free(buf);
 }
