@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -195,4 +196,13 @@ int edr_file_resolve(struct edr_decoded *ev, const char *proc, char buf[2][EDR_R
 	if (ev->file->flags & EDR_FILE_OLD_PATH_RELATIVE)
 		n += resolve_one(&ev->old_path, proc, ev->task->tgid, ev->file->old_dirfd, buf[1]);
 	return n;
+}
+
+const char *edr_net_addr(const struct edr_net *n, int local, char *buf)
+{
+	const uint8_t *a = local ? n->saddr : n->daddr;
+
+	if (!inet_ntop(n->family == 10 ? AF_INET6 : AF_INET, a, buf, EDR_NET_ADDR_STR))
+		snprintf(buf, EDR_NET_ADDR_STR, "?");
+	return buf;
 }

@@ -61,6 +61,11 @@ enum edr_decode_err edr_decode(const void *data, size_t len, struct edr_decoded 
  */
 int edr_file_resolve(struct edr_decoded *ev, const char *proc, char buf[2][EDR_RESOLVE_MAX]);
 
+/* Text form of a network event's local (local set) or peer address:
+ * "127.0.0.1", "::1", "::ffff:10.0.0.1". buf needs EDR_NET_ADDR_STR bytes. */
+#define EDR_NET_ADDR_STR 48
+const char *edr_net_addr(const struct edr_net *n, int local, char *buf);
+
 /* Iterates the NUL-separated argv: returns the next arg's length or -1 at the end. */
 int edr_argv_next(const struct edr_str *argv, uint32_t *pos, const char **arg);
 

@@ -16,6 +16,9 @@ $(eval $(call unit_test,test_proctable,$(BUILD)/sensor/proctable.o $(BUILD)/sens
 $(eval $(call unit_test,test_file_events,$(BUILD)/sensor/decode.o $(BUILD)/sensor/ecs.o $(BUILD)/sensor/evtypes.o $(ENRICH_OBJS) \
 	$(BUILD)/sensor/json.o $(BUILD)/sensor/sigma_map.o $(BUILD)/sensor/proctable.o))
 
+$(eval $(call unit_test,test_net_events,$(BUILD)/sensor/decode.o $(BUILD)/sensor/ecs.o $(BUILD)/sensor/evtypes.o $(ENRICH_OBJS) \
+	$(BUILD)/sensor/json.o $(BUILD)/sensor/sigma_map.o $(BUILD)/sensor/proctable.o))
+
 # BPF integration tests link the loader and the skeleton.
 BPF_TEST_OBJS := $(BUILD)/tests/bpf/harness.o $(LOADER_OBJS) $(BUILD)/sensor/decode.o
 $(BUILD)/tests/bpf/harness.o $(BUILD)/tests/bpf/test_process.o: $(BPF_SKEL)
