@@ -43,6 +43,7 @@ $(BUILD)/tests/bpf/test_net: $(BUILD)/tests/bpf/test_net.o $(BPF_TEST_OBJS)
 # Helper programs used by e2e tests and benchmarks.
 TEST_HELPERS := $(BUILD)/tests/helpers/spawn $(BUILD)/tests/helpers/execstorm
 TEST_HELPERS += $(BUILD)/tests/helpers/filestorm
+TEST_HELPERS += $(BUILD)/tests/helpers/connstorm
 $(BUILD)/tests/helpers/%: $(BUILD)/tests/helpers/%.o
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@
@@ -63,6 +64,11 @@ bench-exec: $(BINS) $(TEST_HELPERS)
 BENCH_STEPS += bench-file
 bench-file: $(BINS) $(TEST_HELPERS)
 	@python3 tests/bench/file_overhead.py --build $(BUILD)
+
+.PHONY: bench-net
+BENCH_STEPS += bench-net
+bench-net: $(BINS) $(TEST_HELPERS)
+	@python3 tests/bench/net_overhead.py --build $(BUILD)
 
 # Fuzzing the record decoder and everything downstream of it.
 DECODE_FUZZ_SRCS := tests/fuzz/fuzz_decode.c sensor/decode.c sensor/proctable.c sensor/ecs.c \
