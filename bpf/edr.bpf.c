@@ -430,6 +430,7 @@ NET_TP_EXIT(bind, NTP_BIND)
 NET_TP_EXIT(listen, NTP_LISTEN)
 NET_TP_EXIT(sendto, NTP_SENDTO)
 NET_TP_EXIT(sendmsg, NTP_SENDMSG)
+NET_TP_EXIT(sendmmsg, NTP_SENDMMSG)
 
 /* ---- net: LSM path (attempts) ---- */
 

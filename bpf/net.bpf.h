@@ -21,11 +21,11 @@
  *     functions at entry (attempts); kretprobe/inet_csk_accept for accept
  *     (the new sock, before it has a socket inode: sock_ino 0).
  *   tracepoint (bpf_task_pt_regs 5.15): syscalls:sys_exit_connect, accept,
- *     accept4, bind, listen, sendto, sendmsg. Only exit programs, like the
- *     file opens: the arguments are still in the user registers saved at
+ *     accept4, bind, listen, sendto, sendmsg, sendmmsg. Only exit programs,
+ *     like the file opens: the arguments are still in the user registers saved at
  *     entry, and the socket is read from the fd once the call succeeded, so
  *     the bound source port of a connect and the port of a bind to port 0
- *     are known. sendmmsg is not covered on this path.
+ *     are known. sendmmsg: the first NET_MMSG_MAX messages sent.
  *
  * Non-INET sockets (AF_UNIX, netlink) are dropped at the first test: the
  * family of the caller's sockaddr, or of the socket where there is none.
@@ -39,7 +39,7 @@
  * Connected UDP sockets are reported by their connect; their sends carry
  * no destination and produce nothing.
  *
- * Uses fd_file_get() from file.bpf.h (included before this file).
+ * Uses wanted() from exec.bpf.h (included before this file).
  */
 #ifndef EDR_NET_BPF_H
 #define EDR_NET_BPF_H
@@ -86,17 +86,65 @@ static __always_inline int net_family_ok(__u16 fam)
 	return fam == EDR_AF_INET || fam == EDR_AF_INET6;
 }
 
-/* The socket behind a file, or NULL when the file is not a socket. */
-static __always_inline struct socket *net_file_socket(struct file *f)
+/* The socket behind a file and its inode number, or NULL when the file
+ * is not a socket. */
+static __always_inline struct socket *net_file_socket(struct file *f, __u64 *ino)
 {
+	struct inode *inode;
 	__u32 mode;
 
 	if (!f)
 		return NULL;
-	mode = BPF_CORE_READ(f, f_inode, i_mode);
+	inode = BPF_CORE_READ(f, f_inode);
+	mode = BPF_CORE_READ(inode, i_mode);
 	if ((mode & EDR_S_IFMT) != EDR_S_IFSOCK)
 		return NULL;
+	*ino = BPF_CORE_READ(inode, i_ino);
 	return BPF_CORE_READ(f, private_data);
+}
+
+/* The socket's inode number (0 for a kernel socket without a file). */
+static __always_inline __u64 net_sock_ino(struct socket *sock, struct sock *sk)
+{
+	if (!sock)
+		sock = BPF_CORE_READ(sk, sk_socket);
+	return sock ? BPF_CORE_READ(sock, file, f_inode, i_ino) : 0;
+}
+
+/*
+ * The tracepoint path's hot part, with direct loads through the BTF task
+ * pointer where the verifier allows them: each helper read costs tens of
+ * ns, and a UDP send to a known destination must stay cheap. The fd array
+ * itself is indexed by value, which only a helper read may do.
+ */
+static __always_inline struct file *net_fd_file(struct task_struct *task, int fd)
+{
+	struct files_struct *files = task->files;
+	struct fdtable *fdt;
+	struct file *f = NULL;
+	__u64 fds;
+
+	if (fd < 0 || !files)
+		return NULL;
+	fdt = files->fdt;
+	if (!fdt || (__u32)fd >= fdt->max_fds)
+		return NULL;
+	fds = (__u64)fdt->fd;
+	if (bpf_probe_read_kernel(&f, sizeof(f), (void *)(fds + (__u64)(fd & 0xfffff) * sizeof(f))) < 0)
+		return NULL;
+	return f;
+}
+
+/* wanted() with direct loads (task from bpf_get_current_task_btf()). */
+static __always_inline int net_wanted_btf(struct task_struct *task)
+{
+	__u32 tgid = task->tgid;
+
+	if (cfg_self_tgid && tgid == cfg_self_tgid)
+		return 0;
+	if (cfg_target_tgid && tgid != cfg_target_tgid && task->real_parent->tgid != cfg_target_tgid)
+		return 0;
+	return 1;
 }
 
 /* A sockaddr, read from user (user set) or kernel memory; 0 when it is
@@ -154,7 +202,7 @@ static __always_inline int net_sk_ok(struct sock *sk, __u16 *fam, __u16 *proto)
 
 /* The fixed part, from the sock: local and peer as the sock holds them. */
 static __always_inline struct edr_net *net_begin(struct task_struct *task, struct sock *sk,
-						 struct socket *sock, __u16 fam, __u16 proto, __u32 src)
+						 __u64 ino, __u16 fam, __u16 proto, __u32 src)
 {
 	struct edr_scratch *s = scratch_get();
 	struct edr_net *e;
@@ -179,23 +227,18 @@ static __always_inline struct edr_net *net_begin(struct task_struct *task, struc
 		bpf_core_read(e->saddr, 4, &sk->__sk_common.skc_rcv_saddr);
 		bpf_core_read(e->daddr, 4, &sk->__sk_common.skc_daddr);
 	}
-	if (!sock)
-		sock = BPF_CORE_READ(sk, sk_socket);
-	e->sock_ino = sock ? BPF_CORE_READ(sock, file, f_inode, i_ino) : 0;
+	e->sock_ino = ino;
 	return e;
 }
 
 /* 1 when this socket has not sent to this destination before (and it is
  * remembered now), else 0. */
-static __always_inline int net_dest_new(struct sock *sk, struct socket *sock, __u16 fam,
-					const struct net_sa *sa)
+static __always_inline int net_dest_new(struct sock *sk, __u64 ino, __u16 fam, const struct net_sa *sa)
 {
 	struct net_dest_key k = {};
 	__u8 one = 1;
 
-	if (!sock)
-		sock = BPF_CORE_READ(sk, sk_socket);
-	k.sock = sock ? BPF_CORE_READ(sock, file, f_inode, i_ino) : 0;
+	k.sock = ino;
 	if (!k.sock)
 		k.sock = (__u64)sk;
 	k.family = fam;
@@ -213,7 +256,7 @@ static __always_inline int net_dest_new(struct sock *sk, struct socket *sock, __
  * destination); sa_local says it is the local side (bind), else the peer.
  */
 static __always_inline int net_report(struct task_struct *task, struct socket *sock, struct sock *sk,
-				      __u32 type, __u32 src, long ret, __u32 attempt,
+				      __u64 ino, __u32 type, __u32 src, long ret, __u32 attempt,
 				      const struct net_sa *sa, int sa_local)
 {
 	struct edr_net *e;
@@ -221,11 +264,13 @@ static __always_inline int net_report(struct task_struct *task, struct socket *s
 
 	if (!net_sk_ok(sk, &fam, &proto))
 		return 0;
+	if (!ino)
+		ino = net_sock_ino(sock, sk);
 	if (type == EDR_EVENT_NET_SEND) {
-		if (proto != EDR_IPPROTO_UDP || !sa || !net_dest_new(sk, sock, fam, sa))
+		if (proto != EDR_IPPROTO_UDP || !sa || !net_dest_new(sk, ino, fam, sa))
 			return 0;
 	}
-	e = net_begin(task, sk, sock, fam, proto, src);
+	e = net_begin(task, sk, ino, fam, proto, src);
 	if (!e)
 		return 0;
 	/* A send's byte count or an accept's fd is a success: 0. */
@@ -245,7 +290,25 @@ static __always_inline int net_report(struct task_struct *task, struct socket *s
 
 /* ---- tracepoint path ---- */
 
-enum net_tp { NTP_CONNECT = 1, NTP_ACCEPT, NTP_BIND, NTP_LISTEN, NTP_SENDTO, NTP_SENDMSG };
+enum net_tp { NTP_CONNECT = 1, NTP_ACCEPT, NTP_BIND, NTP_LISTEN, NTP_SENDTO, NTP_SENDMSG, NTP_SENDMMSG };
+
+/* sendmmsg: the first NET_MMSG_MAX messages that were sent are looked at
+ * (struct mmsghdr: a user_msghdr, msg_name first, then msg_len; 64 bytes). */
+#define NET_MMSG_MAX  8
+#define NET_MMSG_SIZE 64
+
+/* One message of a sendmmsg: a subprogram, so the loop stays small. */
+static __noinline int net_mmsg_one(struct socket *sock, struct sock *sk, __u64 ino, __u64 msg)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	const void *uaddr = NULL;
+	struct net_sa sa = {};
+
+	if (bpf_probe_read_user(&uaddr, sizeof(uaddr), (void *)msg) < 0 || !uaddr ||
+	    net_sa_read(&sa, uaddr, 1))
+		return 0;
+	return net_report(task, sock, sk, ino, EDR_EVENT_NET_SEND, EDR_FILE_SRC_TP, 0, 0, &sa, 0);
+}
 
 /*
  * Every sys_exit_* of the tracepoint path. The first tests need no map and
@@ -260,6 +323,7 @@ static __noinline int net_tp_exit(long ret, __u32 which)
 	const void *uaddr = NULL;
 	struct socket *sock;
 	struct sock *sk;
+	__u64 ino = 0;
 	__u32 type;
 	int fd, have_sa = 0;
 
@@ -290,6 +354,14 @@ static __noinline int net_tp_exit(long ret, __u32 which)
 			return 0;
 		have_sa = 1;
 		break;
+	case NTP_SENDMMSG:
+		/* The first message's destination decides, like sendto's: a
+		 * connected socket sends without one. */
+		type = EDR_EVENT_NET_SEND;
+		if (bpf_probe_read_user(&uaddr, sizeof(uaddr), (void *)PT_REGS_PARM2_SYSCALL(regs)) < 0 ||
+		    !uaddr)
+			return 0;
+		break;
 	case NTP_ACCEPT:
 		type = EDR_EVENT_NET_ACCEPT;
 		fd = ret;
@@ -302,14 +374,24 @@ static __noinline int net_tp_exit(long ret, __u32 which)
 	}
 	if (uaddr && net_sa_read(&sa, uaddr, 1))
 		return 0;
-	if (!wanted(task))
+	if (!net_wanted_btf(task))
 		return 0;
-	sock = net_file_socket(fd_file_get(task, fd));
+	sock = net_file_socket(net_fd_file(task, fd), &ino);
 	if (!sock)
 		return 0;
 	sk = BPF_CORE_READ(sock, sk);
+	if (which == NTP_SENDMMSG) {
+		__u64 vec = PT_REGS_PARM2_SYSCALL(regs);
+
+		for (int i = 0; i < NET_MMSG_MAX; i++) {
+			if (i >= ret)
+				break;
+			net_mmsg_one(sock, sk, ino, vec + i * NET_MMSG_SIZE);
+		}
+		return 0;
+	}
 	/* Connect and bind: the sock holds the result (the bound ports). */
-	return net_report(task, sock, sk, type, EDR_FILE_SRC_TP, ret, 0, have_sa ? &sa : NULL, 0);
+	return net_report(task, sock, sk, ino, type, EDR_FILE_SRC_TP, ret, 0, have_sa ? &sa : NULL, 0);
 }
 
 /* ---- LSM, fentry and kprobe paths (kernel sockaddrs) ---- */
@@ -328,7 +410,7 @@ static __always_inline int net_sock_hook(struct socket *sock, struct sock *sk, _
 		return 0;
 	if (!sk)
 		sk = BPF_CORE_READ(sock, sk);
-	return net_report(task, sock, sk, type, src, ret, attempt, kaddr ? &sa : NULL, sa_local);
+	return net_report(task, sock, sk, 0, type, src, ret, attempt, kaddr ? &sa : NULL, sa_local);
 }
 
 /* udp_sendmsg and udpv6_sendmsg: a v4 destination of an IPv6 socket goes

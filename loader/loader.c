@@ -88,7 +88,9 @@ static const char *const net_bind_kprobe[] = { "kprobe__inet6_bind", "kprobe__in
 static const char *const net_bind_tp[] = { "tracepoint__sys_exit_listen", NULL };
 static const char *const net_send_fentry[] = { "fexit__udpv6_sendmsg", NULL };
 static const char *const net_send_kprobe[] = { "kprobe__udpv6_sendmsg", NULL };
-static const char *const net_send_tp[] = { "tracepoint__sys_exit_sendmsg", NULL };
+static const char *const net_send_tp[] = {
+	"tracepoint__sys_exit_sendmsg", "tracepoint__sys_exit_sendmmsg", NULL,
+};
 
 /* A "more" entry's program name, without its optional marker. */
 static const char *more_name(const char *m)

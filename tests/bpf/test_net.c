@@ -3,7 +3,7 @@
  * Network events against the real kernel: the test's child binds and
  * listens on loopback (IPv4 and IPv6), connects to its own listeners,
  * accepts, sends UDP datagrams (twice to one destination, once to another,
- * by sendto and sendmsg) and does the same over AF_UNIX; the test asserts
+ * by sendto, sendmsg and sendmmsg) and does the same over AF_UNIX; the test asserts
  * the exact sequence of records and their fields. The sequence being exact
  * is what shows that a repeated UDP destination and AF_UNIX produce
  * nothing. Runs once per attach path of the four network features (lsm,
@@ -134,6 +134,7 @@ struct child_truth {
 #define STEPS 4
 #define UDP_PORT1 40001
 #define UDP_PORT2 40002
+#define UDP_PORT3 40003
 
 static uint64_t ino_of(int fd)
 {
@@ -253,6 +254,20 @@ static void child(uint16_t p4, uint16_t p6, int out)
 	mh.msg_iovlen = 1;
 	if (sendmsg(u, &mh, 0) != 1)
 		goto done;
+	/* sendmmsg: one known destination, one new */
+	{
+		struct sockaddr_storage d3;
+		struct mmsghdr mm[2] = {};
+		socklen_t len3;
+
+		loopback(AF_INET, UDP_PORT3, &d3, &len3);
+		mm[0].msg_hdr = (struct msghdr){ .msg_name = &d1, .msg_namelen = len1, .msg_iov = &iov,
+						 .msg_iovlen = 1 };
+		mm[1].msg_hdr = (struct msghdr){ .msg_name = &d3, .msg_namelen = len3, .msg_iov = &iov,
+						 .msg_iovlen = 1 };
+		if (sendmmsg(u, mm, 2, 0) != 2)
+			goto done;
+	}
 	/* and a TCP-style send without a destination on a connected socket */
 	if (connect(u, (struct sockaddr *)&d1, len1) || send(u, "x", 1, 0) != 1)
 		goto done;
@@ -382,6 +397,8 @@ static void test_net_events(void **state)
 	want[nw++] = (struct expect){ EDR_EVENT_NET_SEND, AF_INET, IPPROTO_UDP, lsm ? 0 : t.uport, UDP_PORT1,
 				      0, 1, t.u_ino, att };
 	want[nw++] = (struct expect){ EDR_EVENT_NET_SEND, AF_INET, IPPROTO_UDP, t.uport, UDP_PORT2, 0, 1,
+				      t.u_ino, att };
+	want[nw++] = (struct expect){ EDR_EVENT_NET_SEND, AF_INET, IPPROTO_UDP, t.uport, UDP_PORT3, 0, 1,
 				      t.u_ino, att };
 	/* connected UDP: its connect is reported, its send is not */
 	want[nw++] = (struct expect){ EDR_EVENT_NET_CONNECT, AF_INET, IPPROTO_UDP, t.uport, UDP_PORT1, 0, 1,
