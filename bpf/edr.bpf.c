@@ -471,6 +471,9 @@ SEC("fexit/inet_stream_connect")
 int BPF_PROG(fexit__inet_stream_connect, struct socket *sock, struct sockaddr *uaddr, int addr_len,
 	     int flags, int ret)
 {
+	/* AF_UNSPEC disconnects: the family test drops it. */
+	if (uaddr && !net_family_ok(BPF_CORE_READ(uaddr, sa_family)))
+		return 0;
 	return net_sock_hook(sock, NULL, EDR_EVENT_NET_CONNECT, EDR_FILE_SRC_FENTRY, ret, 0, NULL, 0);
 }
 
@@ -478,8 +481,7 @@ SEC("fexit/inet_dgram_connect")
 int BPF_PROG(fexit__inet_dgram_connect, struct socket *sock, struct sockaddr *uaddr, int addr_len,
 	     int flags, int ret)
 {
-	/* AF_UNSPEC disconnects: the family test drops it. */
-	if (ret == 0 && uaddr && !net_family_ok(BPF_CORE_READ(uaddr, sa_family)))
+	if (uaddr && !net_family_ok(BPF_CORE_READ(uaddr, sa_family)))
 		return 0;
 	return net_sock_hook(sock, NULL, EDR_EVENT_NET_CONNECT, EDR_FILE_SRC_FENTRY, ret, 0, NULL, 0);
 }

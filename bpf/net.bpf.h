@@ -27,6 +27,11 @@
  *     the bound source port of a connect and the port of a bind to port 0
  *     are known. sendmmsg: the first NET_MMSG_MAX messages sent.
  *
+ * The result paths (fentry, tracepoint) report what succeeded (a connect
+ * also when it is in progress: ret -EINPROGRESS); the attempt paths (lsm,
+ * kprobe) report every call, including one that then fails or a repeated
+ * connect() polling a non-blocking socket.
+ *
  * Non-INET sockets (AF_UNIX, netlink) are dropped at the first test: the
  * family of the caller's sockaddr, or of the socket where there is none.
  * A TCP send (no destination address) costs one register test.

@@ -271,6 +271,13 @@ static void child(uint16_t p4, uint16_t p6, int out)
 	/* and a TCP-style send without a destination on a connected socket */
 	if (connect(u, (struct sockaddr *)&d1, len1) || send(u, "x", 1, 0) != 1)
 		goto done;
+	/* and a disconnect (AF_UNSPEC): nothing */
+	{
+		struct sockaddr unspec = { .sa_family = AF_UNSPEC };
+
+		if (connect(u, &unspec, sizeof(unspec)))
+			goto done;
+	}
 	close(u);
 	t.steps++;
 	/* AF_UNIX: bind, listen, connect, accept, sendto: nothing */
