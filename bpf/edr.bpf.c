@@ -412,6 +412,163 @@ int BPF_KPROBE(kprobe__chown_common, const struct path *path, uid_t user, gid_t 
 	return report_attr_path(path, EDR_EVENT_FILE_CHOWN, 0, user, group, EDR_FILE_SRC_KPROBE, 1, 0);
 }
 
+#include "priv.bpf.h"
+
+/* ---- privilege: cred (bpf/priv.bpf.h) ---- */
+
+SEC("lsm/task_fix_setuid")
+int BPF_PROG(lsm__task_fix_setuid, struct cred *new, const struct cred *old, int flags)
+{
+	cred_pair(new, old, lsm_setid_code(flags, 0),
+		  EDR_CRED_ATTEMPT | (EDR_FILE_SRC_LSM << EDR_PRIV_SRC_SHIFT));
+	return 0;
+}
+
+/* 5.19+: optional in the loader. */
+SEC("lsm/task_fix_setgid")
+int BPF_PROG(lsm__task_fix_setgid, struct cred *new, const struct cred *old, int flags)
+{
+	cred_pair(new, old, lsm_setid_code(flags, 1),
+		  EDR_CRED_ATTEMPT | (EDR_FILE_SRC_LSM << EDR_PRIV_SRC_SHIFT));
+	return 0;
+}
+
+SEC("lsm/capset")
+int BPF_PROG(lsm__capset, struct cred *new, const struct cred *old, const kernel_cap_t *effective,
+	     const kernel_cap_t *inheritable, const kernel_cap_t *permitted)
+{
+	lsm_capset(new, old, effective, inheritable, permitted);
+	return 0;
+}
+
+SEC("fentry/commit_creds")
+int BPF_PROG(fentry__commit_creds, const struct cred *new)
+{
+	return on_commit_creds(new, EDR_FILE_SRC_FENTRY);
+}
+
+SEC("kprobe/commit_creds")
+int BPF_KPROBE(kprobe__commit_creds, const struct cred *new)
+{
+	return on_commit_creds(new, EDR_FILE_SRC_KPROBE);
+}
+
+#define CRED_TP(sc, code)							\
+SEC("tracepoint/syscalls/sys_enter_" #sc)					\
+int tracepoint__sys_enter_##sc(struct trace_event_raw_sys_enter *ctx)		\
+{										\
+	return cred_enter(code);						\
+}										\
+SEC("tracepoint/syscalls/sys_exit_" #sc)					\
+int tracepoint__sys_exit_##sc(struct trace_event_raw_sys_exit *ctx)		\
+{										\
+	return cred_exit(ctx->ret, code);					\
+}
+
+CRED_TP(setuid, EDR_CRED_SYS_SETUID)
+CRED_TP(setgid, EDR_CRED_SYS_SETGID)
+CRED_TP(setreuid, EDR_CRED_SYS_SETREUID)
+CRED_TP(setregid, EDR_CRED_SYS_SETREGID)
+CRED_TP(setresuid, EDR_CRED_SYS_SETRESUID)
+CRED_TP(setresgid, EDR_CRED_SYS_SETRESGID)
+CRED_TP(setfsuid, EDR_CRED_SYS_SETFSUID)
+CRED_TP(setfsgid, EDR_CRED_SYS_SETFSGID)
+CRED_TP(capset, EDR_CRED_SYS_CAPSET)
+
+/* ---- privilege: ptrace ---- */
+
+SEC("lsm/ptrace_access_check")
+int BPF_PROG(lsm__ptrace_access_check, struct task_struct *child, unsigned int mode)
+{
+	lsm_ptrace_check(child, mode, 0);
+	return 0;
+}
+
+SEC("lsm/ptrace_traceme")
+int BPF_PROG(lsm__ptrace_traceme, struct task_struct *parent)
+{
+	on_ptrace_traceme(EDR_PTRACE_ATTEMPT | (EDR_FILE_SRC_LSM << EDR_PRIV_SRC_SHIFT), 0);
+	return 0;
+}
+
+SEC("fexit/ptrace_attach")
+int BPF_PROG(fexit__ptrace_attach, struct task_struct *task, long request, unsigned long addr,
+	     unsigned long flags, int ret)
+{
+	if (ret)
+		return 0;
+	return on_ptrace_attach(task, request, EDR_FILE_SRC_FENTRY << EDR_PRIV_SRC_SHIFT, ret);
+}
+
+SEC("fexit/ptrace_traceme")
+int BPF_PROG(fexit__ptrace_traceme, int ret)
+{
+	if (ret)
+		return 0;
+	return on_ptrace_traceme(EDR_FILE_SRC_FENTRY << EDR_PRIV_SRC_SHIFT, ret);
+}
+
+SEC("kprobe/ptrace_attach")
+int BPF_KPROBE(kprobe__ptrace_attach, struct task_struct *task, long request)
+{
+	return on_ptrace_attach(task, request,
+				EDR_PTRACE_ATTEMPT | (EDR_FILE_SRC_KPROBE << EDR_PRIV_SRC_SHIFT), 0);
+}
+
+SEC("kprobe/ptrace_traceme")
+int BPF_KPROBE(kprobe__ptrace_traceme)
+{
+	return on_ptrace_traceme(EDR_PTRACE_ATTEMPT | (EDR_FILE_SRC_KPROBE << EDR_PRIV_SRC_SHIFT), 0);
+}
+
+SEC("tracepoint/syscalls/sys_enter_ptrace")
+int tracepoint__sys_enter_ptrace(struct trace_event_raw_sys_enter *ctx)
+{
+	return ptrace_enter(ctx->args[0], ctx->args[1]);
+}
+
+SEC("tracepoint/syscalls/sys_exit_ptrace")
+int tracepoint__sys_exit_ptrace(struct trace_event_raw_sys_exit *ctx)
+{
+	return ptrace_exit(ctx->ret);
+}
+
+/* ---- privilege: process_vm_writev ---- */
+
+/* A second program on the same hook: the vm_write feature's LSM path. */
+SEC("lsm/ptrace_access_check")
+int BPF_PROG(lsm__ptrace_access_check_vm, struct task_struct *child, unsigned int mode)
+{
+	lsm_ptrace_check(child, mode, 1);
+	return 0;
+}
+
+SEC("fexit/__x64_sys_process_vm_writev")
+int BPF_PROG(fexit__x64_sys_process_vm_writev, struct pt_regs *regs, long ret)
+{
+	if (ret < 0)
+		return 0;
+	return vm_from_regs(regs, EDR_FILE_SRC_FENTRY << EDR_PRIV_SRC_SHIFT, ret);
+}
+
+SEC("kprobe/__x64_sys_process_vm_writev")
+int BPF_KPROBE(kprobe__x64_sys_process_vm_writev, struct pt_regs *regs)
+{
+	return vm_from_regs(regs, EDR_VM_ATTEMPT | (EDR_FILE_SRC_KPROBE << EDR_PRIV_SRC_SHIFT), 0);
+}
+
+SEC("tracepoint/syscalls/sys_enter_process_vm_writev")
+int tracepoint__sys_enter_process_vm_writev(struct trace_event_raw_sys_enter *ctx)
+{
+	return vm_enter(ctx->args[0], ctx->args[1], ctx->args[2], ctx->args[4]);
+}
+
+SEC("tracepoint/syscalls/sys_exit_process_vm_writev")
+int tracepoint__sys_exit_process_vm_writev(struct trace_event_raw_sys_exit *ctx)
+{
+	return vm_exit(ctx->ret);
+}
+
 #include "net.bpf.h"
 
 /* ---- net: tracepoint path (exit only: see net_tp_exit()) ---- */

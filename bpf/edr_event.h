@@ -37,9 +37,9 @@ enum edr_event_type {
 	EDR_EVENT_NET_BIND = 13,      /* struct edr_net */
 	EDR_EVENT_NET_LISTEN = 14,    /* struct edr_net */
 	EDR_EVENT_NET_SEND = 15,      /* struct edr_net: UDP datagram to a new destination */
-	EDR_EVENT_CRED_CHANGE = 16,   /* setuid family and capset */
-	EDR_EVENT_PTRACE = 17,        /* ptrace attach */
-	EDR_EVENT_PROC_VM_WRITE = 18, /* process_vm_writev into another process */
+	EDR_EVENT_CRED_CHANGE = 16,   /* struct edr_cred: setuid family and capset */
+	EDR_EVENT_PTRACE = 17,        /* struct edr_ptrace: ptrace attach */
+	EDR_EVENT_PROC_VM_WRITE = 18, /* struct edr_vm_write: process_vm_writev into another process */
 	EDR_EVENT_MODULE_LOAD = 19,   /* init_module, finit_module */
 	EDR_EVENT_BPF_PROG = 20,      /* bpf() program load by another process */
 	EDR_EVENT_BPF_MAP = 21,       /* bpf() map creation by another process */
@@ -170,6 +170,107 @@ struct edr_file {
 	__u16 old_path_len;
 };
 
+/* Attach path bits of the privilege records (same values as EDR_FILE_SRC_*). */
+#define EDR_PRIV_SRC_SHIFT      28
+#define EDR_PRIV_SRC_MASK       (0xfu << EDR_PRIV_SRC_SHIFT)
+
+/* struct edr_cred.syscall: what changed the credentials. */
+#define EDR_CRED_SYS_OTHER     0  /* commit_creds from elsewhere (keyctl, setgroups, ...) */
+#define EDR_CRED_SYS_SETUID    1
+#define EDR_CRED_SYS_SETGID    2
+#define EDR_CRED_SYS_SETREUID  3
+#define EDR_CRED_SYS_SETREGID  4
+#define EDR_CRED_SYS_SETRESUID 5
+#define EDR_CRED_SYS_SETRESGID 6
+#define EDR_CRED_SYS_SETFSUID  7
+#define EDR_CRED_SYS_SETFSGID  8
+#define EDR_CRED_SYS_CAPSET    9
+#define EDR_CRED_SYS_EXECVE    10 /* a setuid/setgid or file-capability exec */
+#define EDR_CRED_SYS_MAX       11
+
+/* struct edr_cred.flags (and EDR_PRIV_SRC_* bits) */
+#define EDR_CRED_ATTEMPT (1u << 0) /* seen before the change was committed */
+#define EDR_CRED_EXEC    (1u << 1) /* changed by an exec */
+
+/* One side of a credential change. Capability sets are the kernel's
+ * 64-bit masks (bit N = capability N). */
+struct edr_ids {
+	__u32 uid;
+	__u32 euid;
+	__u32 suid;
+	__u32 fsuid;
+	__u32 gid;
+	__u32 egid;
+	__u32 sgid;
+	__u32 fsgid;
+	__u64 cap_effective;
+	__u64 cap_permitted;
+	__u64 cap_inheritable;
+};
+
+/* EDR_EVENT_CRED_CHANGE: sent only when an id or a capability set differs
+ * between old and new. task describes the process before the change. */
+struct edr_cred {
+	struct edr_event_hdr hdr;
+	struct edr_task task;
+	__u32 flags;   /* EDR_CRED_*, EDR_PRIV_SRC_* */
+	__s32 ret;     /* syscall result; 0 when EDR_CRED_ATTEMPT or unknown */
+	__u32 syscall; /* EDR_CRED_SYS_* */
+	__u32 _pad0;
+	struct edr_ids old_ids;
+	struct edr_ids new_ids;
+};
+
+/* struct edr_ptrace.request (the uapi values) */
+#define EDR_PTRACE_TRACEME 0
+#define EDR_PTRACE_ATTACH  0x10
+#define EDR_PTRACE_SEIZE   0x4206
+
+/* struct edr_ptrace.flags (and EDR_PRIV_SRC_* bits) */
+#define EDR_PTRACE_ATTEMPT (1u << 0) /* seen before the attach: its result is unknown */
+/* target_pid is the caller's argument (its pid namespace): the tracee could
+ * not be found on the tracer's list (it exited at once); target_tgid and
+ * target_comm are unknown (0, ""). */
+#define EDR_PTRACE_TARGET_AS_GIVEN (1u << 1)
+
+/* EDR_EVENT_PTRACE: an attach. For ATTACH and SEIZE task is the tracer and
+ * target the tracee; for TRACEME task and target are the caller (the
+ * tracee) and tracer_tgid its parent. */
+struct edr_ptrace {
+	struct edr_event_hdr hdr;
+	struct edr_task task;
+	__u32 flags;        /* EDR_PTRACE_*, EDR_PRIV_SRC_* */
+	__s32 ret;          /* 0, or -errno when known */
+	__u64 request;      /* EDR_PTRACE_* */
+	__u32 target_pid;   /* tracee's thread id */
+	__u32 target_tgid;  /* tracee's process id */
+	__u32 tracer_tgid;
+	__u32 _pad0;
+	char target_comm[EDR_COMM_LEN];
+};
+
+/* struct edr_vm_write.flags (and EDR_PRIV_SRC_* bits) */
+#define EDR_VM_ATTEMPT        (1u << 0) /* seen before the copy: ret unknown (0) */
+#define EDR_VM_IOV_TRUNC      (1u << 1) /* bytes_req counts the first EDR_VM_IOV_MAX local iovecs */
+#define EDR_VM_TARGET_AS_GIVEN (1u << 2) /* target_pid is the caller's argument (its pid
+					 * namespace); target_tgid and target_comm unknown */
+#define EDR_VM_IOV_MAX 8
+
+/* EDR_EVENT_PROC_VM_WRITE: process_vm_writev into another process. */
+struct edr_vm_write {
+	struct edr_event_hdr hdr;
+	struct edr_task task;
+	__u32 flags;        /* EDR_VM_*, EDR_PRIV_SRC_* */
+	__u32 target_pid;
+	__u32 target_tgid;  /* 0 when unknown */
+	__u32 _pad0;
+	__u64 liovcnt;
+	__u64 riovcnt;
+	__u64 bytes_req;    /* sum of the local iov_len */
+	__s64 ret;          /* bytes written or -errno; 0 when EDR_VM_ATTEMPT */
+	char target_comm[EDR_COMM_LEN];
+};
+
 /* struct edr_net.flags */
 #define EDR_NET_ATTEMPT         (1u << 0) /* seen before the operation: its result is unknown */
 #define EDR_NET_SADDR_UNKNOWN   (1u << 1) /* the local address/port was not known yet */
@@ -208,7 +309,8 @@ struct edr_bpf_stats {
 	__u64 drops;       /* records lost because the ring buffer was full */
 	__u64 read_errors; /* kernel reads that failed (fields left empty) */
 	__u64 denied;      /* execs denied by the LSM program */
-	__u64 _rsv[3];
+	__u64 suppressed;  /* repeated write-opens counted, not sent (cfg_open_dedup_ns) */
+	__u64 _rsv[2];
 };
 
 /* Key of the deny_exec map: the executable's identity. */
@@ -233,6 +335,16 @@ _Static_assert(__builtin_offsetof(struct edr_file, ino) == 144, "edr_file.ino");
 _Static_assert(__builtin_offsetof(struct edr_file, path_len) == 156, "edr_file.path_len");
 _Static_assert(sizeof(struct edr_file) + 4 * EDR_PATH_MAX <= EDR_EVENT_MAX_SIZE,
 	       "file record fits EDR_EVENT_MAX_SIZE");
+_Static_assert(sizeof(struct edr_ids) == 56, "edr_ids size");
+_Static_assert(sizeof(struct edr_cred) == 240, "edr_cred size");
+_Static_assert(__builtin_offsetof(struct edr_cred, old_ids) == 128, "edr_cred.old_ids");
+_Static_assert(__builtin_offsetof(struct edr_cred, new_ids) == 184, "edr_cred.new_ids");
+_Static_assert(sizeof(struct edr_ptrace) == 160, "edr_ptrace size");
+_Static_assert(__builtin_offsetof(struct edr_ptrace, request) == 120, "edr_ptrace.request");
+_Static_assert(__builtin_offsetof(struct edr_ptrace, target_comm) == 144, "edr_ptrace.target_comm");
+_Static_assert(sizeof(struct edr_vm_write) == 176, "edr_vm_write size");
+_Static_assert(__builtin_offsetof(struct edr_vm_write, liovcnt) == 128, "edr_vm_write.liovcnt");
+_Static_assert(__builtin_offsetof(struct edr_vm_write, target_comm) == 160, "edr_vm_write.target_comm");
 _Static_assert(sizeof(struct edr_net) == 168, "edr_net size");
 _Static_assert(__builtin_offsetof(struct edr_net, flags) == 112, "edr_net.flags");
 _Static_assert(__builtin_offsetof(struct edr_net, family) == 120, "edr_net.family");

@@ -22,6 +22,19 @@ static __always_inline int wanted(struct task_struct *task)
 	return 1;
 }
 
+/* wanted() for the current task, without a helper call per field. */
+static __always_inline int wanted_cur(void)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	if (cfg_self_tgid && tgid == cfg_self_tgid)
+		return 0;
+	if (cfg_target_tgid && tgid != cfg_target_tgid &&
+	    bpf_get_current_task_btf()->real_parent->tgid != cfg_target_tgid)
+		return 0;
+	return 1;
+}
+
 /* argv from the new mm: at sched_process_exec it is already in place. */
 static __always_inline __u16 put_argv(struct edr_scratch *s, __u32 *off, struct task_struct *task,
 				      __u32 *flags)

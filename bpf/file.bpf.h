@@ -180,27 +180,59 @@ static __always_inline void emit_file(struct edr_file *e, __u32 type, __u32 off)
 	emit(e, type, off);
 }
 
-/* The fixed part every file record shares; returns the tail offset. */
-static __always_inline __u32 file_begin(struct edr_file *e, struct task_struct *task, __u32 src)
+/* The fixed part every file record shares except the inode's fields
+ * (mode, uid, gid, dev, ino); returns the tail offset. */
+static __always_inline __u32 file_begin_task(struct edr_file *e, __u32 src)
 {
-	fill_task(&e->task, task);
+	fill_task_cur(&e->task); /* every file hook runs in the caller's context */
 	e->flags = src << EDR_FILE_SRC_SHIFT;
 	e->ret = 0;
 	e->open_flags = 0;
-	e->mode = 0;
-	e->uid = (__u32)-1;
-	e->gid = (__u32)-1;
-	e->dev = 0;
 	e->dirfd = 0;
-	e->ino = 0;
 	e->old_dirfd = 0;
 	e->path_len = 0;
 	e->old_path_len = 0;
 	return sizeof(*e);
 }
 
+/* The fixed part every file record shares; returns the tail offset. */
+static __always_inline __u32 file_begin(struct edr_file *e, struct task_struct *task, __u32 src)
+{
+	e->mode = 0;
+	e->uid = (__u32)-1;
+	e->gid = (__u32)-1;
+	e->dev = 0;
+	e->ino = 0;
+	return file_begin_task(e, src);
+}
+
+/* The fields sit near the head of struct inode: one read of that head
+ * (offsets relocated by CO-RE) instead of one per field; field by field on a
+ * kernel where they do not fit in it. */
+#define EDR_INODE_HEAD 128
+
 static __always_inline void file_inode_fill(struct edr_file *e, struct inode *inode)
 {
+	__u8 head[EDR_INODE_HEAD];
+	struct super_block *sb;
+
+	if (bpf_core_field_offset(inode->i_mode) <= EDR_INODE_HEAD - 2 &&
+	    bpf_core_field_offset(inode->i_uid) <= EDR_INODE_HEAD - 4 &&
+	    bpf_core_field_offset(inode->i_gid) <= EDR_INODE_HEAD - 4 &&
+	    bpf_core_field_offset(inode->i_ino) <= EDR_INODE_HEAD - 8 &&
+	    bpf_core_field_offset(inode->i_sb) <= EDR_INODE_HEAD - 8) {
+		if (bpf_probe_read_kernel(head, sizeof(head), inode) < 0) {
+			count_read_error();
+			return;
+		}
+		e->mode = *(__u16 *)&head[bpf_core_field_offset(inode->i_mode)];
+		e->uid = *(__u32 *)&head[bpf_core_field_offset(inode->i_uid)];
+		e->gid = *(__u32 *)&head[bpf_core_field_offset(inode->i_gid)];
+		e->ino = *(__u64 *)&head[bpf_core_field_offset(inode->i_ino)];
+		sb = *(struct super_block **)&head[bpf_core_field_offset(inode->i_sb)];
+		e->dev = BPF_CORE_READ(sb, s_dev);
+		return;
+	}
 	e->mode = BPF_CORE_READ(inode, i_mode);
 	e->uid = BPF_CORE_READ(inode, i_uid.val);
 	e->gid = BPF_CORE_READ(inode, i_gid.val);
@@ -214,10 +246,63 @@ static __always_inline void file_inode_fill(struct edr_file *e, struct inode *in
  * the open flags as the caller passed them; do_dentry_open() clears O_TRUNC
  * and O_CREAT from f_flags once the file is open.
  */
-static __always_inline int report_open(struct task_struct *task, struct file *file, struct path *path,
-				       __u32 oflags, __u32 src, __u32 attempt)
+/*
+ * Repeated write-opens of one file by one process: the first is reported,
+ * the same again (same inode, same write/truncate flags) within
+ * cfg_open_dedup_ns of it is only counted (stats.suppressed), so a program
+ * that reopens a log file in a loop sends one event per window, not one per
+ * open. A create is never suppressed. cfg_open_dedup_ns 0 reports every open.
+ */
+struct open_key {
+	__u64 ino;
+	__u32 dev;
+	__u32 tgid;
+	__u32 oflags;
+	__u32 _pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct open_key);
+	__type(value, __u64);
+} open_seen SEC(".maps");
+
+const volatile __u64 cfg_open_dedup_ns = 0;
+
+static __always_inline int open_suppressed(const struct edr_file *e, __u32 oflags)
 {
-	__u32 fmode = BPF_CORE_READ(file, f_mode);
+	struct open_key k = {
+		.ino = e->ino, .dev = e->dev, .tgid = bpf_get_current_pid_tgid() >> 32,
+		.oflags = oflags & (EDR_O_WRONLY | EDR_O_RDWR | EDR_O_TRUNC),
+	};
+	__u64 now, *last;
+	struct edr_bpf_stats *st;
+
+	if (!cfg_open_dedup_ns)
+		return 0;
+	now = bpf_ktime_get_ns();
+	last = bpf_map_lookup_elem(&open_seen, &k);
+	if (last && now - *last < cfg_open_dedup_ns) {
+		st = stats_get();
+		if (st)
+			st->suppressed++;
+		return 1;
+	}
+	bpf_map_update_elem(&open_seen, &k, &now, BPF_ANY);
+	return 0;
+}
+
+/*
+ * An open that may write: reports create (the open made the file), write
+ * or truncate, nothing for a read-only open of an existing file. oflags:
+ * the open flags as the caller passed them; do_dentry_open() clears O_TRUNC
+ * and O_CREAT from f_flags once the file is open. inode: from the path (at
+ * kprobe/vfs_open, f_inode is not set yet).
+ */
+static __always_inline int report_open_fi(__u32 fmode, struct inode *inode, struct path *path,
+					  __u32 oflags, __u32 src, __u32 attempt)
+{
 	struct edr_scratch *s;
 	struct edr_file *e;
 	__u32 off, type;
@@ -225,21 +310,22 @@ static __always_inline int report_open(struct task_struct *task, struct file *fi
 
 	if (!(fmode & (EDR_FMODE_WRITE | EDR_FMODE_CREATED)) && !(oflags & EDR_O_TRUNC))
 		return 0;
-	if (!wanted(task))
+	if (!wanted_cur())
 		return 0;
 	s = scratch_get();
 	if (!s)
 		return 0;
 	e = (void *)s->rec;
-	off = file_begin(e, task, src);
 	type = fmode & EDR_FMODE_CREATED ? EDR_EVENT_FILE_CREATE : EDR_EVENT_FILE_WRITE;
+	file_inode_fill(e, inode);
+	if (type == EDR_EVENT_FILE_WRITE && open_suppressed(e, oflags))
+		return 0;
+	off = file_begin_task(e, src);
 	if (attempt)
 		e->flags |= EDR_FILE_ATTEMPT;
 	if (oflags & EDR_O_TRUNC)
 		e->flags |= EDR_FILE_TRUNCATE;
 	e->open_flags = oflags;
-	/* From the path: at kprobe/vfs_open, f_inode is not set yet. */
-	file_inode_fill(e, BPF_CORE_READ(path, dentry, d_inode));
 	if (type == EDR_EVENT_FILE_CREATE && (e->mode & EDR_S_ISID))
 		e->flags |= EDR_FILE_SETID;
 	e->path_len = put_path(s, &off, path, &trunc);
@@ -247,6 +333,59 @@ static __always_inline int report_open(struct task_struct *task, struct file *fi
 		e->flags |= EDR_FILE_PATH_TRUNC;
 	emit_file(e, type, off);
 	return 0;
+}
+
+static __always_inline int report_open(struct task_struct *task, struct file *file, struct path *path,
+				       __u32 oflags, __u32 src, __u32 attempt)
+{
+	return report_open_fi(BPF_CORE_READ(file, f_mode), BPF_CORE_READ(path, dentry, d_inode), path,
+			      oflags, src, attempt);
+}
+
+/* f_mode, f_path and f_inode from one read of the head of struct file
+ * (CO-RE offsets), field by field where they do not fit in it. */
+#define EDR_FILE_HEAD 128
+
+struct file_head {
+	__u32 fmode;
+	struct path path;
+	struct inode *inode;
+};
+
+static __always_inline int file_head_read(struct file *f, struct file_head *h)
+{
+	__u8 head[EDR_FILE_HEAD];
+
+	if (!f)
+		return -1;
+	if (bpf_core_field_offset(f->f_mode) <= EDR_FILE_HEAD - 4 &&
+	    bpf_core_field_offset(f->f_path) <= EDR_FILE_HEAD - 16 &&
+	    bpf_core_field_offset(f->f_inode) <= EDR_FILE_HEAD - 8) {
+		if (bpf_probe_read_kernel(head, sizeof(head), f) < 0)
+			return -1;
+		h->fmode = *(__u32 *)&head[bpf_core_field_offset(f->f_mode)];
+		__builtin_memcpy(&h->path, &head[bpf_core_field_offset(f->f_path)], sizeof(h->path));
+		h->inode = *(struct inode **)&head[bpf_core_field_offset(f->f_inode)];
+		return 0;
+	}
+	h->fmode = BPF_CORE_READ(f, f_mode);
+	h->inode = BPF_CORE_READ(f, f_inode);
+	return file_path_get(f, &h->path);
+}
+
+/* fd -> struct file of the current task: BTF loads down to the fd array,
+ * one read for the slot. */
+static __always_inline struct file *fd_file_cur(int fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = task->files->fdt;
+	struct file *f = NULL;
+
+	if (fd < 0 || (__u32)fd >= fdt->max_fds)
+		return NULL;
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fdt->fd[fd & 0xfffff]) < 0)
+		return NULL;
+	return f;
 }
 
 /* ---- tracepoint path ---- */
@@ -273,8 +412,7 @@ static __noinline int open_exit(long ret, __u32 which)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct pt_regs *regs = (void *)bpf_task_pt_regs(task);
-	struct path path;
-	struct file *f;
+	struct file_head fh;
 	__u32 flags;
 	__u64 v = 0;
 
@@ -299,12 +437,11 @@ static __noinline int open_exit(long ret, __u32 which)
 		flags = EDR_O_CREAT | EDR_O_WRONLY | EDR_O_TRUNC; /* creat(2) */
 		break;
 	}
-	if (!(flags & EDR_O_WRITE_MASK) || !wanted(task))
+	if (!(flags & EDR_O_WRITE_MASK))
 		return 0;
-	f = fd_file_get(task, ret);
-	if (file_path_get(f, &path))
+	if (file_head_read(fd_file_cur(ret), &fh))
 		return 0;
-	return report_open(task, f, &path, flags, EDR_FILE_SRC_TP, 0);
+	return report_open_fi(fh.fmode, fh.inode, &fh.path, flags, EDR_FILE_SRC_TP, 0);
 }
 
 static __always_inline int enter_unlink(int dfd, const char *name, __u32 flags)

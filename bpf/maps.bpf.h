@@ -30,6 +30,7 @@ struct edr_walk {
 	__u8 buf[EDR_WALK_BUF];
 	__u64 dentry;
 	__u64 mnt;
+	__u64 mnt_root; /* mnt's root dentry, read once per mount crossed */
 	__u32 pos;
 	__s32 trunc;
 	__s32 done;

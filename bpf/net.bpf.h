@@ -44,7 +44,7 @@
  * Connected UDP sockets are reported by their connect; their sends carry
  * no destination and produce nothing.
  *
- * Uses wanted() from exec.bpf.h (included before this file).
+ * Uses wanted_cur() from exec.bpf.h and fill_task_cur() from compat.bpf.h.
  */
 #ifndef EDR_NET_BPF_H
 #define EDR_NET_BPF_H
@@ -140,18 +140,6 @@ static __always_inline struct file *net_fd_file(struct task_struct *task, int fd
 	return f;
 }
 
-/* wanted() with direct loads (task from bpf_get_current_task_btf()). */
-static __always_inline int net_wanted_btf(struct task_struct *task)
-{
-	__u32 tgid = task->tgid;
-
-	if (cfg_self_tgid && tgid == cfg_self_tgid)
-		return 0;
-	if (cfg_target_tgid && tgid != cfg_target_tgid && task->real_parent->tgid != cfg_target_tgid)
-		return 0;
-	return 1;
-}
-
 /* A sockaddr, read from user (user set) or kernel memory; 0 when it is
  * INET or INET6. The v4 part first: a sockaddr_in may end at a page end. */
 static __always_inline int net_sa_read(struct net_sa *sa, const void *addr, int user)
@@ -215,7 +203,8 @@ static __always_inline struct edr_net *net_begin(struct task_struct *task, struc
 	if (!s)
 		return NULL;
 	e = (void *)s->rec;
-	fill_task(&e->task, task);
+	/* Every hook here runs in the caller's context. */
+	fill_task_cur(&e->task);
 	e->flags = src << EDR_NET_SRC_SHIFT;
 	e->ret = 0;
 	e->family = fam;
@@ -379,7 +368,7 @@ static __noinline int net_tp_exit(long ret, __u32 which)
 	}
 	if (uaddr && net_sa_read(&sa, uaddr, 1))
 		return 0;
-	if (!net_wanted_btf(task))
+	if (!wanted_cur())
 		return 0;
 	sock = net_file_socket(net_fd_file(task, fd), &ino);
 	if (!sock)
@@ -411,7 +400,7 @@ static __always_inline int net_sock_hook(struct socket *sock, struct sock *sk, _
 		return 0;
 	if (kaddr && net_sa_read(&sa, kaddr, 0))
 		return 0;
-	if (!wanted(task))
+	if (!wanted_cur())
 		return 0;
 	if (!sk)
 		sk = BPF_CORE_READ(sock, sk);

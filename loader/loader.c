@@ -78,6 +78,25 @@ static const char *const file_attr_tp[] = {
 	NULL,
 };
 
+/* The privilege features' further programs (bpf/priv.bpf.h). */
+static const char *const cred_lsm[] = { "?lsm__task_fix_setgid", "lsm__capset", NULL }; /* setgid: 5.19 */
+static const char *const cred_tp[] = {
+	"tracepoint__sys_exit_setuid",
+	"tracepoint__sys_enter_setgid", "tracepoint__sys_exit_setgid",
+	"tracepoint__sys_enter_setreuid", "tracepoint__sys_exit_setreuid",
+	"tracepoint__sys_enter_setregid", "tracepoint__sys_exit_setregid",
+	"tracepoint__sys_enter_setresuid", "tracepoint__sys_exit_setresuid",
+	"tracepoint__sys_enter_setresgid", "tracepoint__sys_exit_setresgid",
+	"tracepoint__sys_enter_setfsuid", "tracepoint__sys_exit_setfsuid",
+	"tracepoint__sys_enter_setfsgid", "tracepoint__sys_exit_setfsgid",
+	"tracepoint__sys_enter_capset", "tracepoint__sys_exit_capset",
+	NULL,
+};
+static const char *const ptrace_lsm[] = { "lsm__ptrace_traceme", NULL };
+static const char *const ptrace_fentry[] = { "fexit__ptrace_traceme", NULL };
+static const char *const ptrace_kprobe[] = { "kprobe__ptrace_traceme", NULL };
+static const char *const ptrace_tp[] = { "tracepoint__sys_exit_ptrace", NULL };
+static const char *const vm_write_tp[] = { "tracepoint__sys_exit_process_vm_writev", NULL };
 /* The network features' further programs (bpf/net.bpf.h). */
 static const char *const net_connect_fentry[] = { "fexit__inet_dgram_connect", NULL };
 static const char *const net_connect_kprobe[] = { "kprobe__inet_dgram_connect", NULL };
@@ -139,6 +158,25 @@ static const struct feature_def features[EDR_FEAT__COUNT] = {
 		{ "fentry", "fexit__chmod_common", EDR_CAP_FENTRY, NOCAP, file_attr_fentry },
 		{ "kprobe", "kprobe__chmod_common", EDR_CAP_KPROBE, NOCAP, file_attr_kprobe },
 		{ "tracepoint", "tracepoint__sys_enter_fchmodat", EDR_CAP_SYSCALL_TP, NOCAP, file_attr_tp },
+	}, "lsm,fentry,kprobe,tracepoint" },
+	[EDR_FEAT_CRED] = { "cred", {
+		{ "lsm", "lsm__task_fix_setuid", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM, cred_lsm },
+		{ "fentry", "fentry__commit_creds", EDR_CAP_FENTRY, NOCAP },
+		{ "kprobe", "kprobe__commit_creds", EDR_CAP_KPROBE, NOCAP },
+		{ "tracepoint", "tracepoint__sys_enter_setuid", EDR_CAP_SYSCALL_TP, NOCAP, cred_tp },
+	}, "lsm,fentry,kprobe,tracepoint" },
+	[EDR_FEAT_PTRACE] = { "ptrace", {
+		{ "lsm", "lsm__ptrace_access_check", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM, ptrace_lsm },
+		{ "fentry", "fexit__ptrace_attach", EDR_CAP_FENTRY, NOCAP, ptrace_fentry },
+		{ "kprobe", "kprobe__ptrace_attach", EDR_CAP_KPROBE, NOCAP, ptrace_kprobe },
+		{ "tracepoint", "tracepoint__sys_enter_ptrace", EDR_CAP_SYSCALL_TP, NOCAP, ptrace_tp },
+	}, "lsm,fentry,kprobe,tracepoint" },
+	[EDR_FEAT_VM_WRITE] = { "vm_write", {
+		{ "lsm", "lsm__ptrace_access_check_vm", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM },
+		{ "fentry", "fexit__x64_sys_process_vm_writev", EDR_CAP_FENTRY, NOCAP },
+		{ "kprobe", "kprobe__x64_sys_process_vm_writev", EDR_CAP_KPROBE, NOCAP },
+		{ "tracepoint", "tracepoint__sys_enter_process_vm_writev", EDR_CAP_SYSCALL_TP, NOCAP,
+		  vm_write_tp },
 	}, "lsm,fentry,kprobe,tracepoint" },
 	/* accept has no LSM path: security_socket_accept runs before a peer exists. */
 	[EDR_FEAT_NET_CONNECT] = { "net_connect", {
@@ -367,6 +405,7 @@ static int configure(struct edr_loader *l, const struct edr_loader_opts *opts)
 	l->skel->rodata->cfg_self_tgid = opts->self_tgid;
 	l->skel->rodata->cfg_target_tgid = opts->target_tgid;
 	l->skel->rodata->cfg_wakeup_bytes = opts->wakeup_bytes;
+	l->skel->rodata->cfg_open_dedup_ns = opts->open_dedup_ns;
 	err = bpf_map__set_max_entries(l->skel->maps.events, ring);
 	if (err)
 		return err;

@@ -24,6 +24,9 @@ enum edr_feature {
 	EDR_FEAT_FILE_UNLINK, /* unlink, rmdir */
 	EDR_FEAT_FILE_RENAME,
 	EDR_FEAT_FILE_ATTR,   /* chmod, chown */
+	EDR_FEAT_CRED,        /* setuid family, capset, setuid exec */
+	EDR_FEAT_PTRACE,      /* ptrace attach, seize, traceme */
+	EDR_FEAT_VM_WRITE,    /* process_vm_writev */
 	EDR_FEAT_NET_CONNECT, /* TCP and UDP connect */
 	EDR_FEAT_NET_ACCEPT,
 	EDR_FEAT_NET_BIND,    /* bind and listen */
@@ -54,6 +57,9 @@ struct edr_loader_opts {
 	uint32_t wakeup_bytes;    /* wake the consumer at this much pending data; 0 = every record */
 	uint32_t self_tgid;       /* events of this process are never reported */
 	uint32_t target_tgid;     /* tests: report only this tgid and its children */
+	/* A process's repeated write-opens of one file within this many ns of
+	 * the one reported are counted, not sent (0: report every open). */
+	uint64_t open_dedup_ns;
 	int disabled[EDR_FEAT__COUNT];
 	const char *force[EDR_FEAT__COUNT]; /* path name to use, NULL = automatic */
 	/* libbpf messages and loader notes go here (may be NULL). */

@@ -104,6 +104,10 @@ static const struct key base_keys[] = {
 	{ "ancestry_depth", T_INT, "8", "N",
 	  "ancestor executables listed in each event (edr.ancestors), 0 to 64; 0 = none",
 	  0, OFF(ancestry_depth), 0, 64, NULL, 0 },
+	{ "file_write_dedup", T_DURATION, "1s", "DURATION",
+	  "a process's repeated write-opens of one file within this long of the reported one are "
+	  "counted (kernel_suppressed), not sent; 0 = report every open",
+	  0, OFF(file_write_dedup_ms), 0, 3600 * 1000, NULL, 0 },
 	{ "content_dir", T_PATH, "/var/lib/edr/content", "DIR",
 	  "where accepted content bundles and the last-known-good copy are kept",
 	  K_SAFETY | K_ABS, OFF(content_dir), 0, 0, NULL, 0 },

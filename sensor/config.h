@@ -65,6 +65,7 @@ struct edr_config {
 	uint64_t hash_max_file_size;        /* bytes; 0 = never hash */
 	uint64_t hash_rate;                 /* bytes hashed per second; 0 = unlimited */
 	int64_t ancestry_depth;             /* ancestors listed per event; 0 = none */
+	uint64_t file_write_dedup_ms;       /* 0 = report every write-open */
 
 	/* Content. */
 	char *content_dir;

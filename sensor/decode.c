@@ -76,6 +76,15 @@ enum edr_decode_err edr_decode(const void *data, size_t len, struct edr_decoded 
 	case EDR_EVENT_FILE_CHOWN:
 		fixed = sizeof(struct edr_file);
 		break;
+	case EDR_EVENT_CRED_CHANGE:
+		fixed = sizeof(struct edr_cred);
+		break;
+	case EDR_EVENT_PTRACE:
+		fixed = sizeof(struct edr_ptrace);
+		break;
+	case EDR_EVENT_PROC_VM_WRITE:
+		fixed = sizeof(struct edr_vm_write);
+		break;
 	case EDR_EVENT_NET_CONNECT:
 	case EDR_EVENT_NET_ACCEPT:
 	case EDR_EVENT_NET_BIND:
@@ -112,6 +121,23 @@ enum edr_decode_err edr_decode(const void *data, size_t len, struct edr_decoded 
 		break;
 	case EDR_EVENT_EXIT:
 		out->exit = data;
+		if (len != fixed)
+			return EDR_DECODE_SIZE;
+		break;
+	/* Fixed-size records; their comm fields are used only up to a NUL
+	 * within EDR_COMM_LEN by every reader. */
+	case EDR_EVENT_CRED_CHANGE:
+		out->cred = data;
+		if (len != fixed)
+			return EDR_DECODE_SIZE;
+		break;
+	case EDR_EVENT_PTRACE:
+		out->ptrace = data;
+		if (len != fixed)
+			return EDR_DECODE_SIZE;
+		break;
+	case EDR_EVENT_PROC_VM_WRITE:
+		out->vm_write = data;
 		if (len != fixed)
 			return EDR_DECODE_SIZE;
 		break;

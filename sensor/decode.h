@@ -25,6 +25,9 @@ struct edr_decoded {
 	const struct edr_fork *fork;
 	const struct edr_exit *exit;
 	const struct edr_file *file;  /* FILE_* */
+	const struct edr_cred *cred;  /* CRED_CHANGE */
+	const struct edr_ptrace *ptrace;   /* PTRACE */
+	const struct edr_vm_write *vm_write; /* PROC_VM_WRITE */
 	const struct edr_net *net;    /* NET_* */
 	struct edr_str filename, path, cwd;
 	struct edr_str old_path;      /* FILE_RENAME: the source */

@@ -282,6 +282,10 @@ static void str_array(struct edr_json *j, const char *key, const char *const *v,
 static void record(struct edr_ecs *ecs, struct edr_json *j, const struct edr_decoded *ev,
 		   const struct edr_proc *p, const struct edr_proc *parent,
 		   const struct edr_alert_info *a);
+/* Privilege events' pieces of record(), defined at the end of this file. */
+static void priv_thread_caps(struct edr_json *j, const struct edr_decoded *ev);
+static const struct edr_task *priv_user_task(const struct edr_decoded *ev, struct edr_task *tmp);
+static void priv_edr(struct edr_json *j, const struct edr_decoded *ev, const struct edr_proc *target);
 
 /* ECS "file": path, name and directory of the file the event is about (the
  * new name of a rename), and what the kernel knew of its inode. */
@@ -447,6 +451,7 @@ static void record(struct edr_ecs *ecs, struct edr_json *j, const struct edr_dec
 	const struct edr_task *t = ev->task;
 	const struct edr_evtype *et = edr_evtype(ev->type);
 	struct edr_proc tmp;
+	struct edr_task ttmp;
 
 	edr_json_obj_begin(j);
 	edr_ecs__timestamp(ecs, j, ev->hdr->ts_ns);
@@ -510,6 +515,7 @@ static void record(struct edr_ecs *ecs, struct edr_json *j, const struct edr_dec
 	edr_json_key(j, "thread");
 	edr_json_obj_begin(j);
 	edr_json_kuint(j, "id", t->pid);
+	priv_thread_caps(j, ev);
 	edr_json_obj_end(j);
 	if (ev->type == EDR_EVENT_EXEC || ev->type == EDR_EVENT_EXEC_DENIED) {
 		edr_json_kuint(j, "args_count", ev->exec->argc);
@@ -542,7 +548,8 @@ static void record(struct edr_ecs *ecs, struct edr_json *j, const struct edr_dec
 	}
 	edr_json_obj_end(j); /* process */
 
-	user_group(ecs, j, t);
+	/* A credential change: user.* are the new ids. */
+	user_group(ecs, j, priv_user_task(ev, &ttmp));
 	if (ecs->en && ecs->en->container && ecs->en->container->runtime != EDR_CRT_NONE) {
 		edr_json_key(j, "container");
 		edr_json_obj_begin(j);
@@ -597,6 +604,7 @@ static void record(struct edr_ecs *ecs, struct edr_json *j, const struct edr_dec
 	}
 	if (ev->file)
 		file_edr(j, ev);
+	priv_edr(j, ev, ecs->en ? ecs->en->target : NULL);
 	if (ev->net)
 		net_edr(j, ev);
 	if (ev->fork) {
@@ -626,4 +634,215 @@ void edr_ecs__gap(struct edr_ecs *ecs, struct edr_json *j, uint32_t cpu, uint64_
 	edr_json_kuint(j, "cpu", cpu);
 	edr_json_obj_end(j);
 	edr_json_obj_end(j);
+}
+
+/* ---- Privilege events: credential change, ptrace attach, process_vm_writev ---- */
+
+static const char *const cred_sys[EDR_CRED_SYS_MAX] = {
+	[EDR_CRED_SYS_OTHER] = "commit_creds",
+	[EDR_CRED_SYS_SETUID] = "setuid",
+	[EDR_CRED_SYS_SETGID] = "setgid",
+	[EDR_CRED_SYS_SETREUID] = "setreuid",
+	[EDR_CRED_SYS_SETREGID] = "setregid",
+	[EDR_CRED_SYS_SETRESUID] = "setresuid",
+	[EDR_CRED_SYS_SETRESGID] = "setresgid",
+	[EDR_CRED_SYS_SETFSUID] = "setfsuid",
+	[EDR_CRED_SYS_SETFSGID] = "setfsgid",
+	[EDR_CRED_SYS_CAPSET] = "capset",
+	[EDR_CRED_SYS_EXECVE] = "execve",
+};
+
+const char *edr_cred_syscall_name(uint32_t code)
+{
+	return code < EDR_CRED_SYS_MAX ? cred_sys[code] : "unknown";
+}
+
+const char *edr_ptrace_request_name(uint64_t req)
+{
+	switch (req) {
+	case EDR_PTRACE_TRACEME: return "PTRACE_TRACEME";
+	case EDR_PTRACE_ATTACH: return "PTRACE_ATTACH";
+	case EDR_PTRACE_SEIZE: return "PTRACE_SEIZE";
+	}
+	return "unknown";
+}
+
+/* include/uapi/linux/capability.h, 0..40 */
+static const char *const cap_names[] = {
+	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID",
+	"CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE",
+	"CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW",
+	"CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT",
+	"CAP_SYS_PTRACE", "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE",
+	"CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE",
+	"CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE",
+	"CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ",
+	"CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE",
+};
+#define N_CAPS (sizeof(cap_names) / sizeof(cap_names[0]))
+
+/* ECS process.thread.capabilities.*: an array of names; a bit the table
+ * does not know is written as "CAP_<n>". */
+static void cap_array(struct edr_json *j, const char *key, uint64_t set)
+{
+	char b[16];
+	unsigned bit;
+
+	edr_json_key(j, key);
+	edr_json_arr_begin(j);
+	for (bit = 0; bit < 64; bit++) {
+		if (!(set & (1ull << bit)))
+			continue;
+		if (bit < N_CAPS) {
+			edr_json_cstr(j, cap_names[bit]);
+		} else {
+			snprintf(b, sizeof(b), "CAP_%u", bit);
+			edr_json_cstr(j, b);
+		}
+	}
+	edr_json_arr_end(j);
+}
+
+static void priv_thread_caps(struct edr_json *j, const struct edr_decoded *ev)
+{
+	if (!ev->cred)
+		return;
+	edr_json_key(j, "capabilities");
+	edr_json_obj_begin(j);
+	cap_array(j, "effective", ev->cred->new_ids.cap_effective);
+	cap_array(j, "permitted", ev->cred->new_ids.cap_permitted);
+	edr_json_obj_end(j);
+}
+
+static const struct edr_task *priv_user_task(const struct edr_decoded *ev, struct edr_task *tmp)
+{
+	if (!ev->cred)
+		return ev->task;
+	*tmp = *ev->task;
+	tmp->uid = ev->cred->new_ids.uid;
+	tmp->euid = ev->cred->new_ids.euid;
+	tmp->gid = ev->cred->new_ids.gid;
+	tmp->egid = ev->cred->new_ids.egid;
+	return tmp;
+}
+
+static const char *const priv_src[] = { "tracepoint", "lsm", "fentry", "kprobe" };
+
+static const char *src_name(uint32_t flags)
+{
+	uint32_t src = (flags & EDR_PRIV_SRC_MASK) >> EDR_PRIV_SRC_SHIFT;
+
+	return src < sizeof(priv_src) / sizeof(priv_src[0]) ? priv_src[src] : "?";
+}
+
+static void ids_json(struct edr_json *j, const char *key, const struct edr_ids *d)
+{
+	char b[24];
+
+	edr_json_key(j, key);
+	edr_json_obj_begin(j);
+	edr_json_kuint(j, "uid", d->uid);
+	edr_json_kuint(j, "euid", d->euid);
+	edr_json_kuint(j, "suid", d->suid);
+	edr_json_kuint(j, "fsuid", d->fsuid);
+	edr_json_kuint(j, "gid", d->gid);
+	edr_json_kuint(j, "egid", d->egid);
+	edr_json_kuint(j, "sgid", d->sgid);
+	edr_json_kuint(j, "fsgid", d->fsgid);
+	/* Hex masks as /proc/PID/status shows them: exact and compact. */
+	snprintf(b, sizeof(b), "%016llx", (unsigned long long)d->cap_effective);
+	edr_json_kcstr(j, "cap_effective", b);
+	snprintf(b, sizeof(b), "%016llx", (unsigned long long)d->cap_permitted);
+	edr_json_kcstr(j, "cap_permitted", b);
+	snprintf(b, sizeof(b), "%016llx", (unsigned long long)d->cap_inheritable);
+	edr_json_kcstr(j, "cap_inheritable", b);
+	edr_json_obj_end(j);
+}
+
+/* comm fields are at most EDR_COMM_LEN bytes, NUL-terminated or not. */
+static void comm_json(struct edr_json *j, const char *key, const char *comm)
+{
+	edr_json_kstr(j, key, comm, strnlen(comm, EDR_COMM_LEN));
+}
+
+static void target_json(struct edr_json *j, uint32_t pid, uint32_t tgid, const char *comm,
+			const struct edr_proc *target)
+{
+	edr_json_key(j, "target");
+	edr_json_obj_begin(j);
+	if (tgid)
+		edr_json_kuint(j, "pid", tgid);
+	edr_json_kuint(j, "thread_id", pid);
+	if (comm[0])
+		comm_json(j, "name", comm);
+	else if (target)
+		comm_json(j, "name", target->comm);
+	if (target && target->exe)
+		edr_json_kcstr(j, "executable", target->exe);
+	edr_json_obj_end(j);
+}
+
+static void priv_edr(struct edr_json *j, const struct edr_decoded *ev, const struct edr_proc *target)
+{
+	if (ev->cred) {
+		const struct edr_cred *c = ev->cred;
+
+		edr_json_key(j, "cred");
+		edr_json_obj_begin(j);
+		edr_json_kcstr(j, "syscall", edr_cred_syscall_name(c->syscall));
+		ids_json(j, "old", &c->old_ids);
+		ids_json(j, "new", &c->new_ids);
+		if (c->flags & EDR_CRED_EXEC)
+			edr_json_kbool(j, "exec", 1);
+		if (c->flags & EDR_CRED_ATTEMPT)
+			edr_json_kbool(j, "attempt", 1);
+		else
+			edr_json_kint(j, "ret", c->ret);
+		edr_json_kcstr(j, "source", src_name(c->flags));
+		edr_json_obj_end(j);
+	}
+	if (ev->ptrace) {
+		const struct edr_ptrace *p = ev->ptrace;
+
+		edr_json_key(j, "ptrace");
+		edr_json_obj_begin(j);
+		edr_json_kcstr(j, "request", edr_ptrace_request_name(p->request));
+		target_json(j, p->target_pid, p->target_tgid, p->target_comm, target);
+		if (p->flags & EDR_PTRACE_TARGET_AS_GIVEN)
+			edr_json_kbool(j, "target_pid_as_given", 1);
+		edr_json_kuint(j, "tracer_pid", p->tracer_tgid);
+		if (p->flags & EDR_PTRACE_ATTEMPT)
+			edr_json_kbool(j, "attempt", 1);
+		edr_json_kcstr(j, "source", src_name(p->flags));
+		edr_json_obj_end(j);
+	}
+	if (ev->vm_write) {
+		const struct edr_vm_write *v = ev->vm_write;
+
+		edr_json_key(j, "vm_write");
+		edr_json_obj_begin(j);
+		target_json(j, v->target_pid, v->target_tgid, v->target_comm, target);
+		if (v->flags & EDR_VM_TARGET_AS_GIVEN)
+			edr_json_kbool(j, "target_pid_as_given", 1);
+		edr_json_kuint(j, "local_iovcnt", v->liovcnt);
+		edr_json_kuint(j, "remote_iovcnt", v->riovcnt);
+		edr_json_kuint(j, "bytes_requested", v->bytes_req);
+		if (v->flags & EDR_VM_IOV_TRUNC)
+			edr_json_kbool(j, "bytes_requested_partial", 1);
+		if (v->flags & EDR_VM_ATTEMPT)
+			edr_json_kbool(j, "attempt", 1);
+		else if (v->ret >= 0)
+			edr_json_kuint(j, "bytes_written", (uint64_t)v->ret);
+		edr_json_kcstr(j, "source", src_name(v->flags));
+		edr_json_obj_end(j);
+	}
+}
+
+uint32_t edr_priv_target_tgid(const struct edr_decoded *ev)
+{
+	if (ev->ptrace)
+		return ev->ptrace->target_tgid ? ev->ptrace->target_tgid : ev->ptrace->target_pid;
+	if (ev->vm_write)
+		return ev->vm_write->target_tgid ? ev->vm_write->target_tgid : ev->vm_write->target_pid;
+	return 0;
 }

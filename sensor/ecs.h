@@ -20,6 +20,7 @@ struct edr_enrichment {
 	char sha256[EDR_SHA256_HEX_LEN + 1];
 	const struct edr_cgroup_info *container; /* NULL when unknown */
 	struct edr_ancestry ancestry;
+	const struct edr_proc *target;       /* ptrace/vm_write target in the table, or NULL */
 };
 
 struct edr_ecs {
@@ -80,5 +81,12 @@ struct edr_idcache *edr_idcache__new(void);
 void edr_idcache__free(struct edr_idcache *c);
 const char *edr_idcache__user(struct edr_idcache *c, uint32_t uid);  /* NULL when unknown */
 const char *edr_idcache__group(struct edr_idcache *c, uint32_t gid);
+
+/* Privilege events (credential change, ptrace, process_vm_writev). */
+const char *edr_cred_syscall_name(uint32_t code);      /* "setuid", ... */
+const char *edr_ptrace_request_name(uint64_t request); /* "PTRACE_ATTACH", ... */
+/* The process the event is aimed at (ptrace tracee, process_vm_writev
+ * target), as the event gives it; 0 for other events. */
+uint32_t edr_priv_target_tgid(const struct edr_decoded *ev);
 
 #endif /* EDR_ECS_H */

@@ -247,6 +247,8 @@ static void enrich(struct sensor *s, const struct edr_decoded *ev, struct edr_pr
 	en->have_hash = 0;
 	en->container = NULL;
 	en->ancestry.n = 0;
+	/* ptrace and process_vm_writev name a second process: the table's entry. */
+	en->target = edr_priv_target_tgid(ev) ? edr_proctable__get(s->procs, edr_priv_target_tgid(ev)) : NULL;
 	if (s->hashes && ev->type == EDR_EVENT_EXEC) {
 		struct edr_file_ident id = { .dev = ev->exec->dev, .ino = ev->exec->ino };
 
@@ -496,6 +498,29 @@ static int ops_stats(struct edr_sensor_stats *st, void *arg)
 	size_t i;
 	int cpu, t;
 
+	if (s->hashes) {
+		struct edr_hashcache_stats hs;
+
+		edr_hashcache__stats(s->hashes, &hs);
+		st->hash_lookups = hs.lookups;
+		st->hash_hits = hs.hits;
+		st->hash_pending = hs.pending_hits;
+		for (t = 0; t < _EDR_HASH_SKIP_MAX; t++)
+			st->hash_skipped += hs.skipped[t];
+		st->hash_failed = hs.failed;
+		st->hash_computed = hs.computed;
+		st->hash_entries = hs.entries;
+		st->hash_queue = hs.queue_depth;
+	}
+	if (s->cgroups) {
+		struct edr_cgroup_cache_stats cs;
+
+		edr_cgroup_cache__stats(s->cgroups, &cs);
+		st->cgroup_hits = cs.hits;
+		st->cgroup_misses = cs.misses;
+		st->cgroup_uncached = cs.uncached;
+		st->cgroup_failed = cs.failed;
+	}
 	for (t = 0; t < _EDR_EVENT_MAX; t++) {
 		st->read[t] = GET(s->c.per_type[t]);
 		st->emitted[t] = GET(s->c.emitted_type[t]);
@@ -516,6 +541,7 @@ static int ops_stats(struct edr_sensor_stats *st, void *arg)
 		st->cpus[cpu].emitted = pc[cpu].emitted;
 		st->cpus[cpu].drops = pc[cpu].drops;
 		st->cpus[cpu].read_errors = pc[cpu].read_errors;
+		st->cpus[cpu].suppressed = pc[cpu].suppressed;
 	}
 	pthread_mutex_lock(&s->alerts_lock);
 	st->alerts = calloc(s->n_alert_rules ? s->n_alert_rules : 1, sizeof(*st->alerts));
@@ -741,6 +767,7 @@ int main(int argc, char **argv)
 	s.lo.self_tgid = getpid();
 	/* Batch wake-ups: the loop also wakes every POLL_MS, bounding latency. */
 	s.lo.wakeup_bytes = (s.lo.ring_size ? s.lo.ring_size : 8u << 20) / 16;
+	s.lo.open_dedup_ns = s.cfg.file_write_dedup_ms * 1000000ull;
 	s.lo.log = loader_log;
 	s.loader = edr_loader__new(&probe, &s.lo, err, sizeof(err));
 	if (!s.loader) {

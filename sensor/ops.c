@@ -179,7 +179,7 @@ static int by_count_desc(const void *a, const void *b)
 int edr_ops__stats_reply(const struct edr_sensor_stats *st, struct edr_ctl_reply *reply)
 {
 	char key[EDR_CTL_MAX_KEY + 1], name[16];
-	uint64_t read = 0, emitted = 0, drops = 0, rerr = 0;
+	uint64_t read = 0, emitted = 0, drops = 0, rerr = 0, supp = 0;
 	struct edr_rule_alerts *sorted = NULL;
 	size_t i, n;
 	int err = 0;
@@ -191,17 +191,31 @@ int edr_ops__stats_reply(const struct edr_sensor_stats *st, struct edr_ctl_reply
 	for (i = 0; i < st->n_cpus; i++) {
 		drops += st->cpus[i].drops;
 		rerr += st->cpus[i].read_errors;
+		supp += st->cpus[i].suppressed;
 	}
 	add_int(reply, &err, "events_read", read);
 	add_int(reply, &err, "events_emitted", emitted);
 	add_int(reply, &err, "kernel_drops", drops);
 	add_int(reply, &err, "kernel_read_errors", rerr);
+	add_int(reply, &err, "kernel_suppressed", supp);
 	add_int(reply, &err, "decode_errors", st->decode_errors);
 	add_int(reply, &err, "rule_evaluations", st->rule_evaluations);
 	add_int(reply, &err, "alerts", st->alerts_total);
 	add_int(reply, &err, "cpu_user_ms", st->cpu_user_ms);
 	add_int(reply, &err, "cpu_system_ms", st->cpu_system_ms);
 	add_int(reply, &err, "rss_bytes", st->rss_bytes);
+	add_int(reply, &err, "hash.lookups", st->hash_lookups);
+	add_int(reply, &err, "hash.hits", st->hash_hits);
+	add_int(reply, &err, "hash.pending", st->hash_pending);
+	add_int(reply, &err, "hash.skipped", st->hash_skipped);
+	add_int(reply, &err, "hash.failed", st->hash_failed);
+	add_int(reply, &err, "hash.computed", st->hash_computed);
+	add_int(reply, &err, "hash.entries", st->hash_entries);
+	add_int(reply, &err, "hash.queue", st->hash_queue);
+	add_int(reply, &err, "cgroup.hits", st->cgroup_hits);
+	add_int(reply, &err, "cgroup.misses", st->cgroup_misses);
+	add_int(reply, &err, "cgroup.uncached", st->cgroup_uncached);
+	add_int(reply, &err, "cgroup.failed", st->cgroup_failed);
 	add_int(reply, &err, "ring_buffer.size_bytes", st->ring_size_bytes);
 	add_int(reply, &err, "ring_buffer.used_bytes", st->ring_used_bytes);
 	add_int(reply, &err, "ring_buffer.used_max_bytes", st->ring_used_max_bytes);

@@ -61,7 +61,7 @@ struct edr_sensor_status {
 };
 
 struct edr_cpu_stats {
-	uint64_t emitted, drops, read_errors; /* from the BPF per-CPU stats map */
+	uint64_t emitted, drops, read_errors, suppressed; /* from the BPF per-CPU stats map */
 };
 
 struct edr_rule_alerts {
@@ -86,6 +86,10 @@ struct edr_sensor_stats {
 	uint64_t ring_size_bytes, ring_used_bytes, ring_used_max_bytes;
 	/* Filled by the handler itself from getrusage() and /proc/self/statm. */
 	uint64_t cpu_user_ms, cpu_system_ms, rss_bytes;
+	/* Enrichment caches (all 0 when a cache is off). */
+	uint64_t hash_lookups, hash_hits, hash_pending, hash_skipped, hash_failed, hash_computed,
+		 hash_entries, hash_queue;
+	uint64_t cgroup_hits, cgroup_misses, cgroup_uncached, cgroup_failed;
 };
 
 struct edr_ops {

@@ -114,6 +114,67 @@ static int sigma_map_file(struct edr_sigma_view *v, const struct edr_decoded *ev
 }
 
 /*
+ * privilege_change from a credential change: the ids are the effective
+ * ones, which are what grants privilege (a setuid exec changes only euid).
+ * ptrace from an attach, and from process_vm_writev with Request
+ * "process_vm_writev". The target's image comes from the process table.
+ */
+static int sigma_map_priv(struct edr_sigma_view *v, const struct edr_decoded *ev,
+			  const struct edr_proc *p, const char *user)
+{
+	struct edr_field_value *f = v->f;
+	const struct edr_task *t = ev->task;
+	const struct edr_proc *target = v->en ? v->en->target : NULL;
+	int image, fuser, pid, cmd;
+	size_t n;
+
+	memset(f, 0, sizeof(v->f));
+	v->ev.f = f;
+	if (ev->cred) {
+		const struct edr_cred *c = ev->cred;
+
+		v->ev.cat = EDR_CAT_PRIVILEGE_CHANGE;
+		v->ev.nfields = EDR_NFIELDS(PRIVILEGE_CHANGE);
+		image = EDR_F_PRIVILEGE_CHANGE_IMAGE;
+		fuser = EDR_F_PRIVILEGE_CHANGE_USER;
+		pid = EDR_F_PRIVILEGE_CHANGE_PROCESS_ID;
+		cmd = EDR_F_PRIVILEGE_CHANGE_COMMAND_LINE;
+		set_cstr(&f[EDR_F_PRIVILEGE_CHANGE_SYSCALL], edr_cred_syscall_name(c->syscall));
+		set_int(&f[EDR_F_PRIVILEGE_CHANGE_OLD_UID], v->num[2], c->old_ids.euid);
+		set_int(&f[EDR_F_PRIVILEGE_CHANGE_NEW_UID], v->num[3], c->new_ids.euid);
+		set_int(&f[EDR_F_PRIVILEGE_CHANGE_OLD_GID], v->num[4], c->old_ids.egid);
+		set_int(&f[EDR_F_PRIVILEGE_CHANGE_NEW_GID], v->num[5], c->new_ids.egid);
+	} else {
+		uint32_t tgid = edr_priv_target_tgid(ev);
+
+		v->ev.cat = EDR_CAT_PTRACE;
+		v->ev.nfields = EDR_NFIELDS(PTRACE);
+		image = EDR_F_PTRACE_IMAGE;
+		fuser = EDR_F_PTRACE_USER;
+		pid = EDR_F_PTRACE_PROCESS_ID;
+		cmd = EDR_F_PTRACE_COMMAND_LINE;
+		set_cstr(&f[EDR_F_PTRACE_REQUEST], ev->ptrace ? edr_ptrace_request_name(ev->ptrace->request) :
+			 "process_vm_writev");
+		if (tgid)
+			set_int(&f[EDR_F_PTRACE_TARGET_PROCESS_ID], v->num[2], tgid);
+		if (target && target->exe)
+			set_cstr(&f[EDR_F_PTRACE_TARGET_IMAGE], target->exe);
+	}
+	if (p && p->exe)
+		set_cstr(&f[image], p->exe);
+	if (p && p->args) {
+		n = edr_cmdline(p->args, p->args_len, v->cmd, sizeof(v->cmd));
+		set_str(&f[cmd], v->cmd, n);
+	}
+	if (user)
+		set_cstr(&f[fuser], user);
+	else
+		set_int(&f[fuser], v->num[0], t->uid);
+	set_int(&f[pid], v->num[1], t->tgid);
+	return 0;
+}
+
+/*
  * Network events feed network_connection, with Sysmon's convention: Source
  * is always the local side, Destination the peer, and Initiated says who
  * opened the connection (true for connect and UDP send, false for accept).
@@ -168,6 +229,8 @@ int edr_sigma_map(struct edr_sigma_view *v, const struct edr_decoded *ev, const 
 
 	if (ev->file)
 		return sigma_map_file(v, ev, p, user);
+	if (ev->cred || ev->ptrace || ev->vm_write)
+		return sigma_map_priv(v, ev, p, user);
 	if (ev->net)
 		return sigma_map_net(v, ev, p, user);
 	if (ev->type != EDR_EVENT_EXEC)

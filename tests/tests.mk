@@ -16,6 +16,9 @@ $(eval $(call unit_test,test_proctable,$(BUILD)/sensor/proctable.o $(BUILD)/sens
 $(eval $(call unit_test,test_file_events,$(BUILD)/sensor/decode.o $(BUILD)/sensor/ecs.o $(BUILD)/sensor/evtypes.o $(ENRICH_OBJS) \
 	$(BUILD)/sensor/json.o $(BUILD)/sensor/sigma_map.o $(BUILD)/sensor/proctable.o))
 
+$(eval $(call unit_test,test_priv_events,$(BUILD)/sensor/decode.o $(BUILD)/sensor/ecs.o $(BUILD)/sensor/evtypes.o $(ENRICH_OBJS) \
+	$(BUILD)/sensor/json.o $(BUILD)/sensor/sigma_map.o $(BUILD)/sensor/proctable.o))
+
 $(eval $(call unit_test,test_net_events,$(BUILD)/sensor/decode.o $(BUILD)/sensor/ecs.o $(BUILD)/sensor/evtypes.o $(ENRICH_OBJS) \
 	$(BUILD)/sensor/json.o $(BUILD)/sensor/sigma_map.o $(BUILD)/sensor/proctable.o))
 
@@ -34,6 +37,12 @@ $(BUILD)/tests/bpf/test_file: $(BUILD)/tests/bpf/test_file.o $(BPF_TEST_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
 
+$(BUILD)/tests/bpf/test_priv.o: $(BPF_SKEL)
+BPF_TESTS += $(BUILD)/tests/bpf/test_priv
+$(BUILD)/tests/bpf/test_priv: $(BUILD)/tests/bpf/test_priv.o $(BPF_TEST_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
+
 $(BUILD)/tests/bpf/test_net.o: $(BPF_SKEL)
 BPF_TESTS += $(BUILD)/tests/bpf/test_net
 $(BUILD)/tests/bpf/test_net: $(BUILD)/tests/bpf/test_net.o $(BPF_TEST_OBJS)
@@ -43,6 +52,7 @@ $(BUILD)/tests/bpf/test_net: $(BUILD)/tests/bpf/test_net.o $(BPF_TEST_OBJS)
 # Helper programs used by e2e tests and benchmarks.
 TEST_HELPERS := $(BUILD)/tests/helpers/spawn $(BUILD)/tests/helpers/execstorm
 TEST_HELPERS += $(BUILD)/tests/helpers/filestorm
+TEST_HELPERS += $(BUILD)/tests/helpers/dropuid
 TEST_HELPERS += $(BUILD)/tests/helpers/connstorm
 $(BUILD)/tests/helpers/%: $(BUILD)/tests/helpers/%.o
 	$(call msg,LD,$@)
@@ -71,9 +81,8 @@ bench-net: $(BINS) $(TEST_HELPERS)
 	@python3 tests/bench/net_overhead.py --build $(BUILD)
 
 # Fuzzing the record decoder and everything downstream of it.
-DECODE_FUZZ_SRCS := tests/fuzz/fuzz_decode.c sensor/decode.c sensor/proctable.c sensor/ecs.c \
-		    sensor/json.c sensor/sigma_map.c sensor/hashcache.c sensor/container.c sensor/ancestry.c \
-		    sensor/evtypes.c
+DECODE_FUZZ_SRCS := tests/fuzz/fuzz_decode.c sensor/decode.c sensor/proctable.c sensor/ecs.c sensor/evtypes.c \
+		    sensor/json.c sensor/sigma_map.c sensor/hashcache.c sensor/container.c sensor/ancestry.c
 DECODE_FUZZ_CFLAGS := $(FUZZ_BASE_CFLAGS) $(shell $(PKG_CONFIG) --cflags libsodium libhs 2>/dev/null)
 $(BUILD)/fuzz/fuzz_decode: $(DECODE_FUZZ_SRCS) $(wildcard sensor/*.h) bpf/edr_event.h
 	$(call msg,FUZZ,$@)

@@ -14,9 +14,9 @@ Usage: vmtest/vmtest.sh [options] [--] [TEST...]
   --kernels FILE          manifest (default vmtest/kernels)
   --known-failures DIR    known-failure lists (default vmtest/known-failures)
   --only NAME[,NAME...]   run only these kernels (also EDR_VMTEST_KERNELS)
-  --timeout S             limit for everything run in one guest (default 420)
-  --test-timeout S        limit per test (default 180)
-  --budget S              limit for the whole run, all kernels (default 570);
+  --timeout S             limit for everything run in one guest (default 1200)
+  --test-timeout S        limit per test (default 420)
+  --budget S              limit for the whole run, all kernels (default 2400);
                           a kernel that would start with less than 210 s
                           left (390 with --systemd) fails without running
   --results DIR           where each kernel's results go (default build/vmtest)
@@ -32,7 +32,7 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 tree=$(cd "$here/.." && pwd)
 manifest=$here/kernels known=$here/known-failures only=${EDR_VMTEST_KERNELS:-}
-timeout=420 test_timeout=180 budget=570 resroot=$tree/build/vmtest command='' systemd=()
+timeout=1200 test_timeout=420 budget=2400 resroot=$tree/build/vmtest command='' systemd=()
 
 while [ $# -gt 0 ]; do
 	case $1 in

@@ -8,6 +8,7 @@ around it, and the events the sensor dropped (goal: none).
 Goals from issue 5: read-only storm at most 1.03x, write storm at most 1.10x.
 
 usage: file_overhead.py [--build DIR] [--ro 1000000] [--wr 100000] [--rounds 3]
+                        [--sensor-arg ARG]...
 """
 import argparse
 import os
@@ -28,12 +29,12 @@ def storm(build, mode, n, path):
 
 
 class Sensor:
-    def __init__(self, build, tmp):
+    def __init__(self, build, tmp, extra=()):
         self.err = open(os.path.join(tmp, "sensor.err"), "w+")
         self.out = os.path.join(tmp, "events.json")
         self.p = subprocess.Popen([os.path.join(build, "edr-sensor"), "--output", self.out,
                                    "--socket", os.path.join(tmp, "edr.sock"),
-                                   "--content-dir", os.path.join(tmp, "content"), "--state-dir", tmp],
+                                   "--content-dir", os.path.join(tmp, "content"), "--state-dir", tmp] + list(extra),
                                   stdout=subprocess.DEVNULL, stderr=self.err)
         end = time.time() + 30
         while time.time() < end:
@@ -61,6 +62,9 @@ def main():
     ap.add_argument("--ro", type=int, default=1000000)
     ap.add_argument("--wr", type=int, default=100000)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--sensor-arg", action="append", default=[],
+                    help="extra edr-sensor argument (repeatable), e.g. --sensor-arg=--disable=file_write "
+                         "to measure what the other programs cost")
     a = ap.parse_args()
     if os.geteuid():
         sys.exit("file_overhead: needs root")
@@ -73,7 +77,7 @@ def main():
     for r in range(a.rounds):
         for mode, n in (("ro", a.ro), ("wr", a.wr)):
             b1 = storm(a.build, mode, n, target)
-            s = Sensor(a.build, tmp)
+            s = Sensor(a.build, tmp, a.sensor_arg)
             t = storm(a.build, mode, n, target)
             read, drops = s.stop()
             b2 = storm(a.build, mode, n, target)

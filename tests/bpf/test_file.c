@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "tests/bpf/harness.h"
@@ -48,10 +49,13 @@ static const char *missing(const struct edr_probe *p, const char *path)
 	return p->ok[EDR_CAP_SYSCALL_TP] ? NULL : p->detail[EDR_CAP_SYSCALL_TP];
 }
 
+/* Write-open deduplication window for the next fstart() (0: off). */
+static uint64_t dedup_ns;
+
 /* The file features forced onto path, everything else off. */
 static int fstart(struct harness *h, const char *path, uint32_t target, const char **why)
 {
-	struct edr_loader_opts opts = { .target_tgid = target, .log = h_log };
+	struct edr_loader_opts opts = { .target_tgid = target, .log = h_log, .open_dedup_ns = dedup_ns };
 	const struct edr_feature_status *st;
 	char err[256];
 	size_t i;
@@ -410,11 +414,81 @@ static void test_readonly_storm_is_silent(void **state)
 	h_stop(&h);
 }
 
+/* Sum of the kernel's per-CPU suppressed counters. */
+static uint64_t suppressed(struct harness *h)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct edr_bpf_stats pc[ncpu > 0 ? ncpu : 1];
+	uint32_t zero = 0;
+	uint64_t n = 0;
+
+	assert_true(ncpu > 0);
+	assert_int_equal(bpf_map_lookup_elem(edr_loader__stats_fd(h->loader), &zero, pc), 0);
+	for (int i = 0; i < ncpu; i++)
+		n += pc[i].suppressed;
+	return n;
+}
+
+static int write_opens(struct harness *h, const char *path)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < h->n; i++)
+		if (h->recs[i]->d.type == EDR_EVENT_FILE_WRITE && h->recs[i]->d.path.p &&
+		    !strcmp(h->recs[i]->d.path.p, path))
+			n++;
+	return n;
+}
+
+/*
+ * Five write-opens of one file: with a window, the first is reported and the
+ * other four counted as suppressed; a truncating open differs in its flags
+ * and is reported. Without a window, all five are reported.
+ */
+static void test_write_dedup(void **state)
+{
+	char dir[] = "/tmp/edr-dedup-XXXXXX", path[64], real[PATH_MAX];
+	struct harness h;
+	int fd, i, round;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/log", dir);
+	fd = open(path, O_CREAT | O_WRONLY, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_non_null(realpath(path, real));
+	for (round = 0; round < 2; round++) {
+		dedup_ns = round == 0 ? 10ull * 1000000000 : 0;
+		START(&h, state);
+		dedup_ns = 0;
+		for (i = 0; i < 5; i++) {
+			fd = open(path, O_WRONLY | O_APPEND);
+			assert_true(fd >= 0);
+			assert_int_equal(write(fd, "x", 1), 1);
+			close(fd);
+		}
+		fd = open(path, O_WRONLY | O_TRUNC);
+		assert_true(fd >= 0);
+		close(fd);
+		h_poll(&h, 300, NULL, NULL);
+		if (round == 0) {
+			assert_int_equal(write_opens(&h, real), 2);
+			assert_int_equal(suppressed(&h), 4);
+		} else {
+			assert_int_equal(write_opens(&h, real), 6);
+			assert_int_equal(suppressed(&h), 0);
+		}
+		h_stop(&h);
+	}
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	static const char *const paths[] = { "lsm", "fentry", "kprobe", "tracepoint" };
-	static char names[12][48];
-	struct CMUnitTest tests[12];
+	static char names[16][48];
+	struct CMUnitTest tests[16];
 	size_t i;
 
 	if (geteuid() != 0) {
@@ -422,19 +496,21 @@ int main(void)
 		return 77;
 	}
 	/* One run per attach path, named "<test>/<path>" in the output. */
-	for (i = 0; i < 12; i++) {
-		const char *path = paths[i / 3];
-		static const char *const what[] = { "file_events", "readonly_storm", "deep_path" };
+	for (i = 0; i < 16; i++) {
+		const char *path = paths[i / 4];
+		static const char *const what[] = { "file_events", "readonly_storm", "deep_path", "write_dedup" };
 
-		if (i % 3 == 0)
+		if (i % 4 == 3)
+			tests[i] = (struct CMUnitTest)cmocka_unit_test_prestate(test_write_dedup, (void *)path);
+		else if (i % 4 == 0)
 			tests[i] = (struct CMUnitTest)cmocka_unit_test_prestate(test_file_events, (void *)path);
-		else if (i % 3 == 1)
+		else if (i % 4 == 1)
 			tests[i] = (struct CMUnitTest)cmocka_unit_test_prestate(test_readonly_storm_is_silent,
 										(void *)path);
 		else
 			tests[i] = (struct CMUnitTest)cmocka_unit_test_prestate(test_deep_path_truncated,
 										(void *)path);
-		snprintf(names[i], sizeof(names[i]), "%s/%s", what[i % 3], path);
+		snprintf(names[i], sizeof(names[i]), "%s/%s", what[i % 4], path);
 		tests[i].name = names[i];
 	}
 	return cmocka_run_group_tests_name("bpf_file", tests, NULL, NULL);

@@ -401,6 +401,72 @@ def file_events_and_default_pack_alert():
     assert re.search(r"decode errors 0", err), err
 
 
+@test
+def cred_change_from_the_daemon():
+    # A helper run as root drops to 65534 with setresgid() then setresuid()
+    # and prints its ids; the daemon reports both changes, old and new ids,
+    # the user as the new ids and the (now empty) capability sets.
+    if os.geteuid() != 0:
+        raise Skip("needs root to change uid")
+    s = Sensor()
+    try:
+        out = subprocess.run([helper("dropuid")], check=True, capture_output=True).stdout
+        truth = json.loads(out)
+        mine = lambda e: e.get("process", {}).get("pid") == truth["pid"] and action(e) == "credentials-change"
+        found = s.wait_for(lambda e: mine(e) and e["edr"]["cred"]["syscall"] == "setresuid")
+    finally:
+        events, err = s.stop()
+    got = [e for e in events if mine(e)]
+    assert [e["edr"]["cred"]["syscall"] for e in got] == ["setresgid", "setresuid"], got
+    assert found, err
+    e = got[1]
+    c = e["edr"]["cred"]
+    assert e["event"]["category"] == ["process"] and e["event"]["type"] == ["change"], e["event"]
+    assert c["old"]["uid"] == truth["old_uid"] and c["old"]["euid"] == truth["old_euid"], c
+    assert c["new"]["uid"] == truth["new_uid"] == 65534 and c["new"]["euid"] == truth["new_euid"], c
+    assert c["new"]["gid"] == 65534 and c["old"]["gid"] == 65534, c  # setresgid came first
+    assert c["new"]["cap_effective"] == "0000000000000000", c
+    assert e["user"]["id"] == "65534" and e["user"]["effective"]["id"] == "65534", e["user"]
+    assert e["process"]["thread"]["capabilities"] == {"effective": [], "permitted": []}, e["process"]
+    assert e["process"]["executable"] == truth["exe"], e["process"]
+    assert got[0]["edr"]["cred"]["new"]["gid"] == 65534 and got[0]["edr"]["cred"]["old"]["uid"] == 0
+    assert re.search(r"decode errors 0", err), err
+
+
+@test
+def regained_root_alerts_from_the_default_pack():
+    # The helper, copied under /tmp, lowers its uids to 1000 keeping 0 as the
+    # saved uid, then takes root back: a non-root euid becoming 0 in a program
+    # under /tmp. Both privilege_change rules of the default pack must fire on
+    # that event, with OldUid 1000 and NewUid 0 from the kernel's record.
+    if os.geteuid() != 0:
+        raise Skip("needs root to change uid")
+    d = tempfile.mkdtemp(prefix="edr-e2e-priv-", dir="/tmp")
+    exe = os.path.join(d, "regain")
+    shutil.copy(helper("dropuid"), exe)
+    os.chmod(exe, 0o755)
+    s = Sensor()
+    try:
+        truth = json.loads(subprocess.run([exe, "regain"], check=True, capture_output=True).stdout)
+        mine = lambda e: e.get("process", {}).get("pid") == truth["pid"] and action(e) == "credentials-change"
+        end = time.time() + 10
+        while time.time() < end and len([a for a in s.events() if mine(a) and a["event"]["kind"] == "alert"]) < 2:
+            time.sleep(0.1)
+    finally:
+        events, err = s.stop()
+        shutil.rmtree(d)
+    assert truth["old_euid"] == 1000 and truth["new_euid"] == 0, truth
+    evs = [e for e in events if mine(e) and e["event"]["kind"] == "event"]
+    assert [(e["edr"]["cred"]["old"]["euid"], e["edr"]["cred"]["new"]["euid"]) for e in evs] == \
+        [(0, 1000), (1000, 0)], evs
+    alerts = sorted(a["rule"]["name"] for a in events if mine(a) and a["event"]["kind"] == "alert")
+    assert alerts == ["Program in a Writable Directory Became Root",
+                      "Unprivileged Process Gained Root by an Unexpected Path"], (alerts, err)
+    for a in events:
+        if mine(a) and a["event"]["kind"] == "alert":
+            assert a["edr"]["cred"]["syscall"] == "setresuid" and a["process"]["executable"] == exe, a
+            assert "T1068" in a["threat"]["technique"]["id"], a["threat"]
+
 
 def global_ipv4():
     """A non-loopback address of this host, or None."""
@@ -454,6 +520,7 @@ def net_connect_accept_and_shell_alert():
         assert alerts, "no alert for a shell connecting out: %s" % err
         assert alerts[0]["rule"]["name"] == "Shell Process Opening an Outbound Network Connection", alerts[0]["rule"]
     assert re.search(r"decode errors 0", err), err
+
 
 def main():
     global ARGS

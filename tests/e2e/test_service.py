@@ -180,6 +180,13 @@ def stats_count_what_was_written():
     assert st["events_read"] == sum(v["read"] for v in st["events"].values()), st
     assert st["kernel_drops"] == sum(c["drops"] for c in st["cpu"].values()), st
     assert st["rss_bytes"] > 0 and st["ring_buffer"]["size_bytes"] > 0, st
+    # Every exec looks its executable's hash up, and every hash is either
+    # served, pending, computed or skipped; every exec also looks a cgroup up.
+    h = st["hash"]
+    assert h["lookups"] >= st["events"]["exec"]["read"], st
+    assert h["hits"] + h["pending"] + h["computed"] + h["skipped"] + h["failed"] > 0, st
+    assert st["cgroup"]["hits"] + st["cgroup"]["misses"] >= st["events"]["exec"]["read"], st
+    assert "kernel_suppressed" in st, st
     assert table.returncode == 0 and "EVENTS" in table.stdout and "CPU" in table.stdout, table
     assert watch.returncode == 0 and len(watch.stdout.splitlines()) == 2, watch
 

@@ -621,6 +621,9 @@ static void test_usage(void **state)
 	assert_non_null(strstr(buf, "one of tp_btf,raw_tp"));
 	assert_non_null(strstr(buf, "list of exec, fork, exit, exec_enforce, file_write, file_unlink, "
 				    "file_rename, file_attr"));
+	/* features appended after the file ones (privilege, ...) */
+	assert_non_null(strstr(buf, "cred, ptrace, vm_write"));
+	assert_non_null(strstr(buf, "net_connect, net_accept, net_bind, net_send"));
 	assert_non_null(strstr(buf, "--target_pid PID"));
 	free(buf);
 }

@@ -1,0 +1,547 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Privilege events against the real kernel, once per attach path of the
+ * cred, ptrace and vm_write features (lsm, fentry, kprobe, tracepoint),
+ * forced through the loader; a path the running kernel lacks is skipped
+ * with the probe's reason.
+ *
+ *   cred: a child drops a capability (capset), then setresgid, setreuid and
+ *   setuid(65534), with setuid() to the id it already has before and after:
+ *   exactly four records, each with the old and new ids and capability sets
+ *   the child read itself (getresuid, getresgid, capget). A plain exec
+ *   produces nothing on every path; an exec of a setuid-root program by
+ *   uid 65534 is reported with EDR_CRED_EXEC on the commit_creds paths
+ *   (fentry, kprobe), which are the only ones that see execs.
+ *   ptrace: PTRACE_ATTACH and PTRACE_SEIZE of our own child, PTRACE_TRACEME
+ *   by another child: exact tracer, tracee and request, nothing else.
+ *   vm_write: process_vm_writev of 32 bytes from two local iovecs into a
+ *   child; process_vm_readv of the same child reports nothing.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <cmocka.h>
+
+#include <bpf/libbpf.h>
+
+#include "tests/bpf/harness.h"
+
+static const enum edr_feature priv_feats[] = { EDR_FEAT_CRED, EDR_FEAT_PTRACE, EDR_FEAT_VM_WRITE };
+#define N_FEATS (sizeof(priv_feats) / sizeof(priv_feats[0]))
+
+static const char *missing(const struct edr_probe *p, const char *path)
+{
+	if (!strcmp(path, "lsm")) {
+		if (!p->ok[EDR_CAP_LSM_ACTIVE])
+			return p->detail[EDR_CAP_LSM_ACTIVE];
+		return p->ok[EDR_CAP_LSM] ? NULL : p->detail[EDR_CAP_LSM];
+	}
+	if (!strcmp(path, "fentry"))
+		return p->ok[EDR_CAP_FENTRY] ? NULL : p->detail[EDR_CAP_FENTRY];
+	if (!strcmp(path, "kprobe"))
+		return p->ok[EDR_CAP_KPROBE] ? NULL : p->detail[EDR_CAP_KPROBE];
+	return p->ok[EDR_CAP_SYSCALL_TP] ? NULL : p->detail[EDR_CAP_SYSCALL_TP];
+}
+
+static uint32_t path_src(const char *path)
+{
+	if (!strcmp(path, "lsm"))
+		return EDR_FILE_SRC_LSM;
+	if (!strcmp(path, "fentry"))
+		return EDR_FILE_SRC_FENTRY;
+	if (!strcmp(path, "kprobe"))
+		return EDR_FILE_SRC_KPROBE;
+	return EDR_FILE_SRC_TP;
+}
+
+/* The privilege features forced onto path, everything else off. */
+static int pstart(struct harness *h, const char *path, const char **why)
+{
+	struct edr_loader_opts opts = { .target_tgid = getpid(), .log = h_log };
+	const struct edr_feature_status *st;
+	char err[256];
+	size_t i;
+	int f;
+
+	memset(h, 0, sizeof(*h));
+	h->probe = *h_probe();
+	if ((*why = missing(&h->probe, path)))
+		return -ENOTSUP;
+	for (f = 0; f < EDR_FEAT__COUNT; f++)
+		opts.disabled[f] = 1;
+	for (i = 0; i < N_FEATS; i++) {
+		opts.disabled[priv_feats[i]] = 0;
+		opts.force[priv_feats[i]] = path;
+	}
+	h->loader = edr_loader__new(&h->probe, &opts, err, sizeof(err));
+	if (!h->loader) {
+		fprintf(stderr, "loader: %s\n", err);
+		return -EIO;
+	}
+	st = edr_loader__status(h->loader);
+	for (i = 0; i < N_FEATS; i++) {
+		f = priv_feats[i];
+		if (st[f].chosen < 0 || strcmp(st[f].paths[st[f].chosen], path)) {
+			fprintf(stderr, "loader: feature %s not on path %s:", st[f].name, path);
+			for (int p = 0; p < st[f].npaths; p++)
+				fprintf(stderr, " %s: %s;", st[f].paths[p], st[f].why[p]);
+			fprintf(stderr, "\n");
+			return -EIO;
+		}
+	}
+	h->rb = ring_buffer__new(edr_loader__ring_fd(h->loader), h_on_record, h, NULL);
+	return h->rb ? 0 : -errno;
+}
+
+#define START(h, state)                                                                    \
+	do {                                                                               \
+		const char *why_ = NULL;                                                   \
+		int err_ = pstart(h, *(state), &why_);                                     \
+		if (err_ == -ENOTSUP) {                                                    \
+			printf("# skipped on path %s: %s\n", (char *)*(state), why_);      \
+			skip();                                                            \
+		}                                                                          \
+		assert_int_equal(err_, 0);                                                 \
+	} while (0)
+
+/* Records of one type from one process, in order. */
+static size_t collect(struct harness *h, uint16_t type, uint32_t tgid, const struct edr_decoded **out,
+		      size_t max)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < h->n; i++) {
+		const struct edr_decoded *d = &h->recs[i]->d;
+
+		if (d->type == type && (!tgid || d->task->tgid == tgid)) {
+			if (n < max)
+				out[n] = d;
+			n++;
+		}
+	}
+	return n;
+}
+
+/* ---- cred ---- */
+
+static int ids_now(struct edr_ids *d)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+	uid_t r, e, s;
+	gid_t rg, eg, sg;
+
+	if (getresuid(&r, &e, &s) || getresgid(&rg, &eg, &sg) || syscall(SYS_capget, &hdr, data))
+		return -1;
+	memset(d, 0, sizeof(*d));
+	d->uid = r;
+	d->euid = e;
+	d->suid = s;
+	d->fsuid = e; /* every step below moves fsuid with euid */
+	d->gid = rg;
+	d->egid = eg;
+	d->sgid = sg;
+	d->fsgid = eg;
+	d->cap_effective = data[0].effective | (uint64_t)data[1].effective << 32;
+	d->cap_permitted = data[0].permitted | (uint64_t)data[1].permitted << 32;
+	d->cap_inheritable = data[0].inheritable | (uint64_t)data[1].inheritable << 32;
+	return 0;
+}
+
+#define CRED_STEPS 4
+
+struct cred_truth {
+	struct edr_ids ids[CRED_STEPS + 1]; /* before step 0, after each step */
+	int steps;
+};
+
+/* Drops CAP_NET_RAW from the effective and permitted sets. */
+static int drop_net_raw(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -1;
+	data[0].effective &= ~(1u << CAP_NET_RAW);
+	data[0].permitted &= ~(1u << CAP_NET_RAW);
+	return syscall(SYS_capset, &hdr, data);
+}
+
+static void cred_child(int out)
+{
+	struct cred_truth t = {};
+
+	if (ids_now(&t.ids[0]) || setuid(0))   /* same id: nothing */
+		goto done;
+	if (drop_net_raw() || ids_now(&t.ids[1]))
+		goto done;
+	t.steps++;
+	if (setresgid(1001, 1002, 1003) || ids_now(&t.ids[2]))
+		goto done;
+	t.steps++;
+	if (setreuid(1005, -1) || ids_now(&t.ids[3]))
+		goto done;
+	t.steps++;
+	if (setuid(65534) || ids_now(&t.ids[4]))
+		goto done;
+	t.steps++;
+	if (setuid(65534)) /* same id again: nothing */
+		t.steps = -1;
+done:
+	if (write(out, &t, sizeof(t)) != sizeof(t))
+		_exit(2);
+	_exit(0);
+}
+
+static pid_t run_child(void (*fn)(int), int *rfd)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		fn(p[1]);
+	}
+	close(p[1]);
+	*rfd = p[0];
+	return pid;
+}
+
+static void assert_ids(const struct edr_ids *got, const struct edr_ids *want)
+{
+	assert_int_equal(got->uid, want->uid);
+	assert_int_equal(got->euid, want->euid);
+	assert_int_equal(got->suid, want->suid);
+	assert_int_equal(got->fsuid, want->fsuid);
+	assert_int_equal(got->gid, want->gid);
+	assert_int_equal(got->egid, want->egid);
+	assert_int_equal(got->sgid, want->sgid);
+	assert_int_equal(got->fsgid, want->fsgid);
+	assert_int_equal(got->cap_effective, want->cap_effective);
+	assert_int_equal(got->cap_permitted, want->cap_permitted);
+	assert_int_equal(got->cap_inheritable, want->cap_inheritable);
+}
+
+/* A setuid-root program that exits at once when run by another user. */
+static const char *suid_prog(void)
+{
+	static const char *const cands[] = { "/usr/bin/umount", "/bin/umount", "/usr/bin/mount" };
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < sizeof(cands) / sizeof(cands[0]); i++)
+		if (!stat(cands[i], &st) && (st.st_mode & S_ISUID) && st.st_uid == 0)
+			return cands[i];
+	return NULL;
+}
+
+static void test_cred(void **state)
+{
+	static const uint32_t want_sys[CRED_STEPS] = {
+		EDR_CRED_SYS_CAPSET, EDR_CRED_SYS_SETRESGID, EDR_CRED_SYS_SETREUID, EDR_CRED_SYS_SETUID,
+	};
+	const char *path = *state, *suid = suid_prog();
+	uint32_t src = path_src(path);
+	int commit = src == EDR_FILE_SRC_FENTRY || src == EDR_FILE_SRC_KPROBE;
+	const struct edr_decoded *got[16];
+	struct cred_truth t;
+	struct harness h;
+	pid_t pid, epid, spid;
+	int rfd = -1, status = 0, i;
+	size_t n;
+
+	START(&h, state);
+	pid = run_child(cred_child, &rfd);
+	assert_true(pid > 0);
+	assert_int_equal(read(rfd, &t, sizeof(t)), sizeof(t));
+	close(rfd);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(status, 0);
+	assert_int_equal(t.steps, CRED_STEPS);
+	/* a plain exec by root: creds unchanged, nothing */
+	epid = fork();
+	if (epid == 0) {
+		execl("/bin/true", "true", (char *)NULL);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(epid, &status, 0), epid);
+	assert_int_equal(status, 0);
+	/* a setuid-root exec by uid 65534 */
+	spid = -1;
+	if (suid) {
+		spid = fork();
+		if (spid == 0) {
+			if (setresuid(65534, 65534, 65534) || !freopen("/dev/null", "w", stdout))
+				_exit(126);
+			execl(suid, suid, "--version", (char *)NULL);
+			_exit(127);
+		}
+		assert_int_equal(waitpid(spid, &status, 0), spid);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) < 126);
+	} else {
+		printf("# no setuid-root mount/umount here: setuid exec not checked\n");
+	}
+	h_poll(&h, 1500, NULL, NULL);
+	h_report(&h, "cred");
+
+	n = collect(&h, EDR_EVENT_CRED_CHANGE, pid, got, 16);
+	for (i = 0; i < (int)n && i < 16; i++)
+		printf("# %s: cred %u: uid %u->%u euid %u->%u gid %u->%u caps %llx->%llx\n", path,
+		       got[i]->cred->syscall, got[i]->cred->old_ids.uid, got[i]->cred->new_ids.uid,
+		       got[i]->cred->old_ids.euid, got[i]->cred->new_ids.euid, got[i]->cred->old_ids.gid,
+		       got[i]->cred->new_ids.gid, (unsigned long long)got[i]->cred->old_ids.cap_effective,
+		       (unsigned long long)got[i]->cred->new_ids.cap_effective);
+	/* setuid() to the current id, before and after: no record */
+	assert_int_equal(n, CRED_STEPS);
+	for (i = 0; i < CRED_STEPS; i++) {
+		const struct edr_cred *c = got[i]->cred;
+
+		assert_int_equal(c->syscall, want_sys[i]);
+		assert_int_equal((c->flags & EDR_PRIV_SRC_MASK) >> EDR_PRIV_SRC_SHIFT, src);
+		assert_int_equal(!!(c->flags & EDR_CRED_ATTEMPT), src == EDR_FILE_SRC_LSM);
+		assert_int_equal(c->flags & EDR_CRED_EXEC, 0);
+		assert_int_equal(c->ret, 0);
+		assert_int_equal(got[i]->task->tgid, pid);
+		assert_int_equal(got[i]->task->ppid, getpid());
+		assert_ids(&c->old_ids, &t.ids[i]);
+		assert_ids(&c->new_ids, &t.ids[i + 1]);
+	}
+	/* the capset step dropped exactly CAP_NET_RAW */
+	assert_int_equal(got[0]->cred->old_ids.cap_effective & ~got[0]->cred->new_ids.cap_effective,
+			 1ull << CAP_NET_RAW);
+	assert_int_equal(got[3]->cred->new_ids.uid, 65534);
+	assert_int_equal(got[3]->cred->new_ids.cap_effective, 0);
+
+	assert_int_equal(collect(&h, EDR_EVENT_CRED_CHANGE, epid, got, 16), 0);
+	if (spid > 0) {
+		n = collect(&h, EDR_EVENT_CRED_CHANGE, spid, got, 16);
+		assert_true(n >= 1);
+		assert_int_equal(got[0]->cred->syscall, EDR_CRED_SYS_SETRESUID);
+		assert_int_equal(got[0]->cred->new_ids.euid, 65534);
+		if (commit) {
+			const struct edr_cred *c;
+
+			assert_true(n >= 2);
+			c = got[1]->cred;
+			assert_int_equal(c->syscall, EDR_CRED_SYS_EXECVE);
+			assert_true(c->flags & EDR_CRED_EXEC);
+			assert_int_equal(c->old_ids.uid, 65534);
+			assert_int_equal(c->old_ids.euid, 65534);
+			assert_int_equal(c->new_ids.uid, 65534);
+			assert_int_equal(c->new_ids.euid, 0);
+			assert_int_equal(c->new_ids.suid, 0);
+		} else {
+			for (i = 0; i < (int)n && i < 16; i++)
+				assert_int_equal(got[i]->cred->flags & EDR_CRED_EXEC, 0);
+		}
+	}
+	assert_int_equal(h.decode_errors, 0);
+	h_stop(&h);
+}
+
+/* ---- ptrace ---- */
+
+static void tracee(int out)
+{
+	char c = 1;
+
+	prctl(PR_SET_NAME, "edr-tracee");
+	if (write(out, &c, 1) != 1)
+		_exit(2);
+	for (;;)
+		pause();
+}
+
+static void traceme(int out)
+{
+	char c = 1;
+
+	c = ptrace(PTRACE_TRACEME, 0, NULL, NULL) == 0;
+	if (write(out, &c, 1) != 1)
+		_exit(2);
+	_exit(0);
+}
+
+static void check_ptrace(const struct edr_decoded *d, uint32_t src, uint64_t req, uint32_t tgid,
+			 uint32_t target, uint32_t tracer, const char *comm)
+{
+	const struct edr_ptrace *p = d->ptrace;
+
+	assert_non_null(p);
+	assert_int_equal(p->request, req);
+	assert_int_equal(d->task->tgid, tgid);
+	assert_int_equal(p->target_tgid, target);
+	assert_int_equal(p->target_pid, target);
+	assert_int_equal(p->tracer_tgid, tracer);
+	assert_int_equal(p->flags & EDR_PTRACE_TARGET_AS_GIVEN, 0);
+	assert_int_equal((p->flags & EDR_PRIV_SRC_MASK) >> EDR_PRIV_SRC_SHIFT, src);
+	assert_int_equal(!!(p->flags & EDR_PTRACE_ATTEMPT),
+			 src == EDR_FILE_SRC_LSM || src == EDR_FILE_SRC_KPROBE);
+	assert_int_equal(p->ret, 0);
+	assert_string_equal(p->target_comm, comm);
+}
+
+static void test_ptrace(void **state)
+{
+	const char *path = *state;
+	uint32_t src = path_src(path);
+	const struct edr_decoded *got[8];
+	struct harness h;
+	pid_t a, b;
+	int rfd = -1, status = 0;
+	char c = 0;
+
+	START(&h, state);
+	a = run_child(tracee, &rfd);
+	assert_true(a > 0);
+	assert_int_equal(read(rfd, &c, 1), 1);
+	close(rfd);
+	assert_int_equal(ptrace(PTRACE_ATTACH, a, NULL, NULL), 0);
+	assert_int_equal(waitpid(a, &status, 0), a);
+	assert_true(WIFSTOPPED(status));
+	assert_int_equal(ptrace(PTRACE_DETACH, a, NULL, NULL), 0);
+	assert_int_equal(ptrace(PTRACE_SEIZE, a, NULL, NULL), 0);
+	kill(a, SIGKILL);
+	assert_int_equal(waitpid(a, &status, 0), a);
+	b = run_child(traceme, &rfd);
+	assert_true(b > 0);
+	assert_int_equal(read(rfd, &c, 1), 1);
+	close(rfd);
+	assert_int_equal(c, 1);
+	assert_int_equal(waitpid(b, &status, 0), b);
+	h_poll(&h, 1000, NULL, NULL);
+	h_report(&h, "ptrace");
+
+	assert_int_equal(collect(&h, EDR_EVENT_PTRACE, getpid(), got, 8), 2);
+	check_ptrace(got[0], src, EDR_PTRACE_ATTACH, getpid(), a, getpid(), "edr-tracee");
+	check_ptrace(got[1], src, EDR_PTRACE_SEIZE, getpid(), a, getpid(), "edr-tracee");
+	assert_int_equal(collect(&h, EDR_EVENT_PTRACE, b, got, 8), 1);
+	check_ptrace(got[0], src, EDR_PTRACE_TRACEME, b, b, getpid(), "test_priv");
+	assert_int_equal(collect(&h, EDR_EVENT_PTRACE, 0, got, 8), 3);
+	/* the LSM hook both features share: an attach is no vm write */
+	assert_int_equal(collect(&h, EDR_EVENT_PROC_VM_WRITE, 0, got, 8), 0);
+	assert_int_equal(h.decode_errors, 0);
+	h_stop(&h);
+}
+
+/* ---- process_vm_writev ---- */
+
+static char vm_buf[64];
+
+static void vm_target(int out)
+{
+	char c = 1;
+
+	prctl(PR_SET_NAME, "edr-vmtarget");
+	if (write(out, &c, 1) != 1)
+		_exit(2);
+	for (;;)
+		pause();
+}
+
+static void test_vm_write(void **state)
+{
+	const char *path = *state;
+	uint32_t src = path_src(path);
+	const struct edr_decoded *got[8];
+	const struct edr_vm_write *v;
+	char a[8] = "01234567", b[24] = "abcdefghijklmnopqrstuvw", back[32];
+	struct iovec local[2] = { { a, sizeof(a) }, { b, sizeof(b) } };
+	struct iovec remote = { vm_buf, 32 };
+	struct iovec rlocal = { back, sizeof(back) };
+	struct harness h;
+	pid_t c;
+	int rfd = -1, status = 0;
+	char x = 0;
+
+	START(&h, state);
+	c = run_child(vm_target, &rfd);
+	assert_true(c > 0);
+	assert_int_equal(read(rfd, &x, 1), 1);
+	close(rfd);
+	assert_int_equal(process_vm_writev(c, local, 2, &remote, 1, 0), 32);
+	/* a read of the same process: not reported */
+	assert_int_equal(process_vm_readv(c, &rlocal, 1, &remote, 1, 0), 32);
+	assert_memory_equal(back, a, 8);
+	kill(c, SIGKILL);
+	assert_int_equal(waitpid(c, &status, 0), c);
+	h_poll(&h, 1000, NULL, NULL);
+	h_report(&h, "vm_write");
+
+	assert_int_equal(collect(&h, EDR_EVENT_PROC_VM_WRITE, 0, got, 8), 1);
+	v = got[0]->vm_write;
+	assert_int_equal(got[0]->task->tgid, getpid());
+	assert_int_equal(v->target_pid, c);
+	assert_int_equal(v->liovcnt, 2);
+	assert_int_equal(v->riovcnt, 1);
+	assert_int_equal(v->bytes_req, 32);
+	assert_int_equal(v->flags & EDR_VM_IOV_TRUNC, 0);
+	assert_int_equal((v->flags & EDR_PRIV_SRC_MASK) >> EDR_PRIV_SRC_SHIFT, src);
+	if (src == EDR_FILE_SRC_LSM) {
+		/* the target task itself: its tgid and name */
+		assert_int_equal(v->target_tgid, c);
+		assert_string_equal(v->target_comm, "edr-vmtarget");
+		assert_true(v->flags & EDR_VM_ATTEMPT);
+		assert_int_equal(v->ret, 0);
+	} else {
+		assert_true(v->flags & EDR_VM_TARGET_AS_GIVEN);
+		assert_int_equal(v->target_tgid, 0);
+		assert_int_equal(v->target_comm[0], 0);
+		if (src == EDR_FILE_SRC_KPROBE) {
+			assert_true(v->flags & EDR_VM_ATTEMPT);
+			assert_int_equal(v->ret, 0);
+		} else {
+			assert_int_equal(v->flags & EDR_VM_ATTEMPT, 0);
+			assert_int_equal(v->ret, 32);
+		}
+	}
+	assert_int_equal(collect(&h, EDR_EVENT_PTRACE, 0, got, 8), 0);
+	assert_int_equal(h.decode_errors, 0);
+	h_stop(&h);
+}
+
+int main(void)
+{
+	static const char *const paths[] = { "lsm", "fentry", "kprobe", "tracepoint" };
+	static const char *const what[] = { "cred", "ptrace", "vm_write" };
+	static char names[12][48];
+	struct CMUnitTest tests[12];
+	size_t i;
+
+	if (geteuid() != 0) {
+		printf("# BPF tests need root, skipping\n");
+		return 77;
+	}
+	prctl(PR_SET_NAME, "test_priv");
+	for (i = 0; i < 12; i++) {
+		const char *path = paths[i / 3];
+
+		if (i % 3 == 0)
+			tests[i] = (struct CMUnitTest)cmocka_unit_test_prestate(test_cred, (void *)path);
+		else if (i % 3 == 1)
+			tests[i] = (struct CMUnitTest)cmocka_unit_test_prestate(test_ptrace, (void *)path);
+		else
+			tests[i] = (struct CMUnitTest)cmocka_unit_test_prestate(test_vm_write, (void *)path);
+		snprintf(names[i], sizeof(names[i]), "%s/%s", what[i % 3], path);
+		tests[i].name = names[i];
+	}
+	return cmocka_run_group_tests_name("bpf_priv", tests, NULL, NULL);
+}
