@@ -194,8 +194,8 @@ static __always_inline int net_sk_ok(struct sock *sk, __u16 *fam, __u16 *proto)
 }
 
 /* The fixed part, from the sock: local and peer as the sock holds them. */
-static __always_inline struct edr_net *net_begin(struct task_struct *task, struct sock *sk,
-						 __u64 ino, __u16 fam, __u16 proto, __u32 src)
+static __always_inline struct edr_net *net_begin(struct sock *sk, __u64 ino, __u16 fam, __u16 proto,
+						 __u32 src)
 {
 	struct edr_scratch *s = scratch_get();
 	struct edr_net *e;
@@ -249,8 +249,7 @@ static __always_inline int net_dest_new(struct sock *sk, __u64 ino, __u16 fam, c
  * one that the sock does not reflect yet (an attempt, or a UDP send's
  * destination); sa_local says it is the local side (bind), else the peer.
  */
-static __always_inline int net_report(struct task_struct *task, struct socket *sock, struct sock *sk,
-				      __u64 ino, __u32 type, __u32 src, long ret, __u32 attempt,
+static __always_inline int net_report(struct socket *sock, struct sock *sk, __u64 ino, __u32 type, __u32 src, long ret, __u32 attempt,
 				      const struct net_sa *sa, int sa_local)
 {
 	struct edr_net *e;
@@ -264,7 +263,7 @@ static __always_inline int net_report(struct task_struct *task, struct socket *s
 		if (proto != EDR_IPPROTO_UDP || !sa || !net_dest_new(sk, ino, fam, sa))
 			return 0;
 	}
-	e = net_begin(task, sk, ino, fam, proto, src);
+	e = net_begin(sk, ino, fam, proto, src);
 	if (!e)
 		return 0;
 	/* A send's byte count or an accept's fd is a success: 0. */
@@ -294,14 +293,13 @@ enum net_tp { NTP_CONNECT = 1, NTP_ACCEPT, NTP_BIND, NTP_LISTEN, NTP_SENDTO, NTP
 /* One message of a sendmmsg: a subprogram, so the loop stays small. */
 static __noinline int net_mmsg_one(struct socket *sock, struct sock *sk, __u64 ino, __u64 msg)
 {
-	struct task_struct *task = (void *)bpf_get_current_task();
 	const void *uaddr = NULL;
 	struct net_sa sa = {};
 
 	if (bpf_probe_read_user(&uaddr, sizeof(uaddr), (void *)msg) < 0 || !uaddr ||
 	    net_sa_read(&sa, uaddr, 1))
 		return 0;
-	return net_report(task, sock, sk, ino, EDR_EVENT_NET_SEND, EDR_FILE_SRC_TP, 0, 0, &sa, 0);
+	return net_report(sock, sk, ino, EDR_EVENT_NET_SEND, EDR_FILE_SRC_TP, 0, 0, &sa, 0);
 }
 
 /*
@@ -385,7 +383,7 @@ static __noinline int net_tp_exit(long ret, __u32 which)
 		return 0;
 	}
 	/* Connect and bind: the sock holds the result (the bound ports). */
-	return net_report(task, sock, sk, ino, type, EDR_FILE_SRC_TP, ret, 0, have_sa ? &sa : NULL, 0);
+	return net_report(sock, sk, ino, type, EDR_FILE_SRC_TP, ret, 0, have_sa ? &sa : NULL, 0);
 }
 
 /* ---- LSM, fentry and kprobe paths (kernel sockaddrs) ---- */
@@ -393,7 +391,6 @@ static __noinline int net_tp_exit(long ret, __u32 which)
 static __always_inline int net_sock_hook(struct socket *sock, struct sock *sk, __u32 type, __u32 src,
 					 long ret, __u32 attempt, const void *kaddr, int sa_local)
 {
-	struct task_struct *task = (void *)bpf_get_current_task();
 	struct net_sa sa = {};
 
 	if (ret < 0 && !(type == EDR_EVENT_NET_CONNECT && ret == -EDR_EINPROGRESS))
@@ -404,7 +401,7 @@ static __always_inline int net_sock_hook(struct socket *sock, struct sock *sk, _
 		return 0;
 	if (!sk)
 		sk = BPF_CORE_READ(sock, sk);
-	return net_report(task, sock, sk, 0, type, src, ret, attempt, kaddr ? &sa : NULL, sa_local);
+	return net_report(sock, sk, 0, type, src, ret, attempt, kaddr ? &sa : NULL, sa_local);
 }
 
 /* udp_sendmsg and udpv6_sendmsg: a v4 destination of an IPv6 socket goes
