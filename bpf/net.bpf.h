@@ -163,7 +163,8 @@ static __always_inline int net_sa_read(struct net_sa *sa, const void *addr, int 
 /* Address and port from a sockaddr, in the socket's family (fam): an IPv4
  * sockaddr given to an IPv6 socket becomes v4-mapped. Returns -1 when the
  * two cannot go together. */
-static __always_inline int net_sa_put(const struct net_sa *sa, __u16 fam, __u8 addr[16], __u16 *port)
+static __always_inline int net_sa_put(const struct net_sa *sa, __u16 fam, __u8 addr[16],
+				      __u16 *port)
 {
 	*port = net_ntohs(sa->port);
 	__builtin_memset(addr, 0, 16);
@@ -227,7 +228,8 @@ static __always_inline struct edr_net *net_begin(struct sock *sk, __u64 ino, __u
 
 /* 1 when this socket has not sent to this destination before (and it is
  * remembered now), else 0. */
-static __always_inline int net_dest_new(struct sock *sk, __u64 ino, __u16 fam, const struct net_sa *sa)
+static __always_inline int net_dest_new(struct sock *sk, __u64 ino, __u16 fam,
+					const struct net_sa *sa)
 {
 	struct net_dest_key k = {};
 	__u8 one = 1;
@@ -249,8 +251,9 @@ static __always_inline int net_dest_new(struct sock *sk, __u64 ino, __u16 fam, c
  * one that the sock does not reflect yet (an attempt, or a UDP send's
  * destination); sa_local says it is the local side (bind), else the peer.
  */
-static __always_inline int net_report(struct socket *sock, struct sock *sk, __u64 ino, __u32 type, __u32 src, long ret, __u32 attempt,
-				      const struct net_sa *sa, int sa_local)
+static __always_inline int net_report(struct socket *sock, struct sock *sk, __u64 ino, __u32 type,
+				      __u32 src, long ret, __u32 attempt, const struct net_sa *sa,
+				      int sa_local)
 {
 	struct edr_net *e;
 	__u16 fam = 0, proto = 0;
@@ -283,7 +286,9 @@ static __always_inline int net_report(struct socket *sock, struct sock *sk, __u6
 
 /* ---- tracepoint path ---- */
 
-enum net_tp { NTP_CONNECT = 1, NTP_ACCEPT, NTP_BIND, NTP_LISTEN, NTP_SENDTO, NTP_SENDMSG, NTP_SENDMMSG };
+enum net_tp {
+	NTP_CONNECT = 1, NTP_ACCEPT, NTP_BIND, NTP_LISTEN, NTP_SENDTO, NTP_SENDMSG, NTP_SENDMMSG,
+};
 
 /* sendmmsg: the first NET_MMSG_MAX messages that were sent are looked at
  * (struct mmsghdr: a user_msghdr, msg_name first, then msg_len; 64 bytes). */

@@ -444,7 +444,8 @@ static void test_net_events(void **state)
 			assert_int_equal(e->sock_ino, w->ino);
 		assert_int_equal(e->ret, 0);
 		assert_int_equal(!!(e->flags & EDR_NET_ATTEMPT), w->attempt);
-		assert_int_equal(!!(e->flags & EDR_NET_SADDR_UNKNOWN), w->type != EDR_EVENT_NET_BIND && !w->sport);
+		assert_int_equal(!!(e->flags & EDR_NET_SADDR_UNKNOWN),
+				 w->type != EDR_EVENT_NET_BIND && !w->sport);
 		assert_int_equal((e->flags & EDR_NET_SRC_MASK) >> EDR_NET_SRC_SHIFT, src);
 		assert_int_equal(got[i]->task->tgid, pid);
 		assert_int_equal(got[i]->task->ppid, getpid());
