@@ -624,6 +624,7 @@ static void test_usage(void **state)
 				    "file_rename, file_attr"));
 	/* features appended after the file ones (privilege, ...) */
 	assert_non_null(strstr(buf, "cred, ptrace, vm_write"));
+	assert_non_null(strstr(buf, "net_connect, net_accept, net_bind, net_send"));
 	assert_non_null(strstr(buf, "--target_pid PID"));
 	free(buf);
 }
