@@ -921,3 +921,168 @@ int tracepoint__sys_exit_move_mount(struct trace_event_raw_sys_exit *ctx)
 {
 	return move_mount_exit(ctx->ret);
 }
+
+#include "net.bpf.h"
+
+/* ---- net: tracepoint path (exit only: see net_tp_exit()) ---- */
+
+#define NET_TP_EXIT(sc, which)							\
+SEC("tracepoint/syscalls/sys_exit_" #sc)					\
+int tracepoint__sys_exit_##sc(struct trace_event_raw_sys_exit *ctx)		\
+{										\
+	return net_tp_exit(ctx->ret, which);					\
+}
+
+NET_TP_EXIT(connect, NTP_CONNECT)
+NET_TP_EXIT(accept, NTP_ACCEPT)
+NET_TP_EXIT(accept4, NTP_ACCEPT)
+NET_TP_EXIT(bind, NTP_BIND)
+NET_TP_EXIT(listen, NTP_LISTEN)
+NET_TP_EXIT(sendto, NTP_SENDTO)
+NET_TP_EXIT(sendmsg, NTP_SENDMSG)
+NET_TP_EXIT(sendmmsg, NTP_SENDMMSG)
+
+/* ---- net: LSM path (attempts) ---- */
+
+SEC("lsm/socket_connect")
+int BPF_PROG(lsm__socket_connect, struct socket *sock, struct sockaddr *address, int addrlen)
+{
+	net_sock_hook(sock, NULL, EDR_EVENT_NET_CONNECT, EDR_FILE_SRC_LSM, 0, 1, address, 0);
+	return 0;
+}
+
+SEC("lsm/socket_bind")
+int BPF_PROG(lsm__socket_bind, struct socket *sock, struct sockaddr *address, int addrlen)
+{
+	net_sock_hook(sock, NULL, EDR_EVENT_NET_BIND, EDR_FILE_SRC_LSM, 0, 1, address, 1);
+	return 0;
+}
+
+SEC("lsm/socket_listen")
+int BPF_PROG(lsm__socket_listen, struct socket *sock, int backlog)
+{
+	net_sock_hook(sock, NULL, EDR_EVENT_NET_LISTEN, EDR_FILE_SRC_LSM, 0, 1, NULL, 0);
+	return 0;
+}
+
+SEC("lsm/socket_sendmsg")
+int BPF_PROG(lsm__socket_sendmsg, struct socket *sock, struct msghdr *msg, int size)
+{
+	void *name = BPF_CORE_READ(msg, msg_name);
+
+	if (name)
+		net_sock_hook(sock, NULL, EDR_EVENT_NET_SEND, EDR_FILE_SRC_LSM, 0, 1, name, 0);
+	return 0;
+}
+
+/* ---- net: fentry path (results) ---- */
+
+SEC("fexit/inet_stream_connect")
+int BPF_PROG(fexit__inet_stream_connect, struct socket *sock, struct sockaddr *uaddr, int addr_len,
+	     int flags, int ret)
+{
+	/* AF_UNSPEC disconnects: the family test drops it. */
+	if (uaddr && !net_family_ok(BPF_CORE_READ(uaddr, sa_family)))
+		return 0;
+	return net_sock_hook(sock, NULL, EDR_EVENT_NET_CONNECT, EDR_FILE_SRC_FENTRY, ret, 0, NULL, 0);
+}
+
+SEC("fexit/inet_dgram_connect")
+int BPF_PROG(fexit__inet_dgram_connect, struct socket *sock, struct sockaddr *uaddr, int addr_len,
+	     int flags, int ret)
+{
+	if (uaddr && !net_family_ok(BPF_CORE_READ(uaddr, sa_family)))
+		return 0;
+	return net_sock_hook(sock, NULL, EDR_EVENT_NET_CONNECT, EDR_FILE_SRC_FENTRY, ret, 0, NULL, 0);
+}
+
+/* The third argument changed in 6.10 (struct proto_accept_arg); only the
+ * first two are used, and they did not. */
+SEC("fexit/inet_accept")
+int BPF_PROG(fexit__inet_accept, struct socket *sock, struct socket *newsock)
+{
+	__u64 ret = 0;
+
+	bpf_get_func_ret(ctx, &ret);
+	return net_sock_hook(newsock, NULL, EDR_EVENT_NET_ACCEPT, EDR_FILE_SRC_FENTRY, (int)ret, 0, NULL, 0);
+}
+
+SEC("fexit/inet_bind")
+int BPF_PROG(fexit__inet_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len, int ret)
+{
+	return net_sock_hook(sock, NULL, EDR_EVENT_NET_BIND, EDR_FILE_SRC_FENTRY, ret, 0, NULL, 0);
+}
+
+SEC("fexit/inet6_bind")
+int BPF_PROG(fexit__inet6_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len, int ret)
+{
+	return net_sock_hook(sock, NULL, EDR_EVENT_NET_BIND, EDR_FILE_SRC_FENTRY, ret, 0, NULL, 0);
+}
+
+SEC("fexit/inet_listen")
+int BPF_PROG(fexit__inet_listen, struct socket *sock, int backlog, int ret)
+{
+	return net_sock_hook(sock, NULL, EDR_EVENT_NET_LISTEN, EDR_FILE_SRC_FENTRY, ret, 0, NULL, 0);
+}
+
+SEC("fexit/udp_sendmsg")
+int BPF_PROG(fexit__udp_sendmsg, struct sock *sk, struct msghdr *msg, size_t len, int ret)
+{
+	return net_udp_send(sk, msg, 0, EDR_FILE_SRC_FENTRY, ret, 0);
+}
+
+SEC("fexit/udpv6_sendmsg")
+int BPF_PROG(fexit__udpv6_sendmsg, struct sock *sk, struct msghdr *msg, size_t len, int ret)
+{
+	return net_udp_send(sk, msg, 1, EDR_FILE_SRC_FENTRY, ret, 0);
+}
+
+/* ---- net: kprobe path (at entry: attempts; accept at return) ---- */
+
+SEC("kprobe/inet_stream_connect")
+int BPF_KPROBE(kprobe__inet_stream_connect, struct socket *sock, struct sockaddr *uaddr)
+{
+	return net_sock_hook(sock, NULL, EDR_EVENT_NET_CONNECT, EDR_FILE_SRC_KPROBE, 0, 1, uaddr, 0);
+}
+
+SEC("kprobe/inet_dgram_connect")
+int BPF_KPROBE(kprobe__inet_dgram_connect, struct socket *sock, struct sockaddr *uaddr)
+{
+	return net_sock_hook(sock, NULL, EDR_EVENT_NET_CONNECT, EDR_FILE_SRC_KPROBE, 0, 1, uaddr, 0);
+}
+
+SEC("kretprobe/inet_csk_accept")
+int BPF_KRETPROBE(kretprobe__inet_csk_accept, struct sock *newsk)
+{
+	return net_sock_hook(NULL, newsk, EDR_EVENT_NET_ACCEPT, EDR_FILE_SRC_KPROBE, 0, 0, NULL, 0);
+}
+
+SEC("kprobe/inet_bind")
+int BPF_KPROBE(kprobe__inet_bind, struct socket *sock, struct sockaddr *uaddr)
+{
+	return net_sock_hook(sock, NULL, EDR_EVENT_NET_BIND, EDR_FILE_SRC_KPROBE, 0, 1, uaddr, 1);
+}
+
+SEC("kprobe/inet6_bind")
+int BPF_KPROBE(kprobe__inet6_bind, struct socket *sock, struct sockaddr *uaddr)
+{
+	return net_sock_hook(sock, NULL, EDR_EVENT_NET_BIND, EDR_FILE_SRC_KPROBE, 0, 1, uaddr, 1);
+}
+
+SEC("kprobe/inet_listen")
+int BPF_KPROBE(kprobe__inet_listen, struct socket *sock)
+{
+	return net_sock_hook(sock, NULL, EDR_EVENT_NET_LISTEN, EDR_FILE_SRC_KPROBE, 0, 1, NULL, 0);
+}
+
+SEC("kprobe/udp_sendmsg")
+int BPF_KPROBE(kprobe__udp_sendmsg, struct sock *sk, struct msghdr *msg)
+{
+	return net_udp_send(sk, msg, 0, EDR_FILE_SRC_KPROBE, 0, 1);
+}
+
+SEC("kprobe/udpv6_sendmsg")
+int BPF_KPROBE(kprobe__udpv6_sendmsg, struct sock *sk, struct msghdr *msg)
+{
+	return net_udp_send(sk, msg, 1, EDR_FILE_SRC_KPROBE, 0, 1);
+}

@@ -406,6 +406,37 @@ struct edr_mount {
 
 #define EDR_FSTYPE_MAX 64
 
+/* struct edr_net.flags */
+#define EDR_NET_ATTEMPT         (1u << 0) /* seen before the operation: its result is unknown */
+#define EDR_NET_SADDR_UNKNOWN   (1u << 1) /* the local address/port was not known yet */
+/* Attach path that observed it, encoded like EDR_FILE_SRC_* (bits 28..31). */
+#define EDR_NET_SRC_SHIFT       EDR_FILE_SRC_SHIFT
+#define EDR_NET_SRC_MASK        EDR_FILE_SRC_MASK
+
+/*
+ * Network events: connect, accept, bind, listen, and a UDP datagram to a
+ * destination the socket had not sent to before. Fixed size, no tail.
+ * saddr/sport are always the socket's local side and daddr/dport the peer
+ * (for accept: the client that connected). Addresses are as the socket
+ * holds them: AF_INET in the first 4 bytes of the 16 (network order, the
+ * rest zero); AF_INET6 all 16, so an IPv4 peer of a dual-stack socket
+ * appears v4-mapped (::ffff:a.b.c.d). Ports are in host order; 0 = none or
+ * unknown (bind/listen have no peer).
+ */
+struct edr_net {
+	struct edr_event_hdr hdr;
+	struct edr_task task;
+	__u32 flags;      /* EDR_NET_* */
+	__s32 ret;        /* 0 or -errno (connect: -EINPROGRESS); 0 when EDR_NET_ATTEMPT */
+	__u16 family;     /* AF_INET (2) or AF_INET6 (10) */
+	__u16 protocol;   /* IPPROTO_TCP (6) or IPPROTO_UDP (17) */
+	__u16 sport;
+	__u16 dport;
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__u64 sock_ino;   /* the socket's inode (socket:[N] in /proc/PID/fd); 0 when unknown */
+};
+
 /* Per-CPU counters in the stats map, index 0. */
 struct edr_bpf_stats {
 	__u64 seq;         /* last sequence number handed out */
@@ -456,6 +487,12 @@ _Static_assert(__builtin_offsetof(struct edr_ptrace, target_comm) == 144, "edr_p
 _Static_assert(sizeof(struct edr_vm_write) == 176, "edr_vm_write size");
 _Static_assert(__builtin_offsetof(struct edr_vm_write, liovcnt) == 128, "edr_vm_write.liovcnt");
 _Static_assert(__builtin_offsetof(struct edr_vm_write, target_comm) == 160, "edr_vm_write.target_comm");
+_Static_assert(sizeof(struct edr_net) == 168, "edr_net size");
+_Static_assert(__builtin_offsetof(struct edr_net, flags) == 112, "edr_net.flags");
+_Static_assert(__builtin_offsetof(struct edr_net, family) == 120, "edr_net.family");
+_Static_assert(__builtin_offsetof(struct edr_net, saddr) == 128, "edr_net.saddr");
+_Static_assert(__builtin_offsetof(struct edr_net, daddr) == 144, "edr_net.daddr");
+_Static_assert(__builtin_offsetof(struct edr_net, sock_ino) == 160, "edr_net.sock_ino");
 _Static_assert(sizeof(struct edr_bpf_stats) == 64, "edr_bpf_stats size");
 _Static_assert(sizeof(struct edr_module) == 144, "edr_module size");
 _Static_assert(__builtin_offsetof(struct edr_module, flags) == 112, "edr_module.flags");

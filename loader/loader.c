@@ -134,6 +134,19 @@ static const char *const module_tp[] = {
 	"?raw_tp__module_load", /* CONFIG_MODULES: names a module that loads */
 	NULL,
 };
+/* The network features' further programs (bpf/net.bpf.h). */
+static const char *const net_connect_fentry[] = { "fexit__inet_dgram_connect", NULL };
+static const char *const net_connect_kprobe[] = { "kprobe__inet_dgram_connect", NULL };
+static const char *const net_accept_tp[] = { "tracepoint__sys_exit_accept", NULL };
+static const char *const net_bind_lsm[] = { "lsm__socket_listen", NULL };
+static const char *const net_bind_fentry[] = { "fexit__inet6_bind", "fexit__inet_listen", NULL };
+static const char *const net_bind_kprobe[] = { "kprobe__inet6_bind", "kprobe__inet_listen", NULL };
+static const char *const net_bind_tp[] = { "tracepoint__sys_exit_listen", NULL };
+static const char *const net_send_fentry[] = { "fexit__udpv6_sendmsg", NULL };
+static const char *const net_send_kprobe[] = { "kprobe__udpv6_sendmsg", NULL };
+static const char *const net_send_tp[] = {
+	"tracepoint__sys_exit_sendmsg", "tracepoint__sys_exit_sendmmsg", NULL,
+};
 
 /* A "more" entry's program name, without its optional marker. */
 static const char *more_name(const char *m)
@@ -236,6 +249,30 @@ static const struct feature_def features[EDR_FEAT__COUNT] = {
 		{ "fentry", "fexit__path_mount", EDR_CAP_FENTRY, NOCAP },
 		{ "kprobe", "kprobe__path_mount", EDR_CAP_KPROBE, NOCAP },
 		{ "tracepoint", "tracepoint__sys_exit_mount", EDR_CAP_SYSCALL_TP, NOCAP, mount_tp },
+	}, "lsm,fentry,kprobe,tracepoint" },
+	/* accept has no LSM path: security_socket_accept runs before a peer exists. */
+	[EDR_FEAT_NET_CONNECT] = { "net_connect", {
+		{ "lsm", "lsm__socket_connect", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM },
+		{ "fentry", "fexit__inet_stream_connect", EDR_CAP_FENTRY, NOCAP, net_connect_fentry },
+		{ "kprobe", "kprobe__inet_stream_connect", EDR_CAP_KPROBE, NOCAP, net_connect_kprobe },
+		{ "tracepoint", "tracepoint__sys_exit_connect", EDR_CAP_SYSCALL_TP, NOCAP },
+	}, "lsm,fentry,kprobe,tracepoint" },
+	[EDR_FEAT_NET_ACCEPT] = { "net_accept", {
+		{ "fentry", "fexit__inet_accept", EDR_CAP_FENTRY, NOCAP },
+		{ "kprobe", "kretprobe__inet_csk_accept", EDR_CAP_KPROBE, NOCAP },
+		{ "tracepoint", "tracepoint__sys_exit_accept4", EDR_CAP_SYSCALL_TP, NOCAP, net_accept_tp },
+	}, "fentry,kprobe,tracepoint" },
+	[EDR_FEAT_NET_BIND] = { "net_bind", {
+		{ "lsm", "lsm__socket_bind", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM, net_bind_lsm },
+		{ "fentry", "fexit__inet_bind", EDR_CAP_FENTRY, NOCAP, net_bind_fentry },
+		{ "kprobe", "kprobe__inet_bind", EDR_CAP_KPROBE, NOCAP, net_bind_kprobe },
+		{ "tracepoint", "tracepoint__sys_exit_bind", EDR_CAP_SYSCALL_TP, NOCAP, net_bind_tp },
+	}, "lsm,fentry,kprobe,tracepoint" },
+	[EDR_FEAT_NET_SEND] = { "net_send", {
+		{ "lsm", "lsm__socket_sendmsg", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM },
+		{ "fentry", "fexit__udp_sendmsg", EDR_CAP_FENTRY, NOCAP, net_send_fentry },
+		{ "kprobe", "kprobe__udp_sendmsg", EDR_CAP_KPROBE, NOCAP, net_send_kprobe },
+		{ "tracepoint", "tracepoint__sys_exit_sendto", EDR_CAP_SYSCALL_TP, NOCAP, net_send_tp },
 	}, "lsm,fentry,kprobe,tracepoint" },
 };
 

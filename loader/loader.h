@@ -33,6 +33,10 @@ enum edr_feature {
 	EDR_FEAT_MODULE,      /* init_module, finit_module */
 	EDR_FEAT_BPF,         /* bpf() program loads and map creations */
 	EDR_FEAT_MOUNT,       /* mount(2) */
+	EDR_FEAT_NET_CONNECT, /* TCP and UDP connect */
+	EDR_FEAT_NET_ACCEPT,
+	EDR_FEAT_NET_BIND,    /* bind and listen */
+	EDR_FEAT_NET_SEND,    /* UDP datagram to a new destination */
 	EDR_FEAT__COUNT,
 };
 

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@ static const char *const err_str[_EDR_DECODE_MAX] = {
 	[EDR_DECODE_TYPE] = "unknown event type",
 	[EDR_DECODE_TAIL] = "variable-length fields overrun the record",
 	[EDR_DECODE_STRING] = "string field not NUL-terminated",
+	[EDR_DECODE_FIELD] = "field value out of range",
 };
 
 const char *edr_decode_err_str(enum edr_decode_err e)
@@ -100,6 +102,13 @@ enum edr_decode_err edr_decode(const void *data, size_t len, struct edr_decoded 
 		break;
 	case EDR_EVENT_MOUNT:
 		fixed = sizeof(struct edr_mount);
+		break;
+	case EDR_EVENT_NET_CONNECT:
+	case EDR_EVENT_NET_ACCEPT:
+	case EDR_EVENT_NET_BIND:
+	case EDR_EVENT_NET_LISTEN:
+	case EDR_EVENT_NET_SEND:
+		fixed = sizeof(struct edr_net);
 		break;
 	default:
 		return EDR_DECODE_TYPE;
@@ -197,6 +206,23 @@ enum edr_decode_err edr_decode(const void *data, size_t len, struct edr_decoded 
 			return e;
 		if (off != len)
 			return EDR_DECODE_TAIL;
+		break;
+	case EDR_EVENT_NET_CONNECT:
+	case EDR_EVENT_NET_ACCEPT:
+	case EDR_EVENT_NET_BIND:
+	case EDR_EVENT_NET_LISTEN:
+	case EDR_EVENT_NET_SEND:
+		if (len != fixed)
+			return EDR_DECODE_SIZE;
+		/* Consumers index tables by these; the kernel side sends only
+		 * INET/INET6 and TCP/UDP. */
+		{
+			const struct edr_net *n = data;
+
+			if ((n->family != 2 && n->family != 10) || (n->protocol != 6 && n->protocol != 17))
+				return EDR_DECODE_FIELD;
+			out->net = n;
+		}
 		break;
 	default: /* FILE_*, the only other types the first switch lets through */
 		out->file = data;
@@ -298,4 +324,13 @@ int edr_file_resolve(struct edr_decoded *ev, const char *proc, char buf[2][EDR_R
 	if (ev->file->flags & EDR_FILE_OLD_PATH_RELATIVE)
 		n += resolve_one(&ev->old_path, proc, ev->task->tgid, ev->file->old_dirfd, buf[1]);
 	return n;
+}
+
+const char *edr_net_addr(const struct edr_net *n, int local, char *buf)
+{
+	const uint8_t *a = local ? n->saddr : n->daddr;
+
+	if (!inet_ntop(n->family == 10 ? AF_INET6 : AF_INET, a, buf, EDR_NET_ADDR_STR))
+		snprintf(buf, EDR_NET_ADDR_STR, "?");
+	return buf;
 }

@@ -33,6 +33,7 @@ struct edr_decoded {
 	const struct edr_module *module; /* MODULE_LOAD: name, path (the file) */
 	const struct edr_bpf *bpf;       /* BPF_PROG, BPF_MAP */
 	const struct edr_mount *mount;   /* MOUNT: fstype, source, path (the target) */
+	const struct edr_net *net;    /* NET_* */
 	struct edr_str filename, path, cwd; /* path: MEM_WX's backing file too */
 	struct edr_str old_path;      /* FILE_RENAME: the source; FILE_LINK: the existing
 				       * file; FILE_SYMLINK: the target as written */
@@ -51,6 +52,7 @@ enum edr_decode_err {
 	EDR_DECODE_TYPE,      /* unknown event type */
 	EDR_DECODE_TAIL,      /* tail lengths overrun the record */
 	EDR_DECODE_STRING,    /* a string that is not NUL-terminated */
+	EDR_DECODE_FIELD,     /* a fixed field out of its range (net family, protocol) */
 	_EDR_DECODE_MAX,
 };
 
@@ -77,6 +79,10 @@ int edr_file_resolve(struct edr_decoded *ev, const char *proc, char buf[2][EDR_R
 const char *edr_bpf_prog_type_str(uint32_t type);
 const char *edr_bpf_map_type_str(uint32_t type);
 const char *edr_bpf_cmd_str(uint32_t cmd);
+/* Text form of a network event's local (local set) or peer address:
+ * "127.0.0.1", "::1", "::ffff:10.0.0.1". buf needs EDR_NET_ADDR_STR bytes. */
+#define EDR_NET_ADDR_STR 48
+const char *edr_net_addr(const struct edr_net *n, int local, char *buf);
 
 /* Iterates the NUL-separated argv: returns the next arg's length or -1 at the end. */
 int edr_argv_next(const struct edr_str *argv, uint32_t *pos, const char **arg);

@@ -590,6 +590,75 @@ static void kern_edr(struct edr_json *j, const struct edr_decoded *ev)
 	}
 }
 
+/*
+ * ECS source, destination, server and network for NET_*. ECS calls the
+ * initiator of a connection "source": the local side for connect and send,
+ * the peer for accept. bind and listen have no peer: their local address
+ * is the "server" (the side that will be connected to).
+ */
+static void net_endpoint(struct edr_json *j, const char *key, const struct edr_net *n, int local)
+{
+	char b[EDR_NET_ADDR_STR];
+
+	edr_json_key(j, key);
+	edr_json_obj_begin(j);
+	edr_json_kcstr(j, "ip", edr_net_addr(n, local, b));
+	edr_json_kuint(j, "port", local ? n->sport : n->dport);
+	edr_json_obj_end(j);
+}
+
+static void net_object(struct edr_json *j, const struct edr_decoded *ev)
+{
+	const struct edr_net *n = ev->net;
+	int known_local = !(n->flags & EDR_NET_SADDR_UNKNOWN);
+	const char *dir = NULL;
+
+	switch (ev->type) {
+	case EDR_EVENT_NET_CONNECT:
+	case EDR_EVENT_NET_SEND:
+		if (known_local)
+			net_endpoint(j, "source", n, 1);
+		net_endpoint(j, "destination", n, 0);
+		dir = "egress";
+		break;
+	case EDR_EVENT_NET_ACCEPT:
+		net_endpoint(j, "source", n, 0);
+		net_endpoint(j, "destination", n, 1);
+		dir = "ingress";
+		break;
+	default: /* bind, listen */
+		if (known_local || ev->type == EDR_EVENT_NET_BIND)
+			net_endpoint(j, "server", n, 1);
+		break;
+	}
+	edr_json_key(j, "network");
+	edr_json_obj_begin(j);
+	edr_json_kcstr(j, "transport", n->protocol == 6 ? "tcp" : "udp");
+	edr_json_kcstr(j, "type", n->family == 10 ? "ipv6" : "ipv4");
+	edr_json_kcstr(j, "iana_number", n->protocol == 6 ? "6" : "17");
+	if (dir)
+		edr_json_kcstr(j, "direction", dir);
+	edr_json_obj_end(j);
+}
+
+/* What ECS has no field for: attempt, result, the socket, the attach path. */
+static void net_edr(struct edr_json *j, const struct edr_decoded *ev)
+{
+	const struct edr_net *n = ev->net;
+	uint32_t src = (n->flags & EDR_NET_SRC_MASK) >> EDR_NET_SRC_SHIFT;
+
+	edr_json_key(j, "net");
+	edr_json_obj_begin(j);
+	if (n->flags & EDR_NET_ATTEMPT)
+		edr_json_kbool(j, "attempt", 1);
+	if (n->ret)
+		edr_json_kint(j, "ret", n->ret);
+	if (n->sock_ino)
+		edr_json_kuint(j, "socket_inode", n->sock_ino);
+	edr_json_kcstr(j, "source", src < sizeof(file_src) / sizeof(file_src[0]) ? file_src[src] : "?");
+	edr_json_obj_end(j);
+}
+
 void edr_ecs__event(struct edr_ecs *ecs, struct edr_json *j, const struct edr_decoded *ev,
 		    const struct edr_proc *p, const struct edr_proc *parent)
 {
@@ -733,6 +802,8 @@ static void record(struct edr_ecs *ecs, struct edr_json *j, const struct edr_dec
 		file_object(j, ev);
 	if (ev->memfd || ev->mem_wx)
 		mem_file_object(j, ev);
+	if (ev->net)
+		net_object(j, ev);
 
 	edr_json_key(j, "edr");
 	edr_json_obj_begin(j);
@@ -782,6 +853,8 @@ static void record(struct edr_ecs *ecs, struct edr_json *j, const struct edr_dec
 		mem_edr(j, ev);
 	priv_edr(j, ev, ecs->en ? ecs->en->target : NULL);
 	kern_edr(j, ev);
+	if (ev->net)
+		net_edr(j, ev);
 	if (ev->fork) {
 		edr_json_kuint(j, "parent_pid", ev->fork->parent_tgid);
 		edr_json_kuint(j, "parent_thread_id", ev->fork->parent_pid);

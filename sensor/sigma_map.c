@@ -218,6 +218,42 @@ static int sigma_map_kern(struct edr_sigma_view *v, const struct edr_decoded *ev
 	return 0;
 }
 
+/*
+ * Network events feed network_connection, with Sysmon's convention: Source
+ * is always the local side, Destination the peer, and Initiated says who
+ * opened the connection (true for connect and UDP send, false for accept).
+ * bind and listen feed no category: network_connection describes
+ * connections, and a listening socket has no peer yet.
+ */
+static int sigma_map_net(struct edr_sigma_view *v, const struct edr_decoded *ev,
+			 const struct edr_proc *p, const char *user)
+{
+	struct edr_field_value *f = v->f;
+	const struct edr_net *n = ev->net;
+
+	if (ev->type != EDR_EVENT_NET_CONNECT && ev->type != EDR_EVENT_NET_SEND &&
+	    ev->type != EDR_EVENT_NET_ACCEPT)
+		return -ENOENT;
+	memset(f, 0, sizeof(v->f));
+	v->ev.cat = EDR_CAT_NETWORK_CONNECTION;
+	v->ev.nfields = EDR_NFIELDS(NETWORK_CONNECTION);
+	v->ev.f = f;
+	subject(v, ev->task, p, user, EDR_F_NETWORK_CONNECTION_IMAGE, EDR_F_NETWORK_CONNECTION_USER,
+		EDR_F_NETWORK_CONNECTION_PROCESS_ID, EDR_F_NETWORK_CONNECTION_COMMAND_LINE);
+	f[EDR_F_NETWORK_CONNECTION_INITIATED].n = ev->type != EDR_EVENT_NET_ACCEPT;
+	set_cstr(&f[EDR_F_NETWORK_CONNECTION_INITIATED], f[EDR_F_NETWORK_CONNECTION_INITIATED].n ?
+		 "true" : "false");
+	set_cstr(&f[EDR_F_NETWORK_CONNECTION_PROTOCOL], n->protocol == 6 ? "tcp" : "udp");
+	/* An attempt seen before the source port was assigned has no source. */
+	if (!(n->flags & EDR_NET_SADDR_UNKNOWN)) {
+		set_cstr(&f[EDR_F_NETWORK_CONNECTION_SOURCE_IP], edr_net_addr(n, 1, v->saddr));
+		set_int(&f[EDR_F_NETWORK_CONNECTION_SOURCE_PORT], v->num[3], n->sport);
+	}
+	set_cstr(&f[EDR_F_NETWORK_CONNECTION_DESTINATION_IP], edr_net_addr(n, 0, v->daddr));
+	set_int(&f[EDR_F_NETWORK_CONNECTION_DESTINATION_PORT], v->num[4], n->dport);
+	return 0;
+}
+
 int edr_sigma_map(struct edr_sigma_view *v, const struct edr_decoded *ev, const struct edr_proc *p,
 		  const struct edr_proc *parent, const char *user, const char *puser)
 {
@@ -231,6 +267,8 @@ int edr_sigma_map(struct edr_sigma_view *v, const struct edr_decoded *ev, const 
 		return sigma_map_priv(v, ev, p, user);
 	if (ev->module || ev->bpf)
 		return sigma_map_kern(v, ev, p, user);
+	if (ev->net)
+		return sigma_map_net(v, ev, p, user);
 	if (ev->type != EDR_EVENT_EXEC)
 		return -ENOENT;
 	memset(f, 0, sizeof(v->f));

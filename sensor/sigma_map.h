@@ -20,6 +20,7 @@ struct edr_sigma_view {
 	char num[8][24];
 	char hashes[8 + EDR_SHA256_HEX_LEN];
 	const struct edr_enrichment *en; /* set by the caller, may be NULL */
+	char saddr[EDR_NET_ADDR_STR], daddr[EDR_NET_ADDR_STR]; /* network_connection IPs */
 };
 
 /* Fills v for ev; returns 0, or -ENOENT when the event type feeds no Sigma

@@ -20,6 +20,7 @@ $(eval $(call unit_test,test_file_events,$(EVENT_UNIT_OBJS)))
 $(eval $(call unit_test,test_mem_events,$(EVENT_UNIT_OBJS)))
 $(eval $(call unit_test,test_priv_events,$(EVENT_UNIT_OBJS)))
 $(eval $(call unit_test,test_kern_events,$(EVENT_UNIT_OBJS)))
+$(eval $(call unit_test,test_net_events,$(EVENT_UNIT_OBJS)))
 
 # BPF integration tests link the loader and the skeleton.
 BPF_TEST_OBJS := $(BUILD)/tests/bpf/harness.o $(LOADER_OBJS) $(BUILD)/sensor/decode.o
@@ -39,12 +40,14 @@ $(eval $(call bpf_test,test_file))
 $(eval $(call bpf_test,test_mem))
 $(eval $(call bpf_test,test_priv))
 $(eval $(call bpf_test,test_kern))
+$(eval $(call bpf_test,test_net))
 
 # Helper programs used by e2e tests and benchmarks.
 TEST_HELPERS := $(BUILD)/tests/helpers/spawn $(BUILD)/tests/helpers/execstorm
 TEST_HELPERS += $(BUILD)/tests/helpers/filestorm
 TEST_HELPERS += $(BUILD)/tests/helpers/dropuid
 TEST_HELPERS += $(BUILD)/tests/helpers/bpfload
+TEST_HELPERS += $(BUILD)/tests/helpers/connstorm
 $(BUILD)/tests/helpers/%: $(BUILD)/tests/helpers/%.o
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@
@@ -65,6 +68,11 @@ bench-exec: $(BINS) $(TEST_HELPERS)
 BENCH_STEPS += bench-file
 bench-file: $(BINS) $(TEST_HELPERS)
 	@python3 tests/bench/file_overhead.py --build $(BUILD)
+
+.PHONY: bench-net
+BENCH_STEPS += bench-net
+bench-net: $(BINS) $(TEST_HELPERS)
+	@python3 tests/bench/net_overhead.py --build $(BUILD)
 
 # Fuzzing the record decoder and everything downstream of it.
 DECODE_FUZZ_SRCS := tests/fuzz/fuzz_decode.c sensor/decode.c sensor/proctable.c sensor/ecs.c sensor/evtypes.c \

@@ -12,48 +12,19 @@ usage: file_overhead.py [--build DIR] [--ro 1000000] [--wr 100000] [--rounds 3]
 """
 import argparse
 import os
-import re
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
+
+from benchlib import Sensor
 
 
 def storm(build, mode, n, path):
     out = subprocess.run([os.path.join(build, "tests/helpers/filestorm"), mode, str(n), path], check=True,
                          capture_output=True, text=True).stdout
     return int(out.strip()) / 1e9
-
-
-class Sensor:
-    def __init__(self, build, tmp, extra=()):
-        self.err = open(os.path.join(tmp, "sensor.err"), "w+")
-        self.out = os.path.join(tmp, "events.json")
-        self.p = subprocess.Popen([os.path.join(build, "edr-sensor"), "--output", self.out,
-                                   "--socket", os.path.join(tmp, "edr.sock"),
-                                   "--content-dir", os.path.join(tmp, "content"), "--state-dir", tmp] + list(extra),
-                                  stdout=subprocess.DEVNULL, stderr=self.err)
-        end = time.time() + 30
-        while time.time() < end:
-            self.err.seek(0)
-            if "running" in self.err.read():
-                return
-            if self.p.poll() is not None:
-                sys.exit("edr-sensor exited: %s" % open(self.err.name).read())
-            time.sleep(0.05)
-        sys.exit("edr-sensor did not start")
-
-    def stop(self):
-        time.sleep(0.3)  # let it drain what the storm produced
-        self.p.send_signal(signal.SIGTERM)
-        self.p.wait(timeout=60)
-        self.err.seek(0)
-        m = re.findall(r"stopped: events read (\d+), emitted \d+, dropped (\d+)", self.err.read())
-        os.unlink(self.out) if os.path.exists(self.out) else None
-        return (int(m[-1][0]), int(m[-1][1])) if m else (0, -1)
 
 
 def main():

@@ -513,6 +513,7 @@ def regained_root_alerts_from_the_default_pack():
             assert "T1068" in a["threat"]["technique"]["id"], a["threat"]
 
 
+@test
 def bpf_prog_load_by_a_helper_and_default_pack_alert():
     # A helper loads a socket filter with the raw bpf() syscall; the sensor
     # reports the load with the helper's pid, the program's type, name and
@@ -544,6 +545,60 @@ def bpf_prog_load_by_a_helper_and_default_pack_alert():
     a = alerts[0]
     assert a["rule"]["name"] == "BPF Program Loaded by an Unexpected Process", a["rule"]
     assert a["edr"]["bpf"]["program"]["name"] == truth["name"], a
+    assert re.search(r"decode errors 0", err), err
+
+
+def global_ipv4():
+    """A non-loopback address of this host, or None."""
+    r = subprocess.run(["ip", "-o", "-4", "addr", "show", "scope", "global"], capture_output=True, text=True)
+    m = re.search(r"inet (\d+\.\d+\.\d+\.\d+)/", r.stdout)
+    return m.group(1) if m else None
+
+
+@test
+def net_connect_accept_and_shell_alert():
+    # bash connects through /dev/tcp to a listener of this test, on a
+    # non-loopback address of the host when there is one (the default
+    # pack's shell rule ignores loopback): the connect (bash, egress), the
+    # accept (this process, ingress) and the alert must come out.
+    import socket
+    ip = global_ipv4()
+    lst = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    lst.bind((ip or "127.0.0.1", 0))
+    lst.listen(1)
+    port = lst.getsockname()[1]
+    s = Sensor()
+    try:
+        p = subprocess.Popen(["bash", "-c", "exec 3<>/dev/tcp/%s/%d; echo $$; read -t 5 x <&3" %
+                              (ip or "127.0.0.1", port)], stdout=subprocess.PIPE, text=True)
+        conn, peer = lst.accept()
+        bash_pid = int(p.stdout.readline())
+        conn.close()
+        p.wait(timeout=10)
+        is_conn = lambda e: e.get("process", {}).get("pid") == bash_pid and action(e) == "connect"
+        s.wait_for(lambda e: is_conn(e) and (not ip or e["event"]["kind"] == "alert"))
+        s.wait_for(lambda e: action(e) == "accept" and e.get("process", {}).get("pid") == os.getpid())
+        time.sleep(0.3)
+    finally:
+        events, err = s.stop()
+        lst.close()
+    conns = [e for e in events if is_conn(e) and e["event"]["kind"] == "event"]
+    assert len(conns) == 1, (conns, err)
+    c = conns[0]
+    assert c["event"]["category"] == ["network"] and c["event"]["type"] == ["connection"], c["event"]
+    assert c["destination"] == {"ip": peer[0] if ip else "127.0.0.1", "port": port}, c["destination"]
+    assert c["source"] == {"ip": peer[0], "port": peer[1]}, (c["source"], peer)
+    assert c["network"] == {"transport": "tcp", "type": "ipv4", "iana_number": "6", "direction": "egress"}, \
+        c["network"]
+    assert c["process"]["executable"].endswith("/bash"), c["process"]
+    acc = [e for e in events if action(e) == "accept" and e.get("process", {}).get("pid") == os.getpid()]
+    assert len(acc) == 1, acc
+    assert acc[0]["source"] == {"ip": peer[0], "port": peer[1]}, acc[0]
+    assert acc[0]["destination"]["port"] == port and acc[0]["network"]["direction"] == "ingress", acc[0]
+    if ip:
+        alerts = [e for e in events if is_conn(e) and e["event"]["kind"] == "alert"]
+        assert alerts, "no alert for a shell connecting out: %s" % err
+        assert alerts[0]["rule"]["name"] == "Shell Process Opening an Outbound Network Connection", alerts[0]["rule"]
     assert re.search(r"decode errors 0", err), err
 
 

@@ -625,6 +625,7 @@ static void test_usage(void **state)
 	/* features appended after the file ones (link, memory, privilege, ...) */
 	assert_non_null(strstr(buf, "file_attr, file_link, memfd, mem_wx"));
 	assert_non_null(strstr(buf, "cred, ptrace, vm_write"));
+	assert_non_null(strstr(buf, "net_connect, net_accept, net_bind, net_send"));
 	assert_non_null(strstr(buf, "--target_pid PID"));
 	free(buf);
 }
