@@ -93,6 +93,83 @@ int h_start(struct harness *h, const char *path, uint32_t target, uint32_t ring_
 	return h->rb ? 0 : -errno;
 }
 
+const char *h_path_missing(const struct edr_probe *p, const char *path)
+{
+	if (!strcmp(path, "lsm")) {
+		if (!p->ok[EDR_CAP_LSM_ACTIVE])
+			return p->detail[EDR_CAP_LSM_ACTIVE];
+		return p->ok[EDR_CAP_LSM] ? NULL : p->detail[EDR_CAP_LSM];
+	}
+	if (!strcmp(path, "fentry"))
+		return p->ok[EDR_CAP_FENTRY] ? NULL : p->detail[EDR_CAP_FENTRY];
+	if (!strcmp(path, "kprobe"))
+		return p->ok[EDR_CAP_KPROBE] ? NULL : p->detail[EDR_CAP_KPROBE];
+	return p->ok[EDR_CAP_SYSCALL_TP] ? NULL : p->detail[EDR_CAP_SYSCALL_TP];
+}
+
+uint32_t h_path_src(const char *path)
+{
+	return !strcmp(path, "lsm") ? EDR_FILE_SRC_LSM : !strcmp(path, "fentry") ? EDR_FILE_SRC_FENTRY :
+	       !strcmp(path, "kprobe") ? EDR_FILE_SRC_KPROBE : EDR_FILE_SRC_TP;
+}
+
+int h_has_path(enum edr_feature f, const char *path)
+{
+	char list[128], *tok, *save = NULL;
+
+	snprintf(list, sizeof(list), "%s", edr_feature_paths(f));
+	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		if (!strcmp(tok, path))
+			return 1;
+	return 0;
+}
+
+int h_start_forced(struct harness *h, const enum edr_feature *feats, size_t n, const char *path,
+		   const struct edr_loader_opts *base, const char **why)
+{
+	struct edr_loader_opts opts = { .log = h_log };
+	const struct edr_feature_status *st;
+	char err[256];
+	size_t i;
+	int f;
+
+	if (base)
+		opts = *base;
+	opts.log = h_log;
+	memset(h, 0, sizeof(*h));
+	h->probe = *h_probe();
+	if ((*why = h_path_missing(&h->probe, path)))
+		return -ENOTSUP;
+	for (f = 0; f < EDR_FEAT__COUNT; f++)
+		opts.disabled[f] = 1;
+	for (i = 0; i < n; i++) {
+		if (!h_has_path(feats[i], path))
+			continue;
+		opts.disabled[feats[i]] = 0;
+		opts.force[feats[i]] = path;
+	}
+	h->loader = edr_loader__new(&h->probe, &opts, err, sizeof(err));
+	if (!h->loader) {
+		fprintf(stderr, "loader: %s\n", err);
+		return -EIO;
+	}
+	st = edr_loader__status(h->loader);
+	for (i = 0; i < n; i++) {
+		f = feats[i];
+		if (!h_has_path(f, path))
+			continue;
+		if (st[f].chosen < 0 || strcmp(st[f].paths[st[f].chosen], path)) {
+			fprintf(stderr, "loader: feature %s not on path %s:", st[f].name, path);
+			for (int p = 0; p < st[f].npaths; p++)
+				fprintf(stderr, " %s: %s;", st[f].paths[p], st[f].why[p]);
+			fprintf(stderr, "\n");
+			return -EIO;
+		}
+	}
+	h->rb = ring_buffer__new(edr_loader__ring_fd(h->loader), h_on_record, h, NULL);
+	return h->rb ? 0 : -errno;
+}
+
 static long now_ms(void)
 {
 	struct timespec ts;

@@ -41,6 +41,24 @@ const struct edr_probe *h_probe(void);
  * Returns 0, or -ENOTSUP (with *why set) when the kernel lacks the path. */
 int h_start(struct harness *h, const char *path, uint32_t target, uint32_t ring_size,
 	    const char **why);
+/* Why the running kernel cannot use attach path ("lsm", "fentry", "kprobe",
+ * "tracepoint"), from the probe; NULL when it can. */
+const char *h_path_missing(const struct edr_probe *p, const char *path);
+/* The EDR_FILE_SRC_* value records carry for attach path. */
+uint32_t h_path_src(const char *path);
+/* Whether feature f has an attach path named path. */
+int h_has_path(enum edr_feature f, const char *path);
+
+/*
+ * Starts only the features feats[0..n) that have attach path path, each
+ * forced onto it, everything else off; base (may be NULL) gives the other
+ * options (target_tgid, self_tgid, open_dedup_ns...). Returns 0, -ENOTSUP
+ * (with *why set) when the kernel lacks the path, or -EIO when a feature
+ * did not end up on it (the loader's reasons are printed).
+ */
+int h_start_forced(struct harness *h, const enum edr_feature *feats, size_t n, const char *path,
+		   const struct edr_loader_opts *base, const char **why);
+
 /* Collects records for up to ms milliseconds, returning early once
  * done(h, ctx) says so (done may be NULL). */
 void h_poll(struct harness *h, int ms, int (*done)(struct harness *h, void *ctx), void *ctx);

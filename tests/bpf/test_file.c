@@ -35,61 +35,15 @@ static const enum edr_feature file_feats[] = {
 };
 #define N_FEATS (sizeof(file_feats) / sizeof(file_feats[0]))
 
-/* What the forced path needs from the probe, to skip with its reason. */
-static const char *missing(const struct edr_probe *p, const char *path)
-{
-	if (!strcmp(path, "lsm")) {
-		if (!p->ok[EDR_CAP_LSM_ACTIVE])
-			return p->detail[EDR_CAP_LSM_ACTIVE];
-		return p->ok[EDR_CAP_LSM] ? NULL : p->detail[EDR_CAP_LSM];
-	}
-	if (!strcmp(path, "fentry"))
-		return p->ok[EDR_CAP_FENTRY] ? NULL : p->detail[EDR_CAP_FENTRY];
-	if (!strcmp(path, "kprobe"))
-		return p->ok[EDR_CAP_KPROBE] ? NULL : p->detail[EDR_CAP_KPROBE];
-	return p->ok[EDR_CAP_SYSCALL_TP] ? NULL : p->detail[EDR_CAP_SYSCALL_TP];
-}
-
 /* Write-open deduplication window for the next fstart() (0: off). */
 static uint64_t dedup_ns;
 
 /* The file features forced onto path, everything else off. */
 static int fstart(struct harness *h, const char *path, uint32_t target, const char **why)
 {
-	struct edr_loader_opts opts = { .target_tgid = target, .log = h_log, .open_dedup_ns = dedup_ns };
-	const struct edr_feature_status *st;
-	char err[256];
-	size_t i;
-	int f;
+	struct edr_loader_opts opts = { .target_tgid = target, .open_dedup_ns = dedup_ns };
 
-	memset(h, 0, sizeof(*h));
-	h->probe = *h_probe();
-	if ((*why = missing(&h->probe, path)))
-		return -ENOTSUP;
-	for (f = 0; f < EDR_FEAT__COUNT; f++)
-		opts.disabled[f] = 1;
-	for (i = 0; i < N_FEATS; i++) {
-		opts.disabled[file_feats[i]] = 0;
-		opts.force[file_feats[i]] = path;
-	}
-	h->loader = edr_loader__new(&h->probe, &opts, err, sizeof(err));
-	if (!h->loader) {
-		fprintf(stderr, "loader: %s\n", err);
-		return -EIO;
-	}
-	st = edr_loader__status(h->loader);
-	for (i = 0; i < N_FEATS; i++) {
-		f = file_feats[i];
-		if (st[f].chosen < 0 || strcmp(st[f].paths[st[f].chosen], path)) {
-			fprintf(stderr, "loader: feature %s not on path %s:", st[f].name, path);
-			for (int p = 0; p < st[f].npaths; p++)
-				fprintf(stderr, " %s: %s;", st[f].paths[p], st[f].why[p]);
-			fprintf(stderr, "\n");
-			return -EIO;
-		}
-	}
-	h->rb = ring_buffer__new(edr_loader__ring_fd(h->loader), h_on_record, h, NULL);
-	return h->rb ? 0 : -errno;
+	return h_start_forced(h, file_feats, N_FEATS, path, &opts, why);
 }
 
 #define START(h, state)                                                                    \

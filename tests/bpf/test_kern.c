@@ -35,54 +35,14 @@
 
 #include "tests/bpf/harness.h"
 
-/* What the forced path needs from the probe, to skip with its reason. */
-static const char *missing(const struct edr_probe *p, const char *path)
-{
-	if (!strcmp(path, "lsm")) {
-		if (!p->ok[EDR_CAP_LSM_ACTIVE])
-			return p->detail[EDR_CAP_LSM_ACTIVE];
-		return p->ok[EDR_CAP_LSM] ? NULL : p->detail[EDR_CAP_LSM];
-	}
-	if (!strcmp(path, "fentry"))
-		return p->ok[EDR_CAP_FENTRY] ? NULL : p->detail[EDR_CAP_FENTRY];
-	if (!strcmp(path, "kprobe"))
-		return p->ok[EDR_CAP_KPROBE] ? NULL : p->detail[EDR_CAP_KPROBE];
-	return p->ok[EDR_CAP_SYSCALL_TP] ? NULL : p->detail[EDR_CAP_SYSCALL_TP];
-}
-
 /* One feature forced onto path, everything else off; self_tgid stands for
  * the sensor's own process (0: none). */
 static int kstart_self(struct harness *h, enum edr_feature feat, const char *path, uint32_t self_tgid,
 		       const char **why)
 {
-	struct edr_loader_opts opts = { .target_tgid = getpid(), .self_tgid = self_tgid, .log = h_log };
-	const struct edr_feature_status *st;
-	char err[256];
-	int f;
+	struct edr_loader_opts opts = { .target_tgid = getpid(), .self_tgid = self_tgid };
 
-	memset(h, 0, sizeof(*h));
-	h->probe = *h_probe();
-	if ((*why = missing(&h->probe, path)))
-		return -ENOTSUP;
-	for (f = 0; f < EDR_FEAT__COUNT; f++)
-		opts.disabled[f] = 1;
-	opts.disabled[feat] = 0;
-	opts.force[feat] = path;
-	h->loader = edr_loader__new(&h->probe, &opts, err, sizeof(err));
-	if (!h->loader) {
-		fprintf(stderr, "loader: %s\n", err);
-		return -EIO;
-	}
-	st = edr_loader__status(h->loader);
-	if (st[feat].chosen < 0 || strcmp(st[feat].paths[st[feat].chosen], path)) {
-		fprintf(stderr, "loader: feature %s not on path %s:", st[feat].name, path);
-		for (int p = 0; p < st[feat].npaths; p++)
-			fprintf(stderr, " %s: %s;", st[feat].paths[p], st[feat].why[p]);
-		fprintf(stderr, "\n");
-		return -EIO;
-	}
-	h->rb = ring_buffer__new(edr_loader__ring_fd(h->loader), h_on_record, h, NULL);
-	return h->rb ? 0 : -errno;
+	return h_start_forced(h, &feat, 1, path, &opts, why);
 }
 
 static int kstart(struct harness *h, enum edr_feature feat, const char *path, const char **why)
@@ -100,12 +60,6 @@ static int kstart(struct harness *h, enum edr_feature feat, const char *path, co
 		}                                                                          \
 		assert_int_equal(err_, 0);                                                 \
 	} while (0)
-
-static uint32_t src_of(const char *path)
-{
-	return !strcmp(path, "lsm") ? EDR_FILE_SRC_LSM : !strcmp(path, "fentry") ? EDR_FILE_SRC_FENTRY :
-	       !strcmp(path, "kprobe") ? EDR_FILE_SRC_KPROBE : EDR_FILE_SRC_TP;
-}
 
 /* lsm and kprobe run before the operation; fentry (fexit) and tracepoint after. */
 static int is_attempt(const char *path)
@@ -263,7 +217,7 @@ static void test_bpf(void **state)
 	assert_int_equal(map->bpf->ret, att ? 0 : t.map_fd);
 	for (i = 0; i < n; i++) {
 		assert_int_equal(got[i]->bpf->flags & EDR_KERN_ATTEMPT, att);
-		assert_int_equal((got[i]->bpf->flags & EDR_KERN_SRC_MASK) >> EDR_KERN_SRC_SHIFT, src_of(path));
+		assert_int_equal((got[i]->bpf->flags & EDR_KERN_SRC_MASK) >> EDR_KERN_SRC_SHIFT, h_path_src(path));
 		assert_int_equal(got[i]->task->tgid, pid);
 		assert_int_equal(got[i]->task->ppid, getpid());
 		assert_int_equal(got[i]->task->uid, getuid());
@@ -425,7 +379,7 @@ static void test_module(void **state)
 		assert_non_null(got[i]->module);
 		assert_int_equal(got[i]->module->flags & EDR_KERN_ATTEMPT, att);
 		assert_int_equal((got[i]->module->flags & EDR_KERN_SRC_MASK) >> EDR_KERN_SRC_SHIFT,
-				 src_of(path));
+				 h_path_src(path));
 		assert_int_equal(got[i]->module->flags & EDR_KERN_PATH_TRUNC, 0);
 		/* a module that never loaded has no name */
 		assert_null(got[i]->name.p);
@@ -542,7 +496,7 @@ static void test_module_named(void **state)
 	assert_int_equal(d->type, EDR_EVENT_MODULE_LOAD);
 	assert_non_null(d->module);
 	assert_int_equal(d->module->flags & (EDR_KERN_ATTEMPT | EDR_KERN_FROM_MEMORY), att);
-	assert_int_equal((d->module->flags & EDR_KERN_SRC_MASK) >> EDR_KERN_SRC_SHIFT, src_of(path));
+	assert_int_equal((d->module->flags & EDR_KERN_SRC_MASK) >> EDR_KERN_SRC_SHIFT, h_path_src(path));
 	assert_non_null(d->path.p);
 	assert_string_equal(d->path.p, ko);
 	assert_int_equal(d->module->ret, 0);
@@ -645,7 +599,7 @@ static void test_mount(void **state)
 		assert_int_equal(d->type, EDR_EVENT_MOUNT);
 		assert_non_null(d->mount);
 		assert_int_equal(d->mount->flags & EDR_KERN_ATTEMPT, att);
-		assert_int_equal((d->mount->flags & EDR_KERN_SRC_MASK) >> EDR_KERN_SRC_SHIFT, src_of(path));
+		assert_int_equal((d->mount->flags & EDR_KERN_SRC_MASK) >> EDR_KERN_SRC_SHIFT, h_path_src(path));
 		assert_int_equal(d->mount->flags & (EDR_KERN_PATH_TRUNC | EDR_KERN_PATH_RELATIVE |
 						     EDR_KERN_STR_TRUNC), 0);
 		assert_int_equal(!!(d->mount->flags & EDR_KERN_MOVE_MOUNT), (tp || lsm) && i == n - 1);

@@ -39,53 +39,12 @@ struct run {
 	const char *path;
 };
 
-/* What the forced path needs from the probe, to skip with its reason. */
-static const char *missing(const struct edr_probe *p, const char *path)
-{
-	if (!strcmp(path, "lsm")) {
-		if (!p->ok[EDR_CAP_LSM_ACTIVE])
-			return p->detail[EDR_CAP_LSM_ACTIVE];
-		return p->ok[EDR_CAP_LSM] ? NULL : p->detail[EDR_CAP_LSM];
-	}
-	if (!strcmp(path, "fentry"))
-		return p->ok[EDR_CAP_FENTRY] ? NULL : p->detail[EDR_CAP_FENTRY];
-	if (!strcmp(path, "kprobe"))
-		return p->ok[EDR_CAP_KPROBE] ? NULL : p->detail[EDR_CAP_KPROBE];
-	return p->ok[EDR_CAP_SYSCALL_TP] ? NULL : p->detail[EDR_CAP_SYSCALL_TP];
-}
-
 /* One feature forced onto one path, everything else off. */
 static int mstart(struct harness *h, const struct run *r, const char **why)
 {
-	struct edr_loader_opts opts = { .target_tgid = getpid(), .log = h_log };
-	const struct edr_feature_status *st;
-	char err[256];
-	int f;
+	struct edr_loader_opts opts = { .target_tgid = getpid() };
 
-	memset(h, 0, sizeof(*h));
-	h->probe = *h_probe();
-	if ((*why = missing(&h->probe, r->path)))
-		return -ENOTSUP;
-	for (f = 0; f < EDR_FEAT__COUNT; f++)
-		opts.disabled[f] = 1;
-	opts.disabled[r->feat] = 0;
-	opts.force[r->feat] = r->path;
-	h->loader = edr_loader__new(&h->probe, &opts, err, sizeof(err));
-	if (!h->loader) {
-		fprintf(stderr, "loader: %s\n", err);
-		return -EIO;
-	}
-	st = edr_loader__status(h->loader);
-	f = r->feat;
-	if (st[f].chosen < 0 || strcmp(st[f].paths[st[f].chosen], r->path)) {
-		fprintf(stderr, "loader: feature %s not on path %s:", st[f].name, r->path);
-		for (int p = 0; p < st[f].npaths; p++)
-			fprintf(stderr, " %s: %s;", st[f].paths[p], st[f].why[p]);
-		fprintf(stderr, "\n");
-		return -EIO;
-	}
-	h->rb = ring_buffer__new(edr_loader__ring_fd(h->loader), h_on_record, h, NULL);
-	return h->rb ? 0 : -errno;
+	return h_start_forced(h, &r->feat, 1, r->path, &opts, why);
 }
 
 #define START(h, r)                                                                        \
@@ -98,12 +57,6 @@ static int mstart(struct harness *h, const struct run *r, const char **why)
 		}                                                                          \
 		assert_int_equal(err_, 0);                                                 \
 	} while (0)
-
-static uint32_t src_of(const char *path)
-{
-	return !strcmp(path, "lsm") ? EDR_FILE_SRC_LSM : !strcmp(path, "fentry") ? EDR_FILE_SRC_FENTRY :
-	       !strcmp(path, "kprobe") ? EDR_FILE_SRC_KPROBE : EDR_FILE_SRC_TP;
-}
 
 static int have_memfd(struct harness *h, void *ctx)
 {
@@ -133,7 +86,7 @@ static void test_memfd(void **state)
 	assert_non_null(d->name.p);
 	assert_string_equal(d->name.p, "edrtest");
 	assert_int_equal(d->memfd->mfd_flags, MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	assert_int_equal((d->memfd->flags & EDR_MEM_SRC_MASK) >> EDR_MEM_SRC_SHIFT, src_of(r->path));
+	assert_int_equal((d->memfd->flags & EDR_MEM_SRC_MASK) >> EDR_MEM_SRC_SHIFT, h_path_src(r->path));
 	if (attempt) {
 		/* At entry: the fd is not known yet. */
 		assert_true(d->memfd->flags & EDR_MEM_ATTEMPT);
@@ -213,7 +166,7 @@ static void test_wx(void **state)
 		const struct edr_mem_wx *w = got[i]->mem_wx;
 
 		assert_int_equal(w->prot, PROT_READ | PROT_WRITE | PROT_EXEC);
-		assert_int_equal((w->flags & EDR_MEM_SRC_MASK) >> EDR_MEM_SRC_SHIFT, src_of(r->path));
+		assert_int_equal((w->flags & EDR_MEM_SRC_MASK) >> EDR_MEM_SRC_SHIFT, h_path_src(r->path));
 		assert_int_equal(!!(w->flags & EDR_MEM_ATTEMPT), attempt);
 		assert_int_equal(w->flags & EDR_MEM_FILE, 0);
 		assert_null(got[i]->path.p);

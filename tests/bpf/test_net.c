@@ -37,73 +37,12 @@ static const enum edr_feature net_feats[] = {
 };
 #define N_FEATS (sizeof(net_feats) / sizeof(net_feats[0]))
 
-static const char *missing(const struct edr_probe *p, const char *path)
-{
-	if (!strcmp(path, "lsm")) {
-		if (!p->ok[EDR_CAP_LSM_ACTIVE])
-			return p->detail[EDR_CAP_LSM_ACTIVE];
-		return p->ok[EDR_CAP_LSM] ? NULL : p->detail[EDR_CAP_LSM];
-	}
-	if (!strcmp(path, "fentry"))
-		return p->ok[EDR_CAP_FENTRY] ? NULL : p->detail[EDR_CAP_FENTRY];
-	if (!strcmp(path, "kprobe"))
-		return p->ok[EDR_CAP_KPROBE] ? NULL : p->detail[EDR_CAP_KPROBE];
-	return p->ok[EDR_CAP_SYSCALL_TP] ? NULL : p->detail[EDR_CAP_SYSCALL_TP];
-}
-
-/* Whether feature f has an attach path named path. */
-static int has_path(enum edr_feature f, const char *path)
-{
-	char list[128], *tok, *save = NULL;
-
-	snprintf(list, sizeof(list), "%s", edr_feature_paths(f));
-	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-		if (!strcmp(tok, path))
-			return 1;
-	return 0;
-}
-
 /* The network features that have path, forced onto it; everything else off. */
 static int nstart(struct harness *h, const char *path, uint32_t target, const char **why)
 {
-	struct edr_loader_opts opts = { .target_tgid = target, .log = h_log };
-	const struct edr_feature_status *st;
-	char err[256];
-	size_t i;
-	int f;
+	struct edr_loader_opts opts = { .target_tgid = target };
 
-	memset(h, 0, sizeof(*h));
-	h->probe = *h_probe();
-	if ((*why = missing(&h->probe, path)))
-		return -ENOTSUP;
-	for (f = 0; f < EDR_FEAT__COUNT; f++)
-		opts.disabled[f] = 1;
-	for (i = 0; i < N_FEATS; i++) {
-		if (!has_path(net_feats[i], path))
-			continue;
-		opts.disabled[net_feats[i]] = 0;
-		opts.force[net_feats[i]] = path;
-	}
-	h->loader = edr_loader__new(&h->probe, &opts, err, sizeof(err));
-	if (!h->loader) {
-		fprintf(stderr, "loader: %s\n", err);
-		return -EIO;
-	}
-	st = edr_loader__status(h->loader);
-	for (i = 0; i < N_FEATS; i++) {
-		f = net_feats[i];
-		if (!has_path(f, path))
-			continue;
-		if (st[f].chosen < 0 || strcmp(st[f].paths[st[f].chosen], path)) {
-			fprintf(stderr, "loader: feature %s not on path %s:", st[f].name, path);
-			for (int p = 0; p < st[f].npaths; p++)
-				fprintf(stderr, " %s: %s;", st[f].paths[p], st[f].why[p]);
-			fprintf(stderr, "\n");
-			return -EIO;
-		}
-	}
-	h->rb = ring_buffer__new(edr_loader__ring_fd(h->loader), h_on_record, h, NULL);
-	return h->rb ? 0 : -errno;
+	return h_start_forced(h, net_feats, N_FEATS, path, &opts, why);
 }
 
 #define START(h, state)                                                                    \

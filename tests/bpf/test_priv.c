@@ -43,68 +43,12 @@
 static const enum edr_feature priv_feats[] = { EDR_FEAT_CRED, EDR_FEAT_PTRACE, EDR_FEAT_VM_WRITE };
 #define N_FEATS (sizeof(priv_feats) / sizeof(priv_feats[0]))
 
-static const char *missing(const struct edr_probe *p, const char *path)
-{
-	if (!strcmp(path, "lsm")) {
-		if (!p->ok[EDR_CAP_LSM_ACTIVE])
-			return p->detail[EDR_CAP_LSM_ACTIVE];
-		return p->ok[EDR_CAP_LSM] ? NULL : p->detail[EDR_CAP_LSM];
-	}
-	if (!strcmp(path, "fentry"))
-		return p->ok[EDR_CAP_FENTRY] ? NULL : p->detail[EDR_CAP_FENTRY];
-	if (!strcmp(path, "kprobe"))
-		return p->ok[EDR_CAP_KPROBE] ? NULL : p->detail[EDR_CAP_KPROBE];
-	return p->ok[EDR_CAP_SYSCALL_TP] ? NULL : p->detail[EDR_CAP_SYSCALL_TP];
-}
-
-static uint32_t path_src(const char *path)
-{
-	if (!strcmp(path, "lsm"))
-		return EDR_FILE_SRC_LSM;
-	if (!strcmp(path, "fentry"))
-		return EDR_FILE_SRC_FENTRY;
-	if (!strcmp(path, "kprobe"))
-		return EDR_FILE_SRC_KPROBE;
-	return EDR_FILE_SRC_TP;
-}
-
 /* The privilege features forced onto path, everything else off. */
 static int pstart(struct harness *h, const char *path, const char **why)
 {
-	struct edr_loader_opts opts = { .target_tgid = getpid(), .log = h_log };
-	const struct edr_feature_status *st;
-	char err[256];
-	size_t i;
-	int f;
+	struct edr_loader_opts opts = { .target_tgid = getpid() };
 
-	memset(h, 0, sizeof(*h));
-	h->probe = *h_probe();
-	if ((*why = missing(&h->probe, path)))
-		return -ENOTSUP;
-	for (f = 0; f < EDR_FEAT__COUNT; f++)
-		opts.disabled[f] = 1;
-	for (i = 0; i < N_FEATS; i++) {
-		opts.disabled[priv_feats[i]] = 0;
-		opts.force[priv_feats[i]] = path;
-	}
-	h->loader = edr_loader__new(&h->probe, &opts, err, sizeof(err));
-	if (!h->loader) {
-		fprintf(stderr, "loader: %s\n", err);
-		return -EIO;
-	}
-	st = edr_loader__status(h->loader);
-	for (i = 0; i < N_FEATS; i++) {
-		f = priv_feats[i];
-		if (st[f].chosen < 0 || strcmp(st[f].paths[st[f].chosen], path)) {
-			fprintf(stderr, "loader: feature %s not on path %s:", st[f].name, path);
-			for (int p = 0; p < st[f].npaths; p++)
-				fprintf(stderr, " %s: %s;", st[f].paths[p], st[f].why[p]);
-			fprintf(stderr, "\n");
-			return -EIO;
-		}
-	}
-	h->rb = ring_buffer__new(edr_loader__ring_fd(h->loader), h_on_record, h, NULL);
-	return h->rb ? 0 : -errno;
+	return h_start_forced(h, priv_feats, N_FEATS, path, &opts, why);
 }
 
 #define START(h, state)                                                                    \
@@ -259,7 +203,7 @@ static void test_cred(void **state)
 		EDR_CRED_SYS_CAPSET, EDR_CRED_SYS_SETRESGID, EDR_CRED_SYS_SETREUID, EDR_CRED_SYS_SETUID,
 	};
 	const char *path = *state, *suid = suid_prog();
-	uint32_t src = path_src(path);
+	uint32_t src = h_path_src(path);
 	int commit = src == EDR_FILE_SRC_FENTRY || src == EDR_FILE_SRC_KPROBE;
 	const struct edr_decoded *got[16];
 	struct cred_truth t;
@@ -402,7 +346,7 @@ static void check_ptrace(const struct edr_decoded *d, uint32_t src, uint64_t req
 static void test_ptrace(void **state)
 {
 	const char *path = *state;
-	uint32_t src = path_src(path);
+	uint32_t src = h_path_src(path);
 	const struct edr_decoded *got[8];
 	struct harness h;
 	pid_t a, b;
@@ -460,7 +404,7 @@ static void vm_target(int out)
 static void test_vm_write(void **state)
 {
 	const char *path = *state;
-	uint32_t src = path_src(path);
+	uint32_t src = h_path_src(path);
 	const struct edr_decoded *got[8];
 	const struct edr_vm_write *v;
 	char a[8] = "01234567", b[24] = "abcdefghijklmnopqrstuvw", back[32];
