@@ -49,6 +49,7 @@ enum edr_decode_err edr_decode(const void *data, size_t len, struct edr_decoded 
 	const char *base = data;
 	enum edr_decode_err e;
 	size_t fixed, off;
+	int tail = 1; /* strings or argv follow the fixed part */
 
 	memset(out, 0, sizeof(*out));
 	if (!data || len < sizeof(*hdr))
@@ -64,9 +65,11 @@ enum edr_decode_err edr_decode(const void *data, size_t len, struct edr_decoded 
 		break;
 	case EDR_EVENT_FORK:
 		fixed = sizeof(struct edr_fork);
+		tail = 0;
 		break;
 	case EDR_EVENT_EXIT:
 		fixed = sizeof(struct edr_exit);
+		tail = 0;
 		break;
 	case EDR_EVENT_FILE_CREATE:
 	case EDR_EVENT_FILE_WRITE:
@@ -86,12 +89,15 @@ enum edr_decode_err edr_decode(const void *data, size_t len, struct edr_decoded 
 		break;
 	case EDR_EVENT_CRED_CHANGE:
 		fixed = sizeof(struct edr_cred);
+		tail = 0;
 		break;
 	case EDR_EVENT_PTRACE:
 		fixed = sizeof(struct edr_ptrace);
+		tail = 0;
 		break;
 	case EDR_EVENT_PROC_VM_WRITE:
 		fixed = sizeof(struct edr_vm_write);
+		tail = 0;
 		break;
 	case EDR_EVENT_MODULE_LOAD:
 		fixed = sizeof(struct edr_module);
@@ -99,6 +105,7 @@ enum edr_decode_err edr_decode(const void *data, size_t len, struct edr_decoded 
 	case EDR_EVENT_BPF_PROG:
 	case EDR_EVENT_BPF_MAP:
 		fixed = sizeof(struct edr_bpf);
+		tail = 0;
 		break;
 	case EDR_EVENT_MOUNT:
 		fixed = sizeof(struct edr_mount);
@@ -109,6 +116,7 @@ enum edr_decode_err edr_decode(const void *data, size_t len, struct edr_decoded 
 	case EDR_EVENT_NET_LISTEN:
 	case EDR_EVENT_NET_SEND:
 		fixed = sizeof(struct edr_net);
+		tail = 0;
 		break;
 	default:
 		return EDR_DECODE_TYPE;
@@ -119,76 +127,57 @@ enum edr_decode_err edr_decode(const void *data, size_t len, struct edr_decoded 
 	out->hdr = hdr;
 	/* Every record type starts with hdr then task. */
 	out->task = (const struct edr_task *)(base + sizeof(*hdr));
+	/* A record without a tail is exactly its fixed part; one with a tail
+	 * is its fixed part and the pieces its lengths name, nothing more. */
+	if (!tail && len != fixed)
+		return EDR_DECODE_SIZE;
+	off = fixed;
 	switch (hdr->type) {
 	case EDR_EVENT_EXEC:
 	case EDR_EVENT_EXEC_DENIED:
 		out->exec = data;
-		off = fixed;
 		if ((e = take(base, len, &off, out->exec->filename_len, &out->filename, 1)) ||
 		    (e = take(base, len, &off, out->exec->path_len, &out->path, 1)) ||
 		    (e = take(base, len, &off, out->exec->cwd_len, &out->cwd, 1)) ||
 		    (e = take(base, len, &off, out->exec->argv_len, &out->argv, 0)))
 			return e;
-		if (off != len)
-			return EDR_DECODE_TAIL;
 		break;
 	case EDR_EVENT_FORK:
 		out->fork = data;
-		if (len != fixed)
-			return EDR_DECODE_SIZE;
 		break;
 	case EDR_EVENT_EXIT:
 		out->exit = data;
-		if (len != fixed)
-			return EDR_DECODE_SIZE;
 		break;
 	case EDR_EVENT_MEMFD_CREATE:
 		out->memfd = data;
-		off = fixed;
 		if ((e = take(base, len, &off, out->memfd->name_len, &out->name, 1)))
 			return e;
-		if (off != len)
-			return EDR_DECODE_TAIL;
 		break;
 	case EDR_EVENT_MEM_WX:
 		out->mem_wx = data;
-		off = fixed;
 		if ((e = take(base, len, &off, out->mem_wx->path_len, &out->path, 1)))
 			return e;
-		if (off != len)
-			return EDR_DECODE_TAIL;
 		break;
 	/* Fixed-size records; their comm fields are used only up to a NUL
 	 * within EDR_COMM_LEN by every reader. */
 	case EDR_EVENT_CRED_CHANGE:
 		out->cred = data;
-		if (len != fixed)
-			return EDR_DECODE_SIZE;
 		break;
 	case EDR_EVENT_PTRACE:
 		out->ptrace = data;
-		if (len != fixed)
-			return EDR_DECODE_SIZE;
 		break;
 	case EDR_EVENT_PROC_VM_WRITE:
 		out->vm_write = data;
-		if (len != fixed)
-			return EDR_DECODE_SIZE;
 		break;
 	case EDR_EVENT_MODULE_LOAD:
 		out->module = data;
-		off = fixed;
 		if ((e = take(base, len, &off, out->module->name_len, &out->name, 1)) ||
 		    (e = take(base, len, &off, out->module->path_len, &out->path, 1)))
 			return e;
-		if (off != len)
-			return EDR_DECODE_TAIL;
 		break;
 	case EDR_EVENT_BPF_PROG:
 	case EDR_EVENT_BPF_MAP:
 		out->bpf = data;
-		if (len != fixed)
-			return EDR_DECODE_SIZE;
 		/* name[] may fill all 16 bytes without a NUL (an attempt the
 		 * kernel then refuses): bounded here, never read past. */
 		out->name.p = out->bpf->name;
@@ -199,21 +188,16 @@ enum edr_decode_err edr_decode(const void *data, size_t len, struct edr_decoded 
 		break;
 	case EDR_EVENT_MOUNT:
 		out->mount = data;
-		off = fixed;
 		if ((e = take(base, len, &off, out->mount->fstype_len, &out->fstype, 1)) ||
 		    (e = take(base, len, &off, out->mount->source_len, &out->source, 1)) ||
 		    (e = take(base, len, &off, out->mount->target_len, &out->path, 1)))
 			return e;
-		if (off != len)
-			return EDR_DECODE_TAIL;
 		break;
 	case EDR_EVENT_NET_CONNECT:
 	case EDR_EVENT_NET_ACCEPT:
 	case EDR_EVENT_NET_BIND:
 	case EDR_EVENT_NET_LISTEN:
 	case EDR_EVENT_NET_SEND:
-		if (len != fixed)
-			return EDR_DECODE_SIZE;
 		/* Consumers index tables by these; the kernel side sends only
 		 * INET/INET6 and TCP/UDP. */
 		{
@@ -226,12 +210,9 @@ enum edr_decode_err edr_decode(const void *data, size_t len, struct edr_decoded 
 		break;
 	default: /* FILE_*, the only other types the first switch lets through */
 		out->file = data;
-		off = fixed;
 		if ((e = take(base, len, &off, out->file->path_len, &out->path, 1)) ||
 		    (e = take(base, len, &off, out->file->old_path_len, &out->old_path, 1)))
 			return e;
-		if (off != len)
-			return EDR_DECODE_TAIL;
 		/* Only a rename, link or symlink has a second path; every file
 		 * event names its file. */
 		if (!out->path.p || (!out->old_path.p) != (hdr->type != EDR_EVENT_FILE_RENAME &&
@@ -240,6 +221,8 @@ enum edr_decode_err edr_decode(const void *data, size_t len, struct edr_decoded 
 			return EDR_DECODE_TAIL;
 		break;
 	}
+	if (tail && off != len)
+		return EDR_DECODE_TAIL;
 	return EDR_DECODE_OK;
 }
 
