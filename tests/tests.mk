@@ -14,7 +14,7 @@ $(eval $(call unit_test,test_decode,$(BUILD)/sensor/decode.o))
 $(eval $(call unit_test,test_json,$(BUILD)/sensor/json.o))
 $(eval $(call unit_test,test_proctable,$(BUILD)/sensor/proctable.o $(BUILD)/sensor/decode.o))
 # Unit tests of one family of events: decode, ECS and Sigma mapping.
-EVENT_UNIT_OBJS := $(BUILD)/sensor/decode.o $(BUILD)/sensor/ecs.o $(BUILD)/sensor/evtypes.o $(ENRICH_OBJS) \
+EVENT_UNIT_OBJS := $(BUILD)/tests/unit/event_util.o $(BUILD)/sensor/decode.o $(BUILD)/sensor/ecs.o $(BUILD)/sensor/evtypes.o $(ENRICH_OBJS) \
 	$(BUILD)/sensor/json.o $(BUILD)/sensor/sigma_map.o $(BUILD)/sensor/proctable.o
 $(eval $(call unit_test,test_file_events,$(EVENT_UNIT_OBJS)))
 $(eval $(call unit_test,test_mem_events,$(EVENT_UNIT_OBJS)))

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "tests/unit/event_util.h"
 #include "sensor/decode.h"
 #include "sensor/ecs.h"
 #include "sensor/sigma_map.h"
@@ -55,15 +56,6 @@ static struct edr_proc proc = {
 	.tgid = 4242, .ppid = 1, .exe = "/usr/bin/mv", .args = "mv\0-f\0a", .args_len = 7,
 	.entity_id = "e1",
 };
-
-#define FV(v, cat, field) (&(v)->f[EDR_F_##cat##_##field])
-
-static void assert_fstr(const struct edr_field_value *f, const char *want)
-{
-	assert_true(f->set);
-	assert_int_equal(f->len, strlen(want));
-	assert_memory_equal(f->s, want, f->len);
-}
 
 static void test_sigma_categories(void **state)
 {
@@ -139,29 +131,6 @@ static void test_sigma_change(void **state)
 	assert_false(FV(&v, FILE_CHANGE, NEW_MODE)->set);
 }
 
-static char *render(const struct edr_decoded *d, const struct edr_proc *p)
-{
-	static struct edr_ecs ecs;
-	struct edr_json j;
-	char *s;
-
-	assert_int_equal(edr_ecs__init(&ecs, "host1"), 0);
-	edr_json_init(&j);
-	edr_ecs__event(&ecs, &j, d, p, NULL);
-	edr_json_obj_end(&j);
-	assert_false(j.oom);
-	s = strndup(j.buf, j.len);
-	edr_json_free(&j);
-	edr_ecs__fini(&ecs);
-	return s;
-}
-
-static void assert_has(const char *json, const char *part)
-{
-	if (!strstr(json, part))
-		fail_msg("%s\n  does not contain %s", json, part);
-}
-
 static void test_ecs_records(void **state)
 {
 	struct edr_file *f = (void *)buf;
@@ -174,7 +143,7 @@ static void test_ecs_records(void **state)
 	f->mode = 0100644;
 	f->ino = 77;
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	s = render(&d, &proc);
+	s = ev_render(&d, &proc, NULL);
 	assert_has(s, "\"category\":[\"file\"]");
 	assert_has(s, "\"type\":[\"change\"]");
 	assert_has(s, "\"action\":\"file-rename\"");
@@ -188,20 +157,20 @@ static void test_ecs_records(void **state)
 	n = make(EDR_EVENT_FILE_CHMOD, "/x", NULL, EDR_FILE_SETID);
 	f->mode = 04755;
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	s = render(&d, NULL);
+	s = ev_render(&d, NULL, NULL);
 	assert_has(s, "\"file\":{\"path\":\"/x\",\"name\":\"x\",\"directory\":\"/\",\"mode\":\"4755\"}");
 	assert_has(s, "\"setid\":true");
 	assert_has(s, "\"source\":\"tracepoint\"");
 	free(s);
 	n = make(EDR_EVENT_FILE_CREATE, "/tmp/n", NULL, EDR_FILE_PATH_TRUNC);
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	s = render(&d, NULL);
+	s = ev_render(&d, NULL, NULL);
 	assert_has(s, "\"type\":[\"creation\"]");
 	assert_has(s, "\"path_truncated\":true");
 	free(s);
 	n = make(EDR_EVENT_FILE_UNLINK, "/tmp/d", NULL, EDR_FILE_DIR);
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	s = render(&d, NULL);
+	s = ev_render(&d, NULL, NULL);
 	assert_has(s, "\"type\":[\"deletion\"]");
 	assert_has(s, "\"action\":\"file-delete\"");
 	assert_has(s, "\"type\":\"dir\"");

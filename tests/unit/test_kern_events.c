@@ -14,6 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "tests/unit/event_util.h"
 #include "sensor/decode.h"
 #include "sensor/ecs.h"
 #include "sensor/sigma_map.h"
@@ -98,38 +99,6 @@ static struct edr_proc proc = {
 	.tgid = 4242, .ppid = 1, .exe = "/tmp/.k/loader", .args = "/tmp/.k/loader\0-q", .args_len = 17,
 	.entity_id = "e1",
 };
-
-#define FV(v, cat, field) (&(v)->f[EDR_F_##cat##_##field])
-
-static void assert_fstr(const struct edr_field_value *f, const char *want)
-{
-	assert_true(f->set);
-	assert_int_equal(f->len, strlen(want));
-	assert_memory_equal(f->s, want, f->len);
-}
-
-static char *render(const struct edr_decoded *d, const struct edr_proc *p)
-{
-	static struct edr_ecs ecs;
-	struct edr_json j;
-	char *s;
-
-	assert_int_equal(edr_ecs__init(&ecs, "host1"), 0);
-	edr_json_init(&j);
-	edr_ecs__event(&ecs, &j, d, p, NULL);
-	edr_json_obj_end(&j);
-	assert_false(j.oom);
-	s = strndup(j.buf, j.len);
-	edr_json_free(&j);
-	edr_ecs__fini(&ecs);
-	return s;
-}
-
-static void assert_has(const char *json, const char *part)
-{
-	if (!strstr(json, part))
-		fail_msg("%s\n  does not contain %s", json, part);
-}
 
 static void test_decode_module(void **state)
 {
@@ -290,7 +259,7 @@ static void test_ecs_kern(void **state)
 
 	n = make_module(NULL, "/tmp/rk.ko", 0, -ENOEXEC);
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	s = render(&d, &proc);
+	s = ev_render(&d, &proc, NULL);
 	assert_has(s, "\"category\":[\"driver\"]");
 	assert_has(s, "\"action\":\"module-load\"");
 	assert_has(s, "\"outcome\":\"failure\"");
@@ -300,7 +269,7 @@ static void test_ecs_kern(void **state)
 	n = make_module("rk", NULL, EDR_KERN_FROM_MEMORY | EDR_KERN_ATTEMPT |
 			EDR_FILE_SRC_LSM << EDR_KERN_SRC_SHIFT, 0);
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	s = render(&d, NULL);
+	s = ev_render(&d, NULL, NULL);
 	assert_has(s, "\"outcome\":\"unknown\"");
 	assert_has(s, "\"module\":{\"name\":\"rk\",\"syscall\":\"init_module\",\"attempt\":true,"
 		      "\"attach_path\":\"lsm\"}");
@@ -309,7 +278,7 @@ static void test_ecs_kern(void **state)
 	n = make_bpf(EDR_EVENT_BPF_PROG, 5, 1, "edrtest", 9, 0);
 	((struct edr_bpf *)buf)->insn_cnt = 2;
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	s = render(&d, &proc);
+	s = ev_render(&d, &proc, NULL);
 	assert_has(s, "\"action\":\"bpf-prog-load\"");
 	assert_has(s, "\"outcome\":\"success\"");
 	assert_has(s, "\"bpf\":{\"command\":\"BPF_PROG_LOAD\",\"program\":{\"type\":\"socket_filter\","
@@ -319,7 +288,7 @@ static void test_ecs_kern(void **state)
 	n = make_bpf(EDR_EVENT_BPF_MAP, 0, 999, "0123456789abcdef", 0,
 		     EDR_KERN_ATTEMPT | EDR_FILE_SRC_KPROBE << EDR_KERN_SRC_SHIFT);
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	s = render(&d, NULL);
+	s = ev_render(&d, NULL, NULL);
 	assert_has(s, "\"action\":\"bpf-map-create\"");
 	/* an unknown type as its number; a name that filled all 16 bytes */
 	assert_has(s, "\"map\":{\"type\":999,\"name\":\"0123456789abcdef\",\"key_size\":0");
@@ -328,7 +297,7 @@ static void test_ecs_kern(void **state)
 
 	n = make_mount("tmpfs", "edrtest", "/mnt/x", 6, 0, 0);
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	s = render(&d, &proc);
+	s = ev_render(&d, &proc, NULL);
 	assert_has(s, "\"action\":\"mount\"");
 	assert_has(s, "\"mount\":{\"source\":\"edrtest\",\"target\":\"/mnt/x\",\"fstype\":\"tmpfs\","
 		      "\"syscall\":\"mount\",\"flags\":6,\"options\":[\"nosuid\",\"nodev\"],\"result\":0,"
@@ -336,7 +305,7 @@ static void test_ecs_kern(void **state)
 	free(s);
 	n = make_mount("tmpfs", "edrnew", "/mnt/y", 4, EDR_KERN_MOVE_MOUNT, 0);
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	s = render(&d, &proc);
+	s = ev_render(&d, &proc, NULL);
 	assert_has(s, "\"mount\":{\"source\":\"edrnew\",\"target\":\"/mnt/y\",\"fstype\":\"tmpfs\","
 		      "\"syscall\":\"move_mount\",\"flags\":4,\"result\":0,");
 	free(s);

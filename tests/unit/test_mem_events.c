@@ -14,49 +14,12 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "tests/unit/event_util.h"
 #include "sensor/decode.h"
 #include "sensor/ecs.h"
 #include "sensor/sigma_map.h"
 
 static uint8_t buf[EDR_EVENT_MAX_SIZE];
-
-#define FV(v, cat, field) (&(v)->f[EDR_F_##cat##_##field])
-
-static void assert_fstr(const struct edr_field_value *f, const char *want)
-{
-	assert_true(f->set);
-	assert_int_equal(f->len, strlen(want));
-	assert_memory_equal(f->s, want, f->len);
-}
-
-static void assert_has(const char *json, const char *part)
-{
-	if (!strstr(json, part))
-		fail_msg("%s\n  does not contain %s", json, part);
-}
-
-static void assert_hasnt(const char *json, const char *part)
-{
-	if (strstr(json, part))
-		fail_msg("%s\n  contains %s", json, part);
-}
-
-static char *render(const struct edr_decoded *d, const struct edr_proc *p)
-{
-	static struct edr_ecs ecs;
-	struct edr_json j;
-	char *s;
-
-	assert_int_equal(edr_ecs__init(&ecs, "host1"), 0);
-	edr_json_init(&j);
-	edr_ecs__event(&ecs, &j, d, p, NULL);
-	edr_json_obj_end(&j);
-	assert_false(j.oom);
-	s = strndup(j.buf, j.len);
-	edr_json_free(&j);
-	edr_ecs__fini(&ecs);
-	return s;
-}
 
 static void fill_task(struct edr_task *t)
 {
@@ -144,18 +107,18 @@ static void test_fileless_ecs(void **state)
 
 	n = make_exec("/memfd:a (deleted)", EDR_EXEC_MEMFD);
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	s = render(&d, NULL);
+	s = ev_render(&d, NULL, NULL);
 	assert_has(s, "\"fileless\":\"memfd\"");
 	free(s);
 	n = make_exec("/tmp/x (deleted)", EDR_EXEC_DELETED);
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	s = render(&d, NULL);
+	s = ev_render(&d, NULL, NULL);
 	assert_has(s, "\"fileless\":\"deleted\"");
 	free(s);
 	n = make_exec("/usr/bin/true", 0);
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	s = render(&d, NULL);
-	assert_hasnt(s, "fileless");
+	s = ev_render(&d, NULL, NULL);
+	assert_lacks(s, "fileless");
 	free(s);
 }
 
@@ -195,7 +158,7 @@ static void test_links(void **state)
 	assert_int_equal(v.ev.cat, EDR_CAT_FILE_EVENT);
 	assert_fstr(FV(&v, FILE_EVENT, TARGET_FILENAME), "/etc/cron.d/x");
 	assert_fstr(FV(&v, FILE_EVENT, SOURCE_FILENAME), "/tmp/payload");
-	s = render(&d, NULL);
+	s = ev_render(&d, NULL, NULL);
 	assert_has(s, "\"action\":\"file-symlink\"");
 	assert_has(s, "\"type\":[\"creation\"]");
 	assert_has(s, "\"old_path\":\"/tmp/payload\"");
@@ -206,7 +169,7 @@ static void test_links(void **state)
 	assert_int_equal(edr_sigma_map(&v, &d, NULL, NULL, NULL, NULL), 0);
 	assert_fstr(FV(&v, FILE_EVENT, TARGET_FILENAME), "/tmp/h");
 	assert_fstr(FV(&v, FILE_EVENT, SOURCE_FILENAME), "/etc/shadow");
-	s = render(&d, NULL);
+	s = ev_render(&d, NULL, NULL);
 	assert_has(s, "\"action\":\"file-link\"");
 	assert_has(s, "\"file\":{\"old_path\":\"/etc/shadow\",\"source\":\"lsm\"}");
 	free(s);
@@ -223,7 +186,7 @@ static void test_old_mode(void **state)
 	f->mode = 04755;
 	f->old_mode = 0100755;
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	s = render(&d, NULL);
+	s = ev_render(&d, NULL, NULL);
 	assert_has(s, "\"mode\":\"4755\"");
 	assert_has(s, "\"old_mode\":\"0755\"");
 	free(s);
@@ -231,8 +194,8 @@ static void test_old_mode(void **state)
 	n = make_file(EDR_EVENT_FILE_CHMOD, "/tmp/sh", NULL, 0);
 	f->mode = 0644;
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	s = render(&d, NULL);
-	assert_hasnt(s, "old_mode");
+	s = ev_render(&d, NULL, NULL);
+	assert_lacks(s, "old_mode");
 	free(s);
 }
 
@@ -254,7 +217,7 @@ static void test_memfd_ecs(void **state)
 	memcpy(buf + off, "edrtest", 8);
 	m->hdr.size = off + 8;
 	assert_int_equal(edr_decode(buf, off + 8, &d), EDR_DECODE_OK);
-	s = render(&d, NULL);
+	s = ev_render(&d, NULL, NULL);
 	assert_has(s, "\"action\":\"memfd-create\"");
 	assert_has(s, "\"outcome\":\"success\"");
 	assert_has(s, "\"file\":{\"name\":\"edrtest\"}");
@@ -265,9 +228,9 @@ static void test_memfd_ecs(void **state)
 	m->flags = EDR_MEM_ATTEMPT | EDR_FILE_SRC_KPROBE << EDR_MEM_SRC_SHIFT;
 	m->ret = 0;
 	assert_int_equal(edr_decode(buf, off + 8, &d), EDR_DECODE_OK);
-	s = render(&d, NULL);
-	assert_hasnt(s, "outcome");
-	assert_hasnt(s, "\"fd\"");
+	s = ev_render(&d, NULL, NULL);
+	assert_lacks(s, "outcome");
+	assert_lacks(s, "\"fd\"");
 	assert_has(s, "\"attempt\":true,\"source\":\"kprobe\"");
 	free(s);
 }
@@ -291,7 +254,7 @@ static void test_wx_ecs(void **state)
 	w->ret = 0x7f0000001000ll;
 	w->hdr.size = off;
 	assert_int_equal(edr_decode(buf, off, &d), EDR_DECODE_OK);
-	s = render(&d, NULL);
+	s = ev_render(&d, NULL, NULL);
 	assert_has(s, "\"action\":\"memory-wx\"");
 	assert_has(s, "\"outcome\":\"success\"");
 	assert_has(s, "\"memory\":{\"syscall\":\"mmap\",\"address\":\"0x7f0000001000\",\"length\":8192,"
@@ -306,7 +269,7 @@ static void test_wx_ecs(void **state)
 	memcpy(buf + off, "/tmp/x.so", 10);
 	w->hdr.size = off + 10;
 	assert_int_equal(edr_decode(buf, off + 10, &d), EDR_DECODE_OK);
-	s = render(&d, NULL);
+	s = ev_render(&d, NULL, NULL);
 	assert_has(s, "\"outcome\":\"failure\"");
 	assert_has(s, "\"file\":{\"path\":\"/tmp/x.so\",\"name\":\"x.so\",\"inode\":99}");
 	assert_has(s, "\"file_backed\":true,\"error\":13");
@@ -317,9 +280,9 @@ static void test_wx_ecs(void **state)
 	w->path_len = 0;
 	w->hdr.size = off;
 	assert_int_equal(edr_decode(buf, off, &d), EDR_DECODE_OK);
-	s = render(&d, NULL);
-	assert_hasnt(s, "address");
-	assert_hasnt(s, "outcome");
+	s = ev_render(&d, NULL, NULL);
+	assert_lacks(s, "address");
+	assert_lacks(s, "outcome");
 	free(s);
 }
 

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "tests/unit/event_util.h"
 #include "sensor/decode.h"
 #include "sensor/ecs.h"
 #include "sensor/sigma_map.h"
@@ -107,15 +108,6 @@ static struct edr_proc proc = {
 	.entity_id = "e1",
 };
 
-#define FV(v, field) (&(v)->f[EDR_F_NETWORK_CONNECTION_##field])
-
-static void assert_fstr(const struct edr_field_value *f, const char *want)
-{
-	assert_true(f->set);
-	assert_int_equal(f->len, strlen(want));
-	assert_memory_equal(f->s, want, f->len);
-}
-
 static void test_sigma(void **state)
 {
 	static struct edr_sigma_view v;
@@ -127,39 +119,39 @@ static void test_sigma(void **state)
 	assert_int_equal(edr_sigma_map(&v, &d, &proc, NULL, "www-data", NULL), 0);
 	assert_int_equal(v.ev.cat, EDR_CAT_NETWORK_CONNECTION);
 	assert_int_equal(v.ev.nfields, EDR_NFIELDS(NETWORK_CONNECTION));
-	assert_fstr(FV(&v, IMAGE), "/usr/bin/bash");
-	assert_fstr(FV(&v, COMMAND_LINE), "bash -i");
-	assert_fstr(FV(&v, USER), "www-data");
-	assert_int_equal(FV(&v, PROCESS_ID)->n, 777);
-	assert_true(FV(&v, INITIATED)->set);
-	assert_int_equal(FV(&v, INITIATED)->n, 1);
-	assert_fstr(FV(&v, PROTOCOL), "tcp");
-	assert_fstr(FV(&v, SOURCE_IP), "10.0.0.2");
-	assert_int_equal(FV(&v, SOURCE_PORT)->n, 40000);
-	assert_fstr(FV(&v, DESTINATION_IP), "203.0.113.7");
-	assert_int_equal(FV(&v, DESTINATION_PORT)->n, 4444);
-	assert_false(FV(&v, DESTINATION_HOSTNAME)->set);
+	assert_fstr(FV(&v, NETWORK_CONNECTION, IMAGE), "/usr/bin/bash");
+	assert_fstr(FV(&v, NETWORK_CONNECTION, COMMAND_LINE), "bash -i");
+	assert_fstr(FV(&v, NETWORK_CONNECTION, USER), "www-data");
+	assert_int_equal(FV(&v, NETWORK_CONNECTION, PROCESS_ID)->n, 777);
+	assert_true(FV(&v, NETWORK_CONNECTION, INITIATED)->set);
+	assert_int_equal(FV(&v, NETWORK_CONNECTION, INITIATED)->n, 1);
+	assert_fstr(FV(&v, NETWORK_CONNECTION, PROTOCOL), "tcp");
+	assert_fstr(FV(&v, NETWORK_CONNECTION, SOURCE_IP), "10.0.0.2");
+	assert_int_equal(FV(&v, NETWORK_CONNECTION, SOURCE_PORT)->n, 40000);
+	assert_fstr(FV(&v, NETWORK_CONNECTION, DESTINATION_IP), "203.0.113.7");
+	assert_int_equal(FV(&v, NETWORK_CONNECTION, DESTINATION_PORT)->n, 4444);
+	assert_false(FV(&v, NETWORK_CONNECTION, DESTINATION_HOSTNAME)->set);
 
 	/* accept: not initiated; Source stays the local side (Sysmon) */
 	n = make(EDR_EVENT_NET_ACCEPT, AF_INET6, 6, "2001:db8::1", 22, "2001:db8::9", 51000, 0);
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
 	assert_int_equal(edr_sigma_map(&v, &d, NULL, NULL, NULL, NULL), 0);
-	assert_int_equal(FV(&v, INITIATED)->n, 0);
-	assert_fstr(FV(&v, USER), "33");
-	assert_false(FV(&v, IMAGE)->set);
-	assert_fstr(FV(&v, SOURCE_IP), "2001:db8::1");
-	assert_int_equal(FV(&v, SOURCE_PORT)->n, 22);
-	assert_fstr(FV(&v, DESTINATION_IP), "2001:db8::9");
+	assert_int_equal(FV(&v, NETWORK_CONNECTION, INITIATED)->n, 0);
+	assert_fstr(FV(&v, NETWORK_CONNECTION, USER), "33");
+	assert_false(FV(&v, NETWORK_CONNECTION, IMAGE)->set);
+	assert_fstr(FV(&v, NETWORK_CONNECTION, SOURCE_IP), "2001:db8::1");
+	assert_int_equal(FV(&v, NETWORK_CONNECTION, SOURCE_PORT)->n, 22);
+	assert_fstr(FV(&v, NETWORK_CONNECTION, DESTINATION_IP), "2001:db8::9");
 
 	/* a UDP send seen before its source port: no Source fields */
 	n = make(EDR_EVENT_NET_SEND, AF_INET, 17, "0.0.0.0", 0, "192.0.2.5", 123, EDR_NET_SADDR_UNKNOWN);
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
 	assert_int_equal(edr_sigma_map(&v, &d, &proc, NULL, "ntp", NULL), 0);
-	assert_int_equal(FV(&v, INITIATED)->n, 1);
-	assert_fstr(FV(&v, PROTOCOL), "udp");
-	assert_false(FV(&v, SOURCE_IP)->set);
-	assert_false(FV(&v, SOURCE_PORT)->set);
-	assert_int_equal(FV(&v, DESTINATION_PORT)->n, 123);
+	assert_int_equal(FV(&v, NETWORK_CONNECTION, INITIATED)->n, 1);
+	assert_fstr(FV(&v, NETWORK_CONNECTION, PROTOCOL), "udp");
+	assert_false(FV(&v, NETWORK_CONNECTION, SOURCE_IP)->set);
+	assert_false(FV(&v, NETWORK_CONNECTION, SOURCE_PORT)->set);
+	assert_int_equal(FV(&v, NETWORK_CONNECTION, DESTINATION_PORT)->n, 123);
 
 	/* bind and listen feed no category */
 	n = make(EDR_EVENT_NET_BIND, AF_INET, 6, "0.0.0.0", 8080, "0.0.0.0", 0, 0);
@@ -168,35 +160,6 @@ static void test_sigma(void **state)
 	n = make(EDR_EVENT_NET_LISTEN, AF_INET, 6, "0.0.0.0", 8080, "0.0.0.0", 0, 0);
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
 	assert_int_equal(edr_sigma_map(&v, &d, &proc, NULL, "root", NULL), -ENOENT);
-}
-
-static char *render(const struct edr_decoded *d, const struct edr_proc *p)
-{
-	static struct edr_ecs ecs;
-	struct edr_json j;
-	char *s;
-
-	assert_int_equal(edr_ecs__init(&ecs, "host1"), 0);
-	edr_json_init(&j);
-	edr_ecs__event(&ecs, &j, d, p, NULL);
-	edr_json_obj_end(&j);
-	assert_false(j.oom);
-	s = strndup(j.buf, j.len);
-	edr_json_free(&j);
-	edr_ecs__fini(&ecs);
-	return s;
-}
-
-static void assert_has(const char *json, const char *part)
-{
-	if (!strstr(json, part))
-		fail_msg("%s\n  does not contain %s", json, part);
-}
-
-static void assert_lacks(const char *json, const char *part)
-{
-	if (strstr(json, part))
-		fail_msg("%s\n  contains %s", json, part);
 }
 
 static void test_ecs(void **state)
@@ -208,7 +171,7 @@ static void test_ecs(void **state)
 	n = make(EDR_EVENT_NET_CONNECT, AF_INET, 6, "10.0.0.2", 40000, "203.0.113.7", 4444,
 		 EDR_FILE_SRC_FENTRY << EDR_NET_SRC_SHIFT);
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	s = render(&d, &proc);
+	s = ev_render(&d, &proc, NULL);
 	assert_has(s, "\"category\":[\"network\"]");
 	assert_has(s, "\"type\":[\"connection\"]");
 	assert_has(s, "\"action\":\"connect\"");
@@ -223,7 +186,7 @@ static void test_ecs(void **state)
 	/* accept: ECS source is the initiator, the peer */
 	n = make(EDR_EVENT_NET_ACCEPT, AF_INET6, 6, "::1", 22, "::ffff:127.0.0.1", 51000, 0);
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	s = render(&d, NULL);
+	s = ev_render(&d, NULL, NULL);
 	assert_has(s, "\"source\":{\"ip\":\"::ffff:127.0.0.1\",\"port\":51000},"
 		      "\"destination\":{\"ip\":\"::1\",\"port\":22},"
 		      "\"network\":{\"transport\":\"tcp\",\"type\":\"ipv6\",\"iana_number\":\"6\","
@@ -236,7 +199,7 @@ static void test_ecs(void **state)
 		 EDR_FILE_SRC_LSM << EDR_NET_SRC_SHIFT | EDR_NET_ATTEMPT | EDR_NET_SADDR_UNKNOWN);
 	((struct edr_net *)buf)->ret = -115;
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	s = render(&d, NULL);
+	s = ev_render(&d, NULL, NULL);
 	assert_lacks(s, "\"source\":{");
 	assert_has(s, "\"destination\":{\"ip\":\"192.0.2.1\",\"port\":443}");
 	assert_has(s, "\"net\":{\"attempt\":true,\"ret\":-115,\"socket_inode\":4711,\"source\":\"lsm\"}");
@@ -245,7 +208,7 @@ static void test_ecs(void **state)
 	/* bind: the local side as the server, no direction; UDP send */
 	n = make(EDR_EVENT_NET_BIND, AF_INET, 17, "0.0.0.0", 53, "0.0.0.0", 0, 0);
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	s = render(&d, NULL);
+	s = ev_render(&d, NULL, NULL);
 	assert_has(s, "\"action\":\"bind\"");
 	assert_has(s, "\"server\":{\"ip\":\"0.0.0.0\",\"port\":53},"
 		      "\"network\":{\"transport\":\"udp\",\"type\":\"ipv4\",\"iana_number\":\"17\"}");
@@ -254,7 +217,7 @@ static void test_ecs(void **state)
 	free(s);
 	n = make(EDR_EVENT_NET_SEND, AF_INET, 17, "0.0.0.0", 5353, "192.0.2.5", 123, 0);
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	s = render(&d, NULL);
+	s = ev_render(&d, NULL, NULL);
 	assert_has(s, "\"action\":\"udp-send\"");
 	assert_has(s, "\"direction\":\"egress\"");
 	free(s);

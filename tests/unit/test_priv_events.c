@@ -15,6 +15,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "tests/unit/event_util.h"
 #include "sensor/decode.h"
 #include "sensor/ecs.h"
 #include "sensor/sigma_map.h"
@@ -96,31 +97,6 @@ static struct edr_proc target = {
 	.entity_id = "e2", .comm = "sshd",
 };
 
-static char *render(const struct edr_decoded *d, const struct edr_proc *p, const struct edr_proc *t)
-{
-	static struct edr_ecs ecs;
-	struct edr_enrichment en = { .target = t };
-	struct edr_json j;
-	char *s;
-
-	assert_int_equal(edr_ecs__init(&ecs, "host1"), 0);
-	ecs.en = &en;
-	edr_json_init(&j);
-	edr_ecs__event(&ecs, &j, d, p, NULL);
-	edr_json_obj_end(&j);
-	assert_false(j.oom);
-	s = strndup(j.buf, j.len);
-	edr_json_free(&j);
-	edr_ecs__fini(&ecs);
-	return s;
-}
-
-static void assert_has(const char *json, const char *part)
-{
-	if (!strstr(json, part))
-		fail_msg("%s\n  does not contain %s", json, part);
-}
-
 static void cred_fill(struct edr_cred *c)
 {
 	c->syscall = EDR_CRED_SYS_SETRESUID;
@@ -140,7 +116,7 @@ static void test_cred_ecs(void **state)
 	cred_fill(c);
 	c->flags = EDR_FILE_SRC_FENTRY << EDR_PRIV_SRC_SHIFT;
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	s = render(&d, &proc, NULL);
+	s = ev_render(&d, &proc, NULL);
 	assert_has(s, "\"action\":\"credentials-change\"");
 	/* user.* are the new ids */
 	assert_has(s, "\"user\":{\"id\":\"0\"");
@@ -156,7 +132,7 @@ static void test_cred_ecs(void **state)
 	c->flags = EDR_CRED_EXEC | EDR_CRED_ATTEMPT | (EDR_FILE_SRC_LSM << EDR_PRIV_SRC_SHIFT);
 	c->syscall = 77;
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	s = render(&d, NULL, NULL);
+	s = ev_render(&d, NULL, NULL);
 	assert_has(s, "\"syscall\":\"unknown\"");
 	assert_has(s, "\"exec\":true,\"attempt\":true,\"source\":\"lsm\"");
 	free(s);
@@ -179,7 +155,7 @@ static void test_ptrace_ecs(void **state)
 	memcpy(p->target_comm, "sshd-0123456789abcdef", EDR_COMM_LEN);
 	p->flags = EDR_PTRACE_ATTEMPT | (EDR_FILE_SRC_LSM << EDR_PRIV_SRC_SHIFT);
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	s = render(&d, &proc, &target);
+	s = ev_render(&d, &proc, &target);
 	assert_has(s, "\"action\":\"ptrace-attach\"");
 	assert_has(s, "\"ptrace\":{\"request\":\"PTRACE_SEIZE\",\"target\":{\"pid\":812,\"thread_id\":813,"
 		      "\"name\":\"sshd-0123456789a\",\"executable\":\"/usr/sbin/sshd\"},\"tracer_pid\":4242,"
@@ -192,7 +168,7 @@ static void test_ptrace_ecs(void **state)
 	p->flags = EDR_PTRACE_TARGET_AS_GIVEN;
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
 	assert_int_equal(edr_priv_target_tgid(&d), 812);
-	s = render(&d, &proc, NULL);
+	s = ev_render(&d, &proc, NULL);
 	assert_has(s, "\"target\":{\"thread_id\":812},\"target_pid_as_given\":true,\"tracer_pid\":0,");
 	free(s);
 
@@ -204,22 +180,13 @@ static void test_ptrace_ecs(void **state)
 	v->ret = 4096;
 	v->flags = EDR_VM_TARGET_AS_GIVEN | EDR_VM_IOV_TRUNC;
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	s = render(&d, &proc, &target);
+	s = ev_render(&d, &proc, &target);
 	assert_has(s, "\"action\":\"process-vm-write\"");
 	assert_has(s, "\"vm_write\":{\"target\":{\"thread_id\":812,\"name\":\"sshd\",\"executable\":"
 		      "\"/usr/sbin/sshd\"},\"target_pid_as_given\":true,\"local_iovcnt\":9,\"remote_iovcnt\":1,"
 		      "\"bytes_requested\":4096,\"bytes_requested_partial\":true,\"bytes_written\":4096,"
 		      "\"source\":\"tracepoint\"}");
 	free(s);
-}
-
-#define FV(v, cat, field) (&(v)->f[EDR_F_##cat##_##field])
-
-static void assert_fstr(const struct edr_field_value *f, const char *want)
-{
-	assert_true(f->set);
-	assert_int_equal(f->len, strlen(want));
-	assert_memory_equal(f->s, want, f->len);
 }
 
 static void test_sigma(void **state)

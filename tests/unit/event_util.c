@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "tests/unit/event_util.h"
+
+char *ev_render(const struct edr_decoded *d, const struct edr_proc *p, const struct edr_proc *target)
+{
+	static struct edr_ecs ecs;
+	struct edr_enrichment en = { .target = target };
+	struct edr_json j;
+	char *s;
+
+	assert_int_equal(edr_ecs__init(&ecs, "host1"), 0);
+	ecs.en = &en; /* zeroed but for target: nothing else is added */
+	edr_json_init(&j);
+	edr_ecs__event(&ecs, &j, d, p, NULL);
+	edr_json_obj_end(&j);
+	assert_false(j.oom);
+	s = strndup(j.buf, j.len);
+	edr_json_free(&j);
+	edr_ecs__fini(&ecs);
+	return s;
+}
+
+void assert_has(const char *json, const char *part)
+{
+	if (!strstr(json, part))
+		fail_msg("%s\n  does not contain %s", json, part);
+}
+
+void assert_lacks(const char *json, const char *part)
+{
+	if (strstr(json, part))
+		fail_msg("%s\n  contains %s", json, part);
+}
+
+void assert_fstr(const struct edr_field_value *f, const char *want)
+{
+	assert_true(f->set);
+	assert_int_equal(f->len, strlen(want));
+	assert_memory_equal(f->s, want, f->len);
+}

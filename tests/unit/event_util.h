@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What the unit tests of each event family share: the ECS line of a decoded
+ * record, and assertions on JSON text and on Sigma field values.
+ */
+#ifndef EDR_TEST_EVENT_UTIL_H
+#define EDR_TEST_EVENT_UTIL_H
+
+#include "sensor/decode.h"
+#include "sensor/ecs.h"
+#include "sensor/sigma_map.h"
+
+/* A Sigma view's field by category and field name, e.g. FV(&v, FILE_EVENT, IMAGE). */
+#define FV(v, cat, field) (&(v)->f[EDR_F_##cat##_##field])
+
+/* The ECS JSON line of d (malloc'ed), p its process and target the process
+ * the event acts on (ptrace, process_vm_writev), either may be NULL. */
+char *ev_render(const struct edr_decoded *d, const struct edr_proc *p, const struct edr_proc *target);
+/* Fails the test, printing json, unless json contains (lacks) part. */
+void assert_has(const char *json, const char *part);
+void assert_lacks(const char *json, const char *part);
+/* Fails unless the field is set to exactly want. */
+void assert_fstr(const struct edr_field_value *f, const char *want);
+
+#endif
