@@ -218,15 +218,24 @@ static __always_inline __u32 file_begin_task(struct edr_file *e, __u32 src)
 	return sizeof(*e);
 }
 
-/* The fixed part every file record shares; returns the tail offset. */
-static __always_inline __u32 file_begin(struct edr_file *e, struct task_struct *task, __u32 src)
+/* A file report's record in the per-CPU scratch (*sp), its fixed part
+ * begun and the tail offset in *off; NULL when there is no scratch. */
+static __always_inline struct edr_file *file_rec(struct edr_scratch **sp, __u32 src, __u32 *off)
 {
+	struct edr_scratch *s = scratch_get();
+	struct edr_file *e;
+
+	*sp = s;
+	if (!s)
+		return NULL;
+	e = (void *)s->rec;
 	e->mode = 0;
 	e->uid = (__u32)-1;
 	e->gid = (__u32)-1;
 	e->dev = 0;
 	e->ino = 0;
-	return file_begin_task(e, src);
+	*off = file_begin_task(e, src);
+	return e;
 }
 
 /* The fields sit near the head of struct inode: one read of that head
@@ -536,11 +545,9 @@ static __noinline int file_exit(long ret, __u32 want_op)
 	if (ret < 0 || a.op != want_op)
 		return 0;
 	task = (void *)bpf_get_current_task();
-	s = scratch_get();
-	if (!s)
+	e = file_rec(&s, EDR_FILE_SRC_TP, &off);
+	if (!e)
 		return 0;
-	e = (void *)s->rec;
-	off = file_begin(e, task, EDR_FILE_SRC_TP);
 	e->ret = ret;
 	switch (a.op) {
 	case FOP_UNLINK:
@@ -658,11 +665,9 @@ static __always_inline int report_unlink_dentry(const struct path *dir, struct d
 
 	if (!wanted(task))
 		return 0;
-	s = scratch_get();
-	if (!s)
+	e = file_rec(&s, src, &off);
+	if (!e)
 		return 0;
-	e = (void *)s->rec;
-	off = file_begin(e, task, src);
 	if (is_dir)
 		fl |= EDR_FILE_DIR;
 	file_inode_fill(e, BPF_CORE_READ(dentry, d_inode));
@@ -683,11 +688,9 @@ static __always_inline int report_rename_dentry(const struct path *old_dir, stru
 
 	if (!wanted(task))
 		return 0;
-	s = scratch_get();
-	if (!s)
+	e = file_rec(&s, src, &off);
+	if (!e)
 		return 0;
-	e = (void *)s->rec;
-	off = file_begin(e, task, src);
 	file_inode_fill(e, BPF_CORE_READ(old_dentry, d_inode));
 	e->path_len = put_dentry(s, &off, new_dir, new_dentry, &fl, EDR_FILE_PATH_TRUNC);
 	e->old_path_len = put_dentry(s, &off, old_dir, old_dentry, &fl, EDR_FILE_OLD_PATH_TRUNC);
@@ -730,11 +733,9 @@ static __always_inline int report_attr_path(const struct path *path, __u32 type,
 
 	if (ret < 0 || !wanted(task))
 		return 0;
-	s = scratch_get();
-	if (!s)
+	e = file_rec(&s, src, &off);
+	if (!e)
 		return 0;
-	e = (void *)s->rec;
-	off = file_begin(e, task, src);
 	e->ret = ret;
 	p.mnt = BPF_CORE_READ(path, mnt);
 	p.dentry = BPF_CORE_READ(path, dentry);
@@ -781,11 +782,9 @@ static __always_inline int report_unlink_name(int dfd, struct filename *name, __
 
 	if (!wanted(task))
 		return 0;
-	s = scratch_get();
-	if (!s)
+	e = file_rec(&s, src, &off);
+	if (!e)
 		return 0;
-	e = (void *)s->rec;
-	off = file_begin(e, task, src);
 	if (is_dir)
 		fl |= EDR_FILE_DIR;
 	e->path_len = put_name_at(s, &off, task, dfd, BPF_CORE_READ(name, name), 0, &fl,
@@ -808,11 +807,9 @@ static __always_inline int report_rename_name(int olddfd, struct filename *from,
 
 	if (!wanted(task))
 		return 0;
-	s = scratch_get();
-	if (!s)
+	e = file_rec(&s, src, &off);
+	if (!e)
 		return 0;
-	e = (void *)s->rec;
-	off = file_begin(e, task, src);
 	e->path_len = put_name_at(s, &off, task, newdfd, BPF_CORE_READ(to, name), 0, &fl,
 				  EDR_FILE_PATH_TRUNC, EDR_FILE_PATH_RELATIVE);
 	e->dirfd = newdfd;
@@ -887,11 +884,9 @@ static __always_inline int pend_report(__u32 op, __u32 is_dir, long ret, struct 
 		return 0;
 	bpf_map_delete_elem(&file_pend, &id);
 	task = (void *)bpf_get_current_task();
-	s = scratch_get();
-	if (!s)
+	e = file_rec(&s, EDR_FILE_SRC_FENTRY, &off);
+	if (!e)
 		return 0;
-	e = (void *)s->rec;
-	off = file_begin(e, task, EDR_FILE_SRC_FENTRY);
 	if (op == FOP_RENAME) {
 		type = EDR_EVENT_FILE_RENAME;
 		file_inode_fill(e, BPF_CORE_READ(old_dentry, d_inode));
@@ -942,11 +937,9 @@ static __always_inline int pend_report_link(__u32 op, long ret, struct dentry *o
 	name = (void *)a.name;
 	name2 = (void *)a.name2;
 	bpf_map_delete_elem(&file_pend, &id);
-	s = scratch_get();
-	if (!s)
+	e = file_rec(&s, EDR_FILE_SRC_FENTRY, &off);
+	if (!e)
 		return 0;
-	e = (void *)s->rec;
-	off = file_begin(e, (void *)bpf_get_current_task(), EDR_FILE_SRC_FENTRY);
 	if (old_dentry)
 		file_inode_fill(e, BPF_CORE_READ(old_dentry, d_inode));
 	e->path_len = put_name_at(s, &off, (void *)bpf_get_current_task(), a.dfd2,
@@ -1026,11 +1019,9 @@ static __always_inline int report_link_dentry(struct dentry *old_dentry, const s
 
 	if (!wanted(task))
 		return 0;
-	s = scratch_get();
-	if (!s)
+	e = file_rec(&s, EDR_FILE_SRC_LSM, &off);
+	if (!e)
 		return 0;
-	e = (void *)s->rec;
-	off = file_begin(e, task, EDR_FILE_SRC_LSM);
 	file_inode_fill(e, BPF_CORE_READ(old_dentry, d_inode));
 	e->path_len = put_dentry(s, &off, new_dir, new_dentry, &fl, EDR_FILE_PATH_TRUNC);
 	e->old_path_len = put_dentry(s, &off, new_dir, old_dentry, &fl, EDR_FILE_OLD_PATH_TRUNC);
@@ -1050,11 +1041,9 @@ static __always_inline int report_symlink_dentry(const struct path *dir, struct 
 
 	if (!wanted(task))
 		return 0;
-	s = scratch_get();
-	if (!s)
+	e = file_rec(&s, EDR_FILE_SRC_LSM, &off);
+	if (!e)
 		return 0;
-	e = (void *)s->rec;
-	off = file_begin(e, task, EDR_FILE_SRC_LSM);
 	e->path_len = put_dentry(s, &off, dir, dentry, &fl, EDR_FILE_PATH_TRUNC);
 	e->old_path_len = put_kstr(s, &off, target, &trunc);
 	if (trunc)
@@ -1077,11 +1066,9 @@ static __always_inline int report_link_name(__u32 op, int olddfd, struct filenam
 
 	if (!wanted(task))
 		return 0;
-	s = scratch_get();
-	if (!s)
+	e = file_rec(&s, src, &off);
+	if (!e)
 		return 0;
-	e = (void *)s->rec;
-	off = file_begin(e, task, src);
 	e->path_len = put_name_at(s, &off, task, newdfd, BPF_CORE_READ(to, name), 0, &fl,
 				  EDR_FILE_PATH_TRUNC, EDR_FILE_PATH_RELATIVE);
 	e->dirfd = newdfd;
