@@ -389,7 +389,7 @@ static void mem_edr(struct edr_json *j, const struct edr_decoded *ev)
 			if (m->ret >= 0)
 				edr_json_kint(j, "fd", m->ret);
 			else
-				edr_json_kint(j, "error", -m->ret);
+				edr_json_kint(j, "error", -(int64_t)m->ret); /* INT_MIN too */
 		}
 	} else {
 		const struct edr_mem_wx *w = ev->mem_wx;

@@ -233,6 +233,13 @@ static void test_memfd_ecs(void **state)
 	assert_lacks(s, "\"fd\"");
 	assert_has(s, "\"attempt\":true,\"source\":\"kprobe\"");
 	free(s);
+	/* a return value no kernel gives is still rendered, not overflowed (found by fuzz_decode) */
+	m->flags = 0;
+	m->ret = INT32_MIN;
+	assert_int_equal(edr_decode(buf, off + 8, &d), EDR_DECODE_OK);
+	s = ev_render(&d, NULL, NULL);
+	assert_has(s, "\"error\":2147483648");
+	free(s);
 }
 
 static void test_wx_ecs(void **state)
