@@ -58,6 +58,24 @@ BPF_CFLAGS := -g -O2 --target=bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 FUZZ_BASE_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		    -I$(BUILD) -I. -Ibpf -D_GNU_SOURCE
 
+# One fuzz target: $(eval $(call fuzz_target,NAME,RUN-VARIABLE,SMOKE-RUNS,CAMPAIGN-SECONDS)).
+# RUN-VARIABLE holds the command (binary, options, corpora) of build/fuzz/fuzz_NAME.
+#   fuzz-NAME-smoke  a step of `make test`: seed 1 and a fixed number of runs, so a
+#                    clean clone in CI replays exactly the inputs that passed here
+#   fuzz-NAME        a timed campaign with a random seed ($(FUZZ_TIME) s; `make fuzz`)
+define fuzz_target
+.PHONY: fuzz-$(1)-smoke fuzz-$(1)
+TEST_STEPS += fuzz-$(1)-smoke
+FUZZ_TARGETS += fuzz-$(1)
+fuzz-$(1)-smoke: $$(BUILD)/fuzz/fuzz_$(1)
+	$$(call msg,FUZZ,fuzz_$(1) $(3) runs)
+	$$(Q)$$($(2)) -artifact_prefix=$$(BUILD)/fuzz/$(1)- -seed=1 -runs=$(3) >$$(BUILD)/fuzz/fuzz_$(1).log 2>&1 || \
+		{ tail -60 $$(BUILD)/fuzz/fuzz_$(1).log; exit 1; }
+	@grep -E '^Done [0-9]+ runs' $$(BUILD)/fuzz/fuzz_$(1).log | sed 's/^/  fuzz_$(1): /' || true
+fuzz-$(1): $$(BUILD)/fuzz/fuzz_$(1)
+	$$(Q)$$($(2)) -artifact_prefix=$$(BUILD)/fuzz/$(1)- -max_total_time=$$(or $$(FUZZ_TIME),$(4))
+endef
+
 # Debian packages needed to build, run and test. Fragments append.
 DEPS_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev \
 	     libcmocka-dev pkg-config make gcc libyaml-dev libsodium-dev \

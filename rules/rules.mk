@@ -20,8 +20,8 @@ $(addprefix $(BUILD)/tests/unit/,$(RULES_UNIT)): $(BUILD)/tests/unit/%: \
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
 
 # ---- make test steps ---------------------------------------------------------
-.PHONY: check-default-rules check-test-rules fuzz-rules-short fuzz-rules bench-rules
-TEST_STEPS += check-test-rules check-default-rules fuzz-rules-short
+.PHONY: check-default-rules check-test-rules bench-rules
+TEST_STEPS += check-test-rules check-default-rules
 
 # edrctl check-rules itself: our good rules pass (exit 0), the bad ones are
 # each reported and fail the run (exit 1), usage errors exit 2.
@@ -49,7 +49,6 @@ check-default-rules: $(BUILD)/edrctl
 RULES_FUZZ_CFLAGS := $(FUZZ_BASE_CFLAGS) $(shell $(PKG_CONFIG) --cflags yaml-0.1 libhs 2>/dev/null)
 RULES_FUZZ_SRCS := tests/fuzz/fuzz_rules.c rules/schema.c rules/ruleset.c rules/pattern.c \
 		   rules/matcher.c
-FUZZ_TARGETS += fuzz-rules
 
 $(BUILD)/fuzz/fuzz_rules: $(RULES_FUZZ_SRCS) $(wildcard rules/*.h) rules/schema.def
 	$(call msg,FUZZ,$@)
@@ -60,17 +59,10 @@ $(BUILD)/fuzz/fuzz_rules: $(RULES_FUZZ_SRCS) $(wildcard rules/*.h) rules/schema.
 # -timeout=30: Hyperscan compiles a large (allowed) regex in ~0.5 s natively,
 # several seconds through ASan's allocator on a busy 2-core machine.
 RULES_FUZZ_RUN = mkdir -p $(BUILD)/fuzz/corpus-rules && \
-	$(BUILD)/fuzz/fuzz_rules -max_len=8192 -timeout=30 -rss_limit_mb=2048 -artifact_prefix=$(BUILD)/fuzz/ \
+	$(BUILD)/fuzz/fuzz_rules -max_len=8192 -timeout=30 -rss_limit_mb=2048 \
 	-dict=tests/fuzz/rules.dict $(BUILD)/fuzz/corpus-rules tests/fuzz/corpus/rules
 
-fuzz-rules-short: $(BUILD)/fuzz/fuzz_rules
-	$(call msg,FUZZ,fuzz_rules-30s)
-	$(Q)$(RULES_FUZZ_RUN) -max_total_time=30 >$(BUILD)/fuzz/fuzz_rules.log 2>&1 || \
-		{ tail -60 $(BUILD)/fuzz/fuzz_rules.log; exit 1; }
-	@grep -E '^Done [0-9]+ runs' $(BUILD)/fuzz/fuzz_rules.log | sed 's/^/  fuzz_rules: /' || true
-
-fuzz-rules: $(BUILD)/fuzz/fuzz_rules
-	$(Q)$(RULES_FUZZ_RUN) -max_total_time=$(or $(FUZZ_TIME),600)
+$(eval $(call fuzz_target,rules,RULES_FUZZ_RUN,60000,600))
 
 # ---- benchmark ---------------------------------------------------------------------
 BENCH_STEPS += bench-rules

@@ -20,26 +20,15 @@ $(BUILD)/tests/unit/test_ctl: $(BUILD)/tests/unit/test_ctl.o $(CTL_SERVER_OBJS) 
 # Fuzz targets: clang + libFuzzer + ASan, own object directory.
 FUZZ_CC := $(CLANG)
 FUZZ_CFLAGS := $(FUZZ_BASE_CFLAGS) $(shell $(PKG_CONFIG) --cflags libzstd libsodium 2>/dev/null)
-FUZZ_TARGETS += $(BUILD)/fuzz/fuzz_ctl
 
 $(BUILD)/fuzz/fuzz_ctl: tests/fuzz/fuzz_ctl.c sensor/ctl_proto.c sensor/ctl_proto.h
 	$(call msg,FUZZ,$@)
 	@mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) tests/fuzz/fuzz_ctl.c sensor/ctl_proto.c -o $@
 
-.PHONY: fuzz-ctl-smoke fuzz-ctl
-TEST_STEPS += fuzz-ctl-smoke
-fuzz-ctl-smoke: $(BUILD)/fuzz/fuzz_ctl
-	$(call msg,FUZZ,ctl 20s)
-	$(Q)mkdir -p $(BUILD)/fuzz/corpus-ctl && \
-	  $(BUILD)/fuzz/fuzz_ctl -max_total_time=20 -max_len=70000 \
-	  $(BUILD)/fuzz/corpus-ctl tests/fuzz/corpus/ctl >$(BUILD)/fuzz/fuzz_ctl.log 2>&1 || \
-	  { tail -40 $(BUILD)/fuzz/fuzz_ctl.log; exit 1; }
-FUZZ_TARGETS += fuzz-ctl
-fuzz-ctl: $(BUILD)/fuzz/fuzz_ctl
-	$(Q)mkdir -p $(BUILD)/fuzz/corpus-ctl && \
-	  $(BUILD)/fuzz/fuzz_ctl -max_total_time=$(or $(FUZZ_TIME),300) -max_len=70000 \
-	  $(BUILD)/fuzz/corpus-ctl tests/fuzz/corpus/ctl
+CTL_FUZZ_RUN = mkdir -p $(BUILD)/fuzz/corpus-ctl && \
+	$(BUILD)/fuzz/fuzz_ctl -max_len=70000 $(BUILD)/fuzz/corpus-ctl tests/fuzz/corpus/ctl
+$(eval $(call fuzz_target,ctl,CTL_FUZZ_RUN,4000000,300))
 
 EDRCTL_OBJS += $(BUILD)/sensor/edrctl_bundle.o $(BUILD)/sensor/edrctl_content.o
 $(BUILD)/edrctl: $(BUILD)/sensor/ctl_proto.o $(BUILD)/sensor/ctl_client.o \
@@ -90,7 +79,6 @@ $(BUILD)/tests/unit/test_bundle_corpus: $(BUILD)/tests/unit/test_bundle_corpus.o
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $(sort $(filter %.o,$^)) -o $@ $(LDLIBS) -lcmocka
 
-FUZZ_TARGETS += fuzz-bundle
 $(BUILD)/fuzz/fuzz_bundle: tests/fuzz/fuzz_bundle.c rules/bundle.c rules/bundle.h rules/schema.c
 	$(call msg,FUZZ,$@)
 	@mkdir -p $(@D)
@@ -102,14 +90,7 @@ BUNDLE_FUZZ_RUN = mkdir -p $(BUILD)/fuzz/corpus-bundle && \
 	$(BUILD)/fuzz/fuzz_bundle -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
 	$(BUILD)/fuzz/corpus-bundle tests/fuzz/corpus/bundle tests/bundles/bad
 
-.PHONY: fuzz-bundle-smoke fuzz-bundle
-TEST_STEPS += fuzz-bundle-smoke
-fuzz-bundle-smoke: $(BUILD)/fuzz/fuzz_bundle
-	$(call msg,FUZZ,bundle 20s)
-	$(Q)$(BUNDLE_FUZZ_RUN) -max_total_time=20 >$(BUILD)/fuzz/fuzz_bundle.log 2>&1 || \
-	  { tail -40 $(BUILD)/fuzz/fuzz_bundle.log; exit 1; }
-fuzz-bundle: $(BUILD)/fuzz/fuzz_bundle
-	$(Q)$(BUNDLE_FUZZ_RUN) -max_total_time=$(or $(FUZZ_TIME),300)
+$(eval $(call fuzz_target,bundle,BUNDLE_FUZZ_RUN,300000,300))
 
 UNIT_TESTS += $(BUILD)/tests/unit/test_bundle
 $(BUILD)/tests/unit/test_bundle: $(BUILD)/tests/unit/test_bundle.o $(BUILD)/rules/bundle.o \

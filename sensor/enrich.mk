@@ -37,15 +37,7 @@ CONTAINER_FUZZ_RUN = mkdir -p $(BUILD)/fuzz/corpus-container && \
 	$(BUILD)/fuzz/fuzz_container -max_len=8192 -timeout=10 $(BUILD)/fuzz/corpus-container \
 	tests/fuzz/corpus/container
 
-.PHONY: fuzz-container-smoke fuzz-container
-TEST_STEPS += fuzz-container-smoke
-FUZZ_TARGETS += fuzz-container
-fuzz-container-smoke: $(BUILD)/fuzz/fuzz_container
-	$(call msg,FUZZ,container 15s)
-	$(Q)$(CONTAINER_FUZZ_RUN) -max_total_time=15 >$(BUILD)/fuzz/fuzz_container.log 2>&1 || \
-	  { tail -40 $(BUILD)/fuzz/fuzz_container.log; exit 1; }
-fuzz-container: $(BUILD)/fuzz/fuzz_container
-	$(Q)$(CONTAINER_FUZZ_RUN) -max_total_time=$(or $(FUZZ_TIME),300)
+$(eval $(call fuzz_target,container,CONTAINER_FUZZ_RUN,1000000,300))
 
 # The hash cache's threads under ThreadSanitizer (a data race fails the step).
 .PHONY: tsan-hashcache

@@ -155,12 +155,4 @@ CONFIG_FUZZ_RUN = mkdir -p $(BUILD)/fuzz/corpus-config && \
 	$(BUILD)/fuzz/fuzz_config -max_len=8192 -timeout=10 -dict=tests/fuzz/config.dict \
 	$(BUILD)/fuzz/corpus-config tests/fuzz/corpus/config
 
-.PHONY: fuzz-config-short fuzz-config
-TEST_STEPS += fuzz-config-short
-FUZZ_TARGETS += fuzz-config
-fuzz-config-short: $(BUILD)/fuzz/fuzz_config
-	$(call msg,FUZZ,fuzz_config 20s)
-	$(Q)$(CONFIG_FUZZ_RUN) -max_total_time=20 >$(BUILD)/fuzz/fuzz_config.log 2>&1 || \
-		{ tail -60 $(BUILD)/fuzz/fuzz_config.log; exit 1; }
-fuzz-config: $(BUILD)/fuzz/fuzz_config
-	$(Q)$(CONFIG_FUZZ_RUN) -max_total_time=$(or $(FUZZ_TIME),600)
+$(eval $(call fuzz_target,config,CONFIG_FUZZ_RUN,20000,600))

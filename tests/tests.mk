@@ -48,6 +48,7 @@ TEST_HELPERS += $(BUILD)/tests/helpers/filestorm
 TEST_HELPERS += $(BUILD)/tests/helpers/dropuid
 TEST_HELPERS += $(BUILD)/tests/helpers/bpfload
 TEST_HELPERS += $(BUILD)/tests/helpers/connstorm
+TEST_HELPERS += $(BUILD)/tests/helpers/tpfloor
 $(BUILD)/tests/helpers/%: $(BUILD)/tests/helpers/%.o
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@
@@ -88,15 +89,7 @@ DECODE_FUZZ_RUN = mkdir -p $(BUILD)/fuzz/corpus-decode && \
 	$(BUILD)/fuzz/fuzz_decode -max_len=33000 -timeout=10 $(BUILD)/fuzz/corpus-decode \
 	tests/fuzz/corpus/decode
 
-.PHONY: fuzz-decode-short fuzz-decode
-TEST_STEPS += fuzz-decode-short
-FUZZ_TARGETS += fuzz-decode
-fuzz-decode-short: $(BUILD)/fuzz/fuzz_decode
-	$(call msg,FUZZ,fuzz_decode 20s)
-	$(Q)$(DECODE_FUZZ_RUN) -max_total_time=20 >$(BUILD)/fuzz/fuzz_decode.log 2>&1 || \
-		{ tail -60 $(BUILD)/fuzz/fuzz_decode.log; exit 1; }
-fuzz-decode: $(BUILD)/fuzz/fuzz_decode
-	$(Q)$(DECODE_FUZZ_RUN) -max_total_time=$(or $(FUZZ_TIME),600)
+$(eval $(call fuzz_target,decode,DECODE_FUZZ_RUN,800000,600))
 
 # Content updates against the real daemon (signed bundles, rejection corpus,
 # swaps under load, crash rollback).
