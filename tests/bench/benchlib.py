@@ -38,3 +38,19 @@ class Sensor:
         m = re.findall(r"stopped: events read (\d+), emitted \d+, dropped (\d+)", self.err.read())
         os.unlink(self.out) if os.path.exists(self.out) else None
         return (int(m[-1][0]), int(m[-1][1])) if m else (0, -1)
+
+
+class Floor:
+    """A do-nothing BPF program on each tracepoint given (tests/helpers/tpfloor):
+    what the hook itself costs a storm, below which no program can go."""
+
+    def __init__(self, build, tracepoints):
+        self.p = subprocess.Popen([os.path.join(build, "tests/helpers/tpfloor")] + list(tracepoints),
+                                  stdout=subprocess.PIPE, text=True)
+        if self.p.stdout.readline().strip() != "ready":
+            self.p.wait(timeout=10)
+            sys.exit("tpfloor %s failed" % " ".join(tracepoints))
+
+    def stop(self):
+        self.p.send_signal(signal.SIGTERM)
+        self.p.wait(timeout=10)
