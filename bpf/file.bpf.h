@@ -238,6 +238,16 @@ static __always_inline struct edr_file *file_rec(struct edr_scratch **sp, __u32 
 	return e;
 }
 
+/*
+ * A naturally aligned field of TYPE at byte offset OFF (relocated by CO-RE)
+ * in a head read into a __u64 array: one aligned word load and a shift, not
+ * the byte-by-byte loads clang emits for a field at an offset it cannot see.
+ */
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "HEAD_LOAD assumes a little-endian target"
+#endif
+#define HEAD_LOAD(head, type, off) ((type)((head)[(off) / 8] >> ((off) % 8 * 8)))
+
 /* The fields sit near the head of struct inode: one read of that head
  * (offsets relocated by CO-RE) instead of one per field; field by field on a
  * kernel where they do not fit in it. */
@@ -245,7 +255,7 @@ static __always_inline struct edr_file *file_rec(struct edr_scratch **sp, __u32 
 
 static __always_inline void file_inode_fill(struct edr_file *e, struct inode *inode)
 {
-	__u8 head[EDR_INODE_HEAD];
+	__u64 head[EDR_INODE_HEAD / 8];
 	struct super_block *sb;
 
 	if (bpf_core_field_offset(inode->i_mode) <= EDR_INODE_HEAD - 2 &&
@@ -257,11 +267,11 @@ static __always_inline void file_inode_fill(struct edr_file *e, struct inode *in
 			count_read_error();
 			return;
 		}
-		e->mode = *(__u16 *)&head[bpf_core_field_offset(inode->i_mode)];
-		e->uid = *(__u32 *)&head[bpf_core_field_offset(inode->i_uid)];
-		e->gid = *(__u32 *)&head[bpf_core_field_offset(inode->i_gid)];
-		e->ino = *(__u64 *)&head[bpf_core_field_offset(inode->i_ino)];
-		sb = *(struct super_block **)&head[bpf_core_field_offset(inode->i_sb)];
+		e->mode = HEAD_LOAD(head, __u16, bpf_core_field_offset(inode->i_mode));
+		e->uid = HEAD_LOAD(head, __u32, bpf_core_field_offset(inode->i_uid));
+		e->gid = HEAD_LOAD(head, __u32, bpf_core_field_offset(inode->i_gid));
+		e->ino = HEAD_LOAD(head, __u64, bpf_core_field_offset(inode->i_ino));
+		sb = (void *)HEAD_LOAD(head, __u64, bpf_core_field_offset(inode->i_sb));
 		e->dev = BPF_CORE_READ(sb, s_dev);
 		return;
 	}
@@ -386,7 +396,7 @@ struct file_head {
 
 static __always_inline int file_head_read(struct file *f, struct file_head *h)
 {
-	__u8 head[EDR_FILE_HEAD];
+	__u64 head[EDR_FILE_HEAD / 8];
 
 	if (!f)
 		return -1;
@@ -395,9 +405,10 @@ static __always_inline int file_head_read(struct file *f, struct file_head *h)
 	    bpf_core_field_offset(f->f_inode) <= EDR_FILE_HEAD - 8) {
 		if (bpf_probe_read_kernel(head, sizeof(head), f) < 0)
 			return -1;
-		h->fmode = *(__u32 *)&head[bpf_core_field_offset(f->f_mode)];
-		__builtin_memcpy(&h->path, &head[bpf_core_field_offset(f->f_path)], sizeof(h->path));
-		h->inode = *(struct inode **)&head[bpf_core_field_offset(f->f_inode)];
+		h->fmode = HEAD_LOAD(head, __u32, bpf_core_field_offset(f->f_mode));
+		h->path.mnt = (void *)HEAD_LOAD(head, __u64, bpf_core_field_offset(f->f_path.mnt));
+		h->path.dentry = (void *)HEAD_LOAD(head, __u64, bpf_core_field_offset(f->f_path.dentry));
+		h->inode = (void *)HEAD_LOAD(head, __u64, bpf_core_field_offset(f->f_inode));
 		return 0;
 	}
 	h->fmode = BPF_CORE_READ(f, f_mode);
