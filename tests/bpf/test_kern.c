@@ -34,6 +34,7 @@
 #include <bpf/libbpf.h>
 
 #include "tests/bpf/harness.h"
+#include "tests/helpers/return0.h"
 
 /* One feature forced onto path, everything else off; self_tgid stands for
  * the sensor's own process (0: none). */
@@ -132,21 +133,11 @@ static long sys_bpf(int cmd, union bpf_attr *attr)
 static void bpf_child(void *arg, void *out)
 {
 	struct bpf_truth *t = out;
-	struct bpf_insn insns[2] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
-		{ .code = BPF_JMP | BPF_EXIT },
-	};
 	struct bpf_prog_info info;
 	union bpf_attr a;
 
 	(void)arg;
-	memset(&a, 0, sizeof(a));
-	a.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
-	a.insns = (uintptr_t)insns;
-	a.insn_cnt = 2;
-	a.license = (uintptr_t)"GPL";
-	strcpy(a.prog_name, "edrtest");
-	t->prog_fd = sys_bpf(BPF_PROG_LOAD, &a);
+	t->prog_fd = edr_load_return0(BPF_PROG_TYPE_SOCKET_FILTER, "edrtest");
 	t->prog_errno = t->prog_fd < 0 ? errno : 0;
 
 	memset(&a, 0, sizeof(a));

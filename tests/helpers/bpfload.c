@@ -14,12 +14,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "tests/helpers/return0.h"
+
 int main(int argc, char **argv)
 {
-	struct bpf_insn insns[2] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
-		{ .code = BPF_JMP | BPF_EXIT },
-	};
 	char exe[PATH_MAX];
 	union bpf_attr a;
 	ssize_t n;
@@ -29,13 +27,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: bpfload NAME (at most %zu bytes)\n", sizeof(a.prog_name) - 1);
 		return 2;
 	}
-	memset(&a, 0, sizeof(a));
-	a.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
-	a.insns = (uintptr_t)insns;
-	a.insn_cnt = 2;
-	a.license = (uintptr_t)"GPL";
-	strcpy(a.prog_name, argv[1]);
-	fd = syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof(a));
+	fd = edr_load_return0(BPF_PROG_TYPE_SOCKET_FILTER, argv[1]);
 	if (fd < 0) {
 		fprintf(stderr, "bpfload: BPF_PROG_LOAD: %s\n", strerror(errno));
 		return 1;

@@ -20,6 +20,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "tests/helpers/return0.h"
+
 static const char *const tracefs[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
 
 static long tp_id(const char *tp)
@@ -70,11 +72,6 @@ static int attach(int prog, const char *tp)
 
 int main(int argc, char **argv)
 {
-	struct bpf_insn insns[2] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
-		{ .code = BPF_JMP | BPF_EXIT },
-	};
-	union bpf_attr a;
 	sigset_t set;
 	int prog, i, sig;
 
@@ -82,13 +79,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: tpfloor CATEGORY/NAME...\n");
 		return 2;
 	}
-	memset(&a, 0, sizeof(a));
-	a.prog_type = BPF_PROG_TYPE_TRACEPOINT;
-	a.insns = (uintptr_t)insns;
-	a.insn_cnt = 2;
-	a.license = (uintptr_t)"GPL";
-	strcpy(a.prog_name, "edr_floor");
-	prog = syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof(a));
+	prog = edr_load_return0(BPF_PROG_TYPE_TRACEPOINT, "edr_floor");
 	if (prog < 0) {
 		fprintf(stderr, "tpfloor: BPF_PROG_LOAD: %s\n", strerror(errno));
 		return 1;
