@@ -61,7 +61,8 @@ FUZZ_BASE_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-rec
 # One fuzz target: $(eval $(call fuzz_target,NAME,RUN-VARIABLE,SMOKE-RUNS,CAMPAIGN-SECONDS)).
 # RUN-VARIABLE holds the command (binary, options, corpora) of build/fuzz/fuzz_NAME.
 #   fuzz-NAME-smoke  a step of `make test`: seed 1 and a fixed number of runs, so a
-#                    clean clone in CI replays exactly the inputs that passed here
+#                    clean clone in CI repeats the mutations of a local run instead of
+#                    failing at random on a new find (the campaigns are for finding)
 #   fuzz-NAME        a timed campaign with a random seed ($(FUZZ_TIME) s; `make fuzz`)
 define fuzz_target
 .PHONY: fuzz-$(1)-smoke fuzz-$(1)

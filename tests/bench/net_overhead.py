@@ -18,11 +18,10 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 
-from benchlib import Floor, Sensor
+from benchlib import Floor, Sensor, run_storm
 
 
 # The tracepoints of the sensor's programs on the kernel's tracepoint path.
@@ -33,17 +32,8 @@ FLOOR_TPS = {
 
 
 def storm(build, mode, n):
-    """(wall seconds, CPU seconds) of one storm. The CPU time includes the BPF
-    programs, which run in the storm's own context; on a shared machine it is
-    the steadier of the two."""
-    p = subprocess.Popen([os.path.join(build, "tests/helpers/connstorm"), mode, str(n)],
-                         stdout=subprocess.PIPE, text=True)
-    out = p.stdout.read()
-    _, status, ru = os.wait4(p.pid, 0)
-    p.returncode = status
-    if status:
-        sys.exit("connstorm %s failed" % mode)
-    return int(out.strip()) / 1e9, ru.ru_utime + ru.ru_stime
+    """(wall seconds, CPU seconds) of one storm"""
+    return run_storm([os.path.join(build, "tests/helpers/connstorm"), mode, str(n)])
 
 
 def main():
