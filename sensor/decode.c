@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "sensor/decode.h"
+#include "sensor/evtypes.h"
 
 static const char *const err_str[_EDR_DECODE_MAX] = {
 	[EDR_DECODE_OK] = "ok",
@@ -48,8 +49,9 @@ enum edr_decode_err edr_decode(const void *data, size_t len, struct edr_decoded 
 	const struct edr_event_hdr *hdr = data;
 	const char *base = data;
 	enum edr_decode_err e;
+	const struct edr_evtype *t;
 	size_t fixed, off;
-	int tail = 1; /* strings or argv follow the fixed part */
+	int tail;
 
 	memset(out, 0, sizeof(*out));
 	if (!data || len < sizeof(*hdr))
@@ -58,69 +60,11 @@ enum edr_decode_err edr_decode(const void *data, size_t len, struct edr_decoded 
 		return EDR_DECODE_VERSION;
 	if (hdr->size != len || len > EDR_EVENT_MAX_SIZE)
 		return EDR_DECODE_SIZE;
-	switch (hdr->type) {
-	case EDR_EVENT_EXEC:
-	case EDR_EVENT_EXEC_DENIED:
-		fixed = sizeof(struct edr_exec);
-		break;
-	case EDR_EVENT_FORK:
-		fixed = sizeof(struct edr_fork);
-		tail = 0;
-		break;
-	case EDR_EVENT_EXIT:
-		fixed = sizeof(struct edr_exit);
-		tail = 0;
-		break;
-	case EDR_EVENT_FILE_CREATE:
-	case EDR_EVENT_FILE_WRITE:
-	case EDR_EVENT_FILE_UNLINK:
-	case EDR_EVENT_FILE_RENAME:
-	case EDR_EVENT_FILE_CHMOD:
-	case EDR_EVENT_FILE_CHOWN:
-	case EDR_EVENT_FILE_LINK:
-	case EDR_EVENT_FILE_SYMLINK:
-		fixed = sizeof(struct edr_file);
-		break;
-	case EDR_EVENT_MEMFD_CREATE:
-		fixed = sizeof(struct edr_memfd);
-		break;
-	case EDR_EVENT_MEM_WX:
-		fixed = sizeof(struct edr_mem_wx);
-		break;
-	case EDR_EVENT_CRED_CHANGE:
-		fixed = sizeof(struct edr_cred);
-		tail = 0;
-		break;
-	case EDR_EVENT_PTRACE:
-		fixed = sizeof(struct edr_ptrace);
-		tail = 0;
-		break;
-	case EDR_EVENT_PROC_VM_WRITE:
-		fixed = sizeof(struct edr_vm_write);
-		tail = 0;
-		break;
-	case EDR_EVENT_MODULE_LOAD:
-		fixed = sizeof(struct edr_module);
-		break;
-	case EDR_EVENT_BPF_PROG:
-	case EDR_EVENT_BPF_MAP:
-		fixed = sizeof(struct edr_bpf);
-		tail = 0;
-		break;
-	case EDR_EVENT_MOUNT:
-		fixed = sizeof(struct edr_mount);
-		break;
-	case EDR_EVENT_NET_CONNECT:
-	case EDR_EVENT_NET_ACCEPT:
-	case EDR_EVENT_NET_BIND:
-	case EDR_EVENT_NET_LISTEN:
-	case EDR_EVENT_NET_SEND:
-		fixed = sizeof(struct edr_net);
-		tail = 0;
-		break;
-	default:
+	t = edr_evtype(hdr->type);
+	if (!t->rec_size)
 		return EDR_DECODE_TYPE;
-	}
+	fixed = t->rec_size;
+	tail = t->tail;
 	if (len < fixed)
 		return EDR_DECODE_SHORT;
 	out->type = hdr->type;

@@ -22,7 +22,7 @@ $(BUILD)/tests/unit/test_container: $(BUILD)/tests/unit/test_container.o $(BUILD
 
 UNIT_TESTS += $(BUILD)/tests/unit/test_ancestry
 $(BUILD)/tests/unit/test_ancestry: $(BUILD)/tests/unit/test_ancestry.o $(BUILD)/sensor/ancestry.o \
-		$(BUILD)/sensor/proctable.o $(BUILD)/sensor/decode.o
+		$(BUILD)/sensor/proctable.o $(BUILD)/sensor/decode.o $(BUILD)/sensor/evtypes.o
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
 

@@ -10,9 +10,10 @@ $(BUILD)/tests/unit/$(1): $(BUILD)/tests/unit/$(1).o $(2)
 	$$(Q)$$(CC) $$(LDFLAGS) $$^ -o $$@ $$(LDLIBS) -lcmocka
 endef
 
-$(eval $(call unit_test,test_decode,$(BUILD)/sensor/decode.o))
+$(eval $(call unit_test,test_decode,$(BUILD)/sensor/decode.o $(BUILD)/sensor/evtypes.o))
 $(eval $(call unit_test,test_json,$(BUILD)/sensor/json.o))
-$(eval $(call unit_test,test_proctable,$(BUILD)/sensor/proctable.o $(BUILD)/sensor/decode.o))
+$(eval $(call unit_test,test_proctable,$(BUILD)/sensor/proctable.o $(BUILD)/sensor/decode.o \
+	$(BUILD)/sensor/evtypes.o))
 # Unit tests of one family of events: decode, ECS and Sigma mapping.
 EVENT_UNIT_OBJS := $(BUILD)/tests/unit/event_util.o $(BUILD)/sensor/decode.o $(BUILD)/sensor/ecs.o $(BUILD)/sensor/evtypes.o $(ENRICH_OBJS) \
 	$(BUILD)/sensor/json.o $(BUILD)/sensor/sigma_map.o $(BUILD)/sensor/proctable.o
@@ -23,7 +24,7 @@ $(eval $(call unit_test,test_kern_events,$(EVENT_UNIT_OBJS)))
 $(eval $(call unit_test,test_net_events,$(EVENT_UNIT_OBJS)))
 
 # BPF integration tests link the loader and the skeleton.
-BPF_TEST_OBJS := $(BUILD)/tests/bpf/harness.o $(LOADER_OBJS) $(BUILD)/sensor/decode.o
+BPF_TEST_OBJS := $(BUILD)/tests/bpf/harness.o $(LOADER_OBJS) $(BUILD)/sensor/decode.o $(BUILD)/sensor/evtypes.o
 $(BUILD)/tests/bpf/harness.o: $(BPF_SKEL)
 
 # A BPF integration test: $(call bpf_test,name)
