@@ -59,6 +59,22 @@ int h_has_path(enum edr_feature f, const char *path);
 int h_start_forced(struct harness *h, const enum edr_feature *feats, size_t n, const char *path,
 		   const struct edr_loader_opts *base, const char **why);
 
+/*
+ * A test's start: CALL is an h_start*() call that sets why_ (declared here)
+ * and returns 0 or -ENOTSUP. -ENOTSUP skips the test with the loader's
+ * reason for path, any other error fails it. Needs cmocka.h.
+ */
+#define H_START(path, call)                                                                \
+	do {                                                                               \
+		const char *why_ = NULL;                                                   \
+		int err_ = (call);                                                         \
+		if (err_ == -ENOTSUP) {                                                    \
+			printf("# skipped on path %s: %s\n", (const char *)(path), why_); \
+			skip();                                                            \
+		}                                                                          \
+		assert_int_equal(err_, 0);                                                 \
+	} while (0)
+
 /* Collects records for up to ms milliseconds, returning early once
  * done(h, ctx) says so (done may be NULL). */
 void h_poll(struct harness *h, int ms, int (*done)(struct harness *h, void *ctx), void *ctx);

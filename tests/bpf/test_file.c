@@ -46,16 +46,7 @@ static int fstart(struct harness *h, const char *path, uint32_t target, const ch
 	return h_start_forced(h, file_feats, N_FEATS, path, &opts, why);
 }
 
-#define START(h, state)                                                                    \
-	do {                                                                               \
-		const char *why_ = NULL;                                                   \
-		int err_ = fstart(h, *(state), getpid(), &why_);                           \
-		if (err_ == -ENOTSUP) {                                                    \
-			printf("# skipped on path %s: %s\n", (char *)*(state), why_);      \
-			skip();                                                            \
-		}                                                                          \
-		assert_int_equal(err_, 0);                                                 \
-	} while (0)
+#define START(h, state) H_START(*(state), fstart(h, *(state), getpid(), &why_))
 
 /* What the child reports back through a pipe. */
 struct child_truth {

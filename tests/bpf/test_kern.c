@@ -51,16 +51,7 @@ static int kstart(struct harness *h, enum edr_feature feat, const char *path, co
 	return kstart_self(h, feat, path, 0, why);
 }
 
-#define START(h, feat, path)                                                               \
-	do {                                                                               \
-		const char *why_ = NULL;                                                   \
-		int err_ = kstart(h, feat, path, &why_);                                   \
-		if (err_ == -ENOTSUP) {                                                    \
-			printf("# skipped on path %s: %s\n", path, why_);                  \
-			skip();                                                            \
-		}                                                                          \
-		assert_int_equal(err_, 0);                                                 \
-	} while (0)
+#define START(h, feat, path) H_START(path, kstart(h, feat, path, &why_))
 
 /* lsm and kprobe run before the operation; fentry (fexit) and tracepoint after. */
 static int is_attempt(const char *path)

@@ -47,16 +47,7 @@ static int mstart(struct harness *h, const struct run *r, const char **why)
 	return h_start_forced(h, &r->feat, 1, r->path, &opts, why);
 }
 
-#define START(h, r)                                                                        \
-	do {                                                                               \
-		const char *why_ = NULL;                                                   \
-		int err_ = mstart(h, r, &why_);                                            \
-		if (err_ == -ENOTSUP) {                                                    \
-			printf("# skipped on path %s: %s\n", (r)->path, why_);             \
-			skip();                                                            \
-		}                                                                          \
-		assert_int_equal(err_, 0);                                                 \
-	} while (0)
+#define START(h, r) H_START((r)->path, mstart(h, r, &why_))
 
 static int have_memfd(struct harness *h, void *ctx)
 {

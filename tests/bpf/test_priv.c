@@ -51,16 +51,7 @@ static int pstart(struct harness *h, const char *path, const char **why)
 	return h_start_forced(h, priv_feats, N_FEATS, path, &opts, why);
 }
 
-#define START(h, state)                                                                    \
-	do {                                                                               \
-		const char *why_ = NULL;                                                   \
-		int err_ = pstart(h, *(state), &why_);                                     \
-		if (err_ == -ENOTSUP) {                                                    \
-			printf("# skipped on path %s: %s\n", (char *)*(state), why_);      \
-			skip();                                                            \
-		}                                                                          \
-		assert_int_equal(err_, 0);                                                 \
-	} while (0)
+#define START(h, state) H_START(*(state), pstart(h, *(state), &why_))
 
 /* Records of one type from one process, in order. */
 static size_t collect(struct harness *h, uint16_t type, uint32_t tgid, const struct edr_decoded **out,

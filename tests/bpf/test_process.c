@@ -23,16 +23,7 @@
 
 #include "tests/bpf/harness.h"
 
-#define START(h, state, ring)                                                              \
-	do {                                                                               \
-		const char *why_ = NULL;                                                   \
-		int err_ = h_start(h, *(state), getpid(), ring, &why_);                    \
-		if (err_ == -ENOTSUP) {                                                    \
-			printf("# skipped on path %s: %s\n", (char *)*(state), why_);      \
-			skip();                                                            \
-		}                                                                          \
-		assert_int_equal(err_, 0);                                                 \
-	} while (0)
+#define START(h, state, ring) H_START(*(state), h_start(h, *(state), getpid(), ring, &why_))
 
 /* A child that changes directory, then execs argv[0] with argv. */
 static pid_t spawn(const char *dir, char *const argv[])
