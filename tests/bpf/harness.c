@@ -211,6 +211,20 @@ const struct edr_decoded *h_find(struct harness *h, uint16_t type, uint32_t tgid
 	return NULL;
 }
 
+size_t h_collect(struct harness *h, uint16_t type, uint32_t tgid, const struct edr_decoded **out,
+		 size_t max)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < h->n && n < max; i++) {
+		const struct edr_decoded *d = &h->recs[i]->d;
+
+		if ((!type || d->type == type) && (!tgid || d->task->tgid == tgid))
+			out[n++] = d;
+	}
+	return n;
+}
+
 uint32_t h_kdev(unsigned long st_dev)
 {
 	return (major(st_dev) << 20) | minor(st_dev);

@@ -82,6 +82,10 @@ void h_stop(struct harness *h);
 
 /* First record of a type for a tgid (0 = any), or NULL. */
 const struct edr_decoded *h_find(struct harness *h, uint16_t type, uint32_t tgid);
+/* Records of a type (0 = any) for a tgid (0 = any), in arrival order: at
+ * most max of them in out; returns how many it stored. */
+size_t h_collect(struct harness *h, uint16_t type, uint32_t tgid, const struct edr_decoded **out,
+		 size_t max);
 
 /* Converts stat()'s st_dev to the kernel's s_dev encoding. */
 uint32_t h_kdev(unsigned long st_dev);

@@ -360,25 +360,13 @@ static void test_readonly_storm_is_silent(void **state)
 	h_stop(&h);
 }
 
-/* Records of a type, for tgid, in arrival order. */
-static size_t of_type(struct harness *h, uint16_t type, uint32_t tgid, const struct edr_decoded **out,
-		      size_t max)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < h->n && n < max; i++)
-		if (h->recs[i]->d.type == type && h->recs[i]->d.task->tgid == tgid)
-			out[n++] = &h->recs[i]->d;
-	return n;
-}
-
 static int have_links(struct harness *h, void *ctx)
 {
 	const struct edr_decoded *d[4];
 	uint32_t pid = *(uint32_t *)ctx;
 
-	return of_type(h, EDR_EVENT_FILE_SYMLINK, pid, d, 4) >= 1 &&
-	       of_type(h, EDR_EVENT_FILE_CHMOD, pid, d, 4) >= 2;
+	return h_collect(h, EDR_EVENT_FILE_SYMLINK, pid, d, 4) >= 1 &&
+	       h_collect(h, EDR_EVENT_FILE_CHMOD, pid, d, 4) >= 2;
 }
 
 /*
@@ -432,7 +420,7 @@ static void test_links_old_mode(void **state)
 	assert_int_equal(h.decode_errors, 0);
 
 	/* link: the new name, and the existing file as old_path */
-	assert_int_equal(of_type(&h, EDR_EVENT_FILE_LINK, pid, d, 4), 1);
+	assert_int_equal(h_collect(&h, EDR_EVENT_FILE_LINK, pid, d, 4), 1);
 	printf("# %s: link %s <- %s flags %#x\n", path, d[0]->path.p, d[0]->old_path.p, d[0]->file->flags);
 	snprintf(p, sizeof(p), "%s/h", dir);
 	assert_string_equal(d[0]->path.p, p);
@@ -440,7 +428,7 @@ static void test_links_old_mode(void **state)
 	assert_non_null(d[0]->old_path.p);
 	assert_string_equal(d[0]->old_path.p, p);
 	/* symlink: the link, and the target exactly as written */
-	assert_int_equal(of_type(&h, EDR_EVENT_FILE_SYMLINK, pid, d + 1, 3), 1);
+	assert_int_equal(h_collect(&h, EDR_EVENT_FILE_SYMLINK, pid, d + 1, 3), 1);
 	printf("# %s: symlink %s -> %s flags %#x\n", path, d[1]->path.p, d[1]->old_path.p, d[1]->file->flags);
 	snprintf(p, sizeof(p), "%s/s", dir);
 	assert_string_equal(d[1]->path.p, p);
@@ -454,7 +442,7 @@ static void test_links_old_mode(void **state)
 		assert_int_equal(d[i]->task->tgid, pid);
 	}
 	/* chmod by name, then by fd */
-	assert_int_equal(of_type(&h, EDR_EVENT_FILE_CHMOD, pid, d, 4), 2);
+	assert_int_equal(h_collect(&h, EDR_EVENT_FILE_CHMOD, pid, d, 4), 2);
 	for (i = 0; i < 2; i++)
 		printf("# %s: chmod %s mode %#o old %#o flags %#x\n", path, d[i]->path.p, d[i]->file->mode,
 		       d[i]->file->old_mode, d[i]->file->flags);

@@ -59,17 +59,6 @@ static int is_attempt(const char *path)
 	return !strcmp(path, "lsm") || !strcmp(path, "kprobe");
 }
 
-/* Records of tgid, in arrival order. */
-static size_t collect(struct harness *h, uint32_t tgid, const struct edr_decoded **out, size_t max)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < h->n && n < max; i++)
-		if (h->recs[i]->d.task->tgid == tgid)
-			out[n++] = &h->recs[i]->d;
-	return n;
-}
-
 struct want_n {
 	uint32_t tgid;
 	size_t n;
@@ -80,7 +69,7 @@ static int have_n(struct harness *h, void *ctx)
 	struct want_n *w = ctx;
 	const struct edr_decoded *d[16];
 
-	return collect(h, w->tgid, d, 16) >= w->n;
+	return h_collect(h, 0, w->tgid, d, 16) >= w->n;
 }
 
 /* Runs fn(arg, out) in a child; returns its pid once it has written its
@@ -168,7 +157,7 @@ static void test_bpf(void **state)
 
 	h_poll(&h, 3000, have_n, &(struct want_n){ pid, 2 });
 	h_poll(&h, 200, NULL, NULL);
-	n = collect(&h, pid, got, 16);
+	n = h_collect(&h, 0, pid, got, 16);
 	for (i = 0; i < n; i++)
 		printf("# %s: record %zu: type %u cmd %u name %.*s ret %d flags %#x\n", path, i, got[i]->type,
 		       got[i]->bpf ? got[i]->bpf->cmd : 0, (int)got[i]->name.len, got[i]->name.p,
@@ -275,8 +264,8 @@ static void test_bpf_self_excluded(void **state)
 	h_poll(&h, 3000, have_n, &(struct want_n){ other, 2 });
 	h_poll(&h, 200, NULL, NULL);
 	assert_int_equal(h.decode_errors, 0);
-	assert_int_equal(collect(&h, other, got, 16), 2);
-	assert_int_equal(collect(&h, self, got, 16), 0);
+	assert_int_equal(h_collect(&h, 0, other, got, 16), 2);
+	assert_int_equal(h_collect(&h, 0, self, got, 16), 0);
 	close(go_s);
 	close(out_s);
 	close(go_o);
@@ -347,7 +336,7 @@ static void test_module(void **state)
 
 	h_poll(&h, 3000, have_n, &(struct want_n){ pid, 2 });
 	h_poll(&h, 200, NULL, NULL);
-	n = collect(&h, pid, got, 16);
+	n = h_collect(&h, 0, pid, got, 16);
 	for (i = 0; i < n; i++)
 		printf("# %s: record %zu: type %u path %s ret %d flags %#x\n", path, i, got[i]->type,
 		       got[i]->path.p ? got[i]->path.p : "-", got[i]->module ? got[i]->module->ret : 0,
@@ -467,7 +456,7 @@ static void test_module_named(void **state)
 
 	h_poll(&h, 3000, have_n, &(struct want_n){ pid, 1 });
 	h_poll(&h, 200, NULL, NULL);
-	n = collect(&h, pid, got, 16);
+	n = h_collect(&h, 0, pid, got, 16);
 	for (i = 0; i < n; i++)
 		printf("# %s: record %zu: type %u name %s path %s ret %d flags %#x\n", path, i, got[i]->type,
 		       got[i]->name.p ? got[i]->name.p : "-", got[i]->path.p ? got[i]->path.p : "-",
@@ -568,7 +557,7 @@ static void test_mount(void **state)
 
 	h_poll(&h, 3000, have_n, &(struct want_n){ pid, want });
 	h_poll(&h, 200, NULL, NULL);
-	n = collect(&h, pid, got, 16);
+	n = h_collect(&h, 0, pid, got, 16);
 	for (i = 0; i < n; i++)
 		printf("# %s: record %zu: type %u %s on %s type %s ret %d flags %#x\n", path, i, got[i]->type,
 		       got[i]->source.p ? got[i]->source.p : "-", got[i]->path.p ? got[i]->path.p : "-",

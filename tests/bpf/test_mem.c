@@ -92,24 +92,12 @@ static void test_memfd(void **state)
 	h_stop(&h);
 }
 
-/* Records of type for tgid, in arrival order. */
-static size_t collect(struct harness *h, uint16_t type, uint32_t tgid, const struct edr_decoded **out,
-		      size_t max)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < h->n && n < max; i++)
-		if (h->recs[i]->d.type == type && h->recs[i]->d.task->tgid == tgid)
-			out[n++] = &h->recs[i]->d;
-	return n;
-}
-
 static int have_three_wx(struct harness *h, void *ctx)
 {
 	const struct edr_decoded *d[4];
 
 	(void)ctx;
-	return collect(h, EDR_EVENT_MEM_WX, getpid(), d, 4) >= 3;
+	return h_collect(h, EDR_EVENT_MEM_WX, getpid(), d, 4) >= 3;
 }
 
 static void test_wx(void **state)
@@ -146,7 +134,7 @@ static void test_wx(void **state)
 	h_poll(&h, 3000, have_three_wx, NULL);
 	h_poll(&h, 200, NULL, NULL);
 	assert_int_equal(h.decode_errors, 0);
-	n = collect(&h, EDR_EVENT_MEM_WX, getpid(), got, 8);
+	n = h_collect(&h, EDR_EVENT_MEM_WX, getpid(), got, 8);
 	for (i = 0; i < n; i++)
 		printf("# %s: wx op %u addr %#llx len %llu prot %#x mflags %#x ret %lld flags %#x\n", r->path,
 		       got[i]->mem_wx->op, (unsigned long long)got[i]->mem_wx->addr,

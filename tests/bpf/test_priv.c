@@ -53,24 +53,6 @@ static int pstart(struct harness *h, const char *path, const char **why)
 
 #define START(h, state) H_START(*(state), pstart(h, *(state), &why_))
 
-/* Records of one type from one process, in order. */
-static size_t collect(struct harness *h, uint16_t type, uint32_t tgid, const struct edr_decoded **out,
-		      size_t max)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < h->n; i++) {
-		const struct edr_decoded *d = &h->recs[i]->d;
-
-		if (d->type == type && (!tgid || d->task->tgid == tgid)) {
-			if (n < max)
-				out[n] = d;
-			n++;
-		}
-	}
-	return n;
-}
-
 /* ---- cred ---- */
 
 static int ids_now(struct edr_ids *d)
@@ -237,7 +219,7 @@ static void test_cred(void **state)
 	h_poll(&h, 1500, NULL, NULL);
 	h_report(&h, "cred");
 
-	n = collect(&h, EDR_EVENT_CRED_CHANGE, pid, got, 16);
+	n = h_collect(&h, EDR_EVENT_CRED_CHANGE, pid, got, 16);
 	for (i = 0; i < (int)n && i < 16; i++)
 		printf("# %s: cred %u: uid %u->%u euid %u->%u gid %u->%u caps %llx->%llx\n", path,
 		       got[i]->cred->syscall, got[i]->cred->old_ids.uid, got[i]->cred->new_ids.uid,
@@ -265,9 +247,9 @@ static void test_cred(void **state)
 	assert_int_equal(got[3]->cred->new_ids.uid, 65534);
 	assert_int_equal(got[3]->cred->new_ids.cap_effective, 0);
 
-	assert_int_equal(collect(&h, EDR_EVENT_CRED_CHANGE, epid, got, 16), 0);
+	assert_int_equal(h_collect(&h, EDR_EVENT_CRED_CHANGE, epid, got, 16), 0);
 	if (spid > 0) {
-		n = collect(&h, EDR_EVENT_CRED_CHANGE, spid, got, 16);
+		n = h_collect(&h, EDR_EVENT_CRED_CHANGE, spid, got, 16);
 		assert_true(n >= 1);
 		assert_int_equal(got[0]->cred->syscall, EDR_CRED_SYS_SETRESUID);
 		assert_int_equal(got[0]->cred->new_ids.euid, 65534);
@@ -365,14 +347,14 @@ static void test_ptrace(void **state)
 	h_poll(&h, 1000, NULL, NULL);
 	h_report(&h, "ptrace");
 
-	assert_int_equal(collect(&h, EDR_EVENT_PTRACE, getpid(), got, 8), 2);
+	assert_int_equal(h_collect(&h, EDR_EVENT_PTRACE, getpid(), got, 8), 2);
 	check_ptrace(got[0], src, EDR_PTRACE_ATTACH, getpid(), a, getpid(), "edr-tracee");
 	check_ptrace(got[1], src, EDR_PTRACE_SEIZE, getpid(), a, getpid(), "edr-tracee");
-	assert_int_equal(collect(&h, EDR_EVENT_PTRACE, b, got, 8), 1);
+	assert_int_equal(h_collect(&h, EDR_EVENT_PTRACE, b, got, 8), 1);
 	check_ptrace(got[0], src, EDR_PTRACE_TRACEME, b, b, getpid(), "test_priv");
-	assert_int_equal(collect(&h, EDR_EVENT_PTRACE, 0, got, 8), 3);
+	assert_int_equal(h_collect(&h, EDR_EVENT_PTRACE, 0, got, 8), 3);
 	/* the LSM hook both features share: an attach is no vm write */
-	assert_int_equal(collect(&h, EDR_EVENT_PROC_VM_WRITE, 0, got, 8), 0);
+	assert_int_equal(h_collect(&h, EDR_EVENT_PROC_VM_WRITE, 0, got, 8), 0);
 	assert_int_equal(h.decode_errors, 0);
 	h_stop(&h);
 }
@@ -421,7 +403,7 @@ static void test_vm_write(void **state)
 	h_poll(&h, 1000, NULL, NULL);
 	h_report(&h, "vm_write");
 
-	assert_int_equal(collect(&h, EDR_EVENT_PROC_VM_WRITE, 0, got, 8), 1);
+	assert_int_equal(h_collect(&h, EDR_EVENT_PROC_VM_WRITE, 0, got, 8), 1);
 	v = got[0]->vm_write;
 	assert_int_equal(got[0]->task->tgid, getpid());
 	assert_int_equal(v->target_pid, c);
@@ -448,7 +430,7 @@ static void test_vm_write(void **state)
 			assert_int_equal(v->ret, 32);
 		}
 	}
-	assert_int_equal(collect(&h, EDR_EVENT_PTRACE, 0, got, 8), 0);
+	assert_int_equal(h_collect(&h, EDR_EVENT_PTRACE, 0, got, 8), 0);
 	assert_int_equal(h.decode_errors, 0);
 	h_stop(&h);
 }
