@@ -45,3 +45,26 @@ void assert_fstr(const struct edr_field_value *f, const char *want)
 	assert_int_equal(f->len, strlen(want));
 	assert_memory_equal(f->s, want, f->len);
 }
+
+size_t ev_file_record(void *buf, uint16_t type, const char *path, const char *old_path, uint32_t flags)
+{
+	struct edr_file *f = buf;
+	char *tail = buf;
+	size_t off = sizeof(*f);
+
+	memset(buf, 0, EDR_EVENT_MAX_SIZE);
+	f->hdr.type = type;
+	f->hdr.version = EDR_ABI_VERSION;
+	f->flags = flags;
+	f->uid = f->gid = (uint32_t)-1;
+	f->path_len = strlen(path) + 1;
+	memcpy(tail + off, path, f->path_len);
+	off += f->path_len;
+	if (old_path) {
+		f->old_path_len = strlen(old_path) + 1;
+		memcpy(tail + off, old_path, f->old_path_len);
+		off += f->old_path_len;
+	}
+	f->hdr.size = off;
+	return off;
+}

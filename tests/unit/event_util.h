@@ -19,6 +19,10 @@ char *ev_render(const struct edr_decoded *d, const struct edr_proc *p, const str
 /* Fails the test, printing json, unless json contains (lacks) part. */
 void assert_has(const char *json, const char *part);
 void assert_lacks(const char *json, const char *part);
+/* A file record in buf (EDR_EVENT_MAX_SIZE bytes, cleared first): type,
+ * flags, uid and gid -1, path and old_path (may be NULL) as its tail; the
+ * task part is left zero for the caller. Returns its size. */
+size_t ev_file_record(void *buf, uint16_t type, const char *path, const char *old_path, uint32_t flags);
 /* Fails unless the field is set to exactly want. */
 void assert_fstr(const struct edr_field_value *f, const char *want);
 

@@ -27,29 +27,15 @@ static uint8_t buf[EDR_EVENT_MAX_SIZE];
 static size_t make(uint16_t type, const char *path, const char *old_path, uint32_t flags)
 {
 	struct edr_file *f = (void *)buf;
-	size_t off = sizeof(*f);
+	size_t n = ev_file_record(buf, type, path, old_path, flags);
 
-	memset(buf, 0, sizeof(buf));
-	f->hdr.type = type;
-	f->hdr.version = EDR_ABI_VERSION;
 	f->task.tgid = 4242;
 	f->task.pid = 4243;
 	f->task.ppid = 1;
 	f->task.uid = 1000;
 	f->task.auid = f->task.sessionid = (uint32_t)-1;
 	memcpy(f->task.comm, "mv", 3);
-	f->flags = flags;
-	f->uid = f->gid = (uint32_t)-1;
-	f->path_len = strlen(path) + 1;
-	memcpy(buf + off, path, f->path_len);
-	off += f->path_len;
-	if (old_path) {
-		f->old_path_len = strlen(old_path) + 1;
-		memcpy(buf + off, old_path, f->old_path_len);
-		off += f->old_path_len;
-	}
-	f->hdr.size = off;
-	return off;
+	return n;
 }
 
 static struct edr_proc proc = {

@@ -124,25 +124,10 @@ static void test_fileless_ecs(void **state)
 
 static size_t make_file(uint16_t type, const char *path, const char *old_path, uint32_t flags)
 {
-	struct edr_file *f = (void *)buf;
-	size_t off = sizeof(*f);
+	size_t n = ev_file_record(buf, type, path, old_path, flags);
 
-	memset(buf, 0, sizeof(buf));
-	f->hdr.type = type;
-	f->hdr.version = EDR_ABI_VERSION;
-	fill_task(&f->task);
-	f->flags = flags;
-	f->uid = f->gid = (uint32_t)-1;
-	f->path_len = strlen(path) + 1;
-	memcpy(buf + off, path, f->path_len);
-	off += f->path_len;
-	if (old_path) {
-		f->old_path_len = strlen(old_path) + 1;
-		memcpy(buf + off, old_path, f->old_path_len);
-		off += f->old_path_len;
-	}
-	f->hdr.size = off;
-	return off;
+	fill_task(&((struct edr_file *)buf)->task);
+	return n;
 }
 
 static void test_links(void **state)
