@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/sysmacros.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <bpf/libbpf.h>
 
@@ -242,4 +243,34 @@ void h_report(struct harness *h, const char *test)
 			printf(", %s via %s", st[f].name, st[f].paths[st[f].chosen]);
 	printf("\n");
 	fflush(stdout);
+}
+
+void h_run_add(struct h_runs *r, const char *name, CMUnitTestFunction fn, void *state, const char *label)
+{
+	if (r->n >= H_RUNS_MAX) {
+		fprintf(stderr, "h_run_add: more than %d runs\n", H_RUNS_MAX);
+		abort();
+	}
+	r->t[r->n] = (struct CMUnitTest)cmocka_unit_test_prestate(fn, state);
+	snprintf(r->names[r->n], sizeof(r->names[r->n]), "%s/%s", name, label);
+	r->t[r->n].name = r->names[r->n];
+	r->n++;
+}
+
+void h_runs_add(struct h_runs *r, const char *name, CMUnitTestFunction fn, const char *const *paths,
+		size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h_run_add(r, name, fn, (void *)paths[i], paths[i]);
+}
+
+int h_runs_main(struct h_runs *r, const char *group)
+{
+	if (geteuid() != 0) {
+		printf("# BPF tests need root, skipping\n");
+		return 77;
+	}
+	return _cmocka_run_group_tests(group, r->t, r->n, NULL, NULL);
 }

@@ -6,8 +6,11 @@
 #ifndef EDR_TEST_HARNESS_H
 #define EDR_TEST_HARNESS_H
 
+#include <setjmp.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <cmocka.h>
 
 #include "loader/loader.h"
 #include "loader/probe.h"
@@ -74,6 +77,23 @@ int h_start_forced(struct harness *h, const enum edr_feature *feats, size_t n, c
 		}                                                                          \
 		assert_int_equal(err_, 0);                                                 \
 	} while (0)
+
+/* A test binary's runs: test functions with their states, each named
+ * "<name>/<label>" in the output (label: the attach path). */
+#define H_RUNS_MAX 32
+struct h_runs {
+	struct CMUnitTest t[H_RUNS_MAX];
+	char names[H_RUNS_MAX][48];
+	size_t n;
+};
+
+/* One run of fn with state, named name/label. */
+void h_run_add(struct h_runs *r, const char *name, CMUnitTestFunction fn, void *state, const char *label);
+/* One run of fn per attach path, each path its state and label. */
+void h_runs_add(struct h_runs *r, const char *name, CMUnitTestFunction fn, const char *const *paths,
+		size_t n);
+/* Runs them as cmocka group `group`; 77 (skipped) when not root. */
+int h_runs_main(struct h_runs *r, const char *group);
 
 /* Collects records for up to ms milliseconds, returning early once
  * done(h, ctx) says so (done may be NULL). */

@@ -536,37 +536,12 @@ static void test_write_dedup(void **state)
 int main(void)
 {
 	static const char *const paths[] = { "lsm", "fentry", "kprobe", "tracepoint" };
-	static char names[20][48];
-	struct CMUnitTest tests[20];
-	size_t i;
+	static struct h_runs r;
 
-	if (geteuid() != 0) {
-		printf("# BPF tests need root, skipping\n");
-		return 77;
-	}
-	/* One run per attach path, named "<test>/<path>" in the output. */
-	for (i = 0; i < 16; i++) {
-		const char *path = paths[i / 4];
-		static const char *const what[] = { "file_events", "readonly_storm", "deep_path", "write_dedup" };
-
-		if (i % 4 == 3)
-			tests[i] = (struct CMUnitTest)cmocka_unit_test_prestate(test_write_dedup, (void *)path);
-		else if (i % 4 == 0)
-			tests[i] = (struct CMUnitTest)cmocka_unit_test_prestate(test_file_events, (void *)path);
-		else if (i % 4 == 1)
-			tests[i] = (struct CMUnitTest)cmocka_unit_test_prestate(test_readonly_storm_is_silent,
-										(void *)path);
-		else
-			tests[i] = (struct CMUnitTest)cmocka_unit_test_prestate(test_deep_path_truncated,
-										(void *)path);
-		snprintf(names[i], sizeof(names[i]), "%s/%s", what[i % 4], path);
-		tests[i].name = names[i];
-	}
-	for (i = 16; i < 20; i++) {
-		tests[i] = (struct CMUnitTest)cmocka_unit_test_prestate(test_links_old_mode,
-									(void *)paths[i - 16]);
-		snprintf(names[i], sizeof(names[i]), "links_old_mode/%s", paths[i - 16]);
-		tests[i].name = names[i];
-	}
-	return cmocka_run_group_tests_name("bpf_file", tests, NULL, NULL);
+	h_runs_add(&r, "file_events", test_file_events, paths, 4);
+	h_runs_add(&r, "readonly_storm", test_readonly_storm_is_silent, paths, 4);
+	h_runs_add(&r, "deep_path", test_deep_path_truncated, paths, 4);
+	h_runs_add(&r, "write_dedup", test_write_dedup, paths, 4);
+	h_runs_add(&r, "links_old_mode", test_links_old_mode, paths, 4);
+	return h_runs_main(&r, "bpf_file");
 }

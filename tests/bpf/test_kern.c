@@ -613,40 +613,12 @@ int main(void)
 	static const char *const bpf_paths[] = { "lsm", "fentry", "kprobe", "tracepoint" };
 	static const char *const module_paths[] = { "lsm", "kprobe", "tracepoint" };
 	static const char *const mount_paths[] = { "lsm", "fentry", "kprobe", "tracepoint" };
-	static char names[18][48];
-	struct CMUnitTest tests[18];
-	size_t i, n = 0;
+	static struct h_runs r;
 
-	if (geteuid() != 0) {
-		printf("# BPF tests need root, skipping\n");
-		return 77;
-	}
-	for (i = 0; i < 4; i++, n++) {
-		tests[n] = (struct CMUnitTest)cmocka_unit_test_prestate(test_bpf, (void *)bpf_paths[i]);
-		snprintf(names[n], sizeof(names[n]), "bpf/%s", bpf_paths[i]);
-		tests[n].name = names[n];
-	}
-	for (i = 0; i < 4; i++, n++) {
-		tests[n] = (struct CMUnitTest)cmocka_unit_test_prestate(test_bpf_self_excluded,
-									(void *)bpf_paths[i]);
-		snprintf(names[n], sizeof(names[n]), "bpf_self_excluded/%s", bpf_paths[i]);
-		tests[n].name = names[n];
-	}
-	for (i = 0; i < 3; i++, n++) {
-		tests[n] = (struct CMUnitTest)cmocka_unit_test_prestate(test_module, (void *)module_paths[i]);
-		snprintf(names[n], sizeof(names[n]), "module/%s", module_paths[i]);
-		tests[n].name = names[n];
-	}
-	for (i = 0; i < 3; i++, n++) {
-		tests[n] = (struct CMUnitTest)cmocka_unit_test_prestate(test_module_named,
-									(void *)module_paths[i]);
-		snprintf(names[n], sizeof(names[n]), "module_named/%s", module_paths[i]);
-		tests[n].name = names[n];
-	}
-	for (i = 0; i < 4; i++, n++) {
-		tests[n] = (struct CMUnitTest)cmocka_unit_test_prestate(test_mount, (void *)mount_paths[i]);
-		snprintf(names[n], sizeof(names[n]), "mount/%s", mount_paths[i]);
-		tests[n].name = names[n];
-	}
-	return cmocka_run_group_tests_name("bpf_kern", tests, NULL, NULL);
+	h_runs_add(&r, "bpf", test_bpf, bpf_paths, 4);
+	h_runs_add(&r, "bpf_self_excluded", test_bpf_self_excluded, bpf_paths, 4);
+	h_runs_add(&r, "module", test_module, module_paths, 3);
+	h_runs_add(&r, "module_named", test_module_named, module_paths, 3);
+	h_runs_add(&r, "mount", test_mount, mount_paths, 4);
+	return h_runs_main(&r, "bpf_kern");
 }

@@ -317,28 +317,13 @@ int main(void)
 		{ EDR_FEAT_MEM_WX, "kprobe" }, { EDR_FEAT_MEM_WX, "tracepoint" },
 	};
 	static const char *const exec_paths[] = { "tp_btf", "raw_tp" };
-	static char names[16][48];
-	struct CMUnitTest tests[16];
-	size_t i, n = 0;
+	static struct h_runs r;
+	size_t i;
 
-	if (geteuid() != 0) {
-		printf("# BPF tests need root, skipping\n");
-		return 77;
-	}
-	for (i = 0; i < 3; i++, n++) {
-		tests[n] = (struct CMUnitTest)cmocka_unit_test_prestate(test_memfd, (void *)&memfd_runs[i]);
-		snprintf(names[n], sizeof(names[n]), "memfd/%s", memfd_runs[i].path);
-		tests[n].name = names[n];
-	}
-	for (i = 0; i < 4; i++, n++) {
-		tests[n] = (struct CMUnitTest)cmocka_unit_test_prestate(test_wx, (void *)&wx_runs[i]);
-		snprintf(names[n], sizeof(names[n]), "mem_wx/%s", wx_runs[i].path);
-		tests[n].name = names[n];
-	}
-	for (i = 0; i < 2; i++, n++) {
-		tests[n] = (struct CMUnitTest)cmocka_unit_test_prestate(test_fileless_exec, (void *)exec_paths[i]);
-		snprintf(names[n], sizeof(names[n]), "fileless_exec/%s", exec_paths[i]);
-		tests[n].name = names[n];
-	}
-	return _cmocka_run_group_tests("bpf_mem", tests, n, NULL, NULL);
+	for (i = 0; i < 3; i++)
+		h_run_add(&r, "memfd", test_memfd, (void *)&memfd_runs[i], memfd_runs[i].path);
+	for (i = 0; i < 4; i++)
+		h_run_add(&r, "mem_wx", test_wx, (void *)&wx_runs[i], wx_runs[i].path);
+	h_runs_add(&r, "fileless_exec", test_fileless_exec, exec_paths, 2);
+	return h_runs_main(&r, "bpf_mem");
 }

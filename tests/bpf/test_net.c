@@ -388,18 +388,8 @@ static void test_net_events(void **state)
 int main(void)
 {
 	static const char *const paths[] = { "lsm", "fentry", "kprobe", "tracepoint" };
-	static char names[4][48];
-	struct CMUnitTest tests[4];
-	size_t i;
+	static struct h_runs r;
 
-	if (geteuid() != 0) {
-		printf("# BPF tests need root, skipping\n");
-		return 77;
-	}
-	for (i = 0; i < 4; i++) {
-		tests[i] = (struct CMUnitTest)cmocka_unit_test_prestate(test_net_events, (void *)paths[i]);
-		snprintf(names[i], sizeof(names[i]), "net_events/%s", paths[i]);
-		tests[i].name = names[i];
-	}
-	return cmocka_run_group_tests_name("bpf_net", tests, NULL, NULL);
+	h_runs_add(&r, "net_events", test_net_events, paths, 4);
+	return h_runs_main(&r, "bpf_net");
 }

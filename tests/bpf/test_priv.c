@@ -438,27 +438,11 @@ static void test_vm_write(void **state)
 int main(void)
 {
 	static const char *const paths[] = { "lsm", "fentry", "kprobe", "tracepoint" };
-	static const char *const what[] = { "cred", "ptrace", "vm_write" };
-	static char names[12][48];
-	struct CMUnitTest tests[12];
-	size_t i;
+	static struct h_runs r;
 
-	if (geteuid() != 0) {
-		printf("# BPF tests need root, skipping\n");
-		return 77;
-	}
 	prctl(PR_SET_NAME, "test_priv");
-	for (i = 0; i < 12; i++) {
-		const char *path = paths[i / 3];
-
-		if (i % 3 == 0)
-			tests[i] = (struct CMUnitTest)cmocka_unit_test_prestate(test_cred, (void *)path);
-		else if (i % 3 == 1)
-			tests[i] = (struct CMUnitTest)cmocka_unit_test_prestate(test_ptrace, (void *)path);
-		else
-			tests[i] = (struct CMUnitTest)cmocka_unit_test_prestate(test_vm_write, (void *)path);
-		snprintf(names[i], sizeof(names[i]), "%s/%s", what[i % 3], path);
-		tests[i].name = names[i];
-	}
-	return cmocka_run_group_tests_name("bpf_priv", tests, NULL, NULL);
+	h_runs_add(&r, "cred", test_cred, paths, 4);
+	h_runs_add(&r, "ptrace", test_ptrace, paths, 4);
+	h_runs_add(&r, "vm_write", test_vm_write, paths, 4);
+	return h_runs_main(&r, "bpf_priv");
 }
