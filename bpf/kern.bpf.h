@@ -366,6 +366,24 @@ static __always_inline __u16 put_str(struct edr_scratch *s, __u32 *off, const ch
 	return n;
 }
 
+/* Ends a mount record whose target is a kernel struct path (the lsm,
+ * fentry and kprobe paths): the target's full path, the flags, emit. */
+static __always_inline int mount_emit_at(struct edr_scratch *s, struct edr_mount *e, __u32 off,
+					 const struct path *target, __u32 fl)
+{
+	struct path p;
+	int trunc = 0;
+
+	p.mnt = BPF_CORE_READ(target, mnt);
+	p.dentry = BPF_CORE_READ(target, dentry);
+	e->target_len = put_path(s, &off, &p, &trunc);
+	if (trunc)
+		fl |= EDR_KERN_PATH_TRUNC;
+	e->flags |= fl;
+	emit(e, EDR_EVENT_MOUNT, off);
+	return 0;
+}
+
 /* lsm/sb_mount, fexit/path_mount, kprobe/path_mount: kernel copies. */
 static __always_inline int mount_path(const char *dev, const struct path *path, const char *type,
 				      __u64 mflags, __u32 src, __u32 attempt, long ret)
@@ -373,9 +391,7 @@ static __always_inline int mount_path(const char *dev, const struct path *path, 
 	struct task_struct *task = (void *)bpf_get_current_task();
 	struct edr_scratch *s;
 	struct edr_mount *e;
-	struct path p;
 	__u32 off, fl = attempt ? EDR_KERN_ATTEMPT : 0;
-	int trunc = 0;
 
 	if (!wanted(task))
 		return 0;
@@ -386,14 +402,7 @@ static __always_inline int mount_path(const char *dev, const struct path *path, 
 	off = sizeof(*e);
 	e->fstype_len = put_str(s, &off, type, EDR_FSTYPE_MAX, 0, &fl);
 	e->source_len = put_str(s, &off, dev, EDR_PATH_MAX, 0, &fl);
-	p.mnt = BPF_CORE_READ(path, mnt);
-	p.dentry = BPF_CORE_READ(path, dentry);
-	e->target_len = put_path(s, &off, &p, &trunc);
-	if (trunc)
-		fl |= EDR_KERN_PATH_TRUNC;
-	e->flags |= fl;
-	emit(e, EDR_EVENT_MOUNT, off);
-	return 0;
+	return mount_emit_at(s, e, off, path, fl);
 }
 
 static __noinline int mount_exit(long ret)
@@ -441,9 +450,7 @@ static __always_inline int move_mount_path(const struct path *from, const struct
 	struct task_struct *task = (void *)bpf_get_current_task();
 	struct edr_scratch *s;
 	struct edr_mount *e;
-	struct path p;
 	__u32 off, fl = EDR_KERN_ATTEMPT | EDR_KERN_MOVE_MOUNT;
-	int trunc = 0;
 
 	if (!wanted(task))
 		return 0;
@@ -454,14 +461,7 @@ static __always_inline int move_mount_path(const struct path *from, const struct
 	e = mount_begin(s, task, src, 0, 0, 0);
 	off = sizeof(*e);
 	put_mnt_of(s, &off, e, BPF_CORE_READ(from, mnt), &fl);
-	p.mnt = BPF_CORE_READ(to, mnt);
-	p.dentry = BPF_CORE_READ(to, dentry);
-	e->target_len = put_path(s, &off, &p, &trunc);
-	if (trunc)
-		fl |= EDR_KERN_PATH_TRUNC;
-	e->flags |= fl;
-	emit(e, EDR_EVENT_MOUNT, off);
-	return 0;
+	return mount_emit_at(s, e, off, to, fl);
 }
 
 #define EDR_MOVE_MOUNT_F_EMPTY_PATH 0x4
