@@ -190,12 +190,23 @@ static void on_match(const struct edr_rule *rule, int shadow, const struct edr_c
 	}
 }
 
+/* Runs the rules over the Sigma view just mapped into s->view. */
+static void evaluate_view(struct sensor *s, struct match_ctx *m)
+{
+	int n;
+
+	INC(s->c.rule_evals);
+	n = edr_content__eval(s->content, &s->view.ev, on_match, m);
+	if (n < 0 && INC(s->c.eval_errors) == 1)
+		logmsg("rule evaluation failed: %s (counted in stats, further failures not logged)",
+		       strerror(-n));
+}
+
 static void evaluate(struct sensor *s, const struct edr_decoded *ev, const struct edr_proc *p,
 		     const struct edr_proc *parent)
 {
 	struct match_ctx m = { s, ev, p, parent };
 	const char *user, *puser = NULL;
-	int n;
 
 	if (!s->content)
 		return;
@@ -204,19 +215,10 @@ static void evaluate(struct sensor *s, const struct edr_decoded *ev, const struc
 		puser = edr_idcache__user(s->ecs.ids, parent->uid);
 	if (edr_sigma_map(&s->view, ev, p, parent, user, puser))
 		return;
-	INC(s->c.rule_evals);
-	n = edr_content__eval(s->content, &s->view.ev, on_match, &m);
-	if (n < 0 && INC(s->c.eval_errors) == 1)
-		logmsg("rule evaluation failed: %s (counted in stats, further failures not logged)",
-		       strerror(-n));
+	evaluate_view(s, &m);
 	/* An exec of a memfd or deleted file is a fileless_exec event too. */
-	if (edr_sigma_map_fileless(&s->view, ev, p, user))
-		return;
-	INC(s->c.rule_evals);
-	n = edr_content__eval(s->content, &s->view.ev, on_match, &m);
-	if (n < 0 && INC(s->c.eval_errors) == 1)
-		logmsg("rule evaluation failed: %s (counted in stats, further failures not logged)",
-		       strerror(-n));
+	if (!edr_sigma_map_fileless(&s->view, ev, p, user))
+		evaluate_view(s, &m);
 }
 
 /* Compares the kernel's per-CPU loss counters with what was already
@@ -251,12 +253,14 @@ static void report_drops(struct sensor *s)
 static void enrich(struct sensor *s, const struct edr_decoded *ev, struct edr_proc *p)
 {
 	struct edr_enrichment *en = &s->en;
+	uint32_t target;
 
 	en->have_hash = 0;
 	en->container = NULL;
 	en->ancestry.n = 0;
 	/* ptrace and process_vm_writev name a second process: the table's entry. */
-	en->target = edr_priv_target_tgid(ev) ? edr_proctable__get(s->procs, edr_priv_target_tgid(ev)) : NULL;
+	target = edr_priv_target_tgid(ev);
+	en->target = target ? edr_proctable__get(s->procs, target) : NULL;
 	if (s->hashes && ev->type == EDR_EVENT_EXEC) {
 		struct edr_file_ident id = { .dev = ev->exec->dev, .ino = ev->exec->ino };
 
