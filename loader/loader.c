@@ -28,7 +28,6 @@ struct path_def {
 struct feature_def {
 	const char *name;
 	struct path_def paths[EDR_MAX_PATHS];
-	const char *path_list;
 };
 
 #define NOCAP EDR_CAP__COUNT
@@ -160,120 +159,120 @@ static const struct feature_def features[EDR_FEAT__COUNT] = {
 	[EDR_FEAT_EXEC] = { "exec", {
 		{ "tp_btf", "tp_btf__sched_process_exec", EDR_CAP_TP_BTF, NOCAP },
 		{ "raw_tp", "raw_tp__sched_process_exec", EDR_CAP_RAW_TP, NOCAP },
-	}, "tp_btf,raw_tp" },
+	} },
 	[EDR_FEAT_FORK] = { "fork", {
 		{ "tp_btf", "tp_btf__sched_process_fork", EDR_CAP_TP_BTF, NOCAP },
 		{ "raw_tp", "raw_tp__sched_process_fork", EDR_CAP_RAW_TP, NOCAP },
-	}, "tp_btf,raw_tp" },
+	} },
 	[EDR_FEAT_EXIT] = { "exit", {
 		{ "tp_btf", "tp_btf__sched_process_exit", EDR_CAP_TP_BTF, NOCAP },
 		{ "raw_tp", "raw_tp__sched_process_exit", EDR_CAP_RAW_TP, NOCAP },
-	}, "tp_btf,raw_tp" },
+	} },
 	[EDR_FEAT_EXEC_ENFORCE] = { "exec_enforce", {
 		{ "lsm", "lsm__bprm_check_security", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM },
-	}, "lsm" },
+	} },
 	[EDR_FEAT_FILE_WRITE] = { "file_write", {
 		{ "lsm", "lsm__file_open", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM, file_write_lsm },
 		{ "fentry", "fexit__do_filp_open", EDR_CAP_FENTRY, NOCAP, file_write_fentry },
 		{ "kprobe", "kprobe__vfs_open", EDR_CAP_KPROBE, NOCAP, file_write_kprobe },
 		{ "tracepoint", "tracepoint__sys_exit_openat", EDR_CAP_SYSCALL_TP, NOCAP, file_write_tp },
-	}, "lsm,fentry,kprobe,tracepoint" },
+	} },
 	[EDR_FEAT_FILE_UNLINK] = { "file_unlink", {
 		{ "lsm", "lsm__path_unlink", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM, file_unlink_lsm },
 		{ "fentry", "fentry__do_unlinkat", EDR_CAP_FENTRY, NOCAP, file_unlink_fentry },
 		{ "kprobe", "kprobe__do_unlinkat", EDR_CAP_KPROBE, NOCAP, file_unlink_kprobe },
 		{ "tracepoint", "tracepoint__sys_enter_unlinkat", EDR_CAP_SYSCALL_TP, NOCAP, file_unlink_tp },
-	}, "lsm,fentry,kprobe,tracepoint" },
+	} },
 	[EDR_FEAT_FILE_RENAME] = { "file_rename", {
 		{ "lsm", "lsm__path_rename", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM },
 		{ "fentry", "fentry__do_renameat2", EDR_CAP_FENTRY, NOCAP, file_rename_fentry },
 		{ "kprobe", "kprobe__do_renameat2", EDR_CAP_KPROBE, NOCAP },
 		{ "tracepoint", "tracepoint__sys_enter_renameat2", EDR_CAP_SYSCALL_TP, NOCAP, file_rename_tp },
-	}, "lsm,fentry,kprobe,tracepoint" },
+	} },
 	[EDR_FEAT_FILE_ATTR] = { "file_attr", {
 		{ "lsm", "lsm__path_chmod", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM, file_attr_lsm },
 		{ "fentry", "fexit__chmod_common", EDR_CAP_FENTRY, NOCAP, file_attr_fentry },
 		{ "kprobe", "kprobe__chmod_common", EDR_CAP_KPROBE, NOCAP, file_attr_kprobe },
 		{ "tracepoint", "tracepoint__sys_enter_fchmodat", EDR_CAP_SYSCALL_TP, NOCAP, file_attr_tp },
-	}, "lsm,fentry,kprobe,tracepoint" },
+	} },
 	[EDR_FEAT_FILE_LINK] = { "file_link", {
 		{ "lsm", "lsm__path_link", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM, file_link_lsm },
 		{ "fentry", "fentry__do_linkat", EDR_CAP_FENTRY, NOCAP, file_link_fentry },
 		{ "kprobe", "kprobe__do_linkat", EDR_CAP_KPROBE, NOCAP, file_link_kprobe },
 		{ "tracepoint", "tracepoint__sys_enter_linkat", EDR_CAP_SYSCALL_TP, NOCAP, file_link_tp },
-	}, "lsm,fentry,kprobe,tracepoint" },
+	} },
 	/* No LSM hook sees memfd_create itself (only the shmem inode). */
 	[EDR_FEAT_MEMFD] = { "memfd", {
 		{ "fentry", "fexit__x64_sys_memfd_create", EDR_CAP_FENTRY, NOCAP },
 		{ "kprobe", "kprobe__x64_sys_memfd_create", EDR_CAP_KPROBE, NOCAP },
 		{ "tracepoint", "tracepoint__sys_enter_memfd_create", EDR_CAP_SYSCALL_TP, NOCAP, memfd_tp },
-	}, "fentry,kprobe,tracepoint" },
+	} },
 	[EDR_FEAT_MEM_WX] = { "mem_wx", {
 		{ "lsm", "lsm__mmap_file", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM, mem_wx_lsm },
 		{ "fentry", "fexit__vm_mmap_pgoff", EDR_CAP_FENTRY, NOCAP, mem_wx_fentry },
 		{ "kprobe", "kprobe__vm_mmap_pgoff", EDR_CAP_KPROBE, NOCAP, mem_wx_kprobe },
 		{ "tracepoint", "tracepoint__sys_exit_mmap", EDR_CAP_SYSCALL_TP, NOCAP, mem_wx_tp },
-	}, "lsm,fentry,kprobe,tracepoint" },
+	} },
 	[EDR_FEAT_CRED] = { "cred", {
 		{ "lsm", "lsm__task_fix_setuid", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM, cred_lsm },
 		{ "fentry", "fentry__commit_creds", EDR_CAP_FENTRY, NOCAP },
 		{ "kprobe", "kprobe__commit_creds", EDR_CAP_KPROBE, NOCAP },
 		{ "tracepoint", "tracepoint__sys_enter_setuid", EDR_CAP_SYSCALL_TP, NOCAP, cred_tp },
-	}, "lsm,fentry,kprobe,tracepoint" },
+	} },
 	[EDR_FEAT_PTRACE] = { "ptrace", {
 		{ "lsm", "lsm__ptrace_access_check", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM, ptrace_lsm },
 		{ "fentry", "fexit__ptrace_attach", EDR_CAP_FENTRY, NOCAP, ptrace_fentry },
 		{ "kprobe", "kprobe__ptrace_attach", EDR_CAP_KPROBE, NOCAP, ptrace_kprobe },
 		{ "tracepoint", "tracepoint__sys_enter_ptrace", EDR_CAP_SYSCALL_TP, NOCAP, ptrace_tp },
-	}, "lsm,fentry,kprobe,tracepoint" },
+	} },
 	[EDR_FEAT_VM_WRITE] = { "vm_write", {
 		{ "lsm", "lsm__ptrace_access_check_vm", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM },
 		{ "fentry", "fexit__x64_sys_process_vm_writev", EDR_CAP_FENTRY, NOCAP },
 		{ "kprobe", "kprobe__x64_sys_process_vm_writev", EDR_CAP_KPROBE, NOCAP },
 		{ "tracepoint", "tracepoint__sys_enter_process_vm_writev", EDR_CAP_SYSCALL_TP, NOCAP,
 		  vm_write_tp },
-	}, "lsm,fentry,kprobe,tracepoint" },
+	} },
 	[EDR_FEAT_MODULE] = { "module", {
 		{ "lsm", "lsm__kernel_read_file", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM, module_lsm },
 		{ "kprobe", "kprobe__security_kernel_read_file", EDR_CAP_KPROBE, NOCAP, module_kprobe },
 		{ "tracepoint", "tracepoint__sys_exit_finit_module", EDR_CAP_SYSCALL_TP, NOCAP, module_tp },
-	}, "lsm,kprobe,tracepoint" },
+	} },
 	[EDR_FEAT_BPF] = { "bpf", {
 		{ "lsm", "lsm__bpf", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM },
 		{ "fentry", "fexit__bpf_prog_load", EDR_CAP_FENTRY, NOCAP, bpf_fentry },
 		{ "kprobe", "kprobe__security_bpf", EDR_CAP_KPROBE, NOCAP },
 		{ "tracepoint", "tracepoint__sys_exit_bpf", EDR_CAP_SYSCALL_TP, NOCAP },
-	}, "lsm,fentry,kprobe,tracepoint" },
+	} },
 	[EDR_FEAT_MOUNT] = { "mount", {
 		{ "lsm", "lsm__sb_mount", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM, mount_lsm },
 		{ "fentry", "fexit__path_mount", EDR_CAP_FENTRY, NOCAP },
 		{ "kprobe", "kprobe__path_mount", EDR_CAP_KPROBE, NOCAP },
 		{ "tracepoint", "tracepoint__sys_exit_mount", EDR_CAP_SYSCALL_TP, NOCAP, mount_tp },
-	}, "lsm,fentry,kprobe,tracepoint" },
+	} },
 	/* accept has no LSM path: security_socket_accept runs before a peer exists. */
 	[EDR_FEAT_NET_CONNECT] = { "net_connect", {
 		{ "lsm", "lsm__socket_connect", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM },
 		{ "fentry", "fexit__inet_stream_connect", EDR_CAP_FENTRY, NOCAP, net_connect_fentry },
 		{ "kprobe", "kprobe__inet_stream_connect", EDR_CAP_KPROBE, NOCAP, net_connect_kprobe },
 		{ "tracepoint", "tracepoint__sys_exit_connect", EDR_CAP_SYSCALL_TP, NOCAP },
-	}, "lsm,fentry,kprobe,tracepoint" },
+	} },
 	[EDR_FEAT_NET_ACCEPT] = { "net_accept", {
 		{ "fentry", "fexit__inet_accept", EDR_CAP_FENTRY, NOCAP },
 		{ "kprobe", "kretprobe__inet_csk_accept", EDR_CAP_KPROBE, NOCAP },
 		{ "tracepoint", "tracepoint__sys_exit_accept4", EDR_CAP_SYSCALL_TP, NOCAP, net_accept_tp },
-	}, "fentry,kprobe,tracepoint" },
+	} },
 	[EDR_FEAT_NET_BIND] = { "net_bind", {
 		{ "lsm", "lsm__socket_bind", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM, net_bind_lsm },
 		{ "fentry", "fexit__inet_bind", EDR_CAP_FENTRY, NOCAP, net_bind_fentry },
 		{ "kprobe", "kprobe__inet_bind", EDR_CAP_KPROBE, NOCAP, net_bind_kprobe },
 		{ "tracepoint", "tracepoint__sys_exit_bind", EDR_CAP_SYSCALL_TP, NOCAP, net_bind_tp },
-	}, "lsm,fentry,kprobe,tracepoint" },
+	} },
 	[EDR_FEAT_NET_SEND] = { "net_send", {
 		{ "lsm", "lsm__socket_sendmsg", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM },
 		{ "fentry", "fexit__udp_sendmsg", EDR_CAP_FENTRY, NOCAP, net_send_fentry },
 		{ "kprobe", "kprobe__udp_sendmsg", EDR_CAP_KPROBE, NOCAP, net_send_kprobe },
 		{ "tracepoint", "tracepoint__sys_exit_sendto", EDR_CAP_SYSCALL_TP, NOCAP, net_send_tp },
-	}, "lsm,fentry,kprobe,tracepoint" },
+	} },
 };
 
 struct edr_loader {
@@ -288,9 +287,23 @@ const char *edr_feature_name(enum edr_feature f)
 	return f < EDR_FEAT__COUNT ? features[f].name : "?";
 }
 
+/* "lsm,fentry,kprobe,tracepoint": each feature's path names in order of
+ * preference, joined once at load from the table above. */
+static char path_lists[EDR_FEAT__COUNT][EDR_MAX_PATHS * 16];
+
+__attribute__((constructor)) static void path_lists_init(void)
+{
+	size_t f, i, o;
+
+	for (f = 0; f < EDR_FEAT__COUNT; f++)
+		for (i = 0, o = 0; i < EDR_MAX_PATHS && features[f].paths[i].name; i++)
+			o += (size_t)snprintf(path_lists[f] + o, sizeof(path_lists[f]) - o, "%s%s",
+					      i ? "," : "", features[f].paths[i].name);
+}
+
 const char *edr_feature_paths(enum edr_feature f)
 {
-	return f < EDR_FEAT__COUNT ? features[f].path_list : "";
+	return f < EDR_FEAT__COUNT ? path_lists[f] : "";
 }
 
 int edr_feature_by_name(const char *name)
