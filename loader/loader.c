@@ -287,6 +287,15 @@ const char *edr_feature_name(enum edr_feature f)
 	return f < EDR_FEAT__COUNT ? features[f].name : "?";
 }
 
+static int npaths(const struct feature_def *fd)
+{
+	int n = 0;
+
+	while (n < EDR_MAX_PATHS && fd->paths[n].name)
+		n++;
+	return n;
+}
+
 /* "lsm,fentry,kprobe,tracepoint": each feature's path names in order of
  * preference, joined once at load from the table above. */
 static char path_lists[EDR_FEAT__COUNT][EDR_MAX_PATHS * 16];
@@ -296,7 +305,7 @@ __attribute__((constructor)) static void path_lists_init(void)
 	size_t f, i, o;
 
 	for (f = 0; f < EDR_FEAT__COUNT; f++)
-		for (i = 0, o = 0; i < EDR_MAX_PATHS && features[f].paths[i].name; i++)
+		for (i = 0, o = 0; i < (size_t)npaths(&features[f]); i++)
 			o += (size_t)snprintf(path_lists[f] + o, sizeof(path_lists[f]) - o, "%s%s",
 					      i ? "," : "", features[f].paths[i].name);
 }
@@ -327,32 +336,16 @@ const char *edr_feat_state_name(enum edr_feat_state s)
 	return "?";
 }
 
-static int npaths(const struct feature_def *fd)
-{
-	int n = 0;
-
-	while (n < EDR_MAX_PATHS && fd->paths[n].name)
-		n++;
-	return n;
-}
-
 /* Whether the syscall tracepoint a "tracepoint__sys_..." program attaches
- * to exists (tracefs, or its old place under debugfs). */
+ * to exists. */
 static int syscall_tp_exists(const char *prog)
 {
-	static const char *const roots[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
-	const char *tp = prog + strlen("tracepoint__");
-	char path[256];
-	size_t i;
+	char event[128];
 
 	if (strncmp(prog, "tracepoint__sys_", strlen("tracepoint__sys_")))
 		return 1;
-	for (i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
-		snprintf(path, sizeof(path), "%s/events/syscalls/%s/id", roots[i], tp);
-		if (access(path, F_OK) == 0)
-			return 1;
-	}
-	return 0;
+	snprintf(event, sizeof(event), "syscalls/%s", prog + strlen("tracepoint__"));
+	return edr_tracefs_has(event, F_OK);
 }
 
 /* Picks the first path not yet refused; refusal reasons stay in why[]. */

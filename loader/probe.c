@@ -186,6 +186,20 @@ static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 	return 0;
 }
 
+int edr_tracefs_has(const char *event, int mode)
+{
+	static const char *const roots[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+	char path[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+		snprintf(path, sizeof(path), "%s/events/%s/id", roots[i], event);
+		if (access(path, mode) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 void edr_probe__run(struct edr_probe *p)
 {
 	libbpf_print_fn_t old = libbpf_set_print(quiet);
@@ -245,9 +259,8 @@ void edr_probe__run(struct edr_probe *p)
 	err = trial_kprobe(p->detail[EDR_CAP_KPROBE], sizeof(p->detail[EDR_CAP_KPROBE]));
 	p->ok[EDR_CAP_KPROBE] = !err;
 
-	/* libbpf looks in both places; syscall events need CONFIG_FTRACE_SYSCALLS. */
-	if (access("/sys/kernel/tracing/events/syscalls/sys_enter_openat/id", R_OK) == 0 ||
-	    access("/sys/kernel/debug/tracing/events/syscalls/sys_enter_openat/id", R_OK) == 0)
+	/* Syscall events need CONFIG_FTRACE_SYSCALLS. */
+	if (edr_tracefs_has("syscalls/sys_enter_openat", R_OK))
 		set(p, EDR_CAP_SYSCALL_TP, 1, "syscalls:sys_enter_openat present");
 	else
 		set(p, EDR_CAP_SYSCALL_TP, 0, "no syscalls:sys_enter_openat in tracefs: %s "

@@ -33,6 +33,11 @@ const char *edr_cap_name(enum edr_cap cap);
 /* Runs every probe. Needs the privileges the sensor needs; never fails. */
 void edr_probe__run(struct edr_probe *p);
 
+/* Whether tracefs has event ("category/name"), in /sys/kernel/tracing or
+ * its old place under debugfs (libbpf looks in both); access(2) mode. On
+ * 0, errno is from the last place tried. */
+int edr_tracefs_has(const char *event, int mode);
+
 /* 0 when this process may load BPF (CAP_BPF or CAP_SYS_ADMIN), else -EPERM. */
 int edr_probe__privileged(void);
 
