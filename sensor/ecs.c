@@ -333,7 +333,19 @@ static void file_object(struct edr_json *j, const struct edr_decoded *ev)
 	edr_json_obj_end(j);
 }
 
-static const char *const file_src[] = { "tracepoint", "lsm", "fentry", "kprobe" };
+/* edr.*.source: the attach path a record came from, in the same four bits
+ * of every family's flags (EDR_FILE_SRC_*, the others defined alike). */
+_Static_assert(EDR_MEM_SRC_SHIFT == EDR_FILE_SRC_SHIFT && EDR_PRIV_SRC_SHIFT == EDR_FILE_SRC_SHIFT &&
+	       EDR_KERN_SRC_SHIFT == EDR_FILE_SRC_SHIFT && EDR_NET_SRC_SHIFT == EDR_FILE_SRC_SHIFT,
+	       "one attach-path field in every family's flags");
+
+static const char *attach_path(uint32_t flags)
+{
+	static const char *const names[] = { "tracepoint", "lsm", "fentry", "kprobe" };
+	uint32_t src = (flags & EDR_FILE_SRC_MASK) >> EDR_FILE_SRC_SHIFT;
+
+	return src < sizeof(names) / sizeof(names[0]) ? names[src] : "?";
+}
 
 /* ECS "file" of a memory event: the memfd's name, or the file a W+X
  * mapping is backed by. */
@@ -369,7 +381,6 @@ static const struct { uint32_t bit; const char *name; } mfd_names[] = {
 static void mem_edr(struct edr_json *j, const struct edr_decoded *ev)
 {
 	uint32_t fl = ev->memfd ? ev->memfd->flags : ev->mem_wx->flags;
-	uint32_t src = (fl & EDR_MEM_SRC_MASK) >> EDR_MEM_SRC_SHIFT;
 	char b[32];
 	size_t i;
 
@@ -418,7 +429,7 @@ static void mem_edr(struct edr_json *j, const struct edr_decoded *ev)
 		edr_json_kbool(j, "truncated", 1);
 	if (fl & EDR_MEM_ATTEMPT)
 		edr_json_kbool(j, "attempt", 1);
-	edr_json_kcstr(j, "source", src < sizeof(file_src) / sizeof(file_src[0]) ? file_src[src] : "?");
+	edr_json_kcstr(j, "source", attach_path(fl));
 	edr_json_obj_end(j);
 }
 
@@ -426,7 +437,6 @@ static void mem_edr(struct edr_json *j, const struct edr_decoded *ev)
 static void file_edr(struct edr_json *j, const struct edr_decoded *ev)
 {
 	const struct edr_file *f = ev->file;
-	uint32_t src = (f->flags & EDR_FILE_SRC_MASK) >> EDR_FILE_SRC_SHIFT;
 
 	edr_json_key(j, "file");
 	edr_json_obj_begin(j);
@@ -452,18 +462,11 @@ static void file_edr(struct edr_json *j, const struct edr_decoded *ev)
 		snprintf(b, sizeof(b), "%04o", f->old_mode & 07777);
 		edr_json_kcstr(j, "old_mode", b);
 	}
-	edr_json_kcstr(j, "source", src < sizeof(file_src) / sizeof(file_src[0]) ? file_src[src] : "?");
+	edr_json_kcstr(j, "source", attach_path(f->flags));
 	edr_json_obj_end(j);
 }
 
 /* ---- kernel-integrity events: edr.module, edr.bpf, edr.mount ---- */
-
-static const char *kern_attach_path(uint32_t flags)
-{
-	uint32_t src = (flags & EDR_KERN_SRC_MASK) >> EDR_KERN_SRC_SHIFT;
-
-	return src < sizeof(file_src) / sizeof(file_src[0]) ? file_src[src] : "?";
-}
 
 /* The flags and result every kernel-integrity record has, or 0. */
 static int kern_common(const struct edr_decoded *ev, uint32_t *flags, int32_t *ret)
@@ -499,7 +502,7 @@ static void kern_result(struct edr_json *j, uint32_t flags, int32_t ret)
 		edr_json_kint(j, "result", ret);
 	if (flags & (EDR_KERN_PATH_TRUNC | EDR_KERN_STR_TRUNC))
 		edr_json_kbool(j, "truncated", 1);
-	edr_json_kcstr(j, "attach_path", kern_attach_path(flags));
+	edr_json_kcstr(j, "attach_path", attach_path(flags));
 }
 
 /* MS_* bit names, bit n at index n (include/uapi/linux/mount.h). */
@@ -645,7 +648,6 @@ static void net_object(struct edr_json *j, const struct edr_decoded *ev)
 static void net_edr(struct edr_json *j, const struct edr_decoded *ev)
 {
 	const struct edr_net *n = ev->net;
-	uint32_t src = (n->flags & EDR_NET_SRC_MASK) >> EDR_NET_SRC_SHIFT;
 
 	edr_json_key(j, "net");
 	edr_json_obj_begin(j);
@@ -655,7 +657,7 @@ static void net_edr(struct edr_json *j, const struct edr_decoded *ev)
 		edr_json_kint(j, "ret", n->ret);
 	if (n->sock_ino)
 		edr_json_kuint(j, "socket_inode", n->sock_ino);
-	edr_json_kcstr(j, "source", src < sizeof(file_src) / sizeof(file_src[0]) ? file_src[src] : "?");
+	edr_json_kcstr(j, "source", attach_path(n->flags));
 	edr_json_obj_end(j);
 }
 
@@ -974,15 +976,6 @@ static const struct edr_task *priv_user_task(const struct edr_decoded *ev, struc
 	return tmp;
 }
 
-static const char *const priv_src[] = { "tracepoint", "lsm", "fentry", "kprobe" };
-
-static const char *src_name(uint32_t flags)
-{
-	uint32_t src = (flags & EDR_PRIV_SRC_MASK) >> EDR_PRIV_SRC_SHIFT;
-
-	return src < sizeof(priv_src) / sizeof(priv_src[0]) ? priv_src[src] : "?";
-}
-
 static void ids_json(struct edr_json *j, const char *key, const struct edr_ids *d)
 {
 	char b[24];
@@ -1046,7 +1039,7 @@ static void priv_edr(struct edr_json *j, const struct edr_decoded *ev, const str
 			edr_json_kbool(j, "attempt", 1);
 		else
 			edr_json_kint(j, "ret", c->ret);
-		edr_json_kcstr(j, "source", src_name(c->flags));
+		edr_json_kcstr(j, "source", attach_path(c->flags));
 		edr_json_obj_end(j);
 	}
 	if (ev->ptrace) {
@@ -1061,7 +1054,7 @@ static void priv_edr(struct edr_json *j, const struct edr_decoded *ev, const str
 		edr_json_kuint(j, "tracer_pid", p->tracer_tgid);
 		if (p->flags & EDR_PTRACE_ATTEMPT)
 			edr_json_kbool(j, "attempt", 1);
-		edr_json_kcstr(j, "source", src_name(p->flags));
+		edr_json_kcstr(j, "source", attach_path(p->flags));
 		edr_json_obj_end(j);
 	}
 	if (ev->vm_write) {
@@ -1081,7 +1074,7 @@ static void priv_edr(struct edr_json *j, const struct edr_decoded *ev, const str
 			edr_json_kbool(j, "attempt", 1);
 		else if (v->ret >= 0)
 			edr_json_kuint(j, "bytes_written", (uint64_t)v->ret);
-		edr_json_kcstr(j, "source", src_name(v->flags));
+		edr_json_kcstr(j, "source", attach_path(v->flags));
 		edr_json_obj_end(j);
 	}
 }
