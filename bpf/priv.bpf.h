@@ -274,6 +274,27 @@ static __noinline int cred_exit(long ret, __u32 sys)
 
 /* ---- ptrace ---- */
 
+/*
+ * The process a ptrace or process_vm_writev record acts on: its pid, tgid
+ * and comm when the hook has its task; else only the pid the caller gave
+ * (tgid 0, comm empty). Returns 0 in that second case.
+ */
+static __always_inline int target_fill(struct task_struct *target, __u32 as_given, __u32 *pid,
+				       __u32 *tgid, char *comm)
+{
+	__builtin_memset(comm, 0, EDR_COMM_LEN);
+	if (!target) {
+		*pid = as_given;
+		*tgid = 0;
+		return 0;
+	}
+	*pid = BPF_CORE_READ(target, pid);
+	*tgid = BPF_CORE_READ(target, tgid);
+	if (bpf_probe_read_kernel_str(comm, EDR_COMM_LEN, &target->comm) < 0)
+		comm[0] = 0;
+	return 1;
+}
+
 /* target NULL: only the pid the caller gave (as_given) is known. */
 static __always_inline int ptrace_emit(struct task_struct *task, struct task_struct *target,
 				       __u32 tracer_tgid, __u64 request, __u32 flags, __s32 ret,
@@ -292,17 +313,8 @@ static __always_inline int ptrace_emit(struct task_struct *task, struct task_str
 	e->request = request;
 	e->tracer_tgid = tracer_tgid;
 	e->_pad0 = 0;
-	__builtin_memset(e->target_comm, 0, sizeof(e->target_comm));
-	if (target) {
-		e->target_pid = BPF_CORE_READ(target, pid);
-		e->target_tgid = BPF_CORE_READ(target, tgid);
-		if (bpf_probe_read_kernel_str(e->target_comm, sizeof(e->target_comm), &target->comm) < 0)
-			e->target_comm[0] = 0;
-	} else {
-		e->target_pid = as_given;
-		e->target_tgid = 0;
+	if (!target_fill(target, as_given, &e->target_pid, &e->target_tgid, e->target_comm))
 		e->flags |= EDR_PTRACE_TARGET_AS_GIVEN;
-	}
 	emit(e, EDR_EVENT_PTRACE, sizeof(*e));
 	return 0;
 }
@@ -458,19 +470,8 @@ static __always_inline int vm_emit(struct task_struct *task, struct task_struct 
 	e->riovcnt = riovcnt;
 	e->bytes_req = iov_bytes(lvec, liovcnt, &e->flags);
 	e->ret = ret;
-	e->target_comm[0] = 0;
-	if (target) {
-		e->target_pid = BPF_CORE_READ(target, pid);
-		e->target_tgid = BPF_CORE_READ(target, tgid);
-		if (bpf_probe_read_kernel_str(e->target_comm, sizeof(e->target_comm), &target->comm) < 0)
-			e->target_comm[0] = 0;
-	} else {
-		e->target_pid = pid;
-		e->target_tgid = 0;
+	if (!target_fill(target, pid, &e->target_pid, &e->target_tgid, e->target_comm))
 		e->flags |= EDR_VM_TARGET_AS_GIVEN;
-		for (int i = 1; i < EDR_COMM_LEN; i++)
-			e->target_comm[i] = 0;
-	}
 	emit(e, EDR_EVENT_PROC_VM_WRITE, sizeof(*e));
 	return 0;
 }
