@@ -87,6 +87,7 @@ BINS          :=   # programs installed and built by `all`
 UNIT_TESTS    :=   # cmocka binaries, no root
 BPF_TESTS     :=   # integration tests against the real kernel (root)
 TEST_STEPS    :=   # extra phony steps that `make test` runs after the tests
+CHECK_STEPS   :=   # rootless steps of `make check` beside the unit tests
 FUZZ_TARGETS  :=   # libFuzzer binaries
 BENCH_STEPS   :=   # phony steps run by `make bench`
 CLEAN_FILES   :=
@@ -101,6 +102,7 @@ include loader/loader.mk
 include rules/rules.mk
 include sensor/sensor.mk
 include tests/tests.mk
+include tests/golden/golden.mk
 include vmtest/vmtest.mk
 
 # Programs link last: prerequisites expand when read, so every fragment must

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Replays a golden stream (tests/golden/gen_records.c) through what the
+ * daemon does with each record: decode, the process table, enrichment,
+ * the ECS line, the Sigma views and an alert, and prints all of it, one
+ * line each, for a byte-for-byte comparison with tests/golden/expected.txt.
+ * Nothing depends on the machine: no /proc, a fixed host name, boot id and
+ * clock offset, and enrichment (hash, container) made up from the record.
+ *
+ *   replay IN
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules/schema.h"
+#include "sensor/ancestry.h"
+#include "sensor/decode.h"
+#include "sensor/ecs.h"
+#include "sensor/json.h"
+#include "sensor/proctable.h"
+#include "sensor/sigma_map.h"
+
+struct replay {
+	struct edr_proctable *procs;
+	struct edr_ecs ecs;
+	struct edr_enrichment en;
+	struct edr_sigma_view view;
+	struct edr_cgroup_info container;
+	struct edr_json j;
+	uint64_t n;
+};
+
+static void print_view(const struct edr_sigma_view *v)
+{
+	unsigned i;
+
+	printf("sigma %s", edr_schema_cat_name(v->ev.cat));
+	for (i = 0; i < v->ev.nfields; i++) {
+		const struct edr_field_value *f = &v->ev.f[i];
+
+		if (!f->set)
+			continue;
+		printf(" | %s=", edr_schema_field_name(v->ev.cat, i));
+		if (f->s)
+			fwrite(f->s, 1, f->len, stdout);
+		printf(" (n=%lld)", (long long)f->n);
+	}
+	putchar('\n');
+}
+
+static void print_json(struct replay *r)
+{
+	edr_json_obj_end(&r->j);
+	fwrite(r->j.buf, 1, r->j.len, stdout);
+	putchar('\n');
+}
+
+/* What the daemon's enrich() adds, from the record instead of the machine. */
+static void enrich(struct replay *r, const struct edr_decoded *ev, struct edr_proc *p)
+{
+	struct edr_enrichment *en = &r->en;
+	uint32_t target = edr_priv_target_tgid(ev);
+
+	en->have_hash = 0;
+	en->container = NULL;
+	en->ancestry.n = 0;
+	en->target = target ? edr_proctable__get(r->procs, target) : NULL;
+	if (ev->type == EDR_EVENT_EXEC) {
+		en->have_hash = 1;
+		en->hash_state = ev->hdr->seq % 3 == 0 ? EDR_HASH_DONE :
+				 ev->hdr->seq % 3 == 1 ? EDR_HASH_PENDING : EDR_HASH_SKIPPED;
+		en->hash_skip = EDR_HASH_SKIP_TOO_BIG;
+		snprintf(en->sha256, sizeof(en->sha256), "%064llx", (unsigned long long)ev->hdr->seq);
+	}
+	if (p && p->tgid == 200) {
+		r->container.runtime = EDR_CRT_DOCKER;
+		snprintf(r->container.id, sizeof(r->container.id), "%064x", 0xc0ffee);
+		en->container = &r->container;
+	}
+	if (p)
+		edr_ancestry__walk(r->procs, p, 4, &en->ancestry);
+	r->ecs.en = en;
+	r->view.en = en;
+}
+
+static void alert(struct replay *r, const struct edr_decoded *ev, const struct edr_proc *p,
+		  const struct edr_proc *parent)
+{
+	static const char *const techniques[] = { "T1059", "T1055.008" };
+	static const char *const tags[] = { "attack.execution", "golden" };
+	struct edr_alert_info a = {
+		.rule_id = "0000-golden", .rule_name = "Golden rule", .rule_description = "d\"esc",
+		.level = ev->hdr->seq % 8 == 0 ? "critical" : "low", .rule_file = "golden.yml",
+		.techniques = techniques, .ntechniques = 2, .tags = tags, .ntags = ev->hdr->seq % 3 ? 2 : 0,
+		.shadow = (int)(ev->hdr->seq % 2), .content_version = ev->hdr->seq % 5,
+	};
+
+	edr_json_reset(&r->j);
+	edr_ecs__alert(&r->ecs, &r->j, ev, p, parent, &a);
+	print_json(r);
+}
+
+static void one(struct replay *r, void *data, size_t len)
+{
+	static char resolved[2][EDR_RESOLVE_MAX];
+	struct edr_proc *p = NULL, *parent = NULL;
+	struct edr_decoded ev;
+	enum edr_decode_err de;
+	const char *user, *puser = NULL;
+
+	r->n++;
+	de = edr_decode(data, len, &ev);
+	if (de) {
+		printf("record %llu: decode error: %s\n", (unsigned long long)r->n, edr_decode_err_str(de));
+		return;
+	}
+	switch (ev.type) {
+	case EDR_EVENT_EXEC:
+		p = edr_proctable__on_exec(r->procs, &ev);
+		break;
+	case EDR_EVENT_FORK:
+		p = edr_proctable__on_fork(r->procs, ev.task);
+		break;
+	case EDR_EVENT_EXIT:
+		p = edr_proctable__on_exit(r->procs, ev.task, ev.hdr->ts_ns);
+		break;
+	default:
+		p = edr_proctable__get(r->procs, ev.task->tgid);
+		edr_file_resolve(&ev, "/nonexistent-proc", resolved);
+		break;
+	}
+	if (p)
+		parent = edr_proctable__parent(r->procs, p);
+	enrich(r, &ev, p);
+	edr_json_reset(&r->j);
+	edr_ecs__event(&r->ecs, &r->j, &ev, p, parent);
+	print_json(r);
+	user = edr_idcache__user(r->ecs.ids, ev.task->uid);
+	if (parent)
+		puser = edr_idcache__user(r->ecs.ids, parent->uid);
+	if (!edr_sigma_map(&r->view, &ev, p, parent, user, puser))
+		print_view(&r->view);
+	if (!edr_sigma_map_fileless(&r->view, &ev, p, user))
+		print_view(&r->view);
+	if (ev.hdr->seq % 4 == 0)
+		alert(r, &ev, p, parent);
+}
+
+int main(int argc, char **argv)
+{
+	static uint8_t buf[EDR_EVENT_MAX_SIZE + 16];
+	struct replay r = { 0 };
+	uint32_t len;
+	FILE *f;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: replay IN\n");
+		return 2;
+	}
+	f = fopen(argv[1], "rb");
+	if (!f) {
+		perror(argv[1]);
+		return 1;
+	}
+	r.procs = edr_proctable__new(64, "golden-boot-id");
+	if (!r.procs || edr_ecs__init(&r.ecs, "golden-host"))
+		return 1;
+	r.ecs.boot_to_real_ns = 1700000000000000000ll;
+	edr_json_init(&r.j);
+	while (fread(&len, sizeof(len), 1, f) == 1) {
+		if (len > sizeof(buf) || fread(buf, 1, len, f) != len) {
+			fprintf(stderr, "replay: truncated stream\n");
+			return 1;
+		}
+		one(&r, buf, len);
+	}
+	fclose(f);
+	edr_json_free(&r.j);
+	edr_ecs__fini(&r.ecs);
+	edr_proctable__free(r.procs);
+	return 0;
+}
