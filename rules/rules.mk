@@ -4,7 +4,7 @@
 RULES_OBJS += $(BUILD)/rules/schema.o
 include rules/bundle.mk
 RULES_OBJS += $(BUILD)/rules/ruleset.o $(BUILD)/rules/pattern.o $(BUILD)/rules/matcher.o
-EDRCTL_OBJS += $(BUILD)/sensor/edrctl_rules.o
+EDRCTL_OBJS += $(BUILD)/sensor/ctl/edrctl_rules.o
 
 # The engine alone (the bundle reader is not needed by its tests).
 RULES_ENGINE_OBJS := $(BUILD)/rules/schema.o $(BUILD)/rules/ruleset.o \

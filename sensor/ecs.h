@@ -5,10 +5,11 @@
 
 #include <stdint.h>
 
-#include "sensor/ancestry.h"
-#include "sensor/container.h"
+#include "sensor/enrich/ancestry.h"
+#include "sensor/enrich/container.h"
 #include "sensor/decode.h"
-#include "sensor/hashcache.h"
+#include "sensor/enrich/hashcache.h"
+#include "sensor/enrich/idcache.h"
 #include "sensor/json.h"
 #include "sensor/proctable.h"
 
@@ -74,13 +75,6 @@ void edr_ecs__gap(struct edr_ecs *ecs, struct edr_json *j, uint32_t cpu, uint64_
 
 /* Joins argv with single spaces (Sigma CommandLine, ECS command_line). */
 size_t edr_cmdline(const char *args, uint32_t len, char *out, size_t cap);
-
-/* User/group name caches, refreshed when /etc/passwd or /etc/group change. */
-struct edr_idcache;
-struct edr_idcache *edr_idcache__new(void);
-void edr_idcache__free(struct edr_idcache *c);
-const char *edr_idcache__user(struct edr_idcache *c, uint32_t uid);  /* NULL when unknown */
-const char *edr_idcache__group(struct edr_idcache *c, uint32_t gid);
 
 /* Privilege events (credential change, ptrace, process_vm_writev). */
 const char *edr_cred_syscall_name(uint32_t code);      /* "setuid", ... */

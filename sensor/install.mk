@@ -106,33 +106,33 @@ check-install: $(BUILD)/edr-sensor $(BUILD)/edrctl
 	$(call msg,CHECK,install)
 	@MAKE="$(MAKE)" tests/e2e/check_install.sh $(BUILD)/check-install $(BUILD)
 
-EDRCTL_OBJS += $(BUILD)/sensor/render.o
+EDRCTL_OBJS += $(BUILD)/sensor/ctl/render.o
 UNIT_TESTS += $(BUILD)/tests/unit/test_render
 
-$(BUILD)/tests/unit/test_render: $(BUILD)/tests/unit/test_render.o $(BUILD)/sensor/render.o
+$(BUILD)/tests/unit/test_render: $(BUILD)/tests/unit/test_render.o $(BUILD)/sensor/ctl/render.o
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
 
 # Daemon and CLI pieces. sensor.mk's link rules were expanded before this file
 # is read, so the objects are added as extra prerequisites ($^ gathers them).
-SENSOR_OBJS += $(BUILD)/sensor/ops.o $(BUILD)/sensor/output_syslog.o
-EDRCTL_OBJS += $(BUILD)/sensor/edrctl_ops.o $(BUILD)/sensor/config.o
-$(BUILD)/edr-sensor: $(BUILD)/sensor/config.o $(BUILD)/sensor/notify.o $(BUILD)/sensor/ops.o \
-		     $(BUILD)/sensor/output_syslog.o
-$(BUILD)/edrctl: $(BUILD)/sensor/edrctl_ops.o $(BUILD)/sensor/config.o $(BUILD)/sensor/render.o \
+SENSOR_OBJS += $(BUILD)/sensor/ctl/ops.o $(BUILD)/sensor/output/output_syslog.o
+EDRCTL_OBJS += $(BUILD)/sensor/ctl/edrctl_ops.o $(BUILD)/sensor/config.o
+$(BUILD)/edr-sensor: $(BUILD)/sensor/config.o $(BUILD)/sensor/notify.o $(BUILD)/sensor/ctl/ops.o \
+		     $(BUILD)/sensor/output/output_syslog.o
+$(BUILD)/edrctl: $(BUILD)/sensor/ctl/edrctl_ops.o $(BUILD)/sensor/config.o $(BUILD)/sensor/ctl/render.o \
 		 $(LOADER_OBJS)
 
 UNIT_TESTS += $(BUILD)/tests/unit/test_ops
 $(BUILD)/tests/unit/test_ops.o: CPPFLAGS += -DEDRCTL_BIN='"$(BUILD)/edrctl"'
 # Drives the edrctl binary against an in-process control server.
-$(BUILD)/tests/unit/test_ops: $(BUILD)/tests/unit/test_ops.o $(BUILD)/sensor/ops.o $(BUILD)/sensor/evtypes.o \
-		$(CTL_SERVER_OBJS) $(BUILD)/sensor/ctl_client.o | $(BUILD)/edrctl
+$(BUILD)/tests/unit/test_ops: $(BUILD)/tests/unit/test_ops.o $(BUILD)/sensor/ctl/ops.o $(BUILD)/sensor/evtypes.o \
+		$(CTL_SERVER_OBJS) $(BUILD)/sensor/ctl/ctl_client.o | $(BUILD)/edrctl
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $(filter %.o,$^) -o $@ -lcmocka $(LDLIBS)
 
 UNIT_TESTS += $(BUILD)/tests/unit/test_output_syslog
 $(BUILD)/tests/unit/test_output_syslog: $(BUILD)/tests/unit/test_output_syslog.o \
-		$(BUILD)/sensor/output_syslog.o
+		$(BUILD)/sensor/output/output_syslog.o
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
 

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sensor/container.h"
+#include "sensor/enrich/container.h"
 #include "sensor/decode.h"
 
 struct edr_proc {

@@ -3,10 +3,10 @@
 # SENSOR_OBJS: daemon pieces that unit tests may link too (no main()).
 SENSOR_OBJS += $(BUILD)/sensor/decode.o $(BUILD)/sensor/evtypes.o $(BUILD)/sensor/json.o \
 	       $(BUILD)/sensor/proctable.o $(BUILD)/sensor/ecs.o \
-	       $(BUILD)/sensor/output.o $(BUILD)/sensor/sigma_map.o
+	       $(BUILD)/sensor/output/output.o $(BUILD)/sensor/sigma_map.o
 
 # EDRCTL_OBJS: one file per group of verbs; each registers in edrctl.c's table.
-EDRCTL_OBJS += $(BUILD)/sensor/edrctl.o
+EDRCTL_OBJS += $(BUILD)/sensor/ctl/edrctl.o
 
 BINS += $(BUILD)/edr-sensor $(BUILD)/edrctl
 
@@ -14,6 +14,6 @@ $(BUILD)/sensor/main.o: $(BPF_SKEL)
 
 # The link rules are in the top Makefile, after every fragment has added
 # its objects to SENSOR_OBJS and EDRCTL_OBJS.
-include sensor/content.mk
+include sensor/content/content.mk
 include sensor/install.mk
-include sensor/enrich.mk
+include sensor/enrich/enrich.mk

@@ -78,9 +78,9 @@ bench-net: $(BINS) $(TEST_HELPERS)
 
 # Fuzzing the record decoder and everything downstream of it.
 DECODE_FUZZ_SRCS := tests/fuzz/fuzz_decode.c sensor/decode.c sensor/proctable.c sensor/ecs.c sensor/evtypes.c \
-		    sensor/json.c sensor/sigma_map.c sensor/hashcache.c sensor/container.c sensor/ancestry.c
+		    sensor/json.c sensor/sigma_map.c sensor/enrich/idcache.c sensor/enrich/hashcache.c sensor/enrich/container.c sensor/enrich/ancestry.c
 DECODE_FUZZ_CFLAGS := $(FUZZ_BASE_CFLAGS) $(shell $(PKG_CONFIG) --cflags libsodium libhs 2>/dev/null)
-$(BUILD)/fuzz/fuzz_decode: $(DECODE_FUZZ_SRCS) $(wildcard sensor/*.h) bpf/edr_event.h
+$(BUILD)/fuzz/fuzz_decode: $(DECODE_FUZZ_SRCS) $(wildcard sensor/*.h sensor/*/*.h) bpf/edr_event.h
 	$(call msg,FUZZ,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) $(DECODE_FUZZ_CFLAGS) $(DECODE_FUZZ_SRCS) -o $@ \

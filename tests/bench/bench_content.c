@@ -20,7 +20,7 @@
 
 #include <sodium.h>
 
-#include "sensor/content.h"
+#include "sensor/content/content.h"
 
 static uint8_t pk[32], sk[64];
 static char tmp[64];

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sensor/container.h"
+#include "sensor/enrich/container.h"
 
 static void check(const struct edr_cgroup_info *in, int err)
 {

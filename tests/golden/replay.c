@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "rules/schema.h"
-#include "sensor/ancestry.h"
+#include "sensor/enrich/ancestry.h"
 #include "sensor/decode.h"
 #include "sensor/ecs.h"
 #include "sensor/json.h"

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "sensor/ancestry.h"
+#include "sensor/enrich/ancestry.h"
 
 #define SEC 1000000000ull
 

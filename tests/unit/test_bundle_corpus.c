@@ -21,7 +21,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "sensor/content.h"
+#include "sensor/content/content.h"
 
 #define MIN_CASES 100
 

@@ -19,9 +19,9 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "sensor/content.h"
-#include "sensor/ctl_client.h"
-#include "sensor/ctl_server.h"
+#include "sensor/content/content.h"
+#include "sensor/ctl/ctl_client.h"
+#include "sensor/ctl/ctl_server.h"
 
 static char tmp[64];
 static uint8_t pk[32], sk[64], pk2[32], sk2[64];

@@ -27,8 +27,8 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "sensor/content.h"
-#include "sensor/ctl_server.h"
+#include "sensor/content/content.h"
+#include "sensor/ctl/ctl_server.h"
 
 #ifndef EDRCTL_PATH
 #define EDRCTL_PATH "build/edrctl"

@@ -16,8 +16,8 @@
 
 #include <cmocka.h>
 
-#include "sensor/ctl_client.h"
-#include "sensor/ctl_server.h"
+#include "sensor/ctl/ctl_client.h"
+#include "sensor/ctl/ctl_server.h"
 
 static char tmpdir[64];
 static char sockpath[100];

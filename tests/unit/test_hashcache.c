@@ -28,7 +28,7 @@
 
 extern char **environ;
 
-#include "sensor/hashcache.h"
+#include "sensor/enrich/hashcache.h"
 
 #define SHA_ABC   "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 #define SHA_EMPTY "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
@@ -577,7 +577,7 @@ static void *hammer_thread(void *arg)
 
 /* Event threads and workers at once, a small LRU and queue so eviction,
  * queue-full and pending paths all race; run under ASan here, and TSan by
- * hand (see sensor/enrich.mk). */
+ * hand (see sensor/enrich/enrich.mk). */
 static void test_concurrent(void **state)
 {
 	struct edr_hashcache_opts o = { .max_file_size = 1 << 20, .threads = 2,

@@ -17,9 +17,9 @@
 
 #include <cmocka.h>
 
-#include "sensor/ctl_client.h"
-#include "sensor/ctl_server.h"
-#include "sensor/ops.h"
+#include "sensor/ctl/ctl_client.h"
+#include "sensor/ctl/ctl_server.h"
+#include "sensor/ctl/ops.h"
 
 #ifndef EDRCTL_BIN
 #define EDRCTL_BIN "build/edrctl"

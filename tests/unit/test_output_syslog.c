@@ -22,7 +22,7 @@
 
 #include <cmocka.h>
 
-#include "sensor/output_syslog.h"
+#include "sensor/output/output_syslog.h"
 
 static int bind_dgram(const char *path)
 {

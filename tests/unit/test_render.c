@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "sensor/render.h"
+#include "sensor/ctl/render.h"
 
 #define S(k, v) { .type = EDR_CTL_STR, .key = (char *)(k), .s = (char *)(v) }
 #define I(k, v) { .type = EDR_CTL_INT, .key = (char *)(k), .n = (v) }

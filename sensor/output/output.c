@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sensor/output.h"
+#include "sensor/output/output.h"
 
 /*
  * Files get whole lines only: lines are gathered in a buffer and written

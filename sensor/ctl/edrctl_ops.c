@@ -17,9 +17,9 @@
 #include <unistd.h>
 
 #include "sensor/config.h"
-#include "sensor/ctl_client.h"
-#include "sensor/edrctl.h"
-#include "sensor/render.h"
+#include "sensor/ctl/ctl_client.h"
+#include "sensor/ctl/edrctl.h"
+#include "sensor/ctl/render.h"
 
 int edrctl_cmd_status(int argc, char **argv);
 int edrctl_cmd_stats(int argc, char **argv);

@@ -3,7 +3,7 @@
 #ifndef EDR_CTL_CLIENT_H
 #define EDR_CTL_CLIENT_H
 
-#include "sensor/ctl_proto.h"
+#include "sensor/ctl/ctl_proto.h"
 
 /* How long the client waits for the next frame; load-rules sends progress
  * frames between stages, so this bounds one stage, not the whole call. */

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "sensor/render.h"
+#include "sensor/ctl/render.h"
 
 static bool has_suffix(const char *s, const char *suf)
 {

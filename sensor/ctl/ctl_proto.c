@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sensor/ctl_proto.h"
+#include "sensor/ctl/ctl_proto.h"
 
 void edr_ctl_err__set(struct edr_ctl_err *err, const char *fmt, ...)
 {

@@ -7,8 +7,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "sensor/ctl_server.h"
-#include "sensor/ops.h"
+#include "sensor/ctl/ctl_server.h"
+#include "sensor/ctl/ops.h"
 #include "sensor/evtypes.h"
 
 void edr_sensor_stats__fini(struct edr_sensor_stats *st)

@@ -21,7 +21,7 @@
 
 #include <sys/types.h>
 
-#include "sensor/ctl_proto.h"
+#include "sensor/ctl/ctl_proto.h"
 
 #define EDR_CTL_MAX_CLIENTS	8
 #define EDR_CTL_MAX_VERBS	64

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "rules/edr_rules.h"
-#include "sensor/edrctl.h"
+#include "sensor/ctl/edrctl.h"
 
 struct line {
 	char *file;

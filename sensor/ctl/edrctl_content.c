@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sensor/content.h"
-#include "sensor/ctl_client.h"
-#include "sensor/edrctl.h"
+#include "sensor/content/content.h"
+#include "sensor/ctl/ctl_client.h"
+#include "sensor/ctl/edrctl.h"
 
 int edrctl_cmd_load_rules(int argc, char **argv);
 int edrctl_cmd_rules(int argc, char **argv);

@@ -11,8 +11,8 @@
 
 #include "rules/bundle.h"
 #include "rules/schema.h"
-#include "sensor/ctl_proto.h"
-#include "sensor/edrctl.h"
+#include "sensor/ctl/ctl_proto.h"
+#include "sensor/ctl/edrctl.h"
 
 int edrctl_cmd_bundle(int argc, char **argv);
 

@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "sensor/ctl_proto.h"
+#include "sensor/ctl/ctl_proto.h"
 
 /* 0, or -ENOMEM (nothing printed then). */
 int edr_render_table(FILE *f, const struct edr_ctl_item *items, size_t n);

@@ -14,7 +14,7 @@
 #define SD_JOURNAL_SUPPRESS_LOCATION
 #include <systemd/sd-journal.h>
 
-#include "sensor/output_syslog.h"
+#include "sensor/output/output_syslog.h"
 
 int edr_syslog_priority(int is_alert, int severity)
 {

@@ -12,7 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "sensor/ctl_server.h"
+#include "sensor/ctl/ctl_server.h"
 
 struct verb {
 	char name[EDR_CTL_MAX_VERB + 1];

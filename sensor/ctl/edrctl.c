@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sensor/edrctl.h"
+#include "sensor/ctl/edrctl.h"
 
 static int cmd_help(int argc, char **argv);
 

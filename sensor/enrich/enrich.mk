@@ -5,33 +5,33 @@
 # Included at the end of sensor.mk. The daemon's link rule now sits in the
 # top Makefile after every fragment; the extra prerequisite below keeps the
 # objects linked should it move back ($^ lists each prerequisite once).
-ENRICH_OBJS := $(BUILD)/sensor/hashcache.o $(BUILD)/sensor/container.o \
-	       $(BUILD)/sensor/ancestry.o
+ENRICH_OBJS := $(BUILD)/sensor/enrich/idcache.o $(BUILD)/sensor/enrich/hashcache.o $(BUILD)/sensor/enrich/container.o \
+	       $(BUILD)/sensor/enrich/ancestry.o
 SENSOR_OBJS += $(ENRICH_OBJS)
 $(BUILD)/edr-sensor: $(ENRICH_OBJS)
 
 UNIT_TESTS += $(BUILD)/tests/unit/test_hashcache
-$(BUILD)/tests/unit/test_hashcache: $(BUILD)/tests/unit/test_hashcache.o $(BUILD)/sensor/hashcache.o
+$(BUILD)/tests/unit/test_hashcache: $(BUILD)/tests/unit/test_hashcache.o $(BUILD)/sensor/enrich/hashcache.o
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
 
 UNIT_TESTS += $(BUILD)/tests/unit/test_container
-$(BUILD)/tests/unit/test_container: $(BUILD)/tests/unit/test_container.o $(BUILD)/sensor/container.o
+$(BUILD)/tests/unit/test_container: $(BUILD)/tests/unit/test_container.o $(BUILD)/sensor/enrich/container.o
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
 
 UNIT_TESTS += $(BUILD)/tests/unit/test_ancestry
-$(BUILD)/tests/unit/test_ancestry: $(BUILD)/tests/unit/test_ancestry.o $(BUILD)/sensor/ancestry.o \
+$(BUILD)/tests/unit/test_ancestry: $(BUILD)/tests/unit/test_ancestry.o $(BUILD)/sensor/enrich/ancestry.o \
 		$(BUILD)/sensor/proctable.o $(BUILD)/sensor/decode.o $(BUILD)/sensor/evtypes.o
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
 
 # libFuzzer target for the cgroup parsers (untrusted /proc and cgroupfs text).
 ENRICH_FUZZ_CFLAGS := $(FUZZ_BASE_CFLAGS)
-$(BUILD)/fuzz/fuzz_container: tests/fuzz/fuzz_container.c sensor/container.c sensor/container.h
+$(BUILD)/fuzz/fuzz_container: tests/fuzz/fuzz_container.c sensor/enrich/container.c sensor/enrich/container.h
 	$(call msg,FUZZ,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CLANG) $(ENRICH_FUZZ_CFLAGS) tests/fuzz/fuzz_container.c sensor/container.c -o $@
+	$(Q)$(CLANG) $(ENRICH_FUZZ_CFLAGS) tests/fuzz/fuzz_container.c sensor/enrich/container.c -o $@
 
 CONTAINER_FUZZ_RUN = mkdir -p $(BUILD)/fuzz/corpus-container && \
 	$(BUILD)/fuzz/fuzz_container -max_len=8192 -timeout=10 $(BUILD)/fuzz/corpus-container \
@@ -42,11 +42,11 @@ $(eval $(call fuzz_target,container,CONTAINER_FUZZ_RUN,1000000,300))
 # The hash cache's threads under ThreadSanitizer (a data race fails the step).
 .PHONY: tsan-hashcache
 TEST_STEPS += tsan-hashcache
-$(BUILD)/tsan/test_hashcache: tests/unit/test_hashcache.c sensor/hashcache.c sensor/hashcache.h
+$(BUILD)/tsan/test_hashcache: tests/unit/test_hashcache.c sensor/enrich/hashcache.c sensor/enrich/hashcache.h
 	$(call msg,TSAN,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) -std=gnu11 -g -O1 -fsanitize=thread -I. -Ibpf -D_GNU_SOURCE \
-	  tests/unit/test_hashcache.c sensor/hashcache.c -o $@ \
+	  tests/unit/test_hashcache.c sensor/enrich/hashcache.c -o $@ \
 	  $(shell $(PKG_CONFIG) --cflags --libs libsodium) -lcmocka -lpthread
 tsan-hashcache: $(BUILD)/tsan/test_hashcache
 	$(Q)TSAN_OPTIONS=halt_on_error=1:exitcode=66 $(BUILD)/tsan/test_hashcache >$(BUILD)/tsan/test_hashcache.log 2>&1 || \

@@ -8,7 +8,7 @@
 #ifndef EDR_OUTPUT_SYSLOG_H
 #define EDR_OUTPUT_SYSLOG_H
 
-#include "sensor/output.h"
+#include "sensor/output/output.h"
 
 #define EDR_SYSLOG_PATH "/dev/log"
 /* Bigger lines are refused (-EMSGSIZE) rather than cut into invalid JSON. */

@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "sensor/ancestry.h"
+#include "sensor/enrich/ancestry.h"
 
 static int seen(const struct edr_ancestry *a, const struct edr_proc *start,
 		const struct edr_proc *p)

@@ -19,7 +19,7 @@
 
 #include <sodium.h>
 
-#include "sensor/hashcache.h"
+#include "sensor/enrich/hashcache.h"
 
 /* Hashing is background work: the workers yield to event threads. */
 #define WORKER_NICE 10

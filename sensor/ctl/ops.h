@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #include "bpf/edr_event.h"
-#include "sensor/ctl_proto.h"
+#include "sensor/ctl/ctl_proto.h"
 
 struct edr_ctl_server;
 

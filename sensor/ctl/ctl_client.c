@@ -7,7 +7,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "sensor/ctl_client.h"
+#include "sensor/ctl/ctl_client.h"
 
 int edr_ctl_call_progress(const char *path, const struct edr_ctl_req *req,
 			  struct edr_ctl_reply *reply, edr_ctl_progress_fn progress, void *ctx,

@@ -22,8 +22,8 @@
 #include <sodium.h>
 #include <urcu.h>
 
-#include "sensor/content.h"
-#include "sensor/ctl_server.h"
+#include "sensor/content/content.h"
+#include "sensor/ctl/ctl_server.h"
 
 #define SLOTS		16	/* matchers cached per set (one per event thread) */
 #define MAX_OUT		256	/* matches reported per event and set */
