@@ -17,32 +17,33 @@ struct edr_str {
 	uint32_t len;  /* bytes, without the final NUL */
 };
 
+struct edr_rectype;
+struct edr_family;
+
+/*
+ * A record that passed the decoder. rec is the whole record as its type's
+ * struct (EDR_REC below); rt its row and fam its family in the registry. The strings
+ * are the pieces of the tail, named by what they hold in every family that
+ * has them; absent ones have p NULL.
+ */
 struct edr_decoded {
 	uint16_t type;
 	const struct edr_event_hdr *hdr;
 	const struct edr_task *task;
-	const struct edr_exec *exec;  /* EXEC, EXEC_DENIED */
-	const struct edr_fork *fork;
-	const struct edr_exit *exit;
-	const struct edr_file *file;  /* FILE_* */
-	const struct edr_memfd *memfd;   /* MEMFD_CREATE */
-	const struct edr_mem_wx *mem_wx; /* MEM_WX */
-	const struct edr_cred *cred;  /* CRED_CHANGE */
-	const struct edr_ptrace *ptrace;   /* PTRACE */
-	const struct edr_vm_write *vm_write; /* PROC_VM_WRITE */
-	const struct edr_module *module; /* MODULE_LOAD: name, path (the file) */
-	const struct edr_bpf *bpf;       /* BPF_PROG, BPF_MAP */
-	const struct edr_mount *mount;   /* MOUNT: fstype, source, path (the target) */
-	const struct edr_net *net;    /* NET_* */
-	struct edr_str filename, path, cwd; /* path: MEM_WX's backing file too */
-	struct edr_str old_path;      /* FILE_RENAME: the source; FILE_LINK: the existing
-				       * file; FILE_SYMLINK: the target as written */
+	const void *rec;
+	const struct edr_rectype *rt;
+	const struct edr_family *fam;
+	struct edr_str filename, path, cwd; /* path: a W+X mapping's backing file too */
+	struct edr_str old_path;      /* a rename's source, a hard link's existing file,
+				       * a symlink's target as written */
 	struct edr_str argv;          /* NUL-separated, final NUL excluded */
-	struct edr_str name;          /* MODULE_LOAD: module name; BPF_*: prog/map name,
-				 * which may fill 16 bytes with no NUL: use len;
-				 * MEMFD_CREATE: the name as given */
-	struct edr_str fstype, source; /* MOUNT */
+	struct edr_str name;          /* a module's, a BPF program's or map's (which may fill
+				       * 16 bytes with no NUL: use len), a memfd's as given */
+	struct edr_str fstype, source; /* mount */
 };
+
+/* The record as its struct: EDR_REC(ev, file) is a const struct edr_file *. */
+#define EDR_REC(ev, T) ((const struct edr_##T *)(ev)->rec)
 
 enum edr_decode_err {
 	EDR_DECODE_OK = 0,
@@ -61,30 +62,18 @@ const char *edr_decode_err_str(enum edr_decode_err e);
 /* Returns EDR_DECODE_OK and fills *out, or the reason it refused. */
 enum edr_decode_err edr_decode(const void *data, size_t len, struct edr_decoded *out);
 
-/* Room for one path resolved in user space: directory + '/' + name. */
-#define EDR_RESOLVE_MAX (3 * EDR_PATH_MAX)
-
 /*
- * A file event whose path (or rename source) is relative to a directory fd
- * the kernel side could not read (EDR_FILE_PATH_RELATIVE): resolves it by
- * reading the link PROC/TGID/fd/DIRFD, which is racy (the process may have
- * closed the fd or exited), so the record keeps its flag either way. On
- * success ev->path (ev->old_path) points into buf[0] (buf[1]). Returns how
- * many paths were resolved.
+ * For the families' decoders: takes the next tail piece of len bytes (its
+ * NUL included; 0 = absent) at *off into s, checking it fits before end and
+ * ends with its NUL (the only one, with strict_nul).
  */
-int edr_file_resolve(struct edr_decoded *ev, const char *proc, char buf[2][EDR_RESOLVE_MAX]);
-
-/* Names of the kernel's bpf() numbers, as libbpf and bpftool spell them
- * ("socket_filter", "array", "BPF_PROG_LOAD"); NULL when unknown. */
-const char *edr_bpf_prog_type_str(uint32_t type);
-const char *edr_bpf_map_type_str(uint32_t type);
-const char *edr_bpf_cmd_str(uint32_t cmd);
-/* Text form of a network event's local (local set) or peer address:
- * "127.0.0.1", "::1", "::ffff:10.0.0.1". buf needs EDR_NET_ADDR_STR bytes. */
-#define EDR_NET_ADDR_STR 48
-const char *edr_net_addr(const struct edr_net *n, int local, char *buf);
+enum edr_decode_err edr_decode_str(const char *base, size_t end, size_t *off, uint32_t len,
+				   struct edr_str *s, int strict_nul);
 
 /* Iterates the NUL-separated argv: returns the next arg's length or -1 at the end. */
 int edr_argv_next(const struct edr_str *argv, uint32_t *pos, const char **arg);
+
+/* Joins argv with single spaces (Sigma CommandLine, ECS command_line). */
+size_t edr_cmdline(const char *args, uint32_t len, char *out, size_t cap);
 
 #endif /* EDR_DECODE_H */

@@ -8,6 +8,7 @@
 #include "sensor/enrich/ancestry.h"
 #include "sensor/enrich/container.h"
 #include "sensor/decode.h"
+#include "sensor/family/family.h"
 #include "sensor/enrich/hashcache.h"
 #include "sensor/enrich/idcache.h"
 #include "sensor/json.h"
@@ -28,7 +29,6 @@ struct edr_ecs {
 	char host_name[256];
 	int64_t boot_to_real_ns;   /* add to CLOCK_BOOTTIME ns to get wall clock */
 	struct edr_idcache *ids;   /* user and group names */
-	const struct edr_enrichment *en; /* this event's enrichment, or NULL */
 };
 
 int edr_ecs__init(struct edr_ecs *ecs, const char *host_name);
@@ -40,11 +40,10 @@ void edr_ecs__timestamp(struct edr_ecs *ecs, struct edr_json *j, uint64_t boot_n
 /*
  * Opens the event object and writes everything about an event except the
  * final '}': the caller may add keys (e.g. rule fields) and then closes it
- * with edr_json_obj_end(). p is the process table entry after the event was
- * applied (may be NULL); parent likewise.
+ * with edr_json_obj_end(). c->p is the process table entry after the event
+ * was applied (may be NULL); c->parent likewise; c->en may be NULL.
  */
-void edr_ecs__event(struct edr_ecs *ecs, struct edr_json *j, const struct edr_decoded *ev,
-		    const struct edr_proc *p, const struct edr_proc *parent);
+void edr_ecs__event(struct edr_ecs *ecs, struct edr_json *j, const struct edr_event_ctx *c);
 
 /* What an alert adds to its triggering event. */
 struct edr_alert_info {
@@ -62,8 +61,7 @@ int edr_ecs_severity(const char *level);
 
 /* An alert record: the triggering event's fields plus rule and threat.
  * Opens the object; the caller closes it. */
-void edr_ecs__alert(struct edr_ecs *ecs, struct edr_json *j, const struct edr_decoded *ev,
-		    const struct edr_proc *p, const struct edr_proc *parent,
+void edr_ecs__alert(struct edr_ecs *ecs, struct edr_json *j, const struct edr_event_ctx *c,
 		    const struct edr_alert_info *a);
 
 /* Writes the "process" object for p (and "process.parent" when given). */
@@ -73,14 +71,9 @@ void edr_ecs__process(struct edr_ecs *ecs, struct edr_json *j, const struct edr_
 /* {"event":{"kind":"event","action":"events-lost",...},"edr":{"lost":N,"cpu":C}} */
 void edr_ecs__gap(struct edr_ecs *ecs, struct edr_json *j, uint32_t cpu, uint64_t lost, uint64_t boot_ns);
 
-/* Joins argv with single spaces (Sigma CommandLine, ECS command_line). */
-size_t edr_cmdline(const char *args, uint32_t len, char *out, size_t cap);
-
-/* Privilege events (credential change, ptrace, process_vm_writev). */
-const char *edr_cred_syscall_name(uint32_t code);      /* "setuid", ... */
-const char *edr_ptrace_request_name(uint64_t request); /* "PTRACE_ATTACH", ... */
-/* The process the event is aimed at (ptrace tracee, process_vm_writev
- * target), as the event gives it; 0 for other events. */
-uint32_t edr_priv_target_tgid(const struct edr_decoded *ev);
+/* The name of the attach path a record came from ("tracepoint", "lsm",
+ * "fentry", "kprobe"), for the families' edr.*.source fields; flags is the
+ * family's flags word. */
+const char *edr_ecs_attach_path(const struct edr_decoded *ev, uint32_t flags);
 
 #endif /* EDR_ECS_H */

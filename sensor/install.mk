@@ -125,7 +125,7 @@ $(BUILD)/edrctl: $(BUILD)/sensor/ctl/edrctl_ops.o $(BUILD)/sensor/config.o $(BUI
 UNIT_TESTS += $(BUILD)/tests/unit/test_ops
 $(BUILD)/tests/unit/test_ops.o: CPPFLAGS += -DEDRCTL_BIN='"$(BUILD)/edrctl"'
 # Drives the edrctl binary against an in-process control server.
-$(BUILD)/tests/unit/test_ops: $(BUILD)/tests/unit/test_ops.o $(BUILD)/sensor/ctl/ops.o $(BUILD)/sensor/evtypes.o \
+$(BUILD)/tests/unit/test_ops: $(BUILD)/tests/unit/test_ops.o $(BUILD)/sensor/ctl/ops.o $(EVENT_OBJS) \
 		$(CTL_SERVER_OBJS) $(BUILD)/sensor/ctl/ctl_client.o | $(BUILD)/edrctl
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $(filter %.o,$^) -o $@ -lcmocka $(LDLIBS)

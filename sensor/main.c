@@ -157,8 +157,7 @@ static void count_alert(struct sensor *s, const char *rule)
 
 struct match_ctx {
 	struct sensor *s;
-	const struct edr_decoded *ev;
-	const struct edr_proc *p, *parent;
+	const struct edr_event_ctx *c;
 };
 
 /* Called inside the content manager's RCU read section: no blocking. */
@@ -179,7 +178,7 @@ static void on_match(const struct edr_rule *rule, int shadow, const struct edr_c
 	a.techniques = edr_rule__techniques(rule, &a.ntechniques);
 	a.tags = edr_rule__tags(rule, &a.ntags);
 	edr_json_reset(&s->j);
-	edr_ecs__alert(&s->ecs, &s->j, m->ev, m->p, m->parent, &a);
+	edr_ecs__alert(&s->ecs, &s->j, m->c, &a);
 	edr_json_obj_end(&s->j);
 	emit_line(s, 1, edr_ecs_severity(a.level));
 	if (shadow) {
@@ -202,22 +201,18 @@ static void evaluate_view(struct sensor *s, struct match_ctx *m)
 		       strerror(-n));
 }
 
-static void evaluate(struct sensor *s, const struct edr_decoded *ev, const struct edr_proc *p,
-		     const struct edr_proc *parent)
+/* Each Sigma view of the event (an exec of a memfd is process_creation and
+ * fileless_exec) goes through the rules. */
+static void evaluate(struct sensor *s, struct edr_event_ctx *c)
 {
-	struct match_ctx m = { s, ev, p, parent };
-	const char *user, *puser = NULL;
+	struct match_ctx m = { s, c };
+	int i;
 
 	if (!s->content)
 		return;
-	user = edr_idcache__user(s->ecs.ids, ev->task->uid);
-	if (parent)
-		puser = edr_idcache__user(s->ecs.ids, parent->uid);
-	if (edr_sigma_map(&s->view, ev, p, parent, user, puser))
-		return;
-	evaluate_view(s, &m);
-	/* An exec of a memfd or deleted file is a fileless_exec event too. */
-	if (!edr_sigma_map_fileless(&s->view, ev, p, user))
+	c->user = edr_idcache__user(s->ecs.ids, c->ev->task->uid);
+	c->puser = c->parent ? edr_idcache__user(s->ecs.ids, c->parent->uid) : NULL;
+	for (i = 0; !edr_sigma_map(&s->view, c, i); i++)
 		evaluate_view(s, &m);
 }
 
@@ -248,37 +243,35 @@ static void report_drops(struct sensor *s)
 	s->kernel_drops = total;
 }
 
-/* Hash (exec only, never blocks), container (looked up at exec, inherited
- * at fork) and ancestry, for the event's JSON and its Sigma view. */
+/* Hash (a new image only, never blocks), container (looked up at exec,
+ * inherited at fork) and ancestry, for the event's JSON and Sigma views. */
 static void enrich(struct sensor *s, const struct edr_decoded *ev, struct edr_proc *p)
 {
 	struct edr_enrichment *en = &s->en;
+	struct edr_file_ident id = { 0 };
 	uint32_t target;
+	int image = edr_family_new_image(ev, &id.dev, &id.ino);
 
 	en->have_hash = 0;
 	en->container = NULL;
 	en->ancestry.n = 0;
 	/* ptrace and process_vm_writev name a second process: the table's entry. */
-	target = edr_priv_target_tgid(ev);
+	target = edr_family_target(ev);
 	en->target = target ? edr_proctable__get(s->procs, target) : NULL;
-	if (s->hashes && ev->type == EDR_EVENT_EXEC) {
-		struct edr_file_ident id = { .dev = ev->exec->dev, .ino = ev->exec->ino };
-
+	if (s->hashes && image) {
 		en->have_hash = 1;
 		en->hash_skip = EDR_HASH_SKIP_NONE;
 		en->hash_state = edr_hashcache__lookup_exec(s->hashes, "/proc", ev->task->tgid,
 							    ev->path.len ? ev->path.p : NULL, &id,
 							    en->sha256, &en->hash_skip);
 	}
-	if (p && ev->type == EDR_EVENT_EXEC && s->cgroups)
+	if (p && image && s->cgroups)
 		p->container_known = !edr_cgroup_cache__lookup(s->cgroups, ev->task->cgroup_id,
 							       ev->task->tgid, &p->container);
 	if (p && p->container_known)
 		en->container = &p->container;
 	if (p && s->cfg.ancestry_depth > 0)
 		edr_ancestry__walk(s->procs, p, (int)s->cfg.ancestry_depth, &en->ancestry);
-	s->ecs.en = en;
-	s->view.en = en;
 }
 
 static int on_record(void *ctx, void *data, size_t len)
@@ -286,7 +279,8 @@ static int on_record(void *ctx, void *data, size_t len)
 	struct sensor *s = ctx;
 	struct edr_decoded ev;
 	enum edr_decode_err de;
-	struct edr_proc *p = NULL, *parent = NULL;
+	struct edr_event_ctx c = { .ev = &ev, .en = &s->en };
+	struct edr_proc *p;
 
 	INC(s->c.read);
 	de = edr_decode(data, len, &ev);
@@ -299,51 +293,19 @@ static int on_record(void *ctx, void *data, size_t len)
 		return 0;
 	}
 	INC(s->c.per_type[ev.type]);
-	switch (ev.type) {
-	case EDR_EVENT_EXEC:
-		p = edr_proctable__on_exec(s->procs, &ev);
-		break;
-	case EDR_EVENT_FORK:
-		p = edr_proctable__on_fork(s->procs, ev.task);
-		break;
-	case EDR_EVENT_EXIT:
-		p = edr_proctable__on_exit(s->procs, ev.task, ev.hdr->ts_ns);
-		break;
-	case EDR_EVENT_EXEC_DENIED:
-		/* The exec did not happen: describe the caller, not a new image. */
-		p = edr_proctable__get(s->procs, ev.task->tgid);
-		break;
-	case EDR_EVENT_FILE_CREATE:
-	case EDR_EVENT_FILE_WRITE:
-	case EDR_EVENT_FILE_UNLINK:
-	case EDR_EVENT_FILE_RENAME:
-	case EDR_EVENT_FILE_CHMOD:
-	case EDR_EVENT_FILE_CHOWN:
-	case EDR_EVENT_FILE_LINK:
-	case EDR_EVENT_FILE_SYMLINK: {
-		static char resolved[2][EDR_RESOLVE_MAX];
-
-		/* File events describe a known process; the table is unchanged. */
-		p = edr_proctable__get(s->procs, ev.task->tgid);
-		edr_file_resolve(&ev, "/proc", resolved);
-		break;
-	}
-	default:
-		/* Every other event describes a known process; the table is unchanged. */
-		p = edr_proctable__get(s->procs, ev.task->tgid);
-		break;
-	}
+	p = edr_family_apply(s->procs, &ev, "/proc");
+	c.p = p;
 	if (p)
-		parent = edr_proctable__parent(s->procs, p);
+		c.parent = edr_proctable__parent(s->procs, p);
 	enrich(s, &ev, p);
 	edr_json_reset(&s->j);
-	edr_ecs__event(&s->ecs, &s->j, &ev, p, parent);
+	edr_ecs__event(&s->ecs, &s->j, &c);
 	edr_json_obj_end(&s->j);
 	if (!emit_line(s, 0, 0)) {
 		INC(s->c.emitted);
 		INC(s->c.emitted_type[ev.type]);
 	}
-	evaluate(s, &ev, p, parent);
+	evaluate(s, &c);
 	return 0;
 }
 

@@ -260,7 +260,7 @@ struct edr_proc *edr_proctable__on_exec(struct edr_proctable *pt, const struct e
 		 ev->filename.p ? dup_n(ev->filename.p, ev->filename.len) : NULL;
 	p->args = ev->argv.p ? dup_n(ev->argv.p, ev->argv.len) : NULL;
 	p->args_len = p->args ? ev->argv.len : 0;
-	p->args_truncated = !!(ev->exec->flags & EDR_EXEC_ARGV_TRUNC);
+	p->args_truncated = !!(EDR_REC(ev, exec)->flags & EDR_EXEC_ARGV_TRUNC);
 	p->cwd = ev->cwd.p ? dup_n(ev->cwd.p, ev->cwd.len) : NULL;
 	return p;
 }

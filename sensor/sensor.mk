@@ -1,9 +1,15 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # sensor/: the edr-sensor daemon and the edrctl CLI.
 # SENSOR_OBJS: daemon pieces that unit tests may link too (no main()).
-SENSOR_OBJS += $(BUILD)/sensor/decode.o $(BUILD)/sensor/evtypes.o $(BUILD)/sensor/json.o \
-	       $(BUILD)/sensor/proctable.o $(BUILD)/sensor/ecs.o \
-	       $(BUILD)/sensor/output/output.o $(BUILD)/sensor/sigma_map.o
+# The event families (sensor/family/): one descriptor each, and the registry.
+FAMILIES := process file mem priv kern net
+FAMILY_SRCS := sensor/family/registry.c $(addprefix sensor/family/,$(addsuffix .c,$(FAMILIES)))
+# The event path: decoder, families, process table, ECS and Sigma writers,
+# and (EVENT_OBJS, once enrich.mk is read) the enrichment they print.
+EVENT_CORE_SRCS := sensor/decode.c sensor/json.c sensor/proctable.c sensor/ecs.c sensor/sigma_map.c \
+		   $(FAMILY_SRCS)
+EVENT_CORE_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(EVENT_CORE_SRCS))
+SENSOR_OBJS += $(EVENT_CORE_OBJS) $(BUILD)/sensor/output/output.o
 
 # EDRCTL_OBJS: one file per group of verbs; each registers in edrctl.c's table.
 EDRCTL_OBJS += $(BUILD)/sensor/ctl/edrctl.o
@@ -14,6 +20,8 @@ $(BUILD)/sensor/main.o: $(BPF_SKEL)
 
 # The link rules are in the top Makefile, after every fragment has added
 # its objects to SENSOR_OBJS and EDRCTL_OBJS.
+include sensor/enrich/enrich.mk
+EVENT_OBJS := $(EVENT_CORE_OBJS) $(ENRICH_OBJS)
+EVENT_SRCS := $(EVENT_CORE_SRCS) $(ENRICH_SRCS)
 include sensor/content/content.mk
 include sensor/install.mk
-include sensor/enrich/enrich.mk

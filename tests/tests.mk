@@ -10,13 +10,11 @@ $(BUILD)/tests/unit/$(1): $(BUILD)/tests/unit/$(1).o $(2)
 	$$(Q)$$(CC) $$(LDFLAGS) $$^ -o $$@ $$(LDLIBS) -lcmocka
 endef
 
-$(eval $(call unit_test,test_decode,$(BUILD)/sensor/decode.o $(BUILD)/sensor/evtypes.o))
+$(eval $(call unit_test,test_decode,$(EVENT_OBJS)))
 $(eval $(call unit_test,test_json,$(BUILD)/sensor/json.o))
-$(eval $(call unit_test,test_proctable,$(BUILD)/sensor/proctable.o $(BUILD)/sensor/decode.o \
-	$(BUILD)/sensor/evtypes.o))
+$(eval $(call unit_test,test_proctable,$(EVENT_OBJS)))
 # Unit tests of one family of events: decode, ECS and Sigma mapping.
-EVENT_UNIT_OBJS := $(BUILD)/tests/unit/event_util.o $(BUILD)/sensor/decode.o $(BUILD)/sensor/ecs.o $(BUILD)/sensor/evtypes.o $(ENRICH_OBJS) \
-	$(BUILD)/sensor/json.o $(BUILD)/sensor/sigma_map.o $(BUILD)/sensor/proctable.o
+EVENT_UNIT_OBJS := $(BUILD)/tests/unit/event_util.o $(EVENT_OBJS)
 $(eval $(call unit_test,test_file_events,$(EVENT_UNIT_OBJS)))
 $(eval $(call unit_test,test_mem_events,$(EVENT_UNIT_OBJS)))
 $(eval $(call unit_test,test_priv_events,$(EVENT_UNIT_OBJS)))
@@ -24,7 +22,7 @@ $(eval $(call unit_test,test_kern_events,$(EVENT_UNIT_OBJS)))
 $(eval $(call unit_test,test_net_events,$(EVENT_UNIT_OBJS)))
 
 # BPF integration tests link the loader and the skeleton.
-BPF_TEST_OBJS := $(BUILD)/tests/bpf/harness.o $(LOADER_OBJS) $(BUILD)/sensor/decode.o $(BUILD)/sensor/evtypes.o
+BPF_TEST_OBJS := $(BUILD)/tests/bpf/harness.o $(LOADER_OBJS) $(EVENT_OBJS)
 $(BUILD)/tests/bpf/harness.o: $(BPF_SKEL)
 
 # A BPF integration test: $(call bpf_test,name)
@@ -77,8 +75,7 @@ bench-net: $(BINS) $(TEST_HELPERS)
 	@python3 tests/bench/net_overhead.py --build $(BUILD)
 
 # Fuzzing the record decoder and everything downstream of it.
-DECODE_FUZZ_SRCS := tests/fuzz/fuzz_decode.c sensor/decode.c sensor/proctable.c sensor/ecs.c sensor/evtypes.c \
-		    sensor/json.c sensor/sigma_map.c sensor/enrich/idcache.c sensor/enrich/hashcache.c sensor/enrich/container.c sensor/enrich/ancestry.c
+DECODE_FUZZ_SRCS := tests/fuzz/fuzz_decode.c $(EVENT_SRCS)
 DECODE_FUZZ_CFLAGS := $(FUZZ_BASE_CFLAGS) $(shell $(PKG_CONFIG) --cflags libsodium libhs 2>/dev/null)
 $(BUILD)/fuzz/fuzz_decode: $(DECODE_FUZZ_SRCS) $(wildcard sensor/*.h sensor/*/*.h) bpf/edr_event.h
 	$(call msg,FUZZ,$@)

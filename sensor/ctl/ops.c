@@ -9,7 +9,7 @@
 
 #include "sensor/ctl/ctl_server.h"
 #include "sensor/ctl/ops.h"
-#include "sensor/evtypes.h"
+#include "sensor/family/family.h"
 
 void edr_sensor_stats__fini(struct edr_sensor_stats *st)
 {
@@ -24,7 +24,7 @@ void edr_sensor_stats__fini(struct edr_sensor_stats *st)
 
 const char *edr_ops_event_name(unsigned type, char *buf, size_t size)
 {
-	const char *n = edr_evtype(type)->stat;
+	const char *n = edr_rectype(type)->stat;
 
 	if (n)
 		return n;

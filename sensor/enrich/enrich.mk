@@ -5,8 +5,9 @@
 # Included at the end of sensor.mk. The daemon's link rule now sits in the
 # top Makefile after every fragment; the extra prerequisite below keeps the
 # objects linked should it move back ($^ lists each prerequisite once).
-ENRICH_OBJS := $(BUILD)/sensor/enrich/idcache.o $(BUILD)/sensor/enrich/hashcache.o $(BUILD)/sensor/enrich/container.o \
-	       $(BUILD)/sensor/enrich/ancestry.o
+ENRICH_SRCS := sensor/enrich/idcache.c sensor/enrich/hashcache.c sensor/enrich/container.c \
+	       sensor/enrich/ancestry.c
+ENRICH_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(ENRICH_SRCS))
 SENSOR_OBJS += $(ENRICH_OBJS)
 $(BUILD)/edr-sensor: $(ENRICH_OBJS)
 
@@ -22,7 +23,8 @@ $(BUILD)/tests/unit/test_container: $(BUILD)/tests/unit/test_container.o $(BUILD
 
 UNIT_TESTS += $(BUILD)/tests/unit/test_ancestry
 $(BUILD)/tests/unit/test_ancestry: $(BUILD)/tests/unit/test_ancestry.o $(BUILD)/sensor/enrich/ancestry.o \
-		$(BUILD)/sensor/proctable.o $(BUILD)/sensor/decode.o $(BUILD)/sensor/evtypes.o
+		$(filter-out $(BUILD)/sensor/enrich/ancestry.o,$(EVENT_CORE_OBJS)) $(BUILD)/sensor/enrich/idcache.o \
+		$(BUILD)/sensor/enrich/hashcache.o $(BUILD)/sensor/enrich/container.o
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
 

@@ -15,6 +15,10 @@
 #include "loader/loader.h"
 #include "loader/probe.h"
 #include "sensor/decode.h"
+#include "sensor/family/family.h"
+#include "sensor/family/file.h"
+#include "sensor/family/kern.h"
+#include "sensor/family/net.h"
 
 struct h_rec {
 	size_t len;

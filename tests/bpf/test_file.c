@@ -161,7 +161,7 @@ static size_t collect(struct harness *h, uint32_t tgid, const char *dir, const s
 	for (i = 0; i < h->n && n < max; i++) {
 		const struct edr_decoded *d = &h->recs[i]->d;
 
-		if (!d->file || d->task->tgid != tgid)
+		if (!EDR_IN_FAMILY(d, FILE_CREATE) || d->task->tgid != tgid)
 			continue;
 		if (d->path.len > dl && !strncmp(d->path.p, dir, dl) && d->path.p[dl] == '/')
 			out[n++] = d;
@@ -239,12 +239,12 @@ static void test_file_events(void **state)
 	for (i = 0; i < n; i++)
 		printf("# %s: record %zu: type %u %s%s%s flags %#x\n", path, i, got[i]->type, got[i]->path.p,
 		       got[i]->old_path.p ? " <- " : "", got[i]->old_path.p ? got[i]->old_path.p : "",
-		       got[i]->file->flags);
+		       EDR_REC(got[i], file)->flags);
 	assert_int_equal(h.decode_errors, 0);
 	assert_int_equal(n, nwant);
 	for (i = 0; i < nwant; i++) {
 		const struct edr_decoded *d = got[i];
-		const struct edr_file *f = d->file;
+		const struct edr_file *f = EDR_REC(d, file);
 
 		assert_int_equal(d->type, want[i].type);
 		snprintf(p, sizeof(p), "%s/%s", dir, want[i].name);
@@ -269,22 +269,22 @@ static void test_file_events(void **state)
 		assert_int_equal(d->hdr->version, EDR_ABI_VERSION);
 	}
 	/* create: the new inode, its mode (umask 0) and owner */
-	assert_int_equal(got[0]->file->ino, t.ino);
-	assert_int_equal(got[0]->file->dev, h_kdev(st.st_dev));
-	assert_int_equal(got[0]->file->mode, S_IFREG | 0640);
-	assert_int_equal(got[0]->file->uid, getuid());
-	assert_int_equal(got[0]->file->gid, getgid());
-	assert_true(got[0]->file->open_flags & O_CREAT);
-	assert_int_equal(got[1]->file->ino, t.ino);
-	assert_true(got[1]->file->open_flags & O_APPEND);
-	assert_int_equal(got[1]->file->open_flags & O_ACCMODE, O_WRONLY);
-	assert_int_equal(got[2]->file->ino, t.ino);
+	assert_int_equal(EDR_REC(got[0], file)->ino, t.ino);
+	assert_int_equal(EDR_REC(got[0], file)->dev, h_kdev(st.st_dev));
+	assert_int_equal(EDR_REC(got[0], file)->mode, S_IFREG | 0640);
+	assert_int_equal(EDR_REC(got[0], file)->uid, getuid());
+	assert_int_equal(EDR_REC(got[0], file)->gid, getgid());
+	assert_true(EDR_REC(got[0], file)->open_flags & O_CREAT);
+	assert_int_equal(EDR_REC(got[1], file)->ino, t.ino);
+	assert_true(EDR_REC(got[1], file)->open_flags & O_APPEND);
+	assert_int_equal(EDR_REC(got[1], file)->open_flags & O_ACCMODE, O_WRONLY);
+	assert_int_equal(EDR_REC(got[2], file)->ino, t.ino);
 	/* chmod: permission bits only, setuid included */
-	assert_int_equal(got[4]->file->mode, 04755);
-	assert_int_equal(got[5]->file->uid, 1);
-	assert_int_equal(got[5]->file->gid, 2);
-	assert_int_equal(got[9]->file->uid, 3);
-	assert_int_equal(got[9]->file->gid, 4);
+	assert_int_equal(EDR_REC(got[4], file)->mode, 04755);
+	assert_int_equal(EDR_REC(got[5], file)->uid, 1);
+	assert_int_equal(EDR_REC(got[5], file)->gid, 2);
+	assert_int_equal(EDR_REC(got[9], file)->uid, 3);
+	assert_int_equal(EDR_REC(got[9], file)->gid, 4);
 	assert_int_equal(rmdir(dir), 0);
 	h_stop(&h);
 }
@@ -327,7 +327,7 @@ static void test_deep_path_truncated(void **state)
 			d = &h.recs[k]->d;
 	assert_non_null(d);
 	printf("# %s: %.60s... (%u bytes)\n", (char *)*state, d->path.p, d->path.len);
-	assert_true(d->file->flags & EDR_FILE_PATH_TRUNC);
+	assert_true(EDR_REC(d, file)->flags & EDR_FILE_PATH_TRUNC);
 	/* the deepest components, ending in the file */
 	assert_true(d->path.len > 2 && d->path.len < (uint32_t)(DEEP * 2 + 2));
 	assert_string_equal(d->path.p + d->path.len - 4, "/d/f");
@@ -421,7 +421,7 @@ static void test_links_old_mode(void **state)
 
 	/* link: the new name, and the existing file as old_path */
 	assert_int_equal(h_collect(&h, EDR_EVENT_FILE_LINK, pid, d, 4), 1);
-	printf("# %s: link %s <- %s flags %#x\n", path, d[0]->path.p, d[0]->old_path.p, d[0]->file->flags);
+	printf("# %s: link %s <- %s flags %#x\n", path, d[0]->path.p, d[0]->old_path.p, EDR_REC(d[0], file)->flags);
 	snprintf(p, sizeof(p), "%s/h", dir);
 	assert_string_equal(d[0]->path.p, p);
 	snprintf(p, sizeof(p), "%s/f", dir);
@@ -429,35 +429,35 @@ static void test_links_old_mode(void **state)
 	assert_string_equal(d[0]->old_path.p, p);
 	/* symlink: the link, and the target exactly as written */
 	assert_int_equal(h_collect(&h, EDR_EVENT_FILE_SYMLINK, pid, d + 1, 3), 1);
-	printf("# %s: symlink %s -> %s flags %#x\n", path, d[1]->path.p, d[1]->old_path.p, d[1]->file->flags);
+	printf("# %s: symlink %s -> %s flags %#x\n", path, d[1]->path.p, d[1]->old_path.p, EDR_REC(d[1], file)->flags);
 	snprintf(p, sizeof(p), "%s/s", dir);
 	assert_string_equal(d[1]->path.p, p);
 	assert_non_null(d[1]->old_path.p);
 	assert_string_equal(d[1]->old_path.p, "../target/as written");
 	for (i = 0; i < 2; i++) {
-		assert_int_equal((d[i]->file->flags & EDR_FILE_SRC_MASK) >> EDR_FILE_SRC_SHIFT, src);
-		assert_int_equal(d[i]->file->flags & EDR_FILE_ATTEMPT, att);
-		assert_int_equal(d[i]->file->flags & (EDR_FILE_PATH_TRUNC | EDR_FILE_OLD_PATH_TRUNC |
+		assert_int_equal((EDR_REC(d[i], file)->flags & EDR_FILE_SRC_MASK) >> EDR_FILE_SRC_SHIFT, src);
+		assert_int_equal(EDR_REC(d[i], file)->flags & EDR_FILE_ATTEMPT, att);
+		assert_int_equal(EDR_REC(d[i], file)->flags & (EDR_FILE_PATH_TRUNC | EDR_FILE_OLD_PATH_TRUNC |
 						      EDR_FILE_PATH_RELATIVE | EDR_FILE_OLD_PATH_RELATIVE), 0);
 		assert_int_equal(d[i]->task->tgid, pid);
 	}
 	/* chmod by name, then by fd */
 	assert_int_equal(h_collect(&h, EDR_EVENT_FILE_CHMOD, pid, d, 4), 2);
 	for (i = 0; i < 2; i++)
-		printf("# %s: chmod %s mode %#o old %#o flags %#x\n", path, d[i]->path.p, d[i]->file->mode,
-		       d[i]->file->old_mode, d[i]->file->flags);
-	assert_int_equal(d[0]->file->mode, 0640);
+		printf("# %s: chmod %s mode %#o old %#o flags %#x\n", path, d[i]->path.p, EDR_REC(d[i], file)->mode,
+		       EDR_REC(d[i], file)->old_mode, EDR_REC(d[i], file)->flags);
+	assert_int_equal(EDR_REC(d[0], file)->mode, 0640);
 	if (tp) {
 		/* by name at sys_enter, the inode is not known */
-		assert_int_equal(d[0]->file->flags & EDR_FILE_OLD_MODE, 0);
-		assert_int_equal(d[0]->file->old_mode, 0);
+		assert_int_equal(EDR_REC(d[0], file)->flags & EDR_FILE_OLD_MODE, 0);
+		assert_int_equal(EDR_REC(d[0], file)->old_mode, 0);
 	} else {
-		assert_true(d[0]->file->flags & EDR_FILE_OLD_MODE);
-		assert_int_equal(d[0]->file->old_mode, S_IFREG | 0600);
+		assert_true(EDR_REC(d[0], file)->flags & EDR_FILE_OLD_MODE);
+		assert_int_equal(EDR_REC(d[0], file)->old_mode, S_IFREG | 0600);
 	}
-	assert_int_equal(d[1]->file->mode, 0604);
-	assert_true(d[1]->file->flags & EDR_FILE_OLD_MODE);
-	assert_int_equal(d[1]->file->old_mode, S_IFREG | 0640);
+	assert_int_equal(EDR_REC(d[1], file)->mode, 0604);
+	assert_true(EDR_REC(d[1], file)->flags & EDR_FILE_OLD_MODE);
+	assert_int_equal(EDR_REC(d[1], file)->old_mode, S_IFREG | 0640);
 	assert_int_equal(stat(dir, &st), 0);
 	assert_int_equal(rmdir(dir), 0);
 	h_stop(&h);

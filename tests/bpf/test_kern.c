@@ -160,35 +160,35 @@ static void test_bpf(void **state)
 	n = h_collect(&h, 0, pid, got, 16);
 	for (i = 0; i < n; i++)
 		printf("# %s: record %zu: type %u cmd %u name %.*s ret %d flags %#x\n", path, i, got[i]->type,
-		       got[i]->bpf ? got[i]->bpf->cmd : 0, (int)got[i]->name.len, got[i]->name.p,
-		       got[i]->bpf ? got[i]->bpf->ret : 0, got[i]->bpf ? got[i]->bpf->flags : 0);
+		       (got[i]->type == EDR_EVENT_BPF_PROG || got[i]->type == EDR_EVENT_BPF_MAP) ? EDR_REC(got[i], bpf)->cmd : 0, (int)got[i]->name.len, got[i]->name.p,
+		       (got[i]->type == EDR_EVENT_BPF_PROG || got[i]->type == EDR_EVENT_BPF_MAP) ? EDR_REC(got[i], bpf)->ret : 0, (got[i]->type == EDR_EVENT_BPF_PROG || got[i]->type == EDR_EVENT_BPF_MAP) ? EDR_REC(got[i], bpf)->flags : 0);
 	assert_int_equal(h.decode_errors, 0);
 	/* exactly the load and the create: BPF_OBJ_GET_INFO_BY_FD says nothing */
 	assert_int_equal(n, 2);
 	prog = got[0];
 	map = got[1];
 	assert_int_equal(prog->type, EDR_EVENT_BPF_PROG);
-	assert_non_null(prog->bpf);
-	assert_int_equal(prog->bpf->cmd, BPF_PROG_LOAD);
-	assert_int_equal(prog->bpf->type, BPF_PROG_TYPE_SOCKET_FILTER);
-	assert_int_equal(prog->bpf->attach_type, 0);
-	assert_int_equal(prog->bpf->insn_cnt, 2);
+	assert_true(EDR_IN_FAMILY(prog, BPF_PROG));
+	assert_int_equal(EDR_REC(prog, bpf)->cmd, BPF_PROG_LOAD);
+	assert_int_equal(EDR_REC(prog, bpf)->type, BPF_PROG_TYPE_SOCKET_FILTER);
+	assert_int_equal(EDR_REC(prog, bpf)->attach_type, 0);
+	assert_int_equal(EDR_REC(prog, bpf)->insn_cnt, 2);
 	assert_int_equal(prog->name.len, strlen("edrtest"));
 	assert_memory_equal(prog->name.p, "edrtest", prog->name.len);
-	assert_int_equal(prog->bpf->ret, att ? 0 : t.prog_fd);
+	assert_int_equal(EDR_REC(prog, bpf)->ret, att ? 0 : t.prog_fd);
 	assert_int_equal(map->type, EDR_EVENT_BPF_MAP);
-	assert_non_null(map->bpf);
-	assert_int_equal(map->bpf->cmd, BPF_MAP_CREATE);
-	assert_int_equal(map->bpf->type, BPF_MAP_TYPE_ARRAY);
-	assert_int_equal(map->bpf->key_size, 4);
-	assert_int_equal(map->bpf->value_size, 8);
-	assert_int_equal(map->bpf->max_entries, 4);
+	assert_true(EDR_IN_FAMILY(map, BPF_MAP));
+	assert_int_equal(EDR_REC(map, bpf)->cmd, BPF_MAP_CREATE);
+	assert_int_equal(EDR_REC(map, bpf)->type, BPF_MAP_TYPE_ARRAY);
+	assert_int_equal(EDR_REC(map, bpf)->key_size, 4);
+	assert_int_equal(EDR_REC(map, bpf)->value_size, 8);
+	assert_int_equal(EDR_REC(map, bpf)->max_entries, 4);
 	assert_int_equal(map->name.len, strlen("edrtestmap"));
 	assert_memory_equal(map->name.p, "edrtestmap", map->name.len);
-	assert_int_equal(map->bpf->ret, att ? 0 : t.map_fd);
+	assert_int_equal(EDR_REC(map, bpf)->ret, att ? 0 : t.map_fd);
 	for (i = 0; i < n; i++) {
-		assert_int_equal(got[i]->bpf->flags & EDR_KERN_ATTEMPT, att);
-		assert_int_equal((got[i]->bpf->flags & EDR_KERN_SRC_MASK) >> EDR_KERN_SRC_SHIFT, h_path_src(path));
+		assert_int_equal(EDR_REC(got[i], bpf)->flags & EDR_KERN_ATTEMPT, att);
+		assert_int_equal((EDR_REC(got[i], bpf)->flags & EDR_KERN_SRC_MASK) >> EDR_KERN_SRC_SHIFT, h_path_src(path));
 		assert_int_equal(got[i]->task->tgid, pid);
 		assert_int_equal(got[i]->task->ppid, getpid());
 		assert_int_equal(got[i]->task->uid, getuid());
@@ -339,36 +339,36 @@ static void test_module(void **state)
 	n = h_collect(&h, 0, pid, got, 16);
 	for (i = 0; i < n; i++)
 		printf("# %s: record %zu: type %u path %s ret %d flags %#x\n", path, i, got[i]->type,
-		       got[i]->path.p ? got[i]->path.p : "-", got[i]->module ? got[i]->module->ret : 0,
-		       got[i]->module ? got[i]->module->flags : 0);
+		       got[i]->path.p ? got[i]->path.p : "-", got[i]->type == EDR_EVENT_MODULE_LOAD ? EDR_REC(got[i], module)->ret : 0,
+		       got[i]->type == EDR_EVENT_MODULE_LOAD ? EDR_REC(got[i], module)->flags : 0);
 	assert_int_equal(h.decode_errors, 0);
 	assert_int_equal(n, 2);
 	fin = got[0];
 	ini = got[1];
 	for (i = 0; i < n; i++) {
 		assert_int_equal(got[i]->type, EDR_EVENT_MODULE_LOAD);
-		assert_non_null(got[i]->module);
-		assert_int_equal(got[i]->module->flags & EDR_KERN_ATTEMPT, att);
-		assert_int_equal((got[i]->module->flags & EDR_KERN_SRC_MASK) >> EDR_KERN_SRC_SHIFT,
+		assert_int_equal(got[i]->type, EDR_EVENT_MODULE_LOAD);
+		assert_int_equal(EDR_REC(got[i], module)->flags & EDR_KERN_ATTEMPT, att);
+		assert_int_equal((EDR_REC(got[i], module)->flags & EDR_KERN_SRC_MASK) >> EDR_KERN_SRC_SHIFT,
 				 h_path_src(path));
-		assert_int_equal(got[i]->module->flags & EDR_KERN_PATH_TRUNC, 0);
+		assert_int_equal(EDR_REC(got[i], module)->flags & EDR_KERN_PATH_TRUNC, 0);
 		/* a module that never loaded has no name */
 		assert_null(got[i]->name.p);
 		assert_int_equal(got[i]->task->tgid, pid);
 		assert_int_equal(got[i]->task->ppid, getpid());
 	}
 	/* finit_module: the file, its result */
-	assert_int_equal(fin->module->flags & EDR_KERN_FROM_MEMORY, 0);
+	assert_int_equal(EDR_REC(fin, module)->flags & EDR_KERN_FROM_MEMORY, 0);
 	assert_non_null(fin->path.p);
 	assert_string_equal(fin->path.p, file);
-	assert_int_equal(fin->module->ret, att ? 0 : -t.finit_errno);
-	assert_int_equal(fin->module->fd, att ? -1 : t.fd);
-	assert_int_equal(fin->module->load_flags, 0);
+	assert_int_equal(EDR_REC(fin, module)->ret, att ? 0 : -t.finit_errno);
+	assert_int_equal(EDR_REC(fin, module)->fd, att ? -1 : t.fd);
+	assert_int_equal(EDR_REC(fin, module)->load_flags, 0);
 	/* init_module: from memory, no file */
-	assert_true(ini->module->flags & EDR_KERN_FROM_MEMORY);
+	assert_true(EDR_REC(ini, module)->flags & EDR_KERN_FROM_MEMORY);
 	assert_null(ini->path.p);
-	assert_int_equal(ini->module->ret, att ? 0 : -t.init_errno);
-	assert_int_equal(ini->module->len, att ? 0 : IMAGE_LEN);
+	assert_int_equal(EDR_REC(ini, module)->ret, att ? 0 : -t.init_errno);
+	assert_int_equal(EDR_REC(ini, module)->len, att ? 0 : IMAGE_LEN);
 	h_stop(&h);
 	assert_int_equal(unlink(file), 0);
 	assert_int_equal(rmdir(dir), 0);
@@ -460,17 +460,17 @@ static void test_module_named(void **state)
 	for (i = 0; i < n; i++)
 		printf("# %s: record %zu: type %u name %s path %s ret %d flags %#x\n", path, i, got[i]->type,
 		       got[i]->name.p ? got[i]->name.p : "-", got[i]->path.p ? got[i]->path.p : "-",
-		       got[i]->module ? got[i]->module->ret : 0, got[i]->module ? got[i]->module->flags : 0);
+		       got[i]->type == EDR_EVENT_MODULE_LOAD ? EDR_REC(got[i], module)->ret : 0, got[i]->type == EDR_EVENT_MODULE_LOAD ? EDR_REC(got[i], module)->flags : 0);
 	assert_int_equal(h.decode_errors, 0);
 	assert_int_equal(n, 1);
 	d = got[0];
 	assert_int_equal(d->type, EDR_EVENT_MODULE_LOAD);
-	assert_non_null(d->module);
-	assert_int_equal(d->module->flags & (EDR_KERN_ATTEMPT | EDR_KERN_FROM_MEMORY), att);
-	assert_int_equal((d->module->flags & EDR_KERN_SRC_MASK) >> EDR_KERN_SRC_SHIFT, h_path_src(path));
+	assert_int_equal(d->type, EDR_EVENT_MODULE_LOAD);
+	assert_int_equal(EDR_REC(d, module)->flags & (EDR_KERN_ATTEMPT | EDR_KERN_FROM_MEMORY), att);
+	assert_int_equal((EDR_REC(d, module)->flags & EDR_KERN_SRC_MASK) >> EDR_KERN_SRC_SHIFT, h_path_src(path));
 	assert_non_null(d->path.p);
 	assert_string_equal(d->path.p, ko);
-	assert_int_equal(d->module->ret, 0);
+	assert_int_equal(EDR_REC(d, module)->ret, 0);
 	if (att) {
 		/* read before the kernel parsed it: no name yet */
 		assert_null(d->name.p);
@@ -478,7 +478,7 @@ static void test_module_named(void **state)
 		/* named by module:module_load */
 		assert_non_null(d->name.p);
 		assert_string_equal(d->name.p, "crc_itu_t");
-		assert_int_equal(d->module->fd, t.fd);
+		assert_int_equal(EDR_REC(d, module)->fd, t.fd);
 	}
 	h_stop(&h);
 }
@@ -561,19 +561,19 @@ static void test_mount(void **state)
 	for (i = 0; i < n; i++)
 		printf("# %s: record %zu: type %u %s on %s type %s ret %d flags %#x\n", path, i, got[i]->type,
 		       got[i]->source.p ? got[i]->source.p : "-", got[i]->path.p ? got[i]->path.p : "-",
-		       got[i]->fstype.p ? got[i]->fstype.p : "-", got[i]->mount ? got[i]->mount->ret : 0,
-		       got[i]->mount ? got[i]->mount->flags : 0);
+		       got[i]->fstype.p ? got[i]->fstype.p : "-", got[i]->type == EDR_EVENT_MOUNT ? EDR_REC(got[i], mount)->ret : 0,
+		       got[i]->type == EDR_EVENT_MOUNT ? EDR_REC(got[i], mount)->flags : 0);
 	assert_int_equal(h.decode_errors, 0);
 	assert_int_equal(n, want);
 	for (i = 0; i < n; i++) {
 		d = got[i];
 		assert_int_equal(d->type, EDR_EVENT_MOUNT);
-		assert_non_null(d->mount);
-		assert_int_equal(d->mount->flags & EDR_KERN_ATTEMPT, att);
-		assert_int_equal((d->mount->flags & EDR_KERN_SRC_MASK) >> EDR_KERN_SRC_SHIFT, h_path_src(path));
-		assert_int_equal(d->mount->flags & (EDR_KERN_PATH_TRUNC | EDR_KERN_PATH_RELATIVE |
+		assert_int_equal(d->type, EDR_EVENT_MOUNT);
+		assert_int_equal(EDR_REC(d, mount)->flags & EDR_KERN_ATTEMPT, att);
+		assert_int_equal((EDR_REC(d, mount)->flags & EDR_KERN_SRC_MASK) >> EDR_KERN_SRC_SHIFT, h_path_src(path));
+		assert_int_equal(EDR_REC(d, mount)->flags & (EDR_KERN_PATH_TRUNC | EDR_KERN_PATH_RELATIVE |
 						     EDR_KERN_STR_TRUNC), 0);
-		assert_int_equal(!!(d->mount->flags & EDR_KERN_MOVE_MOUNT), (tp || lsm) && i == n - 1);
+		assert_int_equal(!!(EDR_REC(d, mount)->flags & EDR_KERN_MOVE_MOUNT), (tp || lsm) && i == n - 1);
 		assert_non_null(d->fstype.p);
 		assert_string_equal(d->fstype.p, "tmpfs");
 		assert_int_equal(d->task->tgid, pid);
@@ -582,15 +582,15 @@ static void test_mount(void **state)
 	d = got[0];
 	assert_string_equal(d->source.p, "edrtest");
 	assert_string_equal(d->path.p, p);
-	assert_int_equal(d->mount->mount_flags, MS_NOSUID | MS_NODEV);
-	assert_int_equal(d->mount->ret, 0);
+	assert_int_equal(EDR_REC(d, mount)->mount_flags, MS_NOSUID | MS_NODEV);
+	assert_int_equal(EDR_REC(d, mount)->ret, 0);
 	if (tp) {
 		d = got[1];
 		snprintf(p, sizeof(p), "%s/missing", dir);
 		assert_string_equal(d->source.p, "edrtest2");
 		assert_string_equal(d->path.p, p);
-		assert_int_equal(d->mount->mount_flags, 0);
-		assert_int_equal(d->mount->ret, -ENOENT);
+		assert_int_equal(EDR_REC(d, mount)->mount_flags, 0);
+		assert_int_equal(EDR_REC(d, mount)->ret, -ENOENT);
 	}
 	if (tp || lsm) {
 		/* the mount moved: its type and source as fsconfig() set them */
@@ -598,8 +598,8 @@ static void test_mount(void **state)
 		snprintf(p, sizeof(p), "%s/mnt", dir);
 		assert_string_equal(d->source.p, "edrnew");
 		assert_string_equal(d->path.p, p);
-		assert_int_equal(d->mount->mount_flags, tp ? MOVE_MOUNT_F_EMPTY_PATH : 0);
-		assert_int_equal(d->mount->ret, 0);
+		assert_int_equal(EDR_REC(d, mount)->mount_flags, tp ? MOVE_MOUNT_F_EMPTY_PATH : 0);
+		assert_int_equal(EDR_REC(d, mount)->ret, 0);
 	}
 	h_stop(&h);
 	snprintf(p, sizeof(p), "%s/mnt", dir);

@@ -72,19 +72,19 @@ static void test_memfd(void **state)
 	assert_int_equal(h.decode_errors, 0);
 	d = h_find(&h, EDR_EVENT_MEMFD_CREATE, getpid());
 	assert_non_null(d);
-	printf("# %s: memfd name %s flags %#x ret %d rflags %#x\n", r->path, d->name.p, d->memfd->mfd_flags,
-	       d->memfd->ret, d->memfd->flags);
+	printf("# %s: memfd name %s flags %#x ret %d rflags %#x\n", r->path, d->name.p, EDR_REC(d, memfd)->mfd_flags,
+	       EDR_REC(d, memfd)->ret, EDR_REC(d, memfd)->flags);
 	assert_non_null(d->name.p);
 	assert_string_equal(d->name.p, "edrtest");
-	assert_int_equal(d->memfd->mfd_flags, MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	assert_int_equal((d->memfd->flags & EDR_MEM_SRC_MASK) >> EDR_MEM_SRC_SHIFT, h_path_src(r->path));
+	assert_int_equal(EDR_REC(d, memfd)->mfd_flags, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	assert_int_equal((EDR_REC(d, memfd)->flags & EDR_MEM_SRC_MASK) >> EDR_MEM_SRC_SHIFT, h_path_src(r->path));
 	if (attempt) {
 		/* At entry: the fd is not known yet. */
-		assert_true(d->memfd->flags & EDR_MEM_ATTEMPT);
-		assert_int_equal(d->memfd->ret, 0);
+		assert_true(EDR_REC(d, memfd)->flags & EDR_MEM_ATTEMPT);
+		assert_int_equal(EDR_REC(d, memfd)->ret, 0);
 	} else {
-		assert_int_equal(d->memfd->flags & EDR_MEM_ATTEMPT, 0);
-		assert_int_equal(d->memfd->ret, fd);
+		assert_int_equal(EDR_REC(d, memfd)->flags & EDR_MEM_ATTEMPT, 0);
+		assert_int_equal(EDR_REC(d, memfd)->ret, fd);
 	}
 	assert_int_equal(d->task->tgid, getpid());
 	assert_int_equal(d->task->pid, (uint32_t)syscall(SYS_gettid));
@@ -137,12 +137,12 @@ static void test_wx(void **state)
 	n = h_collect(&h, EDR_EVENT_MEM_WX, getpid(), got, 8);
 	for (i = 0; i < n; i++)
 		printf("# %s: wx op %u addr %#llx len %llu prot %#x mflags %#x ret %lld flags %#x\n", r->path,
-		       got[i]->mem_wx->op, (unsigned long long)got[i]->mem_wx->addr,
-		       (unsigned long long)got[i]->mem_wx->len, got[i]->mem_wx->prot, got[i]->mem_wx->mmap_flags,
-		       (long long)got[i]->mem_wx->ret, got[i]->mem_wx->flags);
+		       EDR_REC(got[i], mem_wx)->op, (unsigned long long)EDR_REC(got[i], mem_wx)->addr,
+		       (unsigned long long)EDR_REC(got[i], mem_wx)->len, EDR_REC(got[i], mem_wx)->prot, EDR_REC(got[i], mem_wx)->mmap_flags,
+		       (long long)EDR_REC(got[i], mem_wx)->ret, EDR_REC(got[i], mem_wx)->flags);
 	assert_int_equal(n, 3);
 	for (i = 0; i < n; i++) {
-		const struct edr_mem_wx *w = got[i]->mem_wx;
+		const struct edr_mem_wx *w = EDR_REC(got[i], mem_wx);
 
 		assert_int_equal(w->prot, PROT_READ | PROT_WRITE | PROT_EXEC);
 		assert_int_equal((w->flags & EDR_MEM_SRC_MASK) >> EDR_MEM_SRC_SHIFT, h_path_src(r->path));
@@ -153,30 +153,30 @@ static void test_wx(void **state)
 		assert_int_equal(got[i]->task->tgid, getpid());
 	}
 	/* the RWX mmap */
-	assert_int_equal(got[0]->mem_wx->op, EDR_MEM_OP_MMAP);
-	assert_int_equal(got[0]->mem_wx->mmap_flags, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED);
+	assert_int_equal(EDR_REC(got[0], mem_wx)->op, EDR_MEM_OP_MMAP);
+	assert_int_equal(EDR_REC(got[0], mem_wx)->mmap_flags, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED);
 	if (lsm) {
 		/* lsm/mmap_file is told neither address nor length */
-		assert_true(got[0]->mem_wx->flags & EDR_MEM_ADDR_UNKNOWN);
-		assert_int_equal(got[0]->mem_wx->addr, 0);
-		assert_int_equal(got[0]->mem_wx->len, 0);
+		assert_true(EDR_REC(got[0], mem_wx)->flags & EDR_MEM_ADDR_UNKNOWN);
+		assert_int_equal(EDR_REC(got[0], mem_wx)->addr, 0);
+		assert_int_equal(EDR_REC(got[0], mem_wx)->len, 0);
 	} else {
-		assert_int_equal(got[0]->mem_wx->flags & EDR_MEM_ADDR_UNKNOWN, 0);
-		assert_int_equal(got[0]->mem_wx->addr, (uintptr_t)a);
-		assert_int_equal(got[0]->mem_wx->len, 2 * pg);
+		assert_int_equal(EDR_REC(got[0], mem_wx)->flags & EDR_MEM_ADDR_UNKNOWN, 0);
+		assert_int_equal(EDR_REC(got[0], mem_wx)->addr, (uintptr_t)a);
+		assert_int_equal(EDR_REC(got[0], mem_wx)->len, 2 * pg);
 	}
-	assert_int_equal(got[0]->mem_wx->ret, attempt ? 0 : (intptr_t)a);
+	assert_int_equal(EDR_REC(got[0], mem_wx)->ret, attempt ? 0 : (intptr_t)a);
 	/* the RW -> RWX mprotect */
-	assert_int_equal(got[1]->mem_wx->op, EDR_MEM_OP_MPROTECT);
-	assert_int_equal(got[1]->mem_wx->mmap_flags, 0);
-	assert_int_equal(got[1]->mem_wx->addr, (uintptr_t)b);
-	assert_int_equal(got[1]->mem_wx->len, 2 * pg);
-	assert_int_equal(got[1]->mem_wx->ret, 0);
-	assert_int_equal(!!(got[1]->mem_wx->flags & EDR_MEM_RANGE_VMA), lsm);
-	assert_int_equal(got[2]->mem_wx->op, EDR_MEM_OP_MPROTECT);
-	assert_int_equal(got[2]->mem_wx->addr, (uintptr_t)c);
-	assert_int_equal(got[2]->mem_wx->len, pg);
-	assert_int_equal(got[2]->mem_wx->ret, 0);
+	assert_int_equal(EDR_REC(got[1], mem_wx)->op, EDR_MEM_OP_MPROTECT);
+	assert_int_equal(EDR_REC(got[1], mem_wx)->mmap_flags, 0);
+	assert_int_equal(EDR_REC(got[1], mem_wx)->addr, (uintptr_t)b);
+	assert_int_equal(EDR_REC(got[1], mem_wx)->len, 2 * pg);
+	assert_int_equal(EDR_REC(got[1], mem_wx)->ret, 0);
+	assert_int_equal(!!(EDR_REC(got[1], mem_wx)->flags & EDR_MEM_RANGE_VMA), lsm);
+	assert_int_equal(EDR_REC(got[2], mem_wx)->op, EDR_MEM_OP_MPROTECT);
+	assert_int_equal(EDR_REC(got[2], mem_wx)->addr, (uintptr_t)c);
+	assert_int_equal(EDR_REC(got[2], mem_wx)->len, pg);
+	assert_int_equal(EDR_REC(got[2], mem_wx)->ret, 0);
 	munmap(plain, pg);
 	munmap(base, 9 * pg);
 	h_stop(&h);
@@ -275,16 +275,16 @@ static void test_fileless_exec(void **state)
 	assert_int_equal(h.decode_errors, 0);
 	d = h_find(&h, EDR_EVENT_EXEC, w.a);
 	assert_non_null(d);
-	printf("# %s: memfd exec path %s flags %#x\n", path, d->path.p, d->exec->flags);
-	assert_true(d->exec->flags & EDR_EXEC_MEMFD);
-	assert_int_equal(d->exec->flags & EDR_EXEC_DELETED, 0);
-	assert_int_equal(d->exec->flags & EDR_EXEC_PATH_TRUNC, 0);
+	printf("# %s: memfd exec path %s flags %#x\n", path, d->path.p, EDR_REC(d, exec)->flags);
+	assert_true(EDR_REC(d, exec)->flags & EDR_EXEC_MEMFD);
+	assert_int_equal(EDR_REC(d, exec)->flags & EDR_EXEC_DELETED, 0);
+	assert_int_equal(EDR_REC(d, exec)->flags & EDR_EXEC_PATH_TRUNC, 0);
 	assert_string_equal(d->path.p, "/memfd:edrexec (deleted)");
 	d = h_find(&h, EDR_EVENT_EXEC, w.b);
 	assert_non_null(d);
-	printf("# %s: deleted exec path %s flags %#x\n", path, d->path.p, d->exec->flags);
-	assert_true(d->exec->flags & EDR_EXEC_DELETED);
-	assert_int_equal(d->exec->flags & EDR_EXEC_MEMFD, 0);
+	printf("# %s: deleted exec path %s flags %#x\n", path, d->path.p, EDR_REC(d, exec)->flags);
+	assert_true(EDR_REC(d, exec)->flags & EDR_EXEC_DELETED);
+	assert_int_equal(EDR_REC(d, exec)->flags & EDR_EXEC_MEMFD, 0);
 	snprintf(want, sizeof(want), "%s (deleted)", file);
 	assert_string_equal(d->path.p, want);
 	/* an ordinary exec carries neither flag: the test binary's own parent
@@ -301,7 +301,7 @@ static void test_fileless_exec(void **state)
 		h_poll(&h, 3000, have_execs, &w);
 		d = h_find(&h, EDR_EVENT_EXEC, pid);
 		assert_non_null(d);
-		assert_int_equal(d->exec->flags & (EDR_EXEC_MEMFD | EDR_EXEC_DELETED), 0);
+		assert_int_equal(EDR_REC(d, exec)->flags & (EDR_EXEC_MEMFD | EDR_EXEC_DELETED), 0);
 		assert_null(strstr(d->path.p, "(deleted)"));
 	}
 	h_stop(&h);

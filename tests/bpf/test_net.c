@@ -243,7 +243,7 @@ static size_t collect(struct harness *h, uint32_t tgid, const struct edr_decoded
 	for (i = 0; i < h->n && n < max; i++) {
 		const struct edr_decoded *d = &h->recs[i]->d;
 
-		if (d->net && is_net(d->type) && d->task->tgid == tgid)
+		if (EDR_IN_FAMILY(d, NET_CONNECT) && is_net(d->type) && d->task->tgid == tgid)
 			out[n++] = d;
 	}
 	return n;
@@ -345,7 +345,7 @@ static void test_net_events(void **state)
 	h_poll(&h, 200, NULL, NULL);
 	n = collect(&h, pid, got, 32);
 	for (i = 0; i < n; i++) {
-		const struct edr_net *e = got[i]->net;
+		const struct edr_net *e = EDR_REC(got[i], net);
 		char sa[64], da[64];
 
 		inet_ntop(e->family, e->saddr, sa, sizeof(sa));
@@ -357,7 +357,7 @@ static void test_net_events(void **state)
 	assert_int_equal(h.decode_errors, 0);
 	assert_int_equal(n, nw);
 	for (i = 0; i < nw; i++) {
-		const struct edr_net *e = got[i]->net;
+		const struct edr_net *e = EDR_REC(got[i], net);
 		const struct expect *w = &want[i];
 
 		printf("# %s: checking record %zu\n", path, i);

@@ -222,14 +222,14 @@ static void test_cred(void **state)
 	n = h_collect(&h, EDR_EVENT_CRED_CHANGE, pid, got, 16);
 	for (i = 0; i < (int)n && i < 16; i++)
 		printf("# %s: cred %u: uid %u->%u euid %u->%u gid %u->%u caps %llx->%llx\n", path,
-		       got[i]->cred->syscall, got[i]->cred->old_ids.uid, got[i]->cred->new_ids.uid,
-		       got[i]->cred->old_ids.euid, got[i]->cred->new_ids.euid, got[i]->cred->old_ids.gid,
-		       got[i]->cred->new_ids.gid, (unsigned long long)got[i]->cred->old_ids.cap_effective,
-		       (unsigned long long)got[i]->cred->new_ids.cap_effective);
+		       EDR_REC(got[i], cred)->syscall, EDR_REC(got[i], cred)->old_ids.uid, EDR_REC(got[i], cred)->new_ids.uid,
+		       EDR_REC(got[i], cred)->old_ids.euid, EDR_REC(got[i], cred)->new_ids.euid, EDR_REC(got[i], cred)->old_ids.gid,
+		       EDR_REC(got[i], cred)->new_ids.gid, (unsigned long long)EDR_REC(got[i], cred)->old_ids.cap_effective,
+		       (unsigned long long)EDR_REC(got[i], cred)->new_ids.cap_effective);
 	/* setuid() to the current id, before and after: no record */
 	assert_int_equal(n, CRED_STEPS);
 	for (i = 0; i < CRED_STEPS; i++) {
-		const struct edr_cred *c = got[i]->cred;
+		const struct edr_cred *c = EDR_REC(got[i], cred);
 
 		assert_int_equal(c->syscall, want_sys[i]);
 		assert_int_equal((c->flags & EDR_PRIV_SRC_MASK) >> EDR_PRIV_SRC_SHIFT, src);
@@ -242,22 +242,22 @@ static void test_cred(void **state)
 		assert_ids(&c->new_ids, &t.ids[i + 1]);
 	}
 	/* the capset step dropped exactly CAP_NET_RAW */
-	assert_int_equal(got[0]->cred->old_ids.cap_effective & ~got[0]->cred->new_ids.cap_effective,
+	assert_int_equal(EDR_REC(got[0], cred)->old_ids.cap_effective & ~EDR_REC(got[0], cred)->new_ids.cap_effective,
 			 1ull << CAP_NET_RAW);
-	assert_int_equal(got[3]->cred->new_ids.uid, 65534);
-	assert_int_equal(got[3]->cred->new_ids.cap_effective, 0);
+	assert_int_equal(EDR_REC(got[3], cred)->new_ids.uid, 65534);
+	assert_int_equal(EDR_REC(got[3], cred)->new_ids.cap_effective, 0);
 
 	assert_int_equal(h_collect(&h, EDR_EVENT_CRED_CHANGE, epid, got, 16), 0);
 	if (spid > 0) {
 		n = h_collect(&h, EDR_EVENT_CRED_CHANGE, spid, got, 16);
 		assert_true(n >= 1);
-		assert_int_equal(got[0]->cred->syscall, EDR_CRED_SYS_SETRESUID);
-		assert_int_equal(got[0]->cred->new_ids.euid, 65534);
+		assert_int_equal(EDR_REC(got[0], cred)->syscall, EDR_CRED_SYS_SETRESUID);
+		assert_int_equal(EDR_REC(got[0], cred)->new_ids.euid, 65534);
 		if (commit) {
 			const struct edr_cred *c;
 
 			assert_true(n >= 2);
-			c = got[1]->cred;
+			c = EDR_REC(got[1], cred);
 			assert_int_equal(c->syscall, EDR_CRED_SYS_EXECVE);
 			assert_true(c->flags & EDR_CRED_EXEC);
 			assert_int_equal(c->old_ids.uid, 65534);
@@ -267,7 +267,7 @@ static void test_cred(void **state)
 			assert_int_equal(c->new_ids.suid, 0);
 		} else {
 			for (i = 0; i < (int)n && i < 16; i++)
-				assert_int_equal(got[i]->cred->flags & EDR_CRED_EXEC, 0);
+				assert_int_equal(EDR_REC(got[i], cred)->flags & EDR_CRED_EXEC, 0);
 		}
 	}
 	assert_int_equal(h.decode_errors, 0);
@@ -300,7 +300,7 @@ static void traceme(int out)
 static void check_ptrace(const struct edr_decoded *d, uint32_t src, uint64_t req, uint32_t tgid,
 			 uint32_t target, uint32_t tracer, const char *comm)
 {
-	const struct edr_ptrace *p = d->ptrace;
+	const struct edr_ptrace *p = EDR_REC(d, ptrace);
 
 	assert_non_null(p);
 	assert_int_equal(p->request, req);
@@ -404,7 +404,7 @@ static void test_vm_write(void **state)
 	h_report(&h, "vm_write");
 
 	assert_int_equal(h_collect(&h, EDR_EVENT_PROC_VM_WRITE, 0, got, 8), 1);
-	v = got[0]->vm_write;
+	v = EDR_REC(got[0], vm_write);
 	assert_int_equal(got[0]->task->tgid, getpid());
 	assert_int_equal(v->target_pid, c);
 	assert_int_equal(v->liovcnt, 2);

@@ -100,10 +100,10 @@ static void test_exec_event(void **state)
 	assert_non_null(realpath(dir, real));
 	assert_string_equal(d->cwd.p, real);
 	assert_int_equal(stat("/bin/echo", &st), 0);
-	assert_int_equal(d->exec->ino, st.st_ino);
-	assert_int_equal(d->exec->dev, h_kdev(st.st_dev));
-	assert_int_equal(d->exec->argc, 6);
-	assert_false(d->exec->flags & EDR_EXEC_ARGV_TRUNC);
+	assert_int_equal(EDR_REC(d, exec)->ino, st.st_ino);
+	assert_int_equal(EDR_REC(d, exec)->dev, h_kdev(st.st_dev));
+	assert_int_equal(EDR_REC(d, exec)->argc, 6);
+	assert_false(EDR_REC(d, exec)->flags & EDR_EXEC_ARGV_TRUNC);
 	/* argv byte for byte, including the quote, newline, 0xff and "" */
 	for (i = 0; argv[i]; i++) {
 		n = edr_argv_next(&d->argv, &pos, &arg);
@@ -131,13 +131,13 @@ static void test_fork_exit_events(void **state)
 	h_poll(&h, 3000, have, &(struct want){ EDR_EVENT_EXIT, pid });
 	f = h_find(&h, EDR_EVENT_FORK, pid);
 	assert_non_null(f);
-	assert_int_equal(f->fork->child_tgid, pid);
-	assert_int_equal(f->fork->child_pid, pid);
-	assert_int_equal(f->fork->parent_tgid, getpid());
+	assert_int_equal(EDR_REC(f, fork)->child_tgid, pid);
+	assert_int_equal(EDR_REC(f, fork)->child_pid, pid);
+	assert_int_equal(EDR_REC(f, fork)->parent_tgid, getpid());
 	assert_int_equal(f->task->ppid, getpid());
 	x = h_find(&h, EDR_EVENT_EXIT, pid);
 	assert_non_null(x);
-	assert_int_equal(x->exit->exit_code, 7 << 8);
+	assert_int_equal(EDR_REC(x, exit)->exit_code, 7 << 8);
 	assert_int_equal(x->task->start_ns, f->task->start_ns);
 	/* per-CPU sequence numbers increase */
 	if (f->hdr->cpu == x->hdr->cpu)
@@ -162,7 +162,7 @@ static void test_exit_signal(void **state)
 	h_poll(&h, 3000, have, &(struct want){ EDR_EVENT_EXIT, pid });
 	x = h_find(&h, EDR_EVENT_EXIT, pid);
 	assert_non_null(x);
-	assert_int_equal(x->exit->exit_code & 0x7f, SIGKILL);
+	assert_int_equal(EDR_REC(x, exit)->exit_code & 0x7f, SIGKILL);
 	h_stop(&h);
 }
 
@@ -189,9 +189,9 @@ static void test_argv_truncated(void **state)
 	h_poll(&h, 3000, have, &(struct want){ EDR_EVENT_EXEC, pid });
 	d = h_find(&h, EDR_EVENT_EXEC, pid);
 	assert_non_null(d);
-	assert_true(d->exec->flags & EDR_EXEC_ARGV_TRUNC);
-	assert_int_equal(d->exec->argv_len, EDR_ARGV_MAX);
-	assert_int_equal(d->exec->argc, 201);
+	assert_true(EDR_REC(d, exec)->flags & EDR_EXEC_ARGV_TRUNC);
+	assert_int_equal(EDR_REC(d, exec)->argv_len, EDR_ARGV_MAX);
+	assert_int_equal(EDR_REC(d, exec)->argc, 201);
 	/* what did arrive is the exact prefix */
 	n = edr_argv_next(&d->argv, &pos, &arg);
 	assert_int_equal(n, 9);
@@ -271,7 +271,7 @@ static void test_exec_denied(void **state)
 	assert_non_null(d);
 	assert_non_null(realpath("/bin/true", real));
 	assert_string_equal(d->path.p, real);
-	assert_true(d->exec->flags & EDR_EXEC_FROM_LSM);
+	assert_true(EDR_REC(d, exec)->flags & EDR_EXEC_FROM_LSM);
 	assert_null(h_find(&h, EDR_EVENT_EXEC, pid));
 	/* removed from the map, the same exec works again */
 	assert_int_equal(bpf_map_delete_elem(edr_loader__deny_exec_fd(h.loader), &key), 0);

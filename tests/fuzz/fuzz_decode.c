@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sensor/decode.h"
+#include "sensor/family/family.h"
 #include "sensor/ecs.h"
 #include "sensor/json.h"
 #include "sensor/proctable.h"
@@ -36,19 +37,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(copy, data, size);
 	if (edr_decode(copy, size, &ev) == EDR_DECODE_OK) {
-		switch (ev.type) {
-		case EDR_EVENT_EXEC: p = edr_proctable__on_exec(pt, &ev); break;
-		case EDR_EVENT_FORK: p = edr_proctable__on_fork(pt, ev.task); break;
-		case EDR_EVENT_EXIT: p = edr_proctable__on_exit(pt, ev.task, ev.hdr->ts_ns); break;
-		default: p = edr_proctable__get(pt, ev.task->tgid); break;
-		}
+		struct edr_enrichment en = { 0 };
+		struct edr_event_ctx c = { .ev = &ev, .en = &en, .user = "user" };
+		uint32_t target;
+		int i;
+
+		p = edr_family_apply(pt, &ev, "/nonexistent-proc");
 		if (p)
 			parent = edr_proctable__parent(pt, p);
+		target = edr_family_target(&ev);
+		en.target = target ? edr_proctable__get(pt, target) : NULL;
+		c.p = p;
+		c.parent = parent;
 		edr_json_reset(&j);
-		edr_ecs__event(&ecs, &j, &ev, p, parent);
+		edr_ecs__event(&ecs, &j, &c);
 		edr_json_obj_end(&j);
-		edr_sigma_map(&view, &ev, p, parent, "user", NULL);
-		edr_sigma_map_fileless(&view, &ev, p, NULL);
+		for (i = 0; i < 4 && !edr_sigma_map(&view, &c, i); i++)
+			;
 		edr_proctable__reap(pt, ev.hdr->ts_ns, 1000);
 	}
 	free(copy);

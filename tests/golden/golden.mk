@@ -3,9 +3,7 @@
 # every attach source) replayed through decode, the process table, ECS and
 # the Sigma mappers, compared byte for byte with tests/golden/expected.txt.
 # `make golden-update` rewrites the expected output (review the diff!).
-GOLDEN_REPLAY_OBJS := $(BUILD)/tests/golden/replay.o $(BUILD)/sensor/decode.o $(BUILD)/sensor/ecs.o \
-	$(BUILD)/sensor/evtypes.o $(ENRICH_OBJS) $(BUILD)/sensor/json.o $(BUILD)/sensor/sigma_map.o \
-	$(BUILD)/sensor/proctable.o $(BUILD)/rules/schema.o
+GOLDEN_REPLAY_OBJS := $(BUILD)/tests/golden/replay.o $(EVENT_OBJS) $(BUILD)/rules/schema.o
 
 $(BUILD)/tests/golden/gen_records: $(BUILD)/tests/golden/gen_records.o
 	$(call msg,LD,$@)

@@ -18,6 +18,7 @@
 #include "sensor/enrich/ancestry.h"
 #include "sensor/decode.h"
 #include "sensor/ecs.h"
+#include "sensor/family/family.h"
 #include "sensor/json.h"
 #include "sensor/proctable.h"
 #include "sensor/sigma_map.h"
@@ -61,13 +62,14 @@ static void print_json(struct replay *r)
 static void enrich(struct replay *r, const struct edr_decoded *ev, struct edr_proc *p)
 {
 	struct edr_enrichment *en = &r->en;
-	uint32_t target = edr_priv_target_tgid(ev);
+	uint32_t target = edr_family_target(ev), dev;
+	uint64_t ino;
 
 	en->have_hash = 0;
 	en->container = NULL;
 	en->ancestry.n = 0;
 	en->target = target ? edr_proctable__get(r->procs, target) : NULL;
-	if (ev->type == EDR_EVENT_EXEC) {
+	if (edr_family_new_image(ev, &dev, &ino)) {
 		en->have_hash = 1;
 		en->hash_state = ev->hdr->seq % 3 == 0 ? EDR_HASH_DONE :
 				 ev->hdr->seq % 3 == 1 ? EDR_HASH_PENDING : EDR_HASH_SKIPPED;
@@ -81,34 +83,32 @@ static void enrich(struct replay *r, const struct edr_decoded *ev, struct edr_pr
 	}
 	if (p)
 		edr_ancestry__walk(r->procs, p, 4, &en->ancestry);
-	r->ecs.en = en;
-	r->view.en = en;
 }
 
-static void alert(struct replay *r, const struct edr_decoded *ev, const struct edr_proc *p,
-		  const struct edr_proc *parent)
+static void alert(struct replay *r, const struct edr_event_ctx *c)
 {
 	static const char *const techniques[] = { "T1059", "T1055.008" };
 	static const char *const tags[] = { "attack.execution", "golden" };
+	uint64_t seq = c->ev->hdr->seq;
 	struct edr_alert_info a = {
 		.rule_id = "0000-golden", .rule_name = "Golden rule", .rule_description = "d\"esc",
-		.level = ev->hdr->seq % 8 == 0 ? "critical" : "low", .rule_file = "golden.yml",
-		.techniques = techniques, .ntechniques = 2, .tags = tags, .ntags = ev->hdr->seq % 3 ? 2 : 0,
-		.shadow = (int)(ev->hdr->seq % 2), .content_version = ev->hdr->seq % 5,
+		.level = seq % 8 == 0 ? "critical" : "low", .rule_file = "golden.yml",
+		.techniques = techniques, .ntechniques = 2, .tags = tags, .ntags = seq % 3 ? 2 : 0,
+		.shadow = (int)(seq % 2), .content_version = seq % 5,
 	};
 
 	edr_json_reset(&r->j);
-	edr_ecs__alert(&r->ecs, &r->j, ev, p, parent, &a);
+	edr_ecs__alert(&r->ecs, &r->j, c, &a);
 	print_json(r);
 }
 
 static void one(struct replay *r, void *data, size_t len)
 {
-	static char resolved[2][EDR_RESOLVE_MAX];
-	struct edr_proc *p = NULL, *parent = NULL;
 	struct edr_decoded ev;
+	struct edr_event_ctx c = { .ev = &ev, .en = &r->en };
+	struct edr_proc *p;
 	enum edr_decode_err de;
-	const char *user, *puser = NULL;
+	int i;
 
 	r->n++;
 	de = edr_decode(data, len, &ev);
@@ -116,36 +116,21 @@ static void one(struct replay *r, void *data, size_t len)
 		printf("record %llu: decode error: %s\n", (unsigned long long)r->n, edr_decode_err_str(de));
 		return;
 	}
-	switch (ev.type) {
-	case EDR_EVENT_EXEC:
-		p = edr_proctable__on_exec(r->procs, &ev);
-		break;
-	case EDR_EVENT_FORK:
-		p = edr_proctable__on_fork(r->procs, ev.task);
-		break;
-	case EDR_EVENT_EXIT:
-		p = edr_proctable__on_exit(r->procs, ev.task, ev.hdr->ts_ns);
-		break;
-	default:
-		p = edr_proctable__get(r->procs, ev.task->tgid);
-		edr_file_resolve(&ev, "/nonexistent-proc", resolved);
-		break;
-	}
+	p = edr_family_apply(r->procs, &ev, "/nonexistent-proc");
+	c.p = p;
 	if (p)
-		parent = edr_proctable__parent(r->procs, p);
+		c.parent = edr_proctable__parent(r->procs, p);
 	enrich(r, &ev, p);
 	edr_json_reset(&r->j);
-	edr_ecs__event(&r->ecs, &r->j, &ev, p, parent);
+	edr_ecs__event(&r->ecs, &r->j, &c);
 	print_json(r);
-	user = edr_idcache__user(r->ecs.ids, ev.task->uid);
-	if (parent)
-		puser = edr_idcache__user(r->ecs.ids, parent->uid);
-	if (!edr_sigma_map(&r->view, &ev, p, parent, user, puser))
-		print_view(&r->view);
-	if (!edr_sigma_map_fileless(&r->view, &ev, p, user))
+	c.user = edr_idcache__user(r->ecs.ids, ev.task->uid);
+	if (c.parent)
+		c.puser = edr_idcache__user(r->ecs.ids, c.parent->uid);
+	for (i = 0; !edr_sigma_map(&r->view, &c, i); i++)
 		print_view(&r->view);
 	if (ev.hdr->seq % 4 == 0)
-		alert(r, &ev, p, parent);
+		alert(r, &c);
 }
 
 int main(int argc, char **argv)

@@ -15,16 +15,26 @@ char *ev_render(const struct edr_decoded *d, const struct edr_proc *p, const str
 	struct edr_json j;
 	char *s;
 
+	struct edr_event_ctx c = { .ev = d, .p = p, .en = &en }; /* en zeroed but for target */
+
 	assert_int_equal(edr_ecs__init(&ecs, "host1"), 0);
-	ecs.en = &en; /* zeroed but for target: nothing else is added */
 	edr_json_init(&j);
-	edr_ecs__event(&ecs, &j, d, p, NULL);
+	edr_ecs__event(&ecs, &j, &c);
 	edr_json_obj_end(&j);
 	assert_false(j.oom);
 	s = strndup(j.buf, j.len);
 	edr_json_free(&j);
 	edr_ecs__fini(&ecs);
 	return s;
+}
+
+int ev_sigma(struct edr_sigma_view *v, const struct edr_decoded *d, const struct edr_proc *p,
+	     const struct edr_proc *parent, const char *user, const char *puser,
+	     const struct edr_enrichment *en, int idx)
+{
+	struct edr_event_ctx c = { .ev = d, .p = p, .parent = parent, .en = en, .user = user, .puser = puser };
+
+	return edr_sigma_map(v, &c, idx);
 }
 
 void assert_has(const char *json, const char *part)

@@ -9,6 +9,10 @@
 #include "sensor/decode.h"
 #include "sensor/ecs.h"
 #include "sensor/sigma_map.h"
+#include "sensor/family/family.h"
+#include "sensor/family/file.h"
+#include "sensor/family/kern.h"
+#include "sensor/family/net.h"
 
 /* A Sigma view's field by category and field name, e.g. FV(&v, FILE_EVENT, IMAGE). */
 #define FV(v, cat, field) (&(v)->f[EDR_F_##cat##_##field])
@@ -16,6 +20,10 @@
 /* The ECS JSON line of d (malloc'ed), p its process and target the process
  * the event acts on (ptrace, process_vm_writev), either may be NULL. */
 char *ev_render(const struct edr_decoded *d, const struct edr_proc *p, const struct edr_proc *target);
+/* Sigma view idx of d (edr_sigma_map) with the context given. */
+int ev_sigma(struct edr_sigma_view *v, const struct edr_decoded *d, const struct edr_proc *p,
+	     const struct edr_proc *parent, const char *user, const char *puser,
+	     const struct edr_enrichment *en, int idx);
 /* Fails the test, printing json, unless json contains (lacks) part. */
 void assert_has(const char *json, const char *part);
 void assert_lacks(const char *json, const char *part);

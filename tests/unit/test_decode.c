@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "sensor/decode.h"
+#include "sensor/family/family.h"
 
 static uint8_t buf[EDR_EVENT_MAX_SIZE + 64];
 
@@ -154,8 +155,8 @@ static void test_fork_exit(void **state)
 	f->parent_tgid = 1;
 	f->child_tgid = 2;
 	assert_int_equal(edr_decode(buf, sizeof(*f), &d), EDR_DECODE_OK);
-	assert_ptr_equal(d.fork, buf);
-	assert_int_equal(d.fork->child_tgid, 2);
+	assert_ptr_equal(d.rec, buf);
+	assert_int_equal(EDR_REC(&d, fork)->child_tgid, 2);
 	f->hdr.size = sizeof(*f) + 8;
 	assert_int_equal(edr_decode(buf, sizeof(*f) + 8, &d), EDR_DECODE_SIZE);
 
@@ -165,7 +166,7 @@ static void test_fork_exit(void **state)
 	x->hdr.size = sizeof(*x);
 	x->exit_code = 7 << 8;
 	assert_int_equal(edr_decode(buf, sizeof(*x), &d), EDR_DECODE_OK);
-	assert_int_equal(d.exit->exit_code >> 8, 7);
+	assert_int_equal(EDR_REC(&d, exit)->exit_code >> 8, 7);
 	assert_int_equal(edr_decode(buf, sizeof(*x) - 1, &d), EDR_DECODE_SIZE);
 	assert_int_equal(edr_decode(NULL, 0, &d), EDR_DECODE_SHORT);
 }
@@ -205,12 +206,12 @@ static void test_file_ok(void **state)
 		n = make_file(types[i], "/tmp/x", NULL);
 		assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
 		assert_int_equal(d.type, types[i]);
-		assert_ptr_equal(d.file, buf);
+		assert_ptr_equal(d.rec, buf);
 		assert_int_equal(d.task->tgid, 7);
 		assert_string_equal(d.path.p, "/tmp/x");
 		assert_int_equal(d.path.len, 6);
 		assert_null(d.old_path.p);
-		assert_null(d.exec);
+		assert_false(EDR_IN_FAMILY(&d, EXEC));
 	}
 	n = make_file(EDR_EVENT_FILE_RENAME, "/tmp/new", "/tmp/old");
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
@@ -267,7 +268,7 @@ static void test_link_decode(void **state)
 		n = make_file(types[i], "/tmp/new", "../rel target");
 		assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
 		assert_int_equal(d.type, types[i]);
-		assert_ptr_equal(d.file, buf);
+		assert_ptr_equal(d.rec, buf);
 		assert_string_equal(d.path.p, "/tmp/new");
 		assert_string_equal(d.old_path.p, "../rel target");
 		assert_int_equal(d.old_path.len, 13);
@@ -304,13 +305,13 @@ static void test_memfd_decode(void **state)
 
 	n = make_memfd("edrtest", 8);
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	assert_ptr_equal(d.memfd, buf);
-	assert_null(d.file);
-	assert_null(d.mem_wx);
+	assert_ptr_equal(d.rec, buf);
+	assert_false(EDR_IN_FAMILY(&d, FILE_CREATE));
+	assert_int_not_equal(d.type, EDR_EVENT_MEM_WX);
 	assert_int_equal(d.task->tgid, 9);
 	assert_string_equal(d.name.p, "edrtest");
 	assert_int_equal(d.name.len, 7);
-	assert_int_equal(d.memfd->ret, 5);
+	assert_int_equal(EDR_REC(&d, memfd)->ret, 5);
 	/* an empty name is "" (1 byte); an unreadable one is absent */
 	n = make_memfd("", 1);
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
@@ -368,9 +369,9 @@ static void test_wx_decode(void **state)
 
 	n = make_wx(NULL);
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	assert_ptr_equal(d.mem_wx, buf);
+	assert_ptr_equal(d.rec, buf);
 	assert_null(d.path.p);
-	assert_int_equal(d.mem_wx->addr, 0x7f0000001000ull);
+	assert_int_equal(EDR_REC(&d, mem_wx)->addr, 0x7f0000001000ull);
 	n = make_wx("/usr/lib/x.so");
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
 	assert_string_equal(d.path.p, "/usr/lib/x.so");

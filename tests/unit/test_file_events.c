@@ -51,7 +51,7 @@ static void test_sigma_categories(void **state)
 
 	n = make(EDR_EVENT_FILE_CREATE, "/etc/cron.d/x", NULL, 0);
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	assert_int_equal(edr_sigma_map(&v, &d, &proc, NULL, "alice", NULL), 0);
+	assert_int_equal(ev_sigma(&v, &d, &proc, NULL, "alice", NULL, NULL, 0), 0);
 	assert_int_equal(v.ev.cat, EDR_CAT_FILE_EVENT);
 	assert_int_equal(v.ev.nfields, EDR_NFIELDS(FILE_EVENT));
 	assert_fstr(FV(&v, FILE_EVENT, TARGET_FILENAME), "/etc/cron.d/x");
@@ -64,14 +64,14 @@ static void test_sigma_categories(void **state)
 	/* a write is a file_event too; unknown user: the uid */
 	n = make(EDR_EVENT_FILE_WRITE, "/etc/passwd", NULL, EDR_FILE_TRUNCATE);
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	assert_int_equal(edr_sigma_map(&v, &d, NULL, NULL, NULL, NULL), 0);
+	assert_int_equal(ev_sigma(&v, &d, NULL, NULL, NULL, NULL, NULL, 0), 0);
 	assert_int_equal(v.ev.cat, EDR_CAT_FILE_EVENT);
 	assert_fstr(FV(&v, FILE_EVENT, USER), "1000");
 	assert_false(FV(&v, FILE_EVENT, IMAGE)->set);
 
 	n = make(EDR_EVENT_FILE_UNLINK, "/var/log/auth.log", NULL, 0);
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	assert_int_equal(edr_sigma_map(&v, &d, &proc, NULL, "alice", NULL), 0);
+	assert_int_equal(ev_sigma(&v, &d, &proc, NULL, "alice", NULL, NULL, 0), 0);
 	assert_int_equal(v.ev.cat, EDR_CAT_FILE_DELETE);
 	assert_int_equal(v.ev.nfields, EDR_NFIELDS(FILE_DELETE));
 	assert_fstr(FV(&v, FILE_DELETE, TARGET_FILENAME), "/var/log/auth.log");
@@ -79,7 +79,7 @@ static void test_sigma_categories(void **state)
 
 	n = make(EDR_EVENT_FILE_RENAME, "/etc/shadow", "/tmp/s", 0);
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	assert_int_equal(edr_sigma_map(&v, &d, &proc, NULL, "alice", NULL), 0);
+	assert_int_equal(ev_sigma(&v, &d, &proc, NULL, "alice", NULL, NULL, 0), 0);
 	assert_int_equal(v.ev.cat, EDR_CAT_FILE_RENAME);
 	assert_fstr(FV(&v, FILE_RENAME, TARGET_FILENAME), "/etc/shadow");
 	assert_fstr(FV(&v, FILE_RENAME, SOURCE_FILENAME), "/tmp/s");
@@ -96,7 +96,7 @@ static void test_sigma_change(void **state)
 	n = make(EDR_EVENT_FILE_CHMOD, "/tmp/sh", NULL, EDR_FILE_SETID);
 	f->mode = 0104755; /* type bits never reach NewMode */
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	assert_int_equal(edr_sigma_map(&v, &d, &proc, NULL, "root", NULL), 0);
+	assert_int_equal(ev_sigma(&v, &d, &proc, NULL, "root", NULL, NULL, 0), 0);
 	assert_int_equal(v.ev.cat, EDR_CAT_FILE_CHANGE);
 	assert_int_equal(v.ev.nfields, EDR_NFIELDS(FILE_CHANGE));
 	assert_fstr(FV(&v, FILE_CHANGE, TARGET_FILENAME), "/tmp/sh");
@@ -109,7 +109,7 @@ static void test_sigma_change(void **state)
 	n = make(EDR_EVENT_FILE_CHOWN, "/tmp/sh", NULL, 0);
 	f->uid = 0;
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	assert_int_equal(edr_sigma_map(&v, &d, &proc, NULL, "root", NULL), 0);
+	assert_int_equal(ev_sigma(&v, &d, &proc, NULL, "root", NULL, NULL, 0), 0);
 	assert_int_equal(v.ev.cat, EDR_CAT_FILE_CHANGE);
 	assert_true(FV(&v, FILE_CHANGE, NEW_UID)->set);
 	assert_int_equal(FV(&v, FILE_CHANGE, NEW_UID)->n, 0);

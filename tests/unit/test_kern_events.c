@@ -108,8 +108,8 @@ static void test_decode_module(void **state)
 
 	n = make_module("rk", "/tmp/rk.ko", 0, 0);
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	assert_ptr_equal(d.module, buf);
-	assert_null(d.file);
+	assert_ptr_equal(d.rec, buf);
+	assert_false(EDR_IN_FAMILY(&d, FILE_CREATE));
 	assert_string_equal(d.name.p, "rk");
 	assert_string_equal(d.path.p, "/tmp/rk.ko");
 	/* init_module: neither */
@@ -148,7 +148,7 @@ static void test_decode_bpf(void **state)
 
 	n = make_bpf(EDR_EVENT_BPF_PROG, 5, 2, "hook", 7, 0);
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	assert_ptr_equal(d.bpf, buf);
+	assert_ptr_equal(d.rec, buf);
 	assert_int_equal(d.name.len, 4);
 	assert_memory_equal(d.name.p, "hook", 4);
 	/* a name of 16 bytes without a NUL: bounded, not refused */
@@ -176,7 +176,7 @@ static void test_decode_mount(void **state)
 
 	n = make_mount("tmpfs", "edrtest", "/mnt/x", 6, 0, 0);
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	assert_ptr_equal(d.mount, buf);
+	assert_ptr_equal(d.rec, buf);
 	assert_string_equal(d.fstype.p, "tmpfs");
 	assert_string_equal(d.source.p, "edrtest");
 	assert_string_equal(d.path.p, "/mnt/x");
@@ -208,7 +208,7 @@ static void test_sigma_kern(void **state)
 
 	n = make_module(NULL, "/tmp/.k/rk.ko", 0, -ENOEXEC);
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	assert_int_equal(edr_sigma_map(&v, &d, &proc, NULL, "root", NULL), 0);
+	assert_int_equal(ev_sigma(&v, &d, &proc, NULL, "root", NULL, NULL, 0), 0);
 	assert_int_equal(v.ev.cat, EDR_CAT_KERNEL_MODULE);
 	assert_int_equal(v.ev.nfields, EDR_NFIELDS(KERNEL_MODULE));
 	assert_fstr(FV(&v, KERNEL_MODULE, MODULE_PATH), "/tmp/.k/rk.ko");
@@ -219,13 +219,13 @@ static void test_sigma_kern(void **state)
 	/* from memory: no ModulePath */
 	n = make_module(NULL, NULL, EDR_KERN_FROM_MEMORY, 0);
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	assert_int_equal(edr_sigma_map(&v, &d, NULL, NULL, NULL, NULL), 0);
+	assert_int_equal(ev_sigma(&v, &d, NULL, NULL, NULL, NULL, NULL, 0), 0);
 	assert_false(FV(&v, KERNEL_MODULE, MODULE_PATH)->set);
 	assert_fstr(FV(&v, KERNEL_MODULE, USER), "0");
 
 	n = make_bpf(EDR_EVENT_BPF_PROG, 5, 2, "hook_getdents64", 7, 0);
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	assert_int_equal(edr_sigma_map(&v, &d, &proc, NULL, "root", NULL), 0);
+	assert_int_equal(ev_sigma(&v, &d, &proc, NULL, "root", NULL, NULL, 0), 0);
 	assert_int_equal(v.ev.cat, EDR_CAT_BPF_LOAD);
 	assert_int_equal(v.ev.nfields, EDR_NFIELDS(BPF_LOAD));
 	assert_fstr(FV(&v, BPF_LOAD, COMMAND), "BPF_PROG_LOAD");
@@ -235,11 +235,11 @@ static void test_sigma_kern(void **state)
 	/* the type names the rules compare */
 	n = make_bpf(EDR_EVENT_BPF_PROG, 5, 26, "t", 7, 0);
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	assert_int_equal(edr_sigma_map(&v, &d, &proc, NULL, "root", NULL), 0);
+	assert_int_equal(ev_sigma(&v, &d, &proc, NULL, "root", NULL, NULL, 0), 0);
 	assert_fstr(FV(&v, BPF_LOAD, PROGRAM_TYPE), "tracing");
 	n = make_bpf(EDR_EVENT_BPF_MAP, 0, 2, "m", 3, 0);
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	assert_int_equal(edr_sigma_map(&v, &d, &proc, NULL, "root", NULL), 0);
+	assert_int_equal(ev_sigma(&v, &d, &proc, NULL, "root", NULL, NULL, 0), 0);
 	assert_int_equal(v.ev.cat, EDR_CAT_BPF_LOAD);
 	assert_fstr(FV(&v, BPF_LOAD, COMMAND), "BPF_MAP_CREATE");
 	assert_false(FV(&v, BPF_LOAD, PROGRAM_TYPE)->set);
@@ -248,7 +248,7 @@ static void test_sigma_kern(void **state)
 	/* mounts feed no category */
 	n = make_mount("tmpfs", "x", "/mnt", 0, 0, 0);
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	assert_int_equal(edr_sigma_map(&v, &d, &proc, NULL, "root", NULL), -ENOENT);
+	assert_int_equal(ev_sigma(&v, &d, &proc, NULL, "root", NULL, NULL, 0), -ENOENT);
 }
 
 static void test_ecs_kern(void **state)

@@ -65,11 +65,11 @@ static void test_fileless_sigma(void **state)
 	n = make_exec("/memfd:a (deleted)", EDR_EXEC_MEMFD);
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
 	/* process_creation as before, with the image as the kernel shows it */
-	assert_int_equal(edr_sigma_map(&v, &d, NULL, NULL, "www-data", NULL), 0);
+	assert_int_equal(ev_sigma(&v, &d, NULL, NULL, "www-data", NULL, NULL, 0), 0);
 	assert_int_equal(v.ev.cat, EDR_CAT_PROCESS_CREATION);
 	assert_fstr(FV(&v, PROCESS_CREATION, IMAGE), "/memfd:a (deleted)");
 	/* and fileless_exec: what rules/default/fileless_memfd_exec.yml compares */
-	assert_int_equal(edr_sigma_map_fileless(&v, &d, NULL, "www-data"), 0);
+	assert_int_equal(ev_sigma(&v, &d, NULL, NULL, "www-data", NULL, NULL, 1), 0);
 	assert_int_equal(v.ev.cat, EDR_CAT_FILELESS_EXEC);
 	assert_int_equal(v.ev.nfields, EDR_NFIELDS(FILELESS_EXEC));
 	assert_fstr(FV(&v, FILELESS_EXEC, KIND), "memfd");
@@ -82,21 +82,21 @@ static void test_fileless_sigma(void **state)
 	/* runc's self-clone keeps its name, colon and all */
 	n = make_exec("/memfd:runc_cloned:/proc/self/exe (deleted)", EDR_EXEC_MEMFD);
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	assert_int_equal(edr_sigma_map_fileless(&v, &d, NULL, NULL), 0);
+	assert_int_equal(ev_sigma(&v, &d, NULL, NULL, NULL, NULL, NULL, 1), 0);
 	assert_fstr(FV(&v, FILELESS_EXEC, NAME), "runc_cloned:/proc/self/exe");
 	assert_fstr(FV(&v, FILELESS_EXEC, USER), "33");
 
 	/* a deleted file: its old path */
 	n = make_exec("/tmp/.update (deleted)", EDR_EXEC_DELETED);
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	assert_int_equal(edr_sigma_map_fileless(&v, &d, NULL, NULL), 0);
+	assert_int_equal(ev_sigma(&v, &d, NULL, NULL, NULL, NULL, NULL, 1), 0);
 	assert_fstr(FV(&v, FILELESS_EXEC, KIND), "deleted");
 	assert_fstr(FV(&v, FILELESS_EXEC, NAME), "/tmp/.update");
 
 	/* an ordinary exec has no fileless view */
 	n = make_exec("/usr/bin/true", 0);
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	assert_int_equal(edr_sigma_map_fileless(&v, &d, NULL, NULL), -ENOENT);
+	assert_int_equal(ev_sigma(&v, &d, NULL, NULL, NULL, NULL, NULL, 1), -ENOENT);
 }
 
 static void test_fileless_ecs(void **state)
@@ -139,7 +139,7 @@ static void test_links(void **state)
 
 	n = make_file(EDR_EVENT_FILE_SYMLINK, "/etc/cron.d/x", "/tmp/payload", 0);
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	assert_int_equal(edr_sigma_map(&v, &d, NULL, NULL, NULL, NULL), 0);
+	assert_int_equal(ev_sigma(&v, &d, NULL, NULL, NULL, NULL, NULL, 0), 0);
 	assert_int_equal(v.ev.cat, EDR_CAT_FILE_EVENT);
 	assert_fstr(FV(&v, FILE_EVENT, TARGET_FILENAME), "/etc/cron.d/x");
 	assert_fstr(FV(&v, FILE_EVENT, SOURCE_FILENAME), "/tmp/payload");
@@ -151,7 +151,7 @@ static void test_links(void **state)
 
 	n = make_file(EDR_EVENT_FILE_LINK, "/tmp/h", "/etc/shadow", EDR_FILE_SRC_LSM << EDR_FILE_SRC_SHIFT);
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	assert_int_equal(edr_sigma_map(&v, &d, NULL, NULL, NULL, NULL), 0);
+	assert_int_equal(ev_sigma(&v, &d, NULL, NULL, NULL, NULL, NULL, 0), 0);
 	assert_fstr(FV(&v, FILE_EVENT, TARGET_FILENAME), "/tmp/h");
 	assert_fstr(FV(&v, FILE_EVENT, SOURCE_FILENAME), "/etc/shadow");
 	s = ev_render(&d, NULL, NULL);

@@ -57,16 +57,16 @@ static void test_decode_ok(void **state)
 	n = make(EDR_EVENT_NET_CONNECT, AF_INET, 6, "10.0.0.2", 40000, "203.0.113.7", 4444, 0);
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
 	assert_int_equal(d.type, EDR_EVENT_NET_CONNECT);
-	assert_non_null(d.net);
-	assert_null(d.file);
+	assert_true(EDR_IN_FAMILY(&d, NET_CONNECT));
+	assert_false(EDR_IN_FAMILY(&d, FILE_CREATE));
 	assert_int_equal(d.task->tgid, 777);
-	assert_string_equal(edr_net_addr(d.net, 1, b), "10.0.0.2");
-	assert_string_equal(edr_net_addr(d.net, 0, b), "203.0.113.7");
+	assert_string_equal(edr_net_addr(EDR_REC(&d, net), 1, b), "10.0.0.2");
+	assert_string_equal(edr_net_addr(EDR_REC(&d, net), 0, b), "203.0.113.7");
 	for (uint16_t t = EDR_EVENT_NET_CONNECT; t <= EDR_EVENT_NET_SEND; t++) {
 		n = make(t, AF_INET6, 17, "::1", 1, "::ffff:127.0.0.1", 53, 0);
 		assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
 		assert_int_equal(d.type, t);
-		assert_string_equal(edr_net_addr(d.net, 0, b), "::ffff:127.0.0.1");
+		assert_string_equal(edr_net_addr(EDR_REC(&d, net), 0, b), "::ffff:127.0.0.1");
 	}
 }
 
@@ -80,7 +80,7 @@ static void test_decode_bad(void **state)
 	/* short: fewer bytes than the fixed part, with a header that agrees */
 	e->hdr.size = n - 1;
 	assert_int_equal(edr_decode(buf, n - 1, &d), EDR_DECODE_SHORT);
-	assert_null(d.net);
+	assert_null(d.fam);
 	assert_int_equal(edr_decode(buf, sizeof(struct edr_event_hdr) + 4, &d), EDR_DECODE_SIZE);
 	/* a tail after the fixed part: network records have none */
 	e->hdr.size = n + 8;
@@ -92,7 +92,6 @@ static void test_decode_bad(void **state)
 	n = make(EDR_EVENT_NET_BIND, AF_INET, 6, "0.0.0.0", 22, "0.0.0.0", 0, 0);
 	e->family = 1; /* AF_UNIX */
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_FIELD);
-	assert_null(d.net);
 	e->family = AF_INET;
 	e->protocol = 1; /* ICMP */
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_FIELD);
@@ -116,7 +115,7 @@ static void test_sigma(void **state)
 
 	n = make(EDR_EVENT_NET_CONNECT, AF_INET, 6, "10.0.0.2", 40000, "203.0.113.7", 4444, 0);
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	assert_int_equal(edr_sigma_map(&v, &d, &proc, NULL, "www-data", NULL), 0);
+	assert_int_equal(ev_sigma(&v, &d, &proc, NULL, "www-data", NULL, NULL, 0), 0);
 	assert_int_equal(v.ev.cat, EDR_CAT_NETWORK_CONNECTION);
 	assert_int_equal(v.ev.nfields, EDR_NFIELDS(NETWORK_CONNECTION));
 	assert_fstr(FV(&v, NETWORK_CONNECTION, IMAGE), "/usr/bin/bash");
@@ -135,7 +134,7 @@ static void test_sigma(void **state)
 	/* accept: not initiated; Source stays the local side (Sysmon) */
 	n = make(EDR_EVENT_NET_ACCEPT, AF_INET6, 6, "2001:db8::1", 22, "2001:db8::9", 51000, 0);
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	assert_int_equal(edr_sigma_map(&v, &d, NULL, NULL, NULL, NULL), 0);
+	assert_int_equal(ev_sigma(&v, &d, NULL, NULL, NULL, NULL, NULL, 0), 0);
 	assert_int_equal(FV(&v, NETWORK_CONNECTION, INITIATED)->n, 0);
 	assert_fstr(FV(&v, NETWORK_CONNECTION, USER), "33");
 	assert_false(FV(&v, NETWORK_CONNECTION, IMAGE)->set);
@@ -146,7 +145,7 @@ static void test_sigma(void **state)
 	/* a UDP send seen before its source port: no Source fields */
 	n = make(EDR_EVENT_NET_SEND, AF_INET, 17, "0.0.0.0", 0, "192.0.2.5", 123, EDR_NET_SADDR_UNKNOWN);
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	assert_int_equal(edr_sigma_map(&v, &d, &proc, NULL, "ntp", NULL), 0);
+	assert_int_equal(ev_sigma(&v, &d, &proc, NULL, "ntp", NULL, NULL, 0), 0);
 	assert_int_equal(FV(&v, NETWORK_CONNECTION, INITIATED)->n, 1);
 	assert_fstr(FV(&v, NETWORK_CONNECTION, PROTOCOL), "udp");
 	assert_false(FV(&v, NETWORK_CONNECTION, SOURCE_IP)->set);
@@ -156,10 +155,10 @@ static void test_sigma(void **state)
 	/* bind and listen feed no category */
 	n = make(EDR_EVENT_NET_BIND, AF_INET, 6, "0.0.0.0", 8080, "0.0.0.0", 0, 0);
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	assert_int_equal(edr_sigma_map(&v, &d, &proc, NULL, "root", NULL), -ENOENT);
+	assert_int_equal(ev_sigma(&v, &d, &proc, NULL, "root", NULL, NULL, 0), -ENOENT);
 	n = make(EDR_EVENT_NET_LISTEN, AF_INET, 6, "0.0.0.0", 8080, "0.0.0.0", 0, 0);
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	assert_int_equal(edr_sigma_map(&v, &d, &proc, NULL, "root", NULL), -ENOENT);
+	assert_int_equal(ev_sigma(&v, &d, &proc, NULL, "root", NULL, NULL, 0), -ENOENT);
 }
 
 static void test_ecs(void **state)

@@ -71,10 +71,10 @@ static void test_decode_fixed(void **state)
 		assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
 		assert_int_equal(d.type, types[i]);
 		assert_int_equal(d.task->tgid, 4242);
-		assert_int_equal(!!d.cred, types[i] == EDR_EVENT_CRED_CHANGE);
-		assert_int_equal(!!d.ptrace, types[i] == EDR_EVENT_PTRACE);
-		assert_int_equal(!!d.vm_write, types[i] == EDR_EVENT_PROC_VM_WRITE);
-		assert_null(d.file);
+		assert_int_equal(d.type == EDR_EVENT_CRED_CHANGE, types[i] == EDR_EVENT_CRED_CHANGE);
+		assert_int_equal(d.type == EDR_EVENT_PTRACE, types[i] == EDR_EVENT_PTRACE);
+		assert_int_equal(d.type == EDR_EVENT_PROC_VM_WRITE, types[i] == EDR_EVENT_PROC_VM_WRITE);
+		assert_false(EDR_IN_FAMILY(&d, FILE_CREATE));
 		/* one byte short of the fixed part */
 		h->size = n - 1;
 		assert_int_equal(edr_decode(buf, n - 1, &d), EDR_DECODE_SHORT);
@@ -167,7 +167,7 @@ static void test_ptrace_ecs(void **state)
 	p->target_pid = 812;
 	p->flags = EDR_PTRACE_TARGET_AS_GIVEN;
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	assert_int_equal(edr_priv_target_tgid(&d), 812);
+	assert_int_equal(edr_family_target(&d), 812);
 	s = ev_render(&d, &proc, NULL);
 	assert_has(s, "\"target\":{\"thread_id\":812},\"target_pid_as_given\":true,\"tracer_pid\":0,");
 	free(s);
@@ -199,14 +199,13 @@ static void test_sigma(void **state)
 	struct edr_decoded d;
 	size_t n;
 
-	v.en = &en;
 	n = make(EDR_EVENT_CRED_CHANGE);
 	cred_fill(c);
 	/* a setuid exec: only the effective ids move, and those are matched */
 	c->new_ids.uid = 1000;
 	c->syscall = EDR_CRED_SYS_EXECVE;
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	assert_int_equal(edr_sigma_map(&v, &d, &proc, NULL, "bob", NULL), 0);
+	assert_int_equal(ev_sigma(&v, &d, &proc, NULL, "bob", NULL, &en, 0), 0);
 	assert_int_equal(v.ev.cat, EDR_CAT_PRIVILEGE_CHANGE);
 	assert_int_equal(v.ev.nfields, EDR_NFIELDS(PRIVILEGE_CHANGE));
 	assert_fstr(FV(&v, PRIVILEGE_CHANGE, SYSCALL), "execve");
@@ -223,7 +222,7 @@ static void test_sigma(void **state)
 	p->request = EDR_PTRACE_ATTACH;
 	p->target_pid = p->target_tgid = 812;
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	assert_int_equal(edr_sigma_map(&v, &d, &proc, NULL, NULL, NULL), 0);
+	assert_int_equal(ev_sigma(&v, &d, &proc, NULL, NULL, NULL, &en, 0), 0);
 	assert_int_equal(v.ev.cat, EDR_CAT_PTRACE);
 	assert_fstr(FV(&v, PTRACE, REQUEST), "PTRACE_ATTACH");
 	assert_fstr(FV(&v, PTRACE, TARGET_IMAGE), "/usr/sbin/sshd");
@@ -236,7 +235,7 @@ static void test_sigma(void **state)
 	w->target_pid = 812;
 	w->flags = EDR_VM_TARGET_AS_GIVEN;
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
-	assert_int_equal(edr_sigma_map(&v, &d, NULL, NULL, NULL, NULL), 0);
+	assert_int_equal(ev_sigma(&v, &d, NULL, NULL, NULL, NULL, &en, 0), 0);
 	assert_int_equal(v.ev.cat, EDR_CAT_PTRACE);
 	assert_fstr(FV(&v, PTRACE, REQUEST), "process_vm_writev");
 	assert_int_equal(FV(&v, PTRACE, TARGET_PROCESS_ID)->n, 812);
