@@ -35,6 +35,27 @@ static const struct schema_cat cats[_EDR_CAT_MAX] = {
 #undef EDR_FIELD
 };
 
+/* Fields no family fills yet, with the reason (EDR_UNFILLED). */
+static const char *unfilled[_EDR_FG_MAX];
+
+__attribute__((constructor)) static void unfilled_init(void)
+{
+#define EDR_CAT(id, name)
+#define EDR_FIELD(cat, id, name, type)
+#define EDR_UNFILLED(cat, id, why) unfilled[_EDR_FG_##cat##_##id] = why;
+#include "rules/schema.def"
+#undef EDR_UNFILLED
+#undef EDR_CAT
+#undef EDR_FIELD
+}
+
+const char *edr_schema_field_unfilled(int cat, int field)
+{
+	if (cat < 0 || cat >= _EDR_CAT_MAX || field < 0 || (unsigned)field >= cats[cat].nfields)
+		return NULL;
+	return unfilled[&cats[cat].fields[field] - all_fields];
+}
+
 #define EDR_CAT(id, name) \
 	_Static_assert(EDR_NFIELDS(id) <= EDR_SCHEMA_MAX_FIELDS, "raise EDR_SCHEMA_MAX_FIELDS");
 #define EDR_FIELD(cat, id, name, type)

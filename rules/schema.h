@@ -89,6 +89,9 @@ int edr_schema_field_by_name(int cat, const char *name);
 /* Name and type of a field; NULL / -1 if out of range. */
 const char *edr_schema_field_name(int cat, int field);
 int edr_schema_field_type(int cat, int field);
+/* Why no event family fills the field yet (a rule naming it is refused),
+ * or NULL when some family fills it. */
+const char *edr_schema_field_unfilled(int cat, int field);
 /* "STR", "INT", "IP", "BOOL". */
 const char *edr_schema_type_name(int type);
 /*

@@ -28,5 +28,14 @@ test-golden: $(BUILD)/tests/golden/replay $(BUILD)/tests/golden/records.bin
 		echo "test-golden: output differs from tests/golden/expected.txt" >&2; exit 1; }
 	@echo "  golden: $$(wc -l <tests/golden/expected.txt) lines identical"
 
+# Every field the schema lets a rule name is filled by some family, and the
+# ones marked EDR_UNFILLED (refused in rules) are not.
+.PHONY: test-schema-coverage
+TEST_STEPS += test-schema-coverage
+CHECK_STEPS += test-schema-coverage
+test-schema-coverage: $(BUILD)/tests/golden/replay $(BUILD)/tests/golden/records.bin
+	$(call msg,CHECK,schema coverage)
+	$(Q)$(BUILD)/tests/golden/replay --coverage $(BUILD)/tests/golden/records.bin
+
 golden-update: $(BUILD)/tests/golden/replay $(BUILD)/tests/golden/records.bin
 	$(Q)$(BUILD)/tests/golden/replay $(BUILD)/tests/golden/records.bin >tests/golden/expected.txt

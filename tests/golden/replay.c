@@ -7,7 +7,11 @@
  * Nothing depends on the machine: no /proc, a fixed host name, boot id and
  * clock offset, and enrichment (hash, container) made up from the record.
  *
- *   replay IN
+ *   replay IN             the output
+ *   replay --coverage IN  instead, checks the schema against the families:
+ *                         every field a rule may name (rules/schema.def) is
+ *                         filled by some family for some record of the
+ *                         stream, and every field marked EDR_UNFILLED is not
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -31,7 +35,42 @@ struct replay {
 	struct edr_cgroup_info container;
 	struct edr_json j;
 	uint64_t n;
+	int coverage;                                  /* --coverage: no output */
+	uint8_t seen[_EDR_CAT_MAX][EDR_SCHEMA_MAX_FIELDS];
 };
+
+static void note_view(struct replay *r, const struct edr_sigma_view *v)
+{
+	unsigned i;
+
+	for (i = 0; i < v->ev.nfields; i++)
+		if (v->ev.f[i].set)
+			r->seen[v->ev.cat][i] = 1;
+}
+
+/* Fields the schema offers that no family filled, or filled ones the
+ * schema says are never filled: each a line, and the count. */
+static int check_coverage(const struct replay *r)
+{
+	unsigned cat, i;
+	int bad = 0;
+
+	for (cat = 0; cat < edr_schema_ncats(); cat++)
+		for (i = 0; i < edr_schema_nfields(cat); i++) {
+			const char *why = edr_schema_field_unfilled(cat, i);
+
+			if (!r->seen[cat][i] && !why) {
+				printf("%s.%s: a rule may name it but no family fills it (mark it EDR_UNFILLED)\n",
+				       edr_schema_cat_name(cat), edr_schema_field_name(cat, i));
+				bad++;
+			} else if (r->seen[cat][i] && why) {
+				printf("%s.%s: filled by a family but marked EDR_UNFILLED\n",
+				       edr_schema_cat_name(cat), edr_schema_field_name(cat, i));
+				bad++;
+			}
+		}
+	return bad;
+}
 
 static void print_view(const struct edr_sigma_view *v)
 {
@@ -53,6 +92,8 @@ static void print_view(const struct edr_sigma_view *v)
 
 static void print_json(struct replay *r)
 {
+	if (r->coverage)
+		return;
 	edr_json_obj_end(&r->j);
 	fwrite(r->j.buf, 1, r->j.len, stdout);
 	putchar('\n');
@@ -113,7 +154,9 @@ static void one(struct replay *r, void *data, size_t len)
 	r->n++;
 	de = edr_decode(data, len, &ev);
 	if (de) {
-		printf("record %llu: decode error: %s\n", (unsigned long long)r->n, edr_decode_err_str(de));
+		if (!r->coverage)
+			printf("record %llu: decode error: %s\n", (unsigned long long)r->n,
+			       edr_decode_err_str(de));
 		return;
 	}
 	p = edr_family_apply(r->procs, &ev, "/nonexistent-proc");
@@ -127,8 +170,11 @@ static void one(struct replay *r, void *data, size_t len)
 	c.user = edr_idcache__user(r->ecs.ids, ev.task->uid);
 	if (c.parent)
 		c.puser = edr_idcache__user(r->ecs.ids, c.parent->uid);
-	for (i = 0; !edr_sigma_map(&r->view, &c, i); i++)
-		print_view(&r->view);
+	for (i = 0; !edr_sigma_map(&r->view, &c, i); i++) {
+		note_view(r, &r->view);
+		if (!r->coverage)
+			print_view(&r->view);
+	}
 	if (ev.hdr->seq % 4 == 0)
 		alert(r, &c);
 }
@@ -140,8 +186,13 @@ int main(int argc, char **argv)
 	uint32_t len;
 	FILE *f;
 
+	if (argc == 3 && !strcmp(argv[1], "--coverage")) {
+		r.coverage = 1;
+		argv++;
+		argc--;
+	}
 	if (argc != 2) {
-		fprintf(stderr, "usage: replay IN\n");
+		fprintf(stderr, "usage: replay [--coverage] IN\n");
 		return 2;
 	}
 	f = fopen(argv[1], "rb");
@@ -162,6 +213,8 @@ int main(int argc, char **argv)
 		one(&r, buf, len);
 	}
 	fclose(f);
+	if (r.coverage && check_coverage(&r))
+		return 1;
 	edr_json_free(&r.j);
 	edr_ecs__fini(&r.ecs);
 	edr_proctable__free(r.procs);
