@@ -184,6 +184,12 @@ const char *edr_ecs_attach_path(const struct edr_decoded *ev, uint32_t flags)
 	return src < sizeof(names) / sizeof(names[0]) ? names[src] : "?";
 }
 
+void edr_ecs_kopt(struct edr_json *j, const char *key, const struct edr_str *s)
+{
+	if (s->p)
+		edr_json_kstr(j, key, s->p, s->len);
+}
+
 /* The "event" object: kind, category, type, action, outcome, severity. */
 static void event_object(struct edr_json *j, const struct edr_decoded *ev, const struct edr_alert_info *a)
 {

@@ -71,6 +71,9 @@ void edr_ecs__process(struct edr_ecs *ecs, struct edr_json *j, const struct edr_
 /* {"event":{"kind":"event","action":"events-lost",...},"edr":{"lost":N,"cpu":C}} */
 void edr_ecs__gap(struct edr_ecs *ecs, struct edr_json *j, uint32_t cpu, uint64_t lost, uint64_t boot_ns);
 
+/* "key": the string, only when present (s->p set). */
+void edr_ecs_kopt(struct edr_json *j, const char *key, const struct edr_str *s);
+
 /* The name of the attach path a record came from ("tracepoint", "lsm",
  * "fentry", "kprobe"), for the families' edr.*.source fields; flags is the
  * family's flags word. */

@@ -145,10 +145,8 @@ static void ecs_edr(struct edr_json *j, const struct edr_event_ctx *c)
 
 		edr_json_key(j, "module");
 		edr_json_obj_begin(j);
-		if (ev->name.p)
-			edr_json_kstr(j, "name", ev->name.p, ev->name.len);
-		if (ev->path.p)
-			edr_json_kstr(j, "path", ev->path.p, ev->path.len);
+		edr_ecs_kopt(j, "name", &ev->name);
+		edr_ecs_kopt(j, "path", &ev->path);
 		edr_json_kcstr(j, "syscall", m->flags & EDR_KERN_FROM_MEMORY ? "init_module" : "finit_module");
 		if (m->flags & EDR_KERN_FROM_MEMORY) {
 			if (m->len)
@@ -191,12 +189,9 @@ static void ecs_edr(struct edr_json *j, const struct edr_event_ctx *c)
 
 		edr_json_key(j, "mount");
 		edr_json_obj_begin(j);
-		if (ev->source.p)
-			edr_json_kstr(j, "source", ev->source.p, ev->source.len);
-		if (ev->path.p)
-			edr_json_kstr(j, "target", ev->path.p, ev->path.len);
-		if (ev->fstype.p)
-			edr_json_kstr(j, "fstype", ev->fstype.p, ev->fstype.len);
+		edr_ecs_kopt(j, "source", &ev->source);
+		edr_ecs_kopt(j, "target", &ev->path);
+		edr_ecs_kopt(j, "fstype", &ev->fstype);
 		edr_json_kcstr(j, "syscall", m->flags & EDR_KERN_MOVE_MOUNT ? "move_mount" : "mount");
 		edr_json_kuint(j, "flags", m->mount_flags);
 		if (!(m->flags & EDR_KERN_MOVE_MOUNT)) {
