@@ -2,8 +2,8 @@
 # sensor/: the edr-sensor daemon and the edrctl CLI.
 # SENSOR_OBJS: daemon pieces that unit tests may link too (no main()).
 # The event families (sensor/family/): one descriptor each, and the registry.
-FAMILIES := process file mem priv kern net
-FAMILY_SRCS := sensor/family/registry.c $(addprefix sensor/family/,$(addsuffix .c,$(FAMILIES)))
+# A new family's file is picked up here; its row goes in registry.c.
+FAMILY_SRCS := $(sort $(wildcard sensor/family/*.c))
 # The event path: decoder, families, process table, ECS and Sigma writers,
 # and (EVENT_OBJS, once enrich.mk is read) the enrichment they print.
 EVENT_CORE_SRCS := sensor/decode.c sensor/json.c sensor/proctable.c sensor/ecs.c sensor/sigma_map.c \

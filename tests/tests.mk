@@ -15,11 +15,9 @@ $(eval $(call unit_test,test_json,$(BUILD)/sensor/json.o))
 $(eval $(call unit_test,test_proctable,$(EVENT_OBJS)))
 # Unit tests of one family of events: decode, ECS and Sigma mapping.
 EVENT_UNIT_OBJS := $(BUILD)/tests/unit/event_util.o $(EVENT_OBJS)
-$(eval $(call unit_test,test_file_events,$(EVENT_UNIT_OBJS)))
-$(eval $(call unit_test,test_mem_events,$(EVENT_UNIT_OBJS)))
-$(eval $(call unit_test,test_priv_events,$(EVENT_UNIT_OBJS)))
-$(eval $(call unit_test,test_kern_events,$(EVENT_UNIT_OBJS)))
-$(eval $(call unit_test,test_net_events,$(EVENT_UNIT_OBJS)))
+# tests/unit/test_<family>_events.c, one per family, found by name.
+$(foreach t,$(sort $(notdir $(basename $(wildcard tests/unit/test_*_events.c)))),\
+	$(eval $(call unit_test,$(t),$(EVENT_UNIT_OBJS))))
 
 # BPF integration tests link the loader and the skeleton.
 BPF_TEST_OBJS := $(BUILD)/tests/bpf/harness.o $(LOADER_OBJS) $(EVENT_OBJS)
@@ -34,12 +32,8 @@ $(BUILD)/tests/bpf/$(1): $(BUILD)/tests/bpf/$(1).o $(BPF_TEST_OBJS)
 	$$(Q)$$(CC) $$(LDFLAGS) $$^ -o $$@ $$(LDLIBS) -lcmocka
 endef
 
-$(eval $(call bpf_test,test_process))
-$(eval $(call bpf_test,test_file))
-$(eval $(call bpf_test,test_mem))
-$(eval $(call bpf_test,test_priv))
-$(eval $(call bpf_test,test_kern))
-$(eval $(call bpf_test,test_net))
+# tests/bpf/test_<family>.c, found by name (the harness is not a test).
+$(foreach t,$(sort $(notdir $(basename $(wildcard tests/bpf/test_*.c)))),$(eval $(call bpf_test,$(t))))
 
 # Helper programs used by e2e tests and benchmarks.
 TEST_HELPERS := $(BUILD)/tests/helpers/spawn $(BUILD)/tests/helpers/execstorm
