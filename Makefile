@@ -32,6 +32,9 @@ PKG_CONFIG ?= pkg-config
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 ARCH     := x86
+# The version has one definition, in sensor/version.h.
+EDR_VERSION := $(shell sed -n 's/^\#define EDR_VERSION_\(MAJOR\|MINOR\|PATCH\)[[:space:]]*\([0-9]*\)$$/\2/p' \
+		 sensor/version.h | paste -sd.)
 
 # Sanitizer build: `make SAN=1 ...` puts everything under build-san/.
 ifeq ($(SAN),1)

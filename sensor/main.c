@@ -40,8 +40,8 @@
 #include "sensor/enrich/ancestry.h"
 #include "sensor/enrich/container.h"
 #include "sensor/enrich/hashcache.h"
+#include "sensor/version.h"
 
-#define EDR_VERSION "0.1.0"
 #define MAX_ALERT_RULES 1024
 #define MAX_CPUS 1024
 #define POLL_MS 100 /* longest an event waits in the ring buffer */

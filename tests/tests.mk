@@ -105,3 +105,12 @@ test-content-e2e: $(BINS) $(TEST_HELPERS)
 lint-sizes:
 	$(call msg,LINT,sizes)
 	$(Q)python3 tests/lint/sizes.py
+
+# One source for each fact: the default paths (sensor/paths.h) and the version
+# (sensor/version.h) as the man pages, the unit file and sensor.conf repeat them.
+.PHONY: lint-facts
+TEST_STEPS += lint-facts
+CHECK_STEPS += lint-facts
+lint-facts:
+	$(call msg,LINT,facts)
+	$(Q)python3 tests/lint/facts.py
