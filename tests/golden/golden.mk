@@ -22,7 +22,7 @@ $(BUILD)/tests/golden/records.bin: $(BUILD)/tests/golden/gen_records
 .PHONY: test-golden golden-update
 TEST_STEPS += test-golden
 CHECK_STEPS += test-golden
-test-golden: $(BUILD)/tests/golden/replay $(BUILD)/tests/golden/records.bin
+test-golden: $(BUILD)/tests/golden/replay $(BUILD)/tests/golden/records.bin ## replay the golden record stream, compare with expected.txt
 	$(call msg,GOLDEN,tests/golden/expected.txt)
 	$(Q)$(BUILD)/tests/golden/replay $(BUILD)/tests/golden/records.bin >$(BUILD)/tests/golden/actual.txt
 	$(Q)cmp -s $(BUILD)/tests/golden/actual.txt tests/golden/expected.txt || { \
@@ -30,5 +30,5 @@ test-golden: $(BUILD)/tests/golden/replay $(BUILD)/tests/golden/records.bin
 		echo "test-golden: output differs from tests/golden/expected.txt" >&2; exit 1; }
 	@echo "  golden: $$(wc -l <tests/golden/expected.txt) lines identical"
 
-golden-update: $(BUILD)/tests/golden/replay $(BUILD)/tests/golden/records.bin
+golden-update: $(BUILD)/tests/golden/replay $(BUILD)/tests/golden/records.bin ## rewrite tests/golden/expected.txt (review the diff!)
 	$(Q)$(BUILD)/tests/golden/replay $(BUILD)/tests/golden/records.bin >tests/golden/expected.txt
