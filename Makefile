@@ -2,16 +2,8 @@
 # One non-recursive Makefile. Each directory contributes a fragment
 # (dir/*.mk) that appends to the variables below; nothing recurses.
 #
-#   make            build build/edr-sensor and build/edrctl
-#   make deps       install the Debian packages needed (only those missing)
-#   make run        deps, build, mount bpffs/tracefs/securityfs, run the sensor
-#   make test       deps, build and every test (unit, BPF, e2e, fuzz smoke, vmtest)
-#   make asan       the unit tests built and run with ASan + UBSan
-#   make bench      benchmarks (not tests)
-#   make fuzz       longer fuzz campaigns
-#   make vmtest     the BPF tests on other kernels in QEMU
-#   make install    DESTDIR and PREFIX honoured
-#   make vmlinux    regenerate bpf/vmlinux.h from the running kernel (explicit only)
+# `make help` lists the targets: a rule line that ends in "## text" is one
+# line of the list, so the description stays beside the target.
 .DELETE_ON_ERROR:
 .SUFFIXES:
 .DEFAULT_GOAL := all
@@ -32,6 +24,9 @@ PKG_CONFIG ?= pkg-config
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 ARCH     := x86
+# The version has one definition, in sensor/version.h.
+EDR_VERSION := $(shell sed -n 's/^\#define EDR_VERSION_\(MAJOR\|MINOR\|PATCH\)[[:space:]]*\([0-9]*\)$$/\2/p' \
+		 sensor/version.h | paste -sd.)
 
 # Sanitizer build: `make SAN=1 ...` puts everything under build-san/.
 ifeq ($(SAN),1)
@@ -116,9 +111,9 @@ $(BUILD)/edrctl: $(EDRCTL_OBJS) $(RULES_OBJS)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 .PHONY: all deps run test asan valgrind bench fuzz install uninstall clean vmlinux mounts \
-	test-unit test-bpf test-steps
+	test-unit test-bpf test-steps check check-steps help
 
-all: $(BINS)
+all: $(BINS) ## build build/edr-sensor and build/edrctl (and the BPF skeleton)
 
 $(BUILD)/%.o: %.c
 	$(call msg,CC,$@)
@@ -126,7 +121,7 @@ $(BUILD)/%.o: %.c
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 # Quiet and idempotent: only missing packages are installed.
-deps:
+deps: ## install the Debian packages needed (only those missing; root)
 	@missing=$$(for p in $(sort $(DEPS_PKGS)); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
 	done); \
@@ -140,18 +135,18 @@ deps:
 	fi
 
 # bpffs, tracefs and securityfs are not mounted at boot on every host.
-mounts:
+mounts: ## mount bpffs, tracefs and securityfs where missing (root)
 	@mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 	@mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing
 	@mountpoint -q /sys/kernel/security || mount -t securityfs securityfs /sys/kernel/security
 
-run:
+run: ## deps, build, mounts, then run the sensor (RUN_ARGS=...; root)
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory mounts
 	@exec ./$(BUILD)/edr-sensor $(RUN_ARGS)
 
-test:
+test: ## deps, build and every test: unit, BPF, TEST_STEPS, vmtest (root)
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory mounts
@@ -160,30 +155,47 @@ test:
 	@$(MAKE) --no-print-directory test-steps
 	@$(MAKE) --no-print-directory vmtest
 
-test-unit: $(UNIT_TESTS)
+test-unit: $(UNIT_TESTS) ## build and run the cmocka unit tests (no root)
 	@tests/run-tests.sh unit $(UNIT_TESTS)
 
-test-bpf: $(BPF_TESTS) $(BINS)
+test-bpf: $(BPF_TESTS) $(BINS) ## the BPF integration tests against the running kernel (root)
 	@tests/run-tests.sh bpf $(BPF_TESTS)
 
-test-steps: $(TEST_STEPS)
+test-steps: $(TEST_STEPS) ## only the TEST_STEPS of `make test` (e2e, fuzz smoke, golden, ...)
 
-asan:
+# The edit-compile-test loop, rootless: the programs and the unit tests built
+# (the BPF skeleton too, but nothing is loaded), the unit tests run, then the
+# CHECK_STEPS (golden replay, rule samples, lint-facts).
+check: ## rootless and quick: build, unit tests, CHECK_STEPS (golden, rule samples)
+	@$(MAKE) --no-print-directory all $(UNIT_TESTS)
+	@$(MAKE) --no-print-directory test-unit
+	@$(MAKE) --no-print-directory check-steps
+
+check-steps: $(CHECK_STEPS) ## only the CHECK_STEPS of `make check`
+
+asan: ## the unit tests built and run with ASan + UBSan (in build-san/)
 	@$(MAKE) --no-print-directory SAN=1 test-unit
 
 # The unit tests under valgrind (memcheck, definite leaks are errors).
-valgrind: $(UNIT_TESTS)
+valgrind: $(UNIT_TESTS) ## the unit tests under valgrind memcheck
 	@TEST_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
 		tests/run-tests.sh valgrind $(UNIT_TESTS)
 
-bench: $(BENCH_STEPS)
+bench: $(BENCH_STEPS) ## every benchmark (BENCH_STEPS; not tests; root for the BPF ones)
 
-fuzz: $(FUZZ_TARGETS)
+fuzz: $(FUZZ_TARGETS) ## every fuzz campaign (FUZZ_TIME=seconds overrides each length)
 
-vmlinux:
+vmlinux: ## regenerate bpf/vmlinux.h from the running kernel (explicit only)
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > bpf/vmlinux.h
 
-clean:
+clean: ## remove build/ and build-san/
 	rm -rf build build-san $(CLEAN_FILES)
+
+help: ## this list
+	@echo 'edr $(EDR_VERSION): make [V=1] [SAN=1] [BUILD=DIR] TARGET...'
+	@awk -F':[^#]*## ' '/^[A-Za-z0-9_.-]+:[^=]*## / { printf "  %-20s %s\n", $$1, $$2 }' \
+		$(filter Makefile %.mk,$(MAKEFILE_LIST))
+	@echo '  fuzz-NAME            one fuzz campaign; fuzz-NAME-smoke: its fixed run in `make test`'
+	@echo '                       NAME: $(patsubst fuzz-%,%,$(FUZZ_TARGETS))'
 
 -include $(shell find $(BUILD) -type f -name '*.d' 2>/dev/null)

@@ -22,10 +22,11 @@ $(addprefix $(BUILD)/tests/unit/,$(RULES_UNIT)): $(BUILD)/tests/unit/%: \
 # ---- make test steps ---------------------------------------------------------
 .PHONY: check-default-rules check-test-rules bench-rules
 TEST_STEPS += check-test-rules check-default-rules
+CHECK_STEPS += check-test-rules check-default-rules
 
 # edrctl check-rules itself: our good rules pass (exit 0), the bad ones are
 # each reported and fail the run (exit 1), usage errors exit 2.
-check-test-rules: $(BUILD)/edrctl
+check-test-rules: $(BUILD)/edrctl ## edrctl check-rules on tests/rules/good and bad
 	$(call msg,CHECK,check-rules)
 	$(Q)./$(BUILD)/edrctl check-rules --test --require-samples tests/rules/good >$(BUILD)/check-test-rules.log || \
 		{ cat $(BUILD)/check-test-rules.log; echo "check-test-rules: tests/rules/good should pass" >&2; exit 1; }
@@ -37,7 +38,7 @@ check-test-rules: $(BUILD)/edrctl
 	$(Q)./$(BUILD)/edrctl check-rules 2>/dev/null; [ $$? = 2 ] || { echo "check-test-rules: usage error should exit 2" >&2; exit 1; }
 
 # The default pack must load, carry samples, and pass them all.
-check-default-rules: $(BUILD)/edrctl
+check-default-rules: $(BUILD)/edrctl ## the default rule pack loads and passes its samples
 	@if ! ls rules/default/*.yml >/dev/null 2>&1; then \
 		echo "  SKIP     check-default-rules: rules/default has no .yml files yet"; \
 	else \
@@ -71,5 +72,5 @@ $(BUILD)/tests/bench/bench_rules: $(BUILD)/tests/bench/bench_rules.o $(RULES_ENG
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
-bench-rules: $(BUILD)/tests/bench/bench_rules
+bench-rules: $(BUILD)/tests/bench/bench_rules ## benchmark: rule evaluation
 	@./$(BUILD)/tests/bench/bench_rules $(if $(wildcard rules/default/*.yml),rules/default)

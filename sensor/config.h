@@ -25,8 +25,7 @@
 #include <stdio.h>
 
 #include "loader/loader.h"
-
-#define EDR_CONFIG_DEFAULT_PATH "/etc/edr/sensor.conf"
+#include "sensor/paths.h"
 
 /* Limits: a config file is small; anything beyond these is an error. */
 #define EDR_CONFIG_MAX_FILE   (1u << 20) /* bytes */

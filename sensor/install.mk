@@ -44,7 +44,7 @@ edr_unit_sed = -e 's|/usr/local/bin/edr-sensor|$(BINDIR)/edr-sensor|' \
 	       -e 's|/etc/edr/sensor.conf|$(SYSCONFDIR)/edr/sensor.conf|'
 edr_conf_sed = -e 's|^\#rules = .*|rules = $(RULESDIR)|'
 
-install: $(BUILD)/edr-sensor $(BUILD)/edrctl
+install: $(BUILD)/edr-sensor $(BUILD)/edrctl ## install programs, unit, rules, man pages, config (DESTDIR, PREFIX)
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
 	$(Q)install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(RULESDIR) \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/edr
@@ -68,7 +68,7 @@ install: $(BUILD)/edr-sensor $(BUILD)/edrctl
 
 # Removes what install put there; a configuration the administrator changed
 # stays (and is named). State in /var/lib/edr is left alone.
-uninstall:
+uninstall: ## remove what install wrote (an edited sensor.conf stays)
 	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))
 	$(Q)rm -f $(DESTDIR)$(BINDIR)/edr-sensor $(DESTDIR)$(BINDIR)/edrctl \
 		$(DESTDIR)$(UNITDIR)/edr-sensor.service \
@@ -97,12 +97,12 @@ TEST_STEPS += check-unit-file check-install
 # systemd-analyze verify works offline (PID 1 need not be systemd). The unit
 # is checked as install would write it, pointing at the built binary (verify
 # insists the ExecStart binary exists) and with the man pages findable.
-check-unit-file: $(BUILD)/edr-sensor
+check-unit-file: $(BUILD)/edr-sensor ## systemd-analyze verify and security of the unit file
 	$(call msg,CHECK,sensor/edr-sensor.service)
 	@tests/e2e/check_unit_file.sh sensor/edr-sensor.service $(abspath $(BUILD)/edr-sensor) \
 		$(BUILD)/check-unit
 
-check-install: $(BUILD)/edr-sensor $(BUILD)/edrctl
+check-install: $(BUILD)/edr-sensor $(BUILD)/edrctl ## install and uninstall into a staging tree, check the result
 	$(call msg,CHECK,install)
 	@MAKE="$(MAKE)" tests/e2e/check_install.sh $(BUILD)/check-install $(BUILD)
 
@@ -140,7 +140,7 @@ $(BUILD)/tests/unit/test_output_syslog: $(BUILD)/tests/unit/test_output_syslog.o
 # (root, real kernel): status matches what runs, stats match what was written.
 TEST_STEPS += test-service
 .PHONY: test-service
-test-service: $(BINS)
+test-service: $(BINS) ## e2e: the sensor from a config file, operated with edrctl (root)
 	@python3 tests/e2e/test_service.py --build $(BUILD)
 
 # Fuzzing the configuration parser (it also links the loader's feature table).

@@ -40,8 +40,8 @@
 #include "sensor/enrich/ancestry.h"
 #include "sensor/enrich/container.h"
 #include "sensor/enrich/hashcache.h"
+#include "sensor/version.h"
 
-#define EDR_VERSION "0.1.0"
 #define MAX_ALERT_RULES 1024
 #define MAX_CPUS 1024
 #define POLL_MS 100 /* longest an event waits in the ring buffer */
@@ -605,156 +605,205 @@ static void read_boot_id(char *out, size_t len)
 	}
 }
 
-int main(int argc, char **argv)
-{
-	static struct sensor s;
-	struct edr_feature_status plan[EDR_FEAT__COUNT];
-	struct edr_bundle_key keys[EDR_CONTENT_MAX_KEYS];
-	struct edr_content_opts co = {};
-	struct epoll_event ev, evs[4];
-	struct edr_probe probe;
-	char err[256], boot_id[64];
-	struct edr_sink *sink;
-	const char *output;
-	size_t nkeys = 0;
-	sigset_t mask;
-	int sfd = -1, efd = -1, running = 1, rc = 1, f, n, i, idx;
-	uint64_t last_drop_check = 0, last_reap = 0, last_tick = 0;
+/*
+ * The daemon's life: sensor_open() (configuration, kernel probes, outputs,
+ * content, BPF load, control socket, READY=1), sensor_run() (the event loop)
+ * and sensor_close() (orderly shutdown and the summary line).
+ */
+#define SENSOR_OPENED (-1)              /* sensor_open(): go on to sensor_run() */
 
-	if (edr_config__defaults(&s.cfg))
+enum { EV_RING = 1, EV_SIGNAL = 2 };    /* epoll_event.data.u32 */
+
+/* What the daemon holds beside the sensor: the event loop's descriptors and
+ * when its periodic work last ran. */
+struct daemon {
+	struct sensor s;
+	int sfd, efd;                       /* signalfd, epoll; -1 when closed */
+	int opened;                         /* signals blocked: sensor_close() has work */
+	uint64_t last_drop_check, last_reap, last_tick;
+};
+
+/* Options, configuration file and loader options. Returns SENSOR_OPENED or
+ * the exit status: 0 after --help or --version, 1 or 2 on errors. */
+static int open_config(struct sensor *s, int argc, char **argv)
+{
+	int f, idx;
+
+	if (edr_config__defaults(&s->cfg))
 		return 1;
-	idx = edr_config__parse_args(&s.cfg, argc, argv, diag, NULL);
+	idx = edr_config__parse_args(&s->cfg, argc, argv, diag, NULL);
 	if (idx < 0)
 		return 2;
 	if (idx < argc) {
 		logmsg("unexpected argument '%s'", argv[idx]);
 		return 2;
 	}
-	if (s.cfg.help)
+	if (s->cfg.help)
 		return edr_config__usage(stdout), 0;
-	if (s.cfg.version)
+	if (s->cfg.version)
 		return printf("edr-sensor %s\n", EDR_VERSION), 0;
 	/* The default file is optional (a foreground run); a named one is not. */
-	if (edr_config__load(&s.cfg, diag, NULL))
+	if (edr_config__load(&s->cfg, diag, NULL))
 		return 1;
-	verbose = s.cfg.verbose;
-	s.lo.ring_size = (uint32_t)s.cfg.ring_buffer_size;
-	s.lo.target_tgid = (uint32_t)s.cfg.target_pid;
+	verbose = s->cfg.verbose;
+	s->lo.ring_size = (uint32_t)s->cfg.ring_buffer_size;
+	s->lo.target_tgid = (uint32_t)s->cfg.target_pid;
 	for (f = 0; f < EDR_FEAT__COUNT; f++) {
-		s.lo.force[f] = s.cfg.attach[f];
-		s.lo.disabled[f] = !edr_config__feature_enabled(&s.cfg, f);
+		s->lo.force[f] = s->cfg.attach[f];
+		s->lo.disabled[f] = !edr_config__feature_enabled(&s->cfg, f);
 	}
-	s.started = time(NULL);
-	pthread_mutex_init(&s.alerts_lock, NULL);
+	s->started = time(NULL);
+	pthread_mutex_init(&s->alerts_lock, NULL);
+	return SENSOR_OPENED;
+}
+
+/* Privileges and kernel probes; --probe prints the plan and stops here.
+ * Returns SENSOR_OPENED or the exit status. */
+static int open_probe(struct sensor *s, struct edr_probe *probe)
+{
+	struct edr_feature_status plan[EDR_FEAT__COUNT];
 
 	if (edr_probe__privileged()) {
 		logmsg("must run as root or with CAP_BPF and CAP_PERFMON to load BPF programs (uid %u)",
 		       getuid());
 		return 1;
 	}
-	edr_probe__run(&probe);
-	if (s.cfg.probe) {
-		edr_loader__plan(&probe, &s.lo, plan);
-		print_probe(&probe, plan, s.cfg.json);
+	edr_probe__run(probe);
+	if (s->cfg.probe) {
+		edr_loader__plan(probe, &s->lo, plan);
+		print_probe(probe, plan, s->cfg.json);
 		return 0;
 	}
-	s.ncpus = libbpf_num_possible_cpus();
-	if (s.ncpus <= 0 || s.ncpus > MAX_CPUS) {
-		logmsg("cannot count possible CPUs (%d)", s.ncpus);
+	s->ncpus = libbpf_num_possible_cpus();
+	if (s->ncpus <= 0 || s->ncpus > MAX_CPUS) {
+		logmsg("cannot count possible CPUs (%d)", s->ncpus);
 		return 1;
 	}
-	s.alert_rules = calloc(MAX_ALERT_RULES, sizeof(*s.alert_rules));
-	if (!s.alert_rules) {
+	s->alert_rules = calloc(MAX_ALERT_RULES, sizeof(*s->alert_rules));
+	if (!s->alert_rules) {
 		logmsg("out of memory");
 		return 1;
 	}
+	return SENSOR_OPENED;
+}
+
+/* SIGINT and SIGTERM stop, SIGHUP reopens the outputs. */
+static int open_signals(struct daemon *d)
+{
+	sigset_t mask;
+
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGHUP);
 	/* Blocked before any thread starts, so only the signalfd sees them. */
 	sigprocmask(SIG_BLOCK, &mask, NULL);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (sfd < 0) {
+	d->sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (d->sfd < 0) {
 		logmsg("signalfd: %s", strerror(errno));
-		return 1;
+		return -EIO;
 	}
+	d->opened = 1;
+	return 0;
+}
 
-	output = !strcmp(s.cfg.output, "stdout") ? NULL : s.cfg.output;
-	if (strcmp(s.cfg.output, "none")) {
+/* The output file (or stdout) and syslog or journald. */
+static int open_outputs(struct sensor *s)
+{
+	struct edr_sink *sink;
+	const char *output;
+
+	output = !strcmp(s->cfg.output, "stdout") ? NULL : s->cfg.output;
+	if (strcmp(s->cfg.output, "none")) {
 		sink = edr_sink_file__new(output);
 		if (!sink) {
 			logmsg("cannot open output '%s': %s", output ? output : "stdout", strerror(errno));
-			goto out;
+			return -EIO;
 		}
-		edr_output__add(&s.out, sink);
+		edr_output__add(&s->out, sink);
 	}
-	if (s.cfg.syslog != EDR_SYSLOG_OFF) {
-		const char *what = s.cfg.syslog == EDR_SYSLOG_JOURNALD ? "journald" : "syslog";
+	if (s->cfg.syslog != EDR_SYSLOG_OFF) {
+		const char *what = s->cfg.syslog == EDR_SYSLOG_JOURNALD ? "journald" : "syslog";
 
-		sink = s.cfg.syslog == EDR_SYSLOG_JOURNALD ? edr_sink_journald__new("edr-sensor") :
+		sink = s->cfg.syslog == EDR_SYSLOG_JOURNALD ? edr_sink_journald__new("edr-sensor") :
 			edr_sink_syslog__new("edr-sensor", LOG_DAEMON, NULL);
-		if (!sink || edr_output__add(&s.out, sink)) {
+		if (!sink || edr_output__add(&s->out, sink)) {
 			logmsg("cannot add the %s output: %s", what, strerror(errno));
-			goto out;
+			return -EIO;
 		}
 	}
-	if (edr_ecs__init(&s.ecs, s.cfg.host_name && s.cfg.host_name[0] ? s.cfg.host_name : NULL)) {
-		logmsg("out of memory");
-		goto out;
-	}
-	edr_json_init(&s.j);
-	read_boot_id(boot_id, sizeof(boot_id));
-	s.procs = edr_proctable__new(0, boot_id);
-	if (!s.procs) {
-		logmsg("cannot create the process table: %s", strerror(errno));
-		goto out;
-	}
+	return 0;
+}
 
-	/* Content before programs: READY=1 means attached and content active. */
-	if (load_keys(&s.cfg, keys, &nkeys))
-		goto out;
-	co.content_dir = s.cfg.content_dir;
+/* ECS writer, JSON buffer and the (empty) process table. */
+static int open_tables(struct sensor *s)
+{
+	char boot_id[64];
+
+	if (edr_ecs__init(&s->ecs, s->cfg.host_name && s->cfg.host_name[0] ? s->cfg.host_name : NULL)) {
+		logmsg("out of memory");
+		return -ENOMEM;
+	}
+	edr_json_init(&s->j);
+	read_boot_id(boot_id, sizeof(boot_id));
+	s->procs = edr_proctable__new(0, boot_id);
+	if (!s->procs) {
+		logmsg("cannot create the process table: %s", strerror(errno));
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Content before programs: READY=1 means attached and content active. */
+static int open_content(struct sensor *s)
+{
+	struct edr_bundle_key keys[EDR_CONTENT_MAX_KEYS];
+	struct edr_content_opts co = {};
+	char err[256];
+	size_t nkeys = 0;
+
+	if (load_keys(&s->cfg, keys, &nkeys))
+		return -EINVAL;
+	co.content_dir = s->cfg.content_dir;
 	co.keys = keys;
 	co.nkeys = nkeys;
-	co.allow_unsigned = s.cfg.allow_unsigned;
-	co.probation_ms = s.cfg.probation_ms;
-	co.shadow_default_ms = s.cfg.shadow_default_ms;
-	co.initial_path = s.cfg.rules;
+	co.allow_unsigned = s->cfg.allow_unsigned;
+	co.probation_ms = s->cfg.probation_ms;
+	co.shadow_default_ms = s->cfg.shadow_default_ms;
+	co.initial_path = s->cfg.rules;
 	co.log = content_log;
 	edr_content__thread_init();
-	s.content = edr_content__new(&co, err, sizeof(err));
-	if (!s.content) {
+	s->content = edr_content__new(&co, err, sizeof(err));
+	if (!s->content) {
 		logmsg("content: %s", err);
-		goto out;
+		return -EINVAL;
 	}
+	return 0;
+}
 
-	{
-		struct edr_hashcache_opts ho = {
-			.max_file_size = s.cfg.hash_max_file_size,
-			.rate = s.cfg.hash_rate,
-			.threads = 1,
-		};
+/* Enrichment caches: without them the sensor runs, with fields missing. */
+static void open_caches(struct sensor *s)
+{
+	struct edr_hashcache_opts ho = {
+		.max_file_size = s->cfg.hash_max_file_size,
+		.rate = s->cfg.hash_rate,
+		.threads = 1,
+	};
 
-		s.hashes = edr_hashcache__new(&ho);
-		if (!s.hashes)
-			logmsg("hash cache: %s, process.hash.sha256 disabled, ignoring", strerror(errno));
-		s.cgroups = edr_cgroup_cache__new(NULL);
-		if (!s.cgroups)
-			logmsg("cgroup cache: %s, container.id disabled, ignoring", strerror(errno));
-	}
-	s.lo.self_tgid = getpid();
-	/* Batch wake-ups: the loop also wakes every POLL_MS, bounding latency. */
-	s.lo.wakeup_bytes = (s.lo.ring_size ? s.lo.ring_size : 8u << 20) / 16;
-	s.lo.open_dedup_ns = s.cfg.file_write_dedup_ms * 1000000ull;
-	s.lo.log = loader_log;
-	s.loader = edr_loader__new(&probe, &s.lo, err, sizeof(err));
-	if (!s.loader) {
-		logmsg("%s", err);
-		goto out;
-	}
+	s->hashes = edr_hashcache__new(&ho);
+	if (!s->hashes)
+		logmsg("hash cache: %s, process.hash.sha256 disabled, ignoring", strerror(errno));
+	s->cgroups = edr_cgroup_cache__new(NULL);
+	if (!s->cgroups)
+		logmsg("cgroup cache: %s, container.id disabled, ignoring", strerror(errno));
+}
+
+static void log_features(struct sensor *s)
+{
+	int f;
+
 	for (f = 0; f < EDR_FEAT__COUNT; f++) {
-		const struct edr_feature_status *st = &edr_loader__status(s.loader)[f];
+		const struct edr_feature_status *st = &edr_loader__status(s->loader)[f];
 
 		if (st->state == EDR_FEAT_ACTIVE || st->state == EDR_FEAT_DEGRADED)
 			logmsg("feature %s: %s via %s", st->name, edr_feat_state_name(st->state),
@@ -763,123 +812,211 @@ int main(int argc, char **argv)
 			logmsg("feature %s: %s (%s)", st->name, edr_feat_state_name(st->state),
 			       st->npaths ? st->why[st->npaths - 1] : "no path");
 	}
-	map_ring_positions(&s);
+}
+
+/* Load and attach the programs, seed the process table, open the ring. */
+static int open_loader(struct sensor *s, const struct edr_probe *probe)
+{
+	char err[256];
+	int n;
+
+	s->lo.self_tgid = getpid();
+	/* Batch wake-ups: the loop also wakes every POLL_MS, bounding latency. */
+	s->lo.wakeup_bytes = (s->lo.ring_size ? s->lo.ring_size : 8u << 20) / 16;
+	s->lo.open_dedup_ns = s->cfg.file_write_dedup_ms * 1000000ull;
+	s->lo.log = loader_log;
+	s->loader = edr_loader__new(probe, &s->lo, err, sizeof(err));
+	if (!s->loader) {
+		logmsg("%s", err);
+		return -EIO;
+	}
+	log_features(s);
+	map_ring_positions(s);
 	/* Attached first, then seeded: a process that starts in between is
 	 * seen by both, and the event wins. */
-	n = edr_proctable__seed(s.procs, "/proc");
+	n = edr_proctable__seed(s->procs, "/proc");
 	if (n < 0)
 		logmsg("cannot seed the process table from /proc: %s, ignoring", strerror(-n));
 
-	s.rb = ring_buffer__new(edr_loader__ring_fd(s.loader), on_record, &s, NULL);
-	if (!s.rb) {
+	s->rb = ring_buffer__new(edr_loader__ring_fd(s->loader), on_record, s, NULL);
+	if (!s->rb) {
 		logmsg("cannot open the ring buffer: %s", strerror(errno));
-		goto out;
+		return -EIO;
 	}
-	efd = epoll_create1(EPOLL_CLOEXEC);
-	if (efd < 0) {
+	return 0;
+}
+
+/* One epoll set: the ring buffer and the signalfd. */
+static int open_loop(struct daemon *d)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	d->efd = epoll_create1(EPOLL_CLOEXEC);
+	if (d->efd < 0) {
 		logmsg("epoll: %s", strerror(errno));
-		goto out;
+		return -EIO;
 	}
-	ev.events = EPOLLIN;
-	ev.data.u32 = 1;
-	if (epoll_ctl(efd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(s.rb), &ev)) {
+	ev.data.u32 = EV_RING;
+	if (epoll_ctl(d->efd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(d->s.rb), &ev)) {
 		logmsg("epoll_ctl: %s", strerror(errno));
-		goto out;
+		return -EIO;
 	}
-	ev.data.u32 = 2;
-	if (epoll_ctl(efd, EPOLL_CTL_ADD, sfd, &ev)) {
+	ev.data.u32 = EV_SIGNAL;
+	if (epoll_ctl(d->efd, EPOLL_CTL_ADD, d->sfd, &ev)) {
 		logmsg("epoll_ctl: %s", strerror(errno));
-		goto out;
+		return -EIO;
 	}
-	if (start_control(&s))
-		goto out;
-	logmsg("running, %zu processes known, control socket %s", edr_proctable__count(s.procs),
-	       s.cfg.socket);
-	notify_status(&s);
+	return 0;
+}
+
+/* Returns SENSOR_OPENED when running, or the exit status. After a failure
+ * past the signals, sensor_close() still has to run. */
+static int sensor_open(struct daemon *d, int argc, char **argv)
+{
+	struct sensor *s = &d->s;
+	struct edr_probe probe;
+	int rc;
+
+	rc = open_config(s, argc, argv);
+	if (rc == SENSOR_OPENED)
+		rc = open_probe(s, &probe);
+	if (rc != SENSOR_OPENED)
+		return rc;
+	if (open_signals(d))
+		return 1;
+	if (open_outputs(s) || open_tables(s) || open_content(s))
+		return 1;
+	open_caches(s);
+	if (open_loader(s, &probe) || open_loop(d) || start_control(s))
+		return 1;
+	logmsg("running, %zu processes known, control socket %s", edr_proctable__count(s->procs),
+	       s->cfg.socket);
+	notify_status(s);
 	edr_notify_ready();
+	return SENSOR_OPENED;
+}
+
+/* Reads every pending signal; returns 0 once one asked to stop. */
+static int read_signals(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+	int running = 1;
+
+	while (read(d->sfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			int e = edr_output__reopen(&d->s.out);
+
+			if (e)
+				logmsg("SIGHUP: cannot reopen output: %s", strerror(-e));
+		} else {
+			running = 0;
+		}
+	}
+	return running;
+}
+
+/* Drop counters every 100 ms; the reaper, the content timer and the status
+ * line every second. */
+static void periodic(struct daemon *d, uint64_t now)
+{
+	struct sensor *s = &d->s;
+
+	if (now - d->last_drop_check >= 100000000ull) {
+		report_drops(s);
+		d->last_drop_check = now;
+	}
+	if (now - d->last_reap >= 1000000000ull) {
+		edr_proctable__reap(s->procs, now, 30ull * 1000000000ull);
+		d->last_reap = now;
+	}
+	if (now - d->last_tick >= 1000000000ull) {
+		edr_content__tick(s->content, 0);
+		notify_status(s);
+		d->last_tick = now;
+	}
+}
+
+/* Until SIGINT or SIGTERM. Returns the exit status. */
+static int sensor_run(struct daemon *d)
+{
+	struct sensor *s = &d->s;
+	struct epoll_event evs[4];
+	int running = 1, n, i;
 
 	while (running) {
-		uint64_t now;
-
-		n = epoll_wait(efd, evs, 4, POLL_MS);
+		n = epoll_wait(d->efd, evs, 4, POLL_MS);
 		if (n < 0 && errno != EINTR) {
 			logmsg("epoll_wait: %s", strerror(errno));
 			break;
 		}
-		for (i = 0; i < n; i++) {
-			if (evs[i].data.u32 == 2) {
-				struct signalfd_siginfo si;
-
-				while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-					if (si.ssi_signo == SIGHUP) {
-						int e = edr_output__reopen(&s.out);
-
-						if (e)
-							logmsg("SIGHUP: cannot reopen output: %s", strerror(-e));
-					} else {
-						running = 0;
-					}
-				}
-			}
-		}
-		sample_ring(&s);
-		if (ring_buffer__consume(s.rb) < 0 && errno != EINTR)
+		for (i = 0; i < n; i++)
+			if (evs[i].data.u32 == EV_SIGNAL && !read_signals(d))
+				running = 0;
+		sample_ring(s);
+		if (ring_buffer__consume(s->rb) < 0 && errno != EINTR)
 			logmsg("ring buffer: %s", strerror(errno));
-		now = boot_ns();
-		if (now - last_drop_check >= 100000000ull) {
-			report_drops(&s);
-			last_drop_check = now;
-		}
-		if (now - last_reap >= 1000000000ull) {
-			edr_proctable__reap(s.procs, now, 30ull * 1000000000ull);
-			last_reap = now;
-		}
-		if (now - last_tick >= 1000000000ull) {
-			edr_content__tick(s.content, 0);
-			notify_status(&s);
-			last_tick = now;
-		}
-		edr_output__flush(&s.out);
+		periodic(d, boot_ns());
+		edr_output__flush(&s->out);
 		edr_notify_watchdog();
 	}
-	rc = 0;
-out:
+	return 0;
+}
+
+/* Frees whatever sensor_open() got to; nothing if it stopped before the signals. */
+static void sensor_close(struct daemon *d)
+{
+	struct sensor *s = &d->s;
+
+	if (!d->opened)
+		return;
 	edr_notify_stopping();
 	/* The control thread goes first: it reads what is freed below. */
-	edr_ctl_server__free(s.srv);
+	edr_ctl_server__free(s->srv);
 	/* Detach, then drain what the programs left in the ring, so the
 	 * counters read last are final. */
-	edr_loader__detach(s.loader);
-	if (s.rb) {
-		ring_buffer__consume(s.rb);
-		report_drops(&s);
+	edr_loader__detach(s->loader);
+	if (s->rb) {
+		ring_buffer__consume(s->rb);
+		report_drops(s);
 	}
-	edr_output__flush(&s.out);
-	if (s.loader || s.rb)
+	edr_output__flush(&s->out);
+	if (s->loader || s->rb)
 		logmsg("stopped: events read %llu, emitted %llu, dropped %llu, decode errors %llu, sequence %llu, "
 		       "alerts %llu",
-		       (unsigned long long)s.c.read, (unsigned long long)s.c.emitted,
-		       (unsigned long long)s.kernel_drops, (unsigned long long)s.c.decode_errors_total,
-		       (unsigned long long)s.kernel_seq, (unsigned long long)s.c.alerts);
-	ring_buffer__free(s.rb);
-	if (s.rb_cons)
-		munmap((void *)s.rb_cons, s.page);
-	if (s.rb_prod)
-		munmap((void *)s.rb_prod, s.page);
-	edr_loader__free(s.loader);
-	edr_content__free(s.content);
+		       (unsigned long long)s->c.read, (unsigned long long)s->c.emitted,
+		       (unsigned long long)s->kernel_drops, (unsigned long long)s->c.decode_errors_total,
+		       (unsigned long long)s->kernel_seq, (unsigned long long)s->c.alerts);
+	ring_buffer__free(s->rb);
+	if (s->rb_cons)
+		munmap((void *)s->rb_cons, s->page);
+	if (s->rb_prod)
+		munmap((void *)s->rb_prod, s->page);
+	edr_loader__free(s->loader);
+	edr_content__free(s->content);
 	edr_content__thread_fini();
-	edr_hashcache__free(s.hashes);
-	edr_cgroup_cache__free(s.cgroups);
-	edr_proctable__free(s.procs);
-	edr_ecs__fini(&s.ecs);
-	edr_json_free(&s.j);
-	edr_output__free(&s.out);
-	edr_config__free(&s.cfg);
-	free(s.alert_rules);
-	if (efd >= 0)
-		close(efd);
-	if (sfd >= 0)
-		close(sfd);
+	edr_hashcache__free(s->hashes);
+	edr_cgroup_cache__free(s->cgroups);
+	edr_proctable__free(s->procs);
+	edr_ecs__fini(&s->ecs);
+	edr_json_free(&s->j);
+	edr_output__free(&s->out);
+	edr_config__free(&s->cfg);
+	free(s->alert_rules);
+	if (d->efd >= 0)
+		close(d->efd);
+	if (d->sfd >= 0)
+		close(d->sfd);
+}
+
+int main(int argc, char **argv)
+{
+	/* Static: the sensor holds per-CPU arrays too big for the stack. */
+	static struct daemon d = { .sfd = -1, .efd = -1 };
+	int rc;
+
+	rc = sensor_open(&d, argc, argv);
+	if (rc == SENSOR_OPENED)
+		rc = sensor_run(&d);
+	sensor_close(&d);
 	return rc;
 }

@@ -49,23 +49,23 @@ $(BUILD)/tests/helpers/%: $(BUILD)/tests/helpers/%.o
 # e2e: the real daemon against the real kernel.
 .PHONY: test-e2e
 TEST_STEPS += test-e2e
-test-e2e: $(BINS) $(TEST_HELPERS)
+test-e2e: $(BINS) $(TEST_HELPERS) ## e2e: the real daemon against the real kernel (root)
 	@python3 tests/e2e/test_sensor.py --build $(BUILD)
 
 # Benchmarks (make bench): not tests, never timed assertions.
 .PHONY: bench-exec
 BENCH_STEPS += bench-exec
-bench-exec: $(BINS) $(TEST_HELPERS)
+bench-exec: $(BINS) $(TEST_HELPERS) ## benchmark: exec overhead of the sensor (root)
 	@python3 tests/bench/exec_overhead.py --build $(BUILD)
 
 .PHONY: bench-file
 BENCH_STEPS += bench-file
-bench-file: $(BINS) $(TEST_HELPERS)
+bench-file: $(BINS) $(TEST_HELPERS) ## benchmark: file-open overhead of the sensor (root)
 	@python3 tests/bench/file_overhead.py --build $(BUILD)
 
 .PHONY: bench-net
 BENCH_STEPS += bench-net
-bench-net: $(BINS) $(TEST_HELPERS)
+bench-net: $(BINS) $(TEST_HELPERS) ## benchmark: connect overhead of the sensor (root)
 	@python3 tests/bench/net_overhead.py --build $(BUILD)
 
 # Fuzzing the record decoder and everything downstream of it.
@@ -87,12 +87,21 @@ $(eval $(call fuzz_target,decode,DECODE_FUZZ_RUN,800000,600))
 # swaps under load, crash rollback).
 .PHONY: test-content-e2e
 TEST_STEPS += test-content-e2e
-test-content-e2e: $(BINS) $(TEST_HELPERS)
+test-content-e2e: $(BINS) $(TEST_HELPERS) ## e2e: signed content updates against the real daemon (root)
 	@python3 tests/e2e/test_content.py $(BUILD)
 
 # House limits: no file over 1,200 lines, no function over 120 (outside tests
 # and the BPF SEC() wrappers).
 .PHONY: lint-sizes
-lint-sizes:
+lint-sizes: ## house limits: files <= 1,200 lines, functions <= 120
 	$(call msg,LINT,sizes)
 	$(Q)python3 tests/lint/sizes.py
+
+# One source for each fact: the default paths (sensor/paths.h) and the version
+# (sensor/version.h) as the man pages, the unit file and sensor.conf repeat them.
+.PHONY: lint-facts
+TEST_STEPS += lint-facts
+CHECK_STEPS += lint-facts
+lint-facts: ## man pages, unit file and sensor.conf agree with paths.h
+	$(call msg,LINT,facts)
+	$(Q)python3 tests/lint/facts.py

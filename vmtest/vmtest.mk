@@ -20,10 +20,10 @@ VMTEST_KERNELS ?=
 VMTEST_ARGS    ?=
 
 .PHONY: vmtest vmtest-selftest vmtest-service
-vmtest: $(BPF_TESTS) $(BINS)
+vmtest: $(BPF_TESTS) $(BINS) ## the BPF tests on other kernels in QEMU (VMTEST_KERNELS=6.1,...)
 	@EDR_VMTEST_KERNELS='$(VMTEST_KERNELS)' vmtest/vmtest.sh $(VMTEST_ARGS) -- $(BPF_TESTS)
 
-vmtest-selftest:
+vmtest-selftest: ## the vmtest runner's own tests
 	@tests/vmtest/test-runner.sh; rc=$$?; [ $$rc = 0 ] || [ $$rc = 77 ]
 
 TEST_STEPS += vmtest-selftest
@@ -31,7 +31,7 @@ TEST_STEPS += vmtest-selftest
 TEST_STEPS += vmtest-service
 VMTEST_SERVICE_KERNELS ?= 6.1
 VMTEST_SERVICE_STAGE := $(abspath $(BUILD)/vmtest/service-root)
-vmtest-service: $(BINS)
+vmtest-service: $(BINS) ## the installed service under systemd in a QEMU guest
 	@rm -rf $(VMTEST_SERVICE_STAGE)
 	@$(MAKE) --no-print-directory install DESTDIR=$(VMTEST_SERVICE_STAGE) PREFIX=/usr/local > /dev/null
 	@EDR_VMTEST_KERNELS='$(VMTEST_SERVICE_KERNELS)' vmtest/vmtest.sh --systemd --timeout 400 \

@@ -70,13 +70,15 @@
 
 #include "rules/bundle.h"
 #include "rules/edr_rules.h"
+#include "sensor/paths.h"
+#include "sensor/version.h"
 
 struct edr_ctl_server;
 
-#define EDR_CONTENT_DEFAULT_DIR		"/var/lib/edr/content"
 #define EDR_CONTENT_MAX_KEYS		16
 #define EDR_CONTENT_MAX_RULES		10000
-#define EDR_CONTENT_SENSOR_VERSION	EDR_VERSION_NUM(0, 1, 0)
+#define EDR_CONTENT_SENSOR_VERSION	EDR_VERSION_NUM(EDR_VERSION_MAJOR, EDR_VERSION_MINOR, \
+						EDR_VERSION_PATCH)
 
 /* syslog priorities (LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO). */
 typedef void (*edr_content_log_fn)(int prio, const char *msg, void *ctx);

@@ -56,7 +56,7 @@ $(BUILD)/tests/bundles/gen_bad_bundles: $(BUILD)/tests/bundles/gen_bad_bundles.o
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 .PHONY: bundles-corpus
-bundles-corpus: $(BUILD)/tests/bundles/gen_bad_bundles
+bundles-corpus: $(BUILD)/tests/bundles/gen_bad_bundles ## regenerate tests/bundles/bad (the bad-bundle corpus)
 	$(Q)mkdir -p tests/fuzz/corpus/bundle && rm -rf tests/bundles/bad && mkdir -p tests/bundles/bad && \
 	  $(BUILD)/tests/bundles/gen_bad_bundles tests/bundles/bad tests/rules/bad \
 	    tests/fuzz/corpus/bundle/good.bundle
@@ -105,7 +105,7 @@ $(BUILD)/tests/bench/bench_content: $(BUILD)/tests/bench/bench_content.o $(BUILD
 		$(CTL_SERVER_OBJS) $(RULES_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $(sort $^) -o $@ $(LDLIBS)
-bench-content: $(BUILD)/tests/bench/bench_content
+bench-content: $(BUILD)/tests/bench/bench_content ## benchmark: content update cost, events/s while updating
 	./$(BUILD)/tests/bench/bench_content 1000 5
 
 # The edrctl contract against a stand-in sensor (skipped if edrctl is not built).

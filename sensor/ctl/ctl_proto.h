@@ -27,6 +27,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "sensor/paths.h"
+
 #define EDR_CTL_VERSION		1
 #define EDR_CTL_MAX_REQ		(64 * 1024)	/* request frame payload */
 #define EDR_CTL_MAX_REPLY	(1024 * 1024)	/* reply frame payload */
@@ -36,8 +38,6 @@
 #define EDR_CTL_MAX_ARGS	32
 #define EDR_CTL_MAX_ITEMS	8192
 #define EDR_CTL_MAX_MSG		1024
-
-#define EDR_CTL_DEFAULT_SOCKET	"/run/edr/edr.sock"
 
 enum edr_ctl_item_type {
 	EDR_CTL_STR = 1,

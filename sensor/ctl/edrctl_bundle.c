@@ -11,6 +11,7 @@
 
 #include "rules/bundle.h"
 #include "rules/schema.h"
+#include "sensor/content/content.h"
 #include "sensor/ctl/ctl_proto.h"
 #include "sensor/ctl/edrctl.h"
 
@@ -57,7 +58,7 @@ static int do_keygen(int argc, char **argv)
 
 static int do_create(int argc, char **argv)
 {
-	struct edr_bundle_wopts o = { .min_sensor = EDR_VERSION_NUM(0, 1, 0) };
+	struct edr_bundle_wopts o = { .min_sensor = EDR_CONTENT_SENSOR_VERSION };
 	struct edr_bundle_err err = { "" };
 	const char *dir = NULL, *out = NULL, *key = NULL, *version = NULL;
 	uint8_t sk[64];

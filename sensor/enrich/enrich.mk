@@ -50,6 +50,6 @@ $(BUILD)/tsan/test_hashcache: tests/unit/test_hashcache.c sensor/enrich/hashcach
 	$(Q)$(CC) -std=gnu11 -g -O1 -fsanitize=thread -I. -Ibpf -D_GNU_SOURCE \
 	  tests/unit/test_hashcache.c sensor/enrich/hashcache.c -o $@ \
 	  $(shell $(PKG_CONFIG) --cflags --libs libsodium) -lcmocka -lpthread
-tsan-hashcache: $(BUILD)/tsan/test_hashcache
+tsan-hashcache: $(BUILD)/tsan/test_hashcache ## the hash cache's threads under ThreadSanitizer
 	$(Q)TSAN_OPTIONS=halt_on_error=1:exitcode=66 $(BUILD)/tsan/test_hashcache >$(BUILD)/tsan/test_hashcache.log 2>&1 || \
 	  { tail -60 $(BUILD)/tsan/test_hashcache.log; exit 1; }

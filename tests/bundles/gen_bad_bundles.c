@@ -30,9 +30,12 @@
 
 #include "rules/bundle.h"
 #include "rules/schema.h"
+#include "sensor/content/content.h"
 
 #define CREATED 1700000000ull
 #define GOODVER 20
+/* The sensor under test: good bundles need no newer one. */
+#define SENSOR_VER EDR_CONTENT_SENSOR_VERSION
 
 static const char *outdir;
 static FILE *tsv;
@@ -145,7 +148,7 @@ static void good(uint8_t **out, size_t *len)
 {
 	struct files f = good_files();
 
-	build(&f, GOODVER, EDR_VERSION_NUM(0, 1, 0), EDR_SCHEMA_VERSION, sk, out, len);
+	build(&f, GOODVER, SENSOR_VER, EDR_SCHEMA_VERSION, sk, out, len);
 }
 
 /* Re-signs buf in place (after a mutation of the signed part). */
@@ -243,7 +246,7 @@ static void good_manifest(struct edr_bundle_manifest *m, struct edr_bundle_mfile
 		memcpy(cat + off, f.v[i].data, f.v[i].size);
 		off += f.v[i].size;
 	}
-	*m = (struct edr_bundle_manifest){ GOODVER, CREATED, EDR_VERSION_NUM(0, 1, 0),
+	*m = (struct edr_bundle_manifest){ GOODVER, CREATED, SENSOR_VER,
 					   EDR_SCHEMA_VERSION, total, (uint32_t)f.n, mf };
 	*payload = zc(cat, total, 0, plen);
 	free(cat);
@@ -367,7 +370,7 @@ static void structural(void)
 		uint8_t *o;
 		size_t olen;
 
-		build(&f, GOODVER, EDR_VERSION_NUM(0, 1, 0), EDR_SCHEMA_VERSION, sk_other, &o, &olen);
+		build(&f, GOODVER, SENSOR_VER, EDR_SCHEMA_VERSION, sk_other, &o, &olen);
 		emit("wrong_key", "verify", "which is not trusted", o, olen);
 		/* Right key id, signature by the other key. */
 		memcpy(o + 24, g + 24, 8);
@@ -590,25 +593,29 @@ static void zstd_cases(void)
 static void verify_semantics(void)
 {
 	struct files f = good_files();
+	char next_patch[64], ver[16];
 	uint8_t *o;
 	size_t len;
 
-	build(&f, 5, EDR_VERSION_NUM(0, 1, 0), EDR_SCHEMA_VERSION, sk, &o, &len);
+	snprintf(next_patch, sizeof(next_patch), "content needs sensor %s or newer",
+		 edr_version_fmt(SENSOR_VER + 1, ver, sizeof(ver)));
+
+	build(&f, 5, SENSOR_VER, EDR_SCHEMA_VERSION, sk, &o, &len);
 	emit("downgrade", "verify", "content version 5 is not newer than the active 10", o, len);
 	free(o);
-	build(&f, 10, EDR_VERSION_NUM(0, 1, 0), EDR_SCHEMA_VERSION, sk, &o, &len);
+	build(&f, 10, SENSOR_VER, EDR_SCHEMA_VERSION, sk, &o, &len);
 	emit("same_version", "verify", "content version 10 is not newer than the active 10", o, len);
 	free(o);
-	build(&f, 0, EDR_VERSION_NUM(0, 1, 0), EDR_SCHEMA_VERSION, sk, &o, &len);
+	build(&f, 0, SENSOR_VER, EDR_SCHEMA_VERSION, sk, &o, &len);
 	emit("version_zero", "verify", "content version 0 is not newer", o, len);
 	free(o);
 	build(&f, GOODVER, EDR_VERSION_NUM(9, 0, 0), EDR_SCHEMA_VERSION, sk, &o, &len);
 	emit("needs_newer_sensor", "verify", "content needs sensor 9.0.0 or newer", o, len);
 	free(o);
-	build(&f, GOODVER, EDR_VERSION_NUM(0, 1, 1), EDR_SCHEMA_VERSION, sk, &o, &len);
-	emit("needs_next_patch", "verify", "content needs sensor 0.1.1 or newer", o, len);
+	build(&f, GOODVER, SENSOR_VER + 1, EDR_SCHEMA_VERSION, sk, &o, &len);
+	emit("needs_next_patch", "verify", next_patch, o, len);
 	free(o);
-	build(&f, GOODVER, EDR_VERSION_NUM(0, 1, 0), EDR_SCHEMA_VERSION + 1, sk, &o, &len);
+	build(&f, GOODVER, SENSOR_VER, EDR_SCHEMA_VERSION + 1, sk, &o, &len);
 	emit("schema_newer", "verify", "content written for schema version", o, len);
 	free(o);
 	{
@@ -643,7 +650,7 @@ static void rules_case(const char *name, const char *stage, const char *reason, 
 		add(&f, fname, text, tlen);
 	}
 	va_end(ap);
-	build(&f, GOODVER, EDR_VERSION_NUM(0, 1, 0), EDR_SCHEMA_VERSION, sk, &o, &len);
+	build(&f, GOODVER, SENSOR_VER, EDR_SCHEMA_VERSION, sk, &o, &len);
 	emit(name, stage, reason, o, len);
 	free(o);
 }
@@ -810,7 +817,7 @@ static void rule_cases(void)
 			snprintf(fname, sizeof(fname), "many%02zu.yml", k);
 			add(&f, fname, txt, off);
 		}
-		build(&f, GOODVER, EDR_VERSION_NUM(0, 1, 0), EDR_SCHEMA_VERSION, sk, &o, &len);
+		build(&f, GOODVER, SENSOR_VER, EDR_SCHEMA_VERSION, sk, &o, &len);
 		emit("rules_10001", "validate", "more than 10000 rules", o, len);
 		free(o);
 	}
@@ -915,7 +922,7 @@ int main(int argc, char **argv)
 		FILE *fp;
 
 		add(&f, "zz.yml", zz, sizeof(zz) - 1);
-		build(&f, 10, EDR_VERSION_NUM(0, 1, 0), EDR_SCHEMA_VERSION, sk, &o, &len);
+		build(&f, 10, SENSOR_VER, EDR_SCHEMA_VERSION, sk, &o, &len);
 		snprintf(path, sizeof(path), "%s/active_v10.bundle", outdir);
 		fp = fopen(path, "wb");
 		if (!fp || fwrite(o, 1, len, fp) != len || fclose(fp))

@@ -20,7 +20,7 @@ $(BUILD)/tests/golden/records.bin: $(BUILD)/tests/golden/gen_records
 .PHONY: test-golden golden-update
 TEST_STEPS += test-golden
 CHECK_STEPS += test-golden
-test-golden: $(BUILD)/tests/golden/replay $(BUILD)/tests/golden/records.bin
+test-golden: $(BUILD)/tests/golden/replay $(BUILD)/tests/golden/records.bin ## replay the golden record stream, compare with expected.txt
 	$(call msg,GOLDEN,tests/golden/expected.txt)
 	$(Q)$(BUILD)/tests/golden/replay $(BUILD)/tests/golden/records.bin >$(BUILD)/tests/golden/actual.txt
 	$(Q)cmp -s $(BUILD)/tests/golden/actual.txt tests/golden/expected.txt || { \
@@ -33,9 +33,9 @@ test-golden: $(BUILD)/tests/golden/replay $(BUILD)/tests/golden/records.bin
 .PHONY: test-schema-coverage
 TEST_STEPS += test-schema-coverage
 CHECK_STEPS += test-schema-coverage
-test-schema-coverage: $(BUILD)/tests/golden/replay $(BUILD)/tests/golden/records.bin
+test-schema-coverage: $(BUILD)/tests/golden/replay $(BUILD)/tests/golden/records.bin ## every schema field filled by a family, or marked EDR_UNFILLED
 	$(call msg,CHECK,schema coverage)
 	$(Q)$(BUILD)/tests/golden/replay --coverage $(BUILD)/tests/golden/records.bin
 
-golden-update: $(BUILD)/tests/golden/replay $(BUILD)/tests/golden/records.bin
+golden-update: $(BUILD)/tests/golden/replay $(BUILD)/tests/golden/records.bin ## rewrite tests/golden/expected.txt (review the diff!)
 	$(Q)$(BUILD)/tests/golden/replay $(BUILD)/tests/golden/records.bin >tests/golden/expected.txt

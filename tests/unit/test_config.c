@@ -55,7 +55,7 @@ static void test_defaults(void **state)
 		assert_null(cfg.attach[f]);
 	assert_int_equal(cfg.hash_max_file_size, 64u << 20);
 	assert_int_equal(cfg.hash_rate, 64u << 20);
-	assert_string_equal(cfg.content_dir, "/var/lib/edr/content");
+	assert_string_equal(cfg.content_dir, EDR_CONTENT_DEFAULT_DIR);
 	assert_non_null(strstr(cfg.rules, "rules/default"));
 	assert_non_null(cfg.pubkey);
 	assert_null(cfg.pubkey[0]);
@@ -63,9 +63,9 @@ static void test_defaults(void **state)
 	assert_false(cfg.allow_unsigned);
 	assert_int_equal(cfg.probation_ms, 600000);
 	assert_int_equal(cfg.shadow_default_ms, 0);
-	assert_string_equal(cfg.socket, "/run/edr/edr.sock");
+	assert_string_equal(cfg.socket, EDR_CTL_DEFAULT_SOCKET);
 	assert_string_equal(cfg.socket_group, "");
-	assert_string_equal(cfg.state_dir, "/var/lib/edr");
+	assert_string_equal(cfg.state_dir, EDR_STATE_DEFAULT_DIR);
 	assert_false(cfg.verbose);
 	assert_string_equal(cfg.host_name, "");
 	assert_string_equal(cfg.config_path, EDR_CONFIG_DEFAULT_PATH);
@@ -233,7 +233,7 @@ static void test_safety_keys_refused(void **state)
 		assert_non_null(strstr(d.msg[0], "refusing to start"));
 		assert_false(cfg.allow_unsigned);
 		assert_int_equal(cfg.n_pubkey, 0);
-		assert_string_equal(cfg.socket, "/run/edr/edr.sock");
+		assert_string_equal(cfg.socket, EDR_CTL_DEFAULT_SOCKET);
 		edr_config__free(&cfg);
 	}
 }
