@@ -68,3 +68,16 @@ $(BUILD)/tsan/test_idcache: tests/unit/test_idcache.c sensor/enrich/idcache.c se
 tsan-idcache: $(BUILD)/tsan/test_idcache
 	$(Q)TSAN_OPTIONS=halt_on_error=1:exitcode=66 $(BUILD)/tsan/test_idcache >$(BUILD)/tsan/test_idcache.log 2>&1 || \
 	  { tail -60 $(BUILD)/tsan/test_idcache.log; exit 1; }
+
+# libFuzzer target for the passwd/group parser (a differential check against
+# a naive second reading of the same bytes).
+$(BUILD)/fuzz/fuzz_idcache: tests/fuzz/fuzz_idcache.c sensor/enrich/idcache.c sensor/enrich/idcache.h
+	$(call msg,FUZZ,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(ENRICH_FUZZ_CFLAGS) tests/fuzz/fuzz_idcache.c sensor/enrich/idcache.c -o $@ -lpthread
+
+IDCACHE_FUZZ_RUN = mkdir -p $(BUILD)/fuzz/corpus-idcache && \
+	$(BUILD)/fuzz/fuzz_idcache -max_len=8192 -timeout=10 $(BUILD)/fuzz/corpus-idcache \
+	tests/fuzz/corpus/idcache
+
+$(eval $(call fuzz_target,idcache,IDCACHE_FUZZ_RUN,500000,300))
