@@ -54,7 +54,7 @@ static inline void setc(counter_t *v, uint64_t x)
 	atomic_store_explicit(v, x, memory_order_relaxed);
 }
 
-static inline uint64_t getc_(counter_t *v)
+static inline uint64_t readc(counter_t *v)
 {
 	return atomic_load_explicit(v, memory_order_relaxed);
 }
@@ -529,7 +529,7 @@ static int load_db(struct edr_idcache *c, enum edr_id_kind kind, struct edr_idta
 	if (!*out)
 		err = -ENOMEM;
 	else
-		setc(&c->parse_errors, getc_(&c->parse_errors) + errors + (uint64_t)cut);
+		setc(&c->parse_errors, readc(&c->parse_errors) + errors + (uint64_t)cut);
 cleanup:
 	free(buf);
 	if (fd >= 0)
@@ -970,22 +970,22 @@ void edr_idcache__stats(struct edr_idcache *c, struct edr_idcache_stats *out)
 	memset(out, 0, sizeof(*out));
 	if (!c)
 		return;
-	out->lookups = getc_(&c->lookups);
-	out->file_hits = getc_(&c->file_hits);
-	out->nss_hits = getc_(&c->nss_hits);
-	out->nss_negative_hits = getc_(&c->nss_negative_hits);
-	out->nss_queued = getc_(&c->nss_queued);
-	out->nss_pending = getc_(&c->nss_pending);
-	out->nss_evicted = getc_(&c->nss_evicted);
-	out->queue_full = getc_(&c->queue_full);
-	out->reloads = getc_(&c->reloads);
-	out->read_errors = getc_(&c->read_errors);
-	out->parse_errors = getc_(&c->parse_errors);
-	out->users = getc_(&c->entries[EDR_ID_USER]);
-	out->groups = getc_(&c->entries[EDR_ID_GROUP]);
+	out->lookups = readc(&c->lookups);
+	out->file_hits = readc(&c->file_hits);
+	out->nss_hits = readc(&c->nss_hits);
+	out->nss_negative_hits = readc(&c->nss_negative_hits);
+	out->nss_queued = readc(&c->nss_queued);
+	out->nss_pending = readc(&c->nss_pending);
+	out->nss_evicted = readc(&c->nss_evicted);
+	out->queue_full = readc(&c->queue_full);
+	out->reloads = readc(&c->reloads);
+	out->read_errors = readc(&c->read_errors);
+	out->parse_errors = readc(&c->parse_errors);
+	out->users = readc(&c->entries[EDR_ID_USER]);
+	out->groups = readc(&c->entries[EDR_ID_GROUP]);
 	if (c->w) {
-		out->nss_resolved = getc_(&c->w->resolved);
-		out->nss_not_found = getc_(&c->w->not_found);
-		out->nss_errors = getc_(&c->w->errors);
+		out->nss_resolved = readc(&c->w->resolved);
+		out->nss_not_found = readc(&c->w->not_found);
+		out->nss_errors = readc(&c->w->errors);
 	}
 }

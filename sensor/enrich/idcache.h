@@ -89,7 +89,8 @@ struct edr_idcache_stats {
 	uint64_t nss_not_found;
 	uint64_t nss_errors;        /* resolver failures */
 	uint64_t nss_evicted;       /* cached answers dropped for room */
-	uint64_t queue_full;        /* lookups that could not be queued: no name */
+	uint64_t queue_full;        /* requests not queued: a new id gets no name, an
+	                             * expired one keeps its old name */
 	uint64_t reloads;           /* tables rebuilt after a file change */
 	uint64_t read_errors;       /* a changed file could not be read (old table kept) */
 	uint64_t parse_errors;      /* malformed lines skipped, cumulative */
