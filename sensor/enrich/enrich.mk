@@ -16,6 +16,11 @@ $(BUILD)/tests/unit/test_hashcache: $(BUILD)/tests/unit/test_hashcache.o $(BUILD
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
 
+UNIT_TESTS += $(BUILD)/tests/unit/test_idcache
+$(BUILD)/tests/unit/test_idcache: $(BUILD)/tests/unit/test_idcache.o $(BUILD)/sensor/enrich/idcache.o
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
+
 UNIT_TESTS += $(BUILD)/tests/unit/test_container
 $(BUILD)/tests/unit/test_container: $(BUILD)/tests/unit/test_container.o $(BUILD)/sensor/enrich/container.o
 	$(call msg,LD,$@)
@@ -53,3 +58,28 @@ $(BUILD)/tsan/test_hashcache: tests/unit/test_hashcache.c sensor/enrich/hashcach
 tsan-hashcache: $(BUILD)/tsan/test_hashcache ## the hash cache's threads under ThreadSanitizer
 	$(Q)TSAN_OPTIONS=halt_on_error=1:exitcode=66 $(BUILD)/tsan/test_hashcache >$(BUILD)/tsan/test_hashcache.log 2>&1 || \
 	  { tail -60 $(BUILD)/tsan/test_hashcache.log; exit 1; }
+
+# The name cache's watcher and resolver threads under ThreadSanitizer.
+.PHONY: tsan-idcache
+TEST_STEPS += tsan-idcache
+$(BUILD)/tsan/test_idcache: tests/unit/test_idcache.c sensor/enrich/idcache.c sensor/enrich/idcache.h
+	$(call msg,TSAN,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) -std=gnu11 -g -O1 -fsanitize=thread -I. -Ibpf -D_GNU_SOURCE \
+	  tests/unit/test_idcache.c sensor/enrich/idcache.c -o $@ -lcmocka -lpthread
+tsan-idcache: $(BUILD)/tsan/test_idcache
+	$(Q)TSAN_OPTIONS=halt_on_error=1:exitcode=66 $(BUILD)/tsan/test_idcache >$(BUILD)/tsan/test_idcache.log 2>&1 || \
+	  { tail -60 $(BUILD)/tsan/test_idcache.log; exit 1; }
+
+# libFuzzer target for the passwd/group parser (a differential check against
+# a naive second reading of the same bytes).
+$(BUILD)/fuzz/fuzz_idcache: tests/fuzz/fuzz_idcache.c sensor/enrich/idcache.c sensor/enrich/idcache.h
+	$(call msg,FUZZ,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(ENRICH_FUZZ_CFLAGS) tests/fuzz/fuzz_idcache.c sensor/enrich/idcache.c -o $@ -lpthread
+
+IDCACHE_FUZZ_RUN = mkdir -p $(BUILD)/fuzz/corpus-idcache && \
+	$(BUILD)/fuzz/fuzz_idcache -max_len=8192 -timeout=10 $(BUILD)/fuzz/corpus-idcache \
+	tests/fuzz/corpus/idcache
+
+$(eval $(call fuzz_target,idcache,IDCACHE_FUZZ_RUN,500000,300))
