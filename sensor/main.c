@@ -500,6 +500,18 @@ static int ops_stats(struct edr_sensor_stats *st, void *arg)
 		st->cgroup_uncached = cs.uncached;
 		st->cgroup_failed = cs.failed;
 	}
+	if (s->ecs.ids) {
+		struct edr_idcache_stats is;
+
+		edr_idcache__stats(s->ecs.ids, &is);
+		st->ids_lookups = is.lookups;
+		st->ids_file_hits = is.file_hits;
+		st->ids_nss_resolved = is.nss_resolved;
+		st->ids_nss_pending = is.nss_pending;
+		st->ids_queue_full = is.queue_full;
+		st->ids_reloads = is.reloads;
+		st->ids_parse_errors = is.parse_errors;
+	}
 	for (t = 0; t < _EDR_EVENT_MAX; t++) {
 		st->read[t] = GET(s->c.per_type[t]);
 		st->emitted[t] = GET(s->c.emitted_type[t]);

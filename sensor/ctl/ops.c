@@ -216,6 +216,13 @@ int edr_ops__stats_reply(const struct edr_sensor_stats *st, struct edr_ctl_reply
 	add_int(reply, &err, "cgroup.misses", st->cgroup_misses);
 	add_int(reply, &err, "cgroup.uncached", st->cgroup_uncached);
 	add_int(reply, &err, "cgroup.failed", st->cgroup_failed);
+	add_int(reply, &err, "ids.lookups", st->ids_lookups);
+	add_int(reply, &err, "ids.file_hits", st->ids_file_hits);
+	add_int(reply, &err, "ids.nss_resolved", st->ids_nss_resolved);
+	add_int(reply, &err, "ids.nss_pending", st->ids_nss_pending);
+	add_int(reply, &err, "ids.queue_full", st->ids_queue_full);
+	add_int(reply, &err, "ids.reloads", st->ids_reloads);
+	add_int(reply, &err, "ids.parse_errors", st->ids_parse_errors);
 	add_int(reply, &err, "ring_buffer.size_bytes", st->ring_size_bytes);
 	add_int(reply, &err, "ring_buffer.used_bytes", st->ring_used_bytes);
 	add_int(reply, &err, "ring_buffer.used_max_bytes", st->ring_used_max_bytes);

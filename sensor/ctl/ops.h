@@ -90,6 +90,9 @@ struct edr_sensor_stats {
 	uint64_t hash_lookups, hash_hits, hash_pending, hash_skipped, hash_failed, hash_computed,
 		 hash_entries, hash_queue;
 	uint64_t cgroup_hits, cgroup_misses, cgroup_uncached, cgroup_failed;
+	/* user and group names (sensor/enrich/idcache.h) */
+	uint64_t ids_lookups, ids_file_hits, ids_nss_resolved, ids_nss_pending, ids_queue_full,
+		 ids_reloads, ids_parse_errors;
 };
 
 struct edr_ops {

@@ -186,6 +186,9 @@ def stats_count_what_was_written():
     assert h["lookups"] >= st["events"]["exec"]["read"], st
     assert h["hits"] + h["pending"] + h["computed"] + h["skipped"] + h["failed"] > 0, st
     assert st["cgroup"]["hits"] + st["cgroup"]["misses"] >= st["events"]["exec"]["read"], st
+    # Every event names its user and group: each a lookup, root's from /etc/passwd.
+    assert st["ids"]["lookups"] >= st["events_read"], st
+    assert st["ids"]["file_hits"] > 0 and st["ids"]["parse_errors"] >= 0, st
     assert "kernel_suppressed" in st, st
     assert table.returncode == 0 and "EVENTS" in table.stdout and "CPU" in table.stdout, table
     assert watch.returncode == 0 and len(watch.stdout.splitlines()) == 2, watch
