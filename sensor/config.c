@@ -37,7 +37,7 @@ enum key_type {
 	T_SIZE,     /* stored as uint64_t bytes */
 	T_LIST,     /* char ** (NULL-terminated) + size_t count right after */
 	T_ENUM,     /* stored as an int-sized enum */
-	T_FEATURES, /* uint32_t bit set of the loader's features */
+	T_FEATURES, /* uint64_t bit set of the loader's features (by number) */
 	T_ATTACH,   /* char *: a path name of the loader's feature k->min; NULL = auto */
 	T_FORCE,    /* command line: FEATURE=PATH, sets attach.FEATURE */
 	T_DISABLE,  /* command line: FEATURE, removes it from features */
@@ -159,14 +159,14 @@ static const struct key base_keys[] = {
 };
 
 #define N_BASE_KEYS (sizeof(base_keys) / sizeof(base_keys[0]))
-_Static_assert(N_BASE_KEYS - 1 + EDR_FEAT__COUNT <= EDR_CONFIG_MAX_KEYS, "EDR_CONFIG_MAX_KEYS too small");
+_Static_assert(N_BASE_KEYS - 1 + EDR_MAX_FEATURES <= EDR_CONFIG_MAX_KEYS, "EDR_CONFIG_MAX_KEYS too small");
 
 static struct key keys[EDR_CONFIG_MAX_KEYS];
 static size_t n_keys;
 #define N_KEYS n_keys
 static pthread_once_t keys_once = PTHREAD_ONCE_INIT;
-static char attach_key_names[EDR_FEAT__COUNT][48];
-static char attach_key_help[EDR_FEAT__COUNT][160];
+static char attach_key_names[EDR_MAX_FEATURES][48];
+static char attach_key_help[EDR_MAX_FEATURES][160];
 static char features_help[512];
 
 static void build_keys(void)
@@ -178,7 +178,7 @@ static void build_keys(void)
 
 	o = (size_t)snprintf(features_help, sizeof(features_help),
 			     "features to enable: all, or a comma-separated list of");
-	for (f = 0; f < EDR_FEAT__COUNT && o < sizeof(features_help); f++)
+	for (f = 0; f < edr_feature_count() && o < sizeof(features_help); f++)
 		o += (size_t)snprintf(features_help + o, sizeof(features_help) - o, "%s %s",
 				      f ? "," : "", edr_feature_name(f));
 	if (o < sizeof(features_help))
@@ -191,7 +191,7 @@ static void build_keys(void)
 			n_keys++;
 			continue;
 		}
-		for (f = 0; f < EDR_FEAT__COUNT; f++) {
+		for (f = 0; f < edr_feature_count(); f++) {
 			struct key *k = &keys[n_keys++];
 
 			*k = base_keys[i];
@@ -405,10 +405,10 @@ int edr_parse_duration_ms(const char *s, uint64_t *out)
 	return 0;
 }
 
-#define ALL_FEATURES ((uint32_t)((1ull << EDR_FEAT__COUNT) - 1))
+#define ALL_FEATURES ((UINT64_C(1) << edr_feature_count()) - 1)
 
 /* Whether NAME is one of the loader's comma-separated path names of F. */
-static bool attach_path_ok(enum edr_feature f, const char *name)
+static bool attach_path_ok(int f, const char *name)
 {
 	const char *p = edr_feature_paths(f);
 	size_t n = strlen(name);
@@ -521,12 +521,12 @@ static void expected(const struct key *k, char *buf, size_t size)
 		break;
 	case T_FEATURES:
 		o = (size_t)snprintf(buf, size, "all or a list of ");
-		for (i = 0; i < EDR_FEAT__COUNT && o < size; i++)
+		for (i = 0; i < (size_t)edr_feature_count() && o < size; i++)
 			o += (size_t)snprintf(buf + o, size - o, "%s%s", i ? ", " : "",
-					      edr_feature_name((enum edr_feature)i));
+					      edr_feature_name((int)i));
 		break;
 	case T_ATTACH: {
-		const char *p = edr_feature_paths((enum edr_feature)k->min);
+		const char *p = edr_feature_paths((int)k->min);
 
 		/* the loader's list is "a,b": shown as "a, b" */
 		o = (size_t)snprintf(buf, size, "auto or one of ");
@@ -545,9 +545,9 @@ static void expected(const struct key *k, char *buf, size_t size)
 	case T_DISABLE:
 		o = (size_t)snprintf(buf, size, "%s", k->type == T_FORCE ? "FEATURE=PATH, FEATURE one of "
 							       : "one of ");
-		for (i = 0; i < EDR_FEAT__COUNT && o < size; i++)
+		for (i = 0; i < (size_t)edr_feature_count() && o < size; i++)
 			o += (size_t)snprintf(buf + o, size - o, "%s%s", i ? ", " : "",
-					      edr_feature_name((enum edr_feature)i));
+					      edr_feature_name((int)i));
 		break;
 	}
 }
@@ -622,11 +622,11 @@ static int split_list(const char *s, char ***out, size_t *n_out)
 	return 0;
 }
 
-static int parse_features(const char *s, uint32_t *out)
+static int parse_features(const char *s, uint64_t *out)
 {
 	char **list;
 	size_t n, i;
-	uint32_t set = 0;
+	uint64_t set = 0;
 	int err, f;
 
 	err = split_list(s, &list, &n);
@@ -652,9 +652,9 @@ static int parse_features(const char *s, uint32_t *out)
 		if (f < 0)
 			err = -EINVAL;
 		else if (minus)
-			set &= ~(1u << f);
+			set &= ~(UINT64_C(1) << f);
 		else
-			set |= 1u << f;
+			set |= UINT64_C(1) << f;
 	}
 	free_list(list);
 	if (!err)
@@ -779,7 +779,7 @@ static int set_value(struct edr_config *cfg, const struct key *k, const char *s,
 		*(int *)field = c;
 		return 0;
 	case T_FEATURES:
-		return parse_features(s, (uint32_t *)field);
+		return parse_features(s, (uint64_t *)field);
 	case T_FORCE:
 	case T_DISABLE:
 		return *s ? -EINVAL : 0; /* only parse_args gives them a value */
@@ -789,7 +789,7 @@ static int set_value(struct edr_config *cfg, const struct key *k, const char *s,
 			*(char **)field = NULL;
 			return 0;
 		}
-		if (!attach_path_ok((enum edr_feature)k->min, s))
+		if (!attach_path_ok((int)k->min, s))
 			return -EINVAL;
 		dup = strdup(s);
 		if (!dup)
@@ -1156,7 +1156,7 @@ static int set_feature_option(struct edr_config *cfg, const struct key *k, const
 		if (eq)
 			return -EINVAL;
 		ak = lookup("features", 8);
-		cfg->features &= ~(1u << f);
+		cfg->features &= ~(UINT64_C(1) << f);
 	} else {
 		if (!eq)
 			return -EINVAL;
@@ -1400,7 +1400,7 @@ void edr_config__dump(const struct edr_config *cfg, FILE *out)
 		case T_DISABLE:
 			break; /* command line only, never dumped */
 		case T_FEATURES: {
-			uint32_t set = *(const uint32_t *)field;
+			uint64_t set = *(const uint64_t *)field;
 			bool first = true;
 
 			if (set == ALL_FEATURES) {
@@ -1409,10 +1409,10 @@ void edr_config__dump(const struct edr_config *cfg, FILE *out)
 			}
 			if (!set)
 				fputs("none", out);
-			for (j = 0; j < EDR_FEAT__COUNT; j++) {
-				if (set & (1u << j)) {
+			for (j = 0; j < (size_t)edr_feature_count(); j++) {
+				if (set & (UINT64_C(1) << j)) {
 					fprintf(out, "%s%s", first ? "" : ",",
-						edr_feature_name((enum edr_feature)j));
+						edr_feature_name((int)j));
 					first = false;
 				}
 			}

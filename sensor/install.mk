@@ -144,7 +144,8 @@ test-service: $(BINS)
 	@python3 tests/e2e/test_service.py --build $(BUILD)
 
 # Fuzzing the configuration parser (it also links the loader's feature table).
-CONFIG_FUZZ_SRCS := tests/fuzz/fuzz_config.c sensor/config.c loader/loader.c loader/probe.c
+CONFIG_FUZZ_SRCS := tests/fuzz/fuzz_config.c sensor/config.c loader/loader.c loader/probe.c \
+		    $(LOADER_FEATURE_SRCS)
 $(BUILD)/fuzz/fuzz_config: $(CONFIG_FUZZ_SRCS) sensor/config.h loader/loader.h $(BPF_SKEL)
 	$(call msg,FUZZ,$@)
 	@mkdir -p $(@D)

@@ -16,6 +16,18 @@
 
 #include "sensor/config.h"
 
+/* A feature's number, by the name users see. */
+static int F(const char *name)
+{
+	int f = edr_feature_by_name(name);
+
+	assert_true(f >= 0);
+	return f;
+}
+
+#define BIT(name) (UINT64_C(1) << F(name))
+#define ALL_FEATURES ((UINT64_C(1) << edr_feature_count()) - 1)
+
 /* Collected diagnostics, one string per line. */
 struct diags {
 	char msg[32][512];
@@ -50,8 +62,8 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.output_format, EDR_FORMAT_ECS_JSON);
 	assert_int_equal(cfg.syslog, EDR_SYSLOG_OFF);
 	assert_int_equal(cfg.ring_buffer_size, 8u << 20);
-	assert_int_equal(cfg.features, (1u << EDR_FEAT__COUNT) - 1);
-	for (f = 0; f < EDR_FEAT__COUNT; f++)
+	assert_int_equal(cfg.features, ALL_FEATURES);
+	for (f = 0; f < edr_feature_count(); f++)
 		assert_null(cfg.attach[f]);
 	assert_int_equal(cfg.hash_max_file_size, 64u << 20);
 	assert_int_equal(cfg.hash_rate, 64u << 20);
@@ -115,10 +127,9 @@ static void test_every_key(void **state)
 	assert_string_equal(cfg.output, "/var/log/edr/events.json");
 	assert_int_equal(cfg.syslog, EDR_SYSLOG_JOURNALD);
 	assert_int_equal(cfg.ring_buffer_size, 16u << 20);
-	assert_int_equal(cfg.features, (1u << EDR_FEAT_EXEC) | (1u << EDR_FEAT_FORK) |
-					       (1u << EDR_FEAT_EXIT));
-	assert_true(edr_config__feature_enabled(&cfg, EDR_FEAT_FORK));
-	assert_false(edr_config__feature_enabled(&cfg, EDR_FEAT_EXEC_ENFORCE));
+	assert_int_equal(cfg.features, BIT("exec") | BIT("fork") | BIT("exit"));
+	assert_true(edr_config__feature_enabled(&cfg, F("fork")));
+	assert_false(edr_config__feature_enabled(&cfg, F("exec_enforce")));
 	assert_int_equal(cfg.hash_max_file_size, 100u << 20);
 	assert_int_equal(cfg.hash_rate, 0);
 	assert_string_equal(cfg.content_dir, "/srv/edr/content");
@@ -135,10 +146,10 @@ static void test_every_key(void **state)
 	assert_string_equal(cfg.state_dir, "/srv/edr");
 	assert_true(cfg.verbose);
 	assert_string_equal(cfg.host_name, "sensor-01");
-	assert_string_equal(cfg.attach[EDR_FEAT_EXEC], "raw_tp");
-	assert_string_equal(cfg.attach[EDR_FEAT_FORK], "tp_btf");
-	assert_null(cfg.attach[EDR_FEAT_EXIT]);
-	assert_string_equal(cfg.attach[EDR_FEAT_EXEC_ENFORCE], "lsm");
+	assert_string_equal(cfg.attach[F("exec")], "raw_tp");
+	assert_string_equal(cfg.attach[F("fork")], "tp_btf");
+	assert_null(cfg.attach[F("exit")]);
+	assert_string_equal(cfg.attach[F("exec_enforce")], "lsm");
 	edr_config__free(&cfg);
 }
 
@@ -193,12 +204,12 @@ static void test_bad_values_ignored(void **state)
 	assert_int_equal(cfg.ring_buffer_size, 8u << 20);
 	assert_string_equal(cfg.output, "stdout");
 	assert_int_equal(cfg.syslog, EDR_SYSLOG_OFF);
-	assert_int_equal(cfg.features, (1u << EDR_FEAT__COUNT) - 1);
+	assert_int_equal(cfg.features, ALL_FEATURES);
 	assert_int_equal(cfg.probation_ms, 600000);
 	assert_false(cfg.verbose);
-	assert_null(cfg.attach[EDR_FEAT_EXEC]);
-	assert_null(cfg.attach[EDR_FEAT_FORK]);
-	assert_null(cfg.attach[EDR_FEAT_EXEC_ENFORCE]);
+	assert_null(cfg.attach[F("exec")]);
+	assert_null(cfg.attach[F("fork")]);
+	assert_null(cfg.attach[F("exec_enforce")]);
 	assert_string_equal(cfg.host_name, "");
 	edr_config__free(&cfg);
 }
@@ -275,7 +286,7 @@ static void test_unknown_keys_and_syntax(void **state)
 				      "ignoring");
 	assert_string_equal(d.msg[8], "t.conf:15: 'attach.exec' already set at line 14, the later "
 				      "value wins");
-	assert_string_equal(cfg.attach[EDR_FEAT_EXEC], "raw_tp");
+	assert_string_equal(cfg.attach[F("exec")], "raw_tp");
 	edr_config__free(&cfg);
 }
 
@@ -374,8 +385,7 @@ static void test_features_list(void **state)
 	assert_int_equal(edr_config__defaults(&cfg), 0);
 	assert_int_equal(load(&cfg, &d, "features = all,-exec_enforce,-fork\n"), 0);
 	assert_int_equal(d.n, 0);
-	assert_int_equal(cfg.features, (1u << EDR_FEAT__COUNT) - 1 - (1u << EDR_FEAT_EXEC_ENFORCE) -
-					       (1u << EDR_FEAT_FORK));
+	assert_int_equal(cfg.features, ALL_FEATURES - BIT("exec_enforce") - BIT("fork"));
 	assert_int_equal(load(&cfg, &d, "features = none\n"), 0);
 	assert_int_equal(cfg.features, 0);
 	edr_config__free(&cfg);
@@ -397,7 +407,7 @@ static void test_cli(void **state)
 	assert_int_equal(cfg.ring_buffer_size, 32u << 20);
 	assert_int_equal(cfg.syslog, EDR_SYSLOG_SYSLOG);
 	assert_true(cfg.verbose);
-	assert_string_equal(cfg.attach[EDR_FEAT_EXEC], "raw_tp");
+	assert_string_equal(cfg.attach[F("exec")], "raw_tp");
 	assert_string_equal(cfg.config_path, "/tmp/x.conf");
 	assert_int_equal(cfg.n_pubkey, 2); /* repeated on the command line: appended */
 	assert_string_equal(cfg.pubkey[1], "/etc/passwd");
@@ -435,9 +445,9 @@ static void test_cli_compat(void **state)
 	assert_int_equal(edr_config__parse_args(&cfg, 9, argv, collect, &d), 9);
 	assert_int_equal(d.n, 0);
 	assert_int_equal(cfg.ring_buffer_size, 4096);
-	assert_string_equal(cfg.attach[EDR_FEAT_EXEC], "raw_tp");
-	assert_false(edr_config__feature_enabled(&cfg, EDR_FEAT_EXEC_ENFORCE));
-	assert_true(edr_config__feature_enabled(&cfg, EDR_FEAT_EXEC));
+	assert_string_equal(cfg.attach[F("exec")], "raw_tp");
+	assert_false(edr_config__feature_enabled(&cfg, F("exec_enforce")));
+	assert_true(edr_config__feature_enabled(&cfg, F("exec")));
 	/* A relative output on the command line is made absolute (the cwd may change). */
 	assert_non_null(getcwd(cwd, sizeof(cwd)));
 	snprintf(want, sizeof(want), "%s/events.json", cwd);
@@ -445,8 +455,8 @@ static void test_cli_compat(void **state)
 	/* What they set wins over the file, like the keys they stand for. */
 	assert_int_equal(load(&cfg, &d, "attach.exec = tp_btf\nfeatures = all\nring_buffer_size = 16M\n"), 0);
 	assert_int_equal(d.n, 0);
-	assert_string_equal(cfg.attach[EDR_FEAT_EXEC], "raw_tp");
-	assert_false(edr_config__feature_enabled(&cfg, EDR_FEAT_EXEC_ENFORCE));
+	assert_string_equal(cfg.attach[F("exec")], "raw_tp");
+	assert_false(edr_config__feature_enabled(&cfg, F("exec_enforce")));
 	assert_int_equal(cfg.ring_buffer_size, 4096);
 	edr_config__free(&cfg);
 }
