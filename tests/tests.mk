@@ -23,6 +23,10 @@ $(eval $(call unit_test,test_priv_events,$(EVENT_UNIT_OBJS)))
 $(eval $(call unit_test,test_kern_events,$(EVENT_UNIT_OBJS)))
 $(eval $(call unit_test,test_net_events,$(EVENT_UNIT_OBJS)))
 
+# The feature registry against the BPF object (opened, never loaded: no root).
+$(eval $(call unit_test,test_features,$(LOADER_OBJS)))
+$(BUILD)/tests/unit/test_features.o: $(BPF_SKEL)
+
 # BPF integration tests link the loader and the skeleton.
 BPF_TEST_OBJS := $(BUILD)/tests/bpf/harness.o $(LOADER_OBJS) $(BUILD)/sensor/decode.o $(BUILD)/sensor/evtypes.o
 $(BUILD)/tests/bpf/harness.o: $(BPF_SKEL)
