@@ -46,6 +46,7 @@ $(eval $(call bpf_test,test_mem))
 $(eval $(call bpf_test,test_priv))
 $(eval $(call bpf_test,test_kern))
 $(eval $(call bpf_test,test_net))
+$(eval $(call bpf_test,test_loader))
 
 # Helper programs used by e2e tests and benchmarks.
 TEST_HELPERS := $(BUILD)/tests/helpers/spawn $(BUILD)/tests/helpers/execstorm
