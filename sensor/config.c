@@ -39,8 +39,6 @@ enum key_type {
 	T_ENUM,     /* stored as an int-sized enum */
 	T_FEATURES, /* uint64_t bit set of the loader's features (by number) */
 	T_ATTACH,   /* char *: a path name of the loader's feature k->min; NULL = auto */
-	T_FORCE,    /* command line: FEATURE=PATH, sets attach.FEATURE */
-	T_DISABLE,  /* command line: FEATURE, removes it from features */
 	T_GROUP,    /* group name that must exist, or empty */
 };
 
@@ -146,10 +144,6 @@ static const struct key base_keys[] = {
 	  K_CLI_ONLY | K_FLAG, OFF(probe), 0, 0, NULL, 0 },
 	{ "json", T_BOOL, "no", NULL, "with --probe: print JSON",
 	  K_CLI_ONLY | K_FLAG, OFF(json), 0, 0, NULL, 0 },
-	{ "force", T_FORCE, "", "FEATURE=PATH", "same as --attach.FEATURE PATH",
-	  K_CLI_ONLY, 0, 0, 0, NULL, 0 },
-	{ "disable", T_DISABLE, "", "FEATURE", "do not load FEATURE (removes it from features)",
-	  K_CLI_ONLY, 0, 0, 0, NULL, 0 },
 	{ "target_pid", T_INT, "0", "PID", "(tests) report only this process and its children",
 	  K_CLI_ONLY, OFF(target_pid), 0, INT32_MAX, NULL, 0 },
 	{ "help", T_BOOL, "no", NULL, "show this help and exit",
@@ -541,14 +535,6 @@ static void expected(const struct key *k, char *buf, size_t size)
 	case T_GROUP:
 		snprintf(buf, size, "the name of an existing group, or nothing");
 		break;
-	case T_FORCE:
-	case T_DISABLE:
-		o = (size_t)snprintf(buf, size, "%s", k->type == T_FORCE ? "FEATURE=PATH, FEATURE one of "
-							       : "one of ");
-		for (i = 0; i < (size_t)edr_feature_count() && o < size; i++)
-			o += (size_t)snprintf(buf + o, size - o, "%s%s", i ? ", " : "",
-					      edr_feature_name((int)i));
-		break;
 	}
 }
 
@@ -780,9 +766,6 @@ static int set_value(struct edr_config *cfg, const struct key *k, const char *s,
 		return 0;
 	case T_FEATURES:
 		return parse_features(s, (uint64_t *)field);
-	case T_FORCE:
-	case T_DISABLE:
-		return *s ? -EINVAL : 0; /* only parse_args gives them a value */
 	case T_ATTACH:
 		if (!strcmp(s, "auto")) {
 			free(*(char **)field);
@@ -1136,42 +1119,6 @@ out:
 	return err;
 }
 
-/* --force FEATURE=PATH and --disable FEATURE: the keys they stand for count as set. */
-static int set_feature_option(struct edr_config *cfg, const struct key *k, const char *val)
-{
-	const char *eq = strchr(val, '=');
-	char name[64], key[80];
-	const struct key *ak;
-	int f, err;
-
-	size_t nlen = eq ? (size_t)(eq - val) : strlen(val);
-
-	if (nlen >= sizeof(name))
-		return -EINVAL;
-	snprintf(name, sizeof(name), "%.*s", (int)nlen, val);
-	f = edr_feature_by_name(name);
-	if (f < 0)
-		return -EINVAL;
-	if (k->type == T_DISABLE) {
-		if (eq)
-			return -EINVAL;
-		ak = lookup("features", 8);
-		cfg->features &= ~(UINT64_C(1) << f);
-	} else {
-		if (!eq)
-			return -EINVAL;
-		snprintf(key, sizeof(key), "attach.%s", name);
-		ak = lookup(key, strlen(key));
-		if (!ak)
-			return -EINVAL;
-		err = set_value(cfg, ak, eq + 1, false);
-		if (err)
-			return err;
-	}
-	cfg->_set_by_cli[ak - keys] = 1;
-	return 0;
-}
-
 int edr_config__load(struct edr_config *cfg, edr_config_diag_fn diag, void *ctx)
 {
 	const struct key *k;
@@ -1258,20 +1205,6 @@ int edr_config__parse_args(struct edr_config *cfg, int argc, char **argv, edr_co
 		else {
 			report(&d, EDR_DIAG_ERROR, "option '--%s' needs a value (%s)", k->name, k->arg);
 			return -EINVAL;
-		}
-		if (k->type == T_FORCE || k->type == T_DISABLE) {
-			err = set_feature_option(cfg, k, val);
-			if (err == -ENOMEM)
-				return err;
-			if (err) {
-				char exp[256];
-
-				expected(k, exp, sizeof(exp));
-				report(&d, EDR_DIAG_ERROR, "bad value '%s' for '--%s' (expected %s)",
-				       shown(val, sv, sizeof(sv)), k->name, exp);
-				return -EINVAL;
-			}
-			continue;
 		}
 		/* Run by hand, a relative output file is plain enough; in the file it is a mistake. */
 		if (k->type == T_OUTPUT && val[0] && val[0] != '/' && strcmp(val, "-") &&
@@ -1396,9 +1329,6 @@ void edr_config__dump(const struct edr_config *cfg, FILE *out)
 		case T_ATTACH:
 			fputs(*(char *const *)field ? *(char *const *)field : "auto", out);
 			break;
-		case T_FORCE:
-		case T_DISABLE:
-			break; /* command line only, never dumped */
 		case T_FEATURES: {
 			uint64_t set = *(const uint64_t *)field;
 			bool first = true;

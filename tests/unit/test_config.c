@@ -432,17 +432,21 @@ static void test_cli(void **state)
 	edr_config__free(&cfg);
 }
 
-/* Spellings the daemon had before the table, kept for scripts and tests. */
+/*
+ * Spellings the daemon had before the table, kept for scripts and tests, and
+ * the one spelling of forcing a path and leaving a feature out: the file's
+ * keys, attach.FEATURE and features (with -NAME), as options.
+ */
 static void test_cli_compat(void **state)
 {
 	struct edr_config cfg;
 	struct diags d = { 0 };
 	char cwd[4096], want[4200];
-	char *argv[] = { "x", "--ring-size", "4096", "--force", "exec=raw_tp", "--disable", "exec_enforce",
+	char *argv[] = { "x", "--ring-size", "4096", "--attach.exec", "raw_tp", "--features=all,-exec_enforce",
 			 "-o", "events.json", NULL };
 
 	assert_int_equal(edr_config__defaults(&cfg), 0);
-	assert_int_equal(edr_config__parse_args(&cfg, 9, argv, collect, &d), 9);
+	assert_int_equal(edr_config__parse_args(&cfg, 8, argv, collect, &d), 8);
 	assert_int_equal(d.n, 0);
 	assert_int_equal(cfg.ring_buffer_size, 4096);
 	assert_string_equal(cfg.attach[F("exec")], "raw_tp");
@@ -475,11 +479,14 @@ static void test_cli_errors(void **state)
 		{ { "x", "--no-probe" }, "unknown option '--no_probe' (see --help)" },
 		{ { "x", "--verbose=sure" }, "bad value 'sure' for '--verbose' (expected yes or no)" },
 		{ { "x", "--no-verbose=yes" }, "unknown option" },
-		{ { "x", "--force", "exec=nonsense" }, "bad value 'exec=nonsense' for '--force' (expected "
-						       "FEATURE=PATH, FEATURE one of exec, fork" },
-		{ { "x", "--force", "exec" }, "bad value 'exec' for '--force'" },
-		{ { "x", "--force", "nofeature=raw_tp" }, "bad value 'nofeature=raw_tp' for '--force'" },
-		{ { "x", "--disable", "usb" }, "bad value 'usb' for '--disable' (expected one of exec," },
+		{ { "x", "--attach.exec", "nonsense" }, "bad value 'nonsense' for '--attach.exec' (expected "
+							"auto or one of tp_btf, raw_tp)" },
+		{ { "x", "--attach.nofeature", "raw_tp" }, "unknown option '--attach.nofeature'" },
+		{ { "x", "--features", "all,-usb" }, "bad value 'all,-usb' for '--features' (expected all or "
+						     "a list of exec, fork," },
+		/* One spelling: the old aliases of attach.FEATURE and features are gone. */
+		{ { "x", "--force", "exec=raw_tp" }, "unknown option '--force'" },
+		{ { "x", "--disable", "exec_enforce" }, "unknown option '--disable'" },
 		{ { "x", "-o", "bad\ttab" }, "bad value 'bad?tab' for '--output'" },
 	};
 	struct edr_config cfg;
@@ -641,6 +648,53 @@ static void test_usage(void **state)
 }
 
 /*
+ * Every option edr-sensor(8) names in OPTIONS is one the parser knows, so
+ * the page cannot keep a spelling the daemon dropped (--force, --disable).
+ */
+static void test_man_options_known(void **state)
+{
+	char line[1024], opt[128];
+	FILE *in = fopen("sensor/man/edr-sensor.8", "r");
+	bool in_options = false;
+	int checked = 0;
+
+	if (!in)
+		fail_msg("sensor/man/edr-sensor.8: %s", strerror(errno));
+	while (fgets(line, sizeof(line), in)) {
+		char plain[1024], *p;
+		size_t o = 0, i;
+
+		if (!strncmp(line, ".SH", 3))
+			in_options = !strncmp(line, ".SH OPTIONS", 11);
+		if (!in_options)
+			continue;
+		for (i = 0; line[i] && o + 1 < sizeof(plain); i++)
+			if (!(line[i] == '\\' && line[i + 1] == '-'))
+				plain[o++] = line[i];
+		plain[o] = 0;
+		for (p = strstr(plain, "--"); p; p = strstr(p + 2, "--")) {
+			size_t n = strspn(p + 2, "abcdefghijklmnopqrstuvwxyz_-.");
+			struct edr_config cfg;
+			struct diags d = { 0 };
+			char *argv[3] = { "x", opt, NULL };
+
+			/* "--attach." FEATURE and "--no-" KEY are patterns, not options. */
+			if (!n || strchr("-.", p[2 + n - 1]))
+				continue;
+			snprintf(opt, sizeof(opt), "--%.*s", (int)n, p + 2);
+			assert_int_equal(edr_config__defaults(&cfg), 0);
+			edr_config__parse_args(&cfg, 2, argv, collect, &d);
+			if (d.n && strstr(d.msg[0], "unknown option"))
+				fail_msg("edr-sensor(8) names %s: %s", opt, d.msg[0]);
+			edr_config__free(&cfg);
+			checked++;
+		}
+	}
+	fclose(in);
+	assert_true(checked >= 10);
+}
+
+/*
  * The shipped sensor/sensor.conf lists every key of the table with its
  * default, commented out: uncommented it loads cleanly and dumps exactly like
  * the built-in defaults (except rules, which install rewrites).
@@ -744,6 +798,7 @@ int main(void)
 		cmocka_unit_test(test_file),
 		cmocka_unit_test(test_load_default_or_named),
 		cmocka_unit_test(test_usage),
+		cmocka_unit_test(test_man_options_known),
 		cmocka_unit_test(test_shipped_conf),
 	};
 
