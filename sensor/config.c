@@ -65,11 +65,9 @@ struct key {
 	char short_opt;
 };
 
-static const char *const format_names[] = { "ecs-json", NULL };
 static const char *const syslog_names[] = { "off", "journald", "syslog", NULL };
 
-_Static_assert(sizeof(enum edr_syslog_mode) == sizeof(int) &&
-	       sizeof(enum edr_output_format) == sizeof(int), "enums are stored as int");
+_Static_assert(sizeof(enum edr_syslog_mode) == sizeof(int), "enums are stored as int");
 
 #define OFF(f) offsetof(struct edr_config, f)
 
@@ -81,8 +79,6 @@ static const struct key base_keys[] = {
 	{ "output", T_OUTPUT, "stdout", "DEST",
 	  "where ECS JSON lines go: stdout, none or an absolute file path (reopened on SIGHUP)",
 	  0, OFF(output), 0, 0, NULL, 'o' },
-	{ "output_format", T_ENUM, "ecs-json", "FORMAT", "format of output lines: ecs-json",
-	  0, OFF(output_format), 0, 0, format_names, 0 },
 	{ "syslog", T_ENUM, "off", "MODE",
 	  "also send events and alerts to off, journald or syslog (alerts at LOG_WARNING or higher)",
 	  0, OFF(syslog), 0, 0, syslog_names, 0 },
@@ -130,8 +126,6 @@ static const struct key base_keys[] = {
 	{ "socket_group", T_GROUP, "", "GROUP",
 	  "group allowed the read-only verbs (status, stats, rules); empty = root only",
 	  K_SAFETY, OFF(socket_group), 0, 0, NULL, 0 },
-	{ "state_dir", T_PATH, "/var/lib/edr", "DIR", "persistent state (probation, counters)",
-	  K_SAFETY | K_ABS, OFF(state_dir), 0, 0, NULL, 0 },
 	{ "verbose", T_BOOL, "no", "BOOL", "debug logging, libbpf's included",
 	  0, OFF(verbose), 0, 0, NULL, 'v' },
 	{ "host_name", T_STRING, "", "NAME", "host.name in events; empty = the system host name",

@@ -48,14 +48,9 @@ enum edr_syslog_mode {
 	EDR_SYSLOG_SYSLOG,
 };
 
-enum edr_output_format {
-	EDR_FORMAT_ECS_JSON = 0,
-};
-
 struct edr_config {
 	/* Outputs. output is "stdout", "none" or an absolute file path. */
 	char *output;
-	enum edr_output_format output_format;
 	enum edr_syslog_mode syslog;
 
 	/* Kernel side. */
@@ -79,7 +74,6 @@ struct edr_config {
 	/* Control socket and state. */
 	char *socket;
 	char *socket_group;                 /* "" = root only */
-	char *state_dir;
 
 	/* Misc. */
 	bool verbose;

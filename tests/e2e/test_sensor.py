@@ -43,8 +43,7 @@ class Sensor:
         # Everything the daemon writes stays in the test's own directory.
         self.proc = subprocess.Popen(
             [os.path.join(ARGS.build, "edr-sensor"), "--output", self.out,
-             "--socket", self.socket, "--content-dir", os.path.join(self.dir, "content"),
-             "--state-dir", self.dir, *extra],
+             "--socket", self.socket, "--content-dir", os.path.join(self.dir, "content"), *extra],
             stdout=subprocess.DEVNULL, stderr=self.errf)
         self.wait_for_log("running")
 

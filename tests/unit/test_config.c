@@ -59,7 +59,6 @@ static void test_defaults(void **state)
 
 	assert_int_equal(edr_config__defaults(&cfg), 0);
 	assert_string_equal(cfg.output, "stdout");
-	assert_int_equal(cfg.output_format, EDR_FORMAT_ECS_JSON);
 	assert_int_equal(cfg.syslog, EDR_SYSLOG_OFF);
 	assert_int_equal(cfg.ring_buffer_size, 8u << 20);
 	assert_int_equal(cfg.features, ALL_FEATURES);
@@ -77,7 +76,6 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.shadow_default_ms, 0);
 	assert_string_equal(cfg.socket, "/run/edr/edr.sock");
 	assert_string_equal(cfg.socket_group, "");
-	assert_string_equal(cfg.state_dir, "/var/lib/edr");
 	assert_false(cfg.verbose);
 	assert_string_equal(cfg.host_name, "");
 	assert_string_equal(cfg.config_path, EDR_CONFIG_DEFAULT_PATH);
@@ -97,7 +95,6 @@ static void test_every_key(void **state)
 		"# comment\n"
 		"; another comment\n"
 		"output = /var/log/edr/events.json\n"
-		"output_format = ecs-json\n"
 		"syslog = journald\n"
 		"ring_buffer_size = 16M\n"
 		"features = exec, fork,exit\n"
@@ -111,7 +108,6 @@ static void test_every_key(void **state)
 		"shadow_default = 45s\n"
 		"socket = /run/edr2/edr.sock\n"
 		"socket_group = root\n"
-		"state_dir = /srv/edr\n"
 		"verbose = on   # inline comment\n"
 		"host_name = sensor-01\n"
 		"\n"
@@ -143,7 +139,6 @@ static void test_every_key(void **state)
 	assert_int_equal(cfg.shadow_default_ms, 45000);
 	assert_string_equal(cfg.socket, "/run/edr2/edr.sock");
 	assert_string_equal(cfg.socket_group, "root");
-	assert_string_equal(cfg.state_dir, "/srv/edr");
 	assert_true(cfg.verbose);
 	assert_string_equal(cfg.host_name, "sensor-01");
 	assert_string_equal(cfg.attach[F("exec")], "raw_tp");
@@ -226,7 +221,6 @@ static void test_safety_keys_refused(void **state)
 		  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" "aaa.sock\n", "'socket'" },
 		{ "socket_group = no-such-group-edr\n", "'socket_group' (expected the name of an existing group" },
 		{ "socket_group = bad/name\n", "'socket_group'" },
-		{ "state_dir = var/lib\n", "'state_dir' (expected an absolute path)" },
 		{ "content_dir =\n", "'content_dir'" },
 	};
 	struct edr_config cfg;
