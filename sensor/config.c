@@ -4,6 +4,7 @@
  * the defaults, the usage text and the dump. A key marked SAFETY changes the
  * sensor's security posture (what content it trusts, who may talk to it), so
  * a bad value there stops the start instead of silently falling back.
+ * Parsing and checking one value of one key is in config_values.c.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include "sensor/config.h"
+#include "sensor/config_keys.h"
 
 #ifndef EDR_PREFIX
 #define EDR_PREFIX "/usr/local"
@@ -27,43 +29,6 @@
 #define EDR_RULES_INSTALLED EDR_PREFIX "/share/edr/rules/default"
 #define EDR_RULES_TREE "rules/default"
 
-enum key_type {
-	T_STRING,   /* any single-line text */
-	T_PATH,     /* non-empty path; K_ABS: must be absolute */
-	T_OUTPUT,   /* stdout, none or an absolute path */
-	T_INT,
-	T_BOOL,
-	T_DURATION, /* stored as uint64_t milliseconds */
-	T_SIZE,     /* stored as uint64_t bytes */
-	T_LIST,     /* char ** (NULL-terminated) + size_t count right after */
-	T_ENUM,     /* stored as an int-sized enum */
-	T_FEATURES, /* uint64_t bit set of the loader's features (by number) */
-	T_ATTACH,   /* char *: a path name of the loader's feature k->min; NULL = auto */
-	T_GROUP,    /* group name that must exist, or empty */
-};
-
-enum {
-	K_SAFETY   = 1 << 0, /* bad value refuses the start */
-	K_CLI_ONLY = 1 << 1, /* not accepted in the file */
-	K_POW2     = 1 << 2, /* sizes: power of two */
-	K_ABS      = 1 << 3, /* paths: absolute */
-	K_SOCKET   = 1 << 4, /* paths: must fit sockaddr_un */
-	K_EXISTS   = 1 << 5, /* paths / list of paths: must exist */
-	K_FLAG     = 1 << 6, /* boolean command-line switch without --no- form */
-};
-
-struct key {
-	const char *name;
-	enum key_type type;
-	const char *def;  /* textual default, parsed like a file value */
-	const char *arg;  /* metavariable in the usage text */
-	const char *help;
-	unsigned flags;
-	size_t off;
-	int64_t min, max; /* INT, SIZE, DURATION (ms) bounds; 0,0 = none */
-	const char *const *choices;
-	char short_opt;
-};
 
 static const char *const syslog_names[] = { "off", "journald", "syslog", NULL };
 
@@ -290,497 +255,6 @@ static const char *suggest(const char *name, bool cli)
 	return NULL;
 }
 
-/* ---- value parsers ---- */
-
-int edr_parse_bool(const char *s, bool *out)
-{
-	static const char *const yes[] = { "yes", "true", "on", "1" };
-	static const char *const no[] = { "no", "false", "off", "0" };
-	size_t i;
-
-	for (i = 0; i < 4; i++) {
-		if (!strcasecmp(s, yes[i]))
-			return *out = true, 0;
-		if (!strcasecmp(s, no[i]))
-			return *out = false, 0;
-	}
-	return -EINVAL;
-}
-
-static int parse_u64(const char **p, uint64_t *out)
-{
-	uint64_t v = 0;
-	const char *s = *p;
-
-	if (!isdigit((unsigned char)*s))
-		return -EINVAL;
-	for (; isdigit((unsigned char)*s); s++) {
-		if (v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
-			return -ERANGE;
-		v = v * 10 + (uint64_t)(*s - '0');
-	}
-	*p = s;
-	*out = v;
-	return 0;
-}
-
-static int mul_ovf(uint64_t a, uint64_t b, uint64_t *out)
-{
-	return __builtin_mul_overflow(a, b, out) ? -ERANGE : 0;
-}
-
-/* 4096, 64K, 8M, 1G, 2T; optional "B", "iB" after the unit; binary multiples. */
-int edr_parse_size(const char *s, uint64_t *out)
-{
-	uint64_t v, mult = 1;
-	int err;
-
-	err = parse_u64(&s, &v);
-	if (err)
-		return err;
-	switch (toupper((unsigned char)*s)) {
-	case 'K': mult = 1ull << 10; s++; break;
-	case 'M': mult = 1ull << 20; s++; break;
-	case 'G': mult = 1ull << 30; s++; break;
-	case 'T': mult = 1ull << 40; s++; break;
-	}
-	if (mult > 1 && (!strcmp(s, "iB") || !strcmp(s, "B")))
-		s += strlen(s);
-	else if (mult == 1 && !strcmp(s, "B"))
-		s++;
-	if (*s)
-		return -EINVAL;
-	return mul_ovf(v, mult, out);
-}
-
-/* 500ms, 30s, 10m, 2h, 1d, combined like 1h30m; a bare number is seconds. */
-int edr_parse_duration_ms(const char *s, uint64_t *out)
-{
-	static const struct { const char *u; uint64_t ms; } units[] = {
-		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 }, { "d", 86400000 },
-	};
-	uint64_t total = 0, v, part;
-	bool any = false;
-	size_t i, n;
-	int err;
-
-	if (!*s)
-		return -EINVAL;
-	while (*s) {
-		err = parse_u64(&s, &v);
-		if (err)
-			return err;
-		if (!*s && !any) {
-			/* bare number: seconds */
-			if (mul_ovf(v, 1000, out))
-				return -ERANGE;
-			return 0;
-		}
-		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-			n = strlen(units[i].u);
-			/* "m" must not eat the "m" of "ms" */
-			if (!strncmp(s, units[i].u, n) && !isalpha((unsigned char)s[n]))
-				break;
-		}
-		if (i == sizeof(units) / sizeof(units[0]))
-			return -EINVAL;
-		s += n;
-		if (mul_ovf(v, units[i].ms, &part) || __builtin_add_overflow(total, part, &total))
-			return -ERANGE;
-		any = true;
-	}
-	*out = total;
-	return 0;
-}
-
-#define ALL_FEATURES ((UINT64_C(1) << edr_feature_count()) - 1)
-
-/* Whether NAME is one of the loader's comma-separated path names of F. */
-static bool attach_path_ok(int f, const char *name)
-{
-	const char *p = edr_feature_paths(f);
-	size_t n = strlen(name);
-
-	while (*p) {
-		size_t len = strcspn(p, ",");
-
-		if (len == n && !strncmp(p, name, n))
-			return true;
-		p += len;
-		if (*p == ',')
-			p++;
-	}
-	return false;
-}
-
-static const char *fmt_duration(uint64_t ms, char *buf, size_t size)
-{
-	static const struct { char u; uint64_t ms; } units[] = {
-		{ 'd', 86400000 }, { 'h', 3600000 }, { 'm', 60000 }, { 's', 1000 },
-	};
-	size_t i, o = 0;
-
-	if (ms == 0)
-		return snprintf(buf, size, "0"), buf;
-	if (ms % 1000)
-		return snprintf(buf, size, "%llums", (unsigned long long)ms), buf;
-	buf[0] = '\0';
-	for (i = 0; i < 4 && o < size; i++) {
-		if (ms >= units[i].ms) {
-			o += snprintf(buf + o, size - o, "%llu%c",
-				      (unsigned long long)(ms / units[i].ms), units[i].u);
-			ms %= units[i].ms;
-		}
-	}
-	return buf;
-}
-
-static const char *fmt_size(uint64_t v, char *buf, size_t size)
-{
-	static const char units[] = "TGMK";
-	int i;
-
-	for (i = 0; i < 4 && v; i++) {
-		uint64_t m = 1ull << (10 * (4 - i));
-
-		if (v % m == 0)
-			return snprintf(buf, size, "%llu%c", (unsigned long long)(v / m), units[i]), buf;
-	}
-	snprintf(buf, size, "%llu", (unsigned long long)v);
-	return buf;
-}
-
-static bool valid_text(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return false;
-	return true;
-}
-
-static void expected(const struct key *k, char *buf, size_t size)
-{
-	char a[32], b[32];
-	size_t i, o;
-
-	switch (k->type) {
-	case T_STRING:
-		snprintf(buf, size, "text without control characters");
-		break;
-	case T_PATH:
-		if (k->flags & K_SOCKET)
-			snprintf(buf, size, "an absolute path of at most %zu bytes",
-				 sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
-		else if (k->flags & K_EXISTS)
-			snprintf(buf, size, "an absolute path of an existing file");
-		else
-			snprintf(buf, size, "%s", k->flags & K_ABS ? "an absolute path" : "a path");
-		break;
-	case T_OUTPUT:
-		snprintf(buf, size, "stdout, none or an absolute file path");
-		break;
-	case T_INT:
-		snprintf(buf, size, "an integer from %lld to %lld", (long long)k->min, (long long)k->max);
-		break;
-	case T_BOOL:
-		snprintf(buf, size, "yes or no");
-		break;
-	case T_DURATION:
-		snprintf(buf, size, "a duration like 10m or 30s, at most %s",
-			 fmt_duration((uint64_t)k->max, a, sizeof(a)));
-		break;
-	case T_SIZE:
-		if (k->flags & K_POW2)
-			snprintf(buf, size, "a power-of-two size like 8M, from %s to %s",
-				 fmt_size((uint64_t)k->min, a, sizeof(a)),
-				 fmt_size((uint64_t)k->max, b, sizeof(b)));
-		else
-			snprintf(buf, size, "a size like 64M, at most %s",
-				 fmt_size((uint64_t)k->max, a, sizeof(a)));
-		break;
-	case T_LIST:
-		snprintf(buf, size, "a comma-separated list of at most %d absolute paths of existing files",
-			 EDR_CONFIG_MAX_LIST);
-		break;
-	case T_ENUM:
-		o = (size_t)snprintf(buf, size, "one of ");
-		for (i = 0; k->choices[i] && o < size; i++)
-			o += (size_t)snprintf(buf + o, size - o, "%s%s", i ? ", " : "", k->choices[i]);
-		break;
-	case T_FEATURES:
-		o = (size_t)snprintf(buf, size, "all or a list of ");
-		for (i = 0; i < (size_t)edr_feature_count() && o < size; i++)
-			o += (size_t)snprintf(buf + o, size - o, "%s%s", i ? ", " : "",
-					      edr_feature_name((int)i));
-		break;
-	case T_ATTACH: {
-		const char *p = edr_feature_paths((int)k->min);
-
-		/* the loader's list is "a,b": shown as "a, b" */
-		o = (size_t)snprintf(buf, size, "auto or one of ");
-		for (; *p && o + 3 < size; p++) {
-			buf[o++] = *p;
-			if (*p == ',')
-				buf[o++] = ' ';
-		}
-		buf[o < size ? o : size - 1] = '\0';
-		break;
-	}
-	case T_GROUP:
-		snprintf(buf, size, "the name of an existing group, or nothing");
-		break;
-	}
-}
-
-static int find_choice(const char *const *choices, const char *s)
-{
-	int i;
-
-	for (i = 0; choices[i]; i++)
-		if (!strcmp(choices[i], s))
-			return i;
-	return -1;
-}
-
-static bool path_ok(const struct key *k, const char *s)
-{
-	struct stat st;
-
-	if (!*s || !valid_text(s) || strlen(s) >= PATH_MAX)
-		return false;
-	if ((k->flags & K_ABS) && s[0] != '/')
-		return false;
-	if ((k->flags & K_SOCKET) && strlen(s) >= sizeof(((struct sockaddr_un *)0)->sun_path))
-		return false;
-	if ((k->flags & K_EXISTS) && stat(s, &st))
-		return false;
-	return true;
-}
-
-static void free_list(char **list)
-{
-	size_t i;
-
-	for (i = 0; list && list[i]; i++)
-		free(list[i]);
-	free(list);
-}
-
-/* Splits on commas; blanks around entries are dropped. *out NULL-terminated. */
-static int split_list(const char *s, char ***out, size_t *n_out)
-{
-	char **list = calloc(EDR_CONFIG_MAX_LIST + 1, sizeof(*list));
-	size_t n = 0, len;
-	const char *end;
-
-	if (!list)
-		return -ENOMEM;
-	while (*s) {
-		while (*s == ' ' || *s == '\t' || *s == ',')
-			s++;
-		if (!*s)
-			break;
-		end = strchr(s, ',');
-		if (!end)
-			end = s + strlen(s);
-		len = (size_t)(end - s);
-		while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
-			len--;
-		if (n == EDR_CONFIG_MAX_LIST) {
-			free_list(list);
-			return -E2BIG;
-		}
-		list[n] = strndup(s, len);
-		if (!list[n++]) {
-			free_list(list);
-			return -ENOMEM;
-		}
-		s = end;
-	}
-	*out = list;
-	*n_out = n;
-	return 0;
-}
-
-static int parse_features(const char *s, uint64_t *out)
-{
-	char **list;
-	size_t n, i;
-	uint64_t set = 0;
-	int err, f;
-
-	err = split_list(s, &list, &n);
-	if (err)
-		return err == -E2BIG ? -EINVAL : err;
-	if (n == 0)
-		err = -EINVAL; /* "features =" is more likely a mistake than "none" */
-	for (i = 0; i < n && !err; i++) {
-		const char *name = list[i];
-		bool minus = name[0] == '-';
-
-		if (minus)
-			name++;
-		if (!strcmp(name, "all")) {
-			set = minus ? 0 : ALL_FEATURES;
-			continue;
-		}
-		if (!strcmp(name, "none") && !minus) {
-			set = 0;
-			continue;
-		}
-		f = edr_feature_by_name(name);
-		if (f < 0)
-			err = -EINVAL;
-		else if (minus)
-			set &= ~(UINT64_C(1) << f);
-		else
-			set |= UINT64_C(1) << f;
-	}
-	free_list(list);
-	if (!err)
-		*out = set;
-	return err;
-}
-
-/*
- * Parses S for key K and stores it in CFG. Returns 0, -EINVAL or -ERANGE for
- * a bad value (CFG untouched), -ENOMEM. APPEND: lists add to what is there.
- */
-static int set_value(struct edr_config *cfg, const struct key *k, const char *s, bool append)
-{
-	void *field = (char *)cfg + k->off;
-	uint64_t u;
-	int64_t i64;
-	char *end, *dup;
-	bool b;
-	int err, c;
-
-	if (strlen(s) > EDR_CONFIG_MAX_VALUE)
-		return -EINVAL;
-	switch (k->type) {
-	case T_STRING:
-	case T_PATH:
-	case T_OUTPUT:
-	case T_GROUP:
-		if (k->type == T_STRING && !valid_text(s))
-			return -EINVAL;
-		if (k->type == T_PATH && !path_ok(k, s))
-			return -EINVAL;
-		if (k->type == T_OUTPUT) {
-			if (!strcmp(s, "-"))
-				s = "stdout";
-			if (strcmp(s, "stdout") && strcmp(s, "none") &&
-			    (s[0] != '/' || !valid_text(s) || strlen(s) >= PATH_MAX))
-				return -EINVAL;
-		}
-		if (k->type == T_GROUP && *s) {
-			const char *p;
-
-			for (p = s; *p; p++)
-				if (!isalnum((unsigned char)*p) && !strchr("_-.", *p))
-					return -EINVAL;
-			if (!getgrnam(s))
-				return -EINVAL;
-		}
-		dup = strdup(s);
-		if (!dup)
-			return -ENOMEM;
-		free(*(char **)field);
-		*(char **)field = dup;
-		return 0;
-	case T_INT:
-		errno = 0;
-		i64 = strtoll(s, &end, 10);
-		if (!*s || *end || errno || i64 < k->min || i64 > k->max)
-			return -EINVAL;
-		*(int64_t *)field = i64;
-		return 0;
-	case T_BOOL:
-		if (edr_parse_bool(s, &b))
-			return -EINVAL;
-		*(bool *)field = b;
-		return 0;
-	case T_DURATION:
-		err = edr_parse_duration_ms(s, &u);
-		if (err)
-			return err;
-		if (u < (uint64_t)k->min || u > (uint64_t)k->max)
-			return -ERANGE;
-		*(uint64_t *)field = u;
-		return 0;
-	case T_SIZE:
-		err = edr_parse_size(s, &u);
-		if (err)
-			return err;
-		if (u < (uint64_t)k->min || u > (uint64_t)k->max)
-			return -ERANGE;
-		if ((k->flags & K_POW2) && (u & (u - 1)))
-			return -EINVAL;
-		*(uint64_t *)field = u;
-		return 0;
-	case T_LIST: {
-		char ***listp = field, **list, **merged;
-		size_t *np = (size_t *)((char *)field + sizeof(char **)), n, j;
-
-		err = split_list(s, &list, &n);
-		if (err)
-			return err == -E2BIG ? -EINVAL : err;
-		for (j = 0; j < n; j++) {
-			if (!path_ok(k, list[j])) {
-				free_list(list);
-				return -EINVAL;
-			}
-		}
-		if (append && *listp) {
-			if (*np + n > EDR_CONFIG_MAX_LIST) {
-				free_list(list);
-				return -EINVAL;
-			}
-			merged = realloc(*listp, (*np + n + 1) * sizeof(*merged));
-			if (!merged) {
-				free_list(list);
-				return -ENOMEM;
-			}
-			memcpy(merged + *np, list, (n + 1) * sizeof(*merged));
-			free(list); /* entries now owned by merged */
-			*listp = merged;
-			*np += n;
-			return 0;
-		}
-		free_list(*listp);
-		*listp = list;
-		*np = n;
-		return 0;
-	}
-	case T_ENUM:
-		c = find_choice(k->choices, s);
-		if (c < 0)
-			return -EINVAL;
-		*(int *)field = c;
-		return 0;
-	case T_FEATURES:
-		return parse_features(s, (uint64_t *)field);
-	case T_ATTACH:
-		if (!strcmp(s, "auto")) {
-			free(*(char **)field);
-			*(char **)field = NULL;
-			return 0;
-		}
-		if (!attach_path_ok((int)k->min, s))
-			return -EINVAL;
-		dup = strdup(s);
-		if (!dup)
-			return -ENOMEM;
-		free(*(char **)field);
-		*(char **)field = dup;
-		return 0;
-	}
-	return -EINVAL;
-}
-
-_Static_assert(offsetof(struct edr_config, n_pubkey) == offsetof(struct edr_config, pubkey) + sizeof(char **),
-	       "a T_LIST count follows its list");
-
 static const struct key *lookup(const char *name, size_t len)
 {
 	size_t i, j;
@@ -815,7 +289,7 @@ int edr_config__defaults(struct edr_config *cfg)
 		const struct key *k = &keys[i];
 
 		/* Defaults are table text so help, dump and man page show the same. */
-		err = set_value(cfg, k, k->def, false);
+		err = edr_config_set_value(cfg, k, k->def, false);
 		if (err) {
 			/* -EINVAL here is a bad default in the table (the unit tests catch it). */
 			edr_config__free(cfg);
@@ -857,7 +331,7 @@ void edr_config__free(struct edr_config *cfg)
 			*(char **)field = NULL;
 			break;
 		case T_LIST:
-			free_list(*(char ***)field);
+			edr_config_free_list(*(char ***)field);
 			*(char ***)field = NULL;
 			*(size_t *)((char *)field + sizeof(char **)) = 0;
 			break;
@@ -919,7 +393,7 @@ static void bad_value(struct diag *d, const char *where, const struct key *k, co
 	char exp[256], sv[80];
 	bool fatal = k->flags & K_SAFETY;
 
-	expected(k, exp, sizeof(exp));
+	edr_config_expected(k, exp, sizeof(exp));
 	report(d, fatal ? EDR_DIAG_ERROR : EDR_DIAG_WARNING, "%s: bad value '%s' for '%s' (expected %s)%s",
 	       where, shown(v, sv, sizeof(sv)), keyname, exp,
 	       fatal ? ", refusing to start" : ", ignoring");
@@ -1032,10 +506,10 @@ int edr_config__load_mem(struct edr_config *cfg, const char *name, const char *b
 
 			if (edr_config__defaults(&scratch))
 				return -ENOMEM;
-			err = set_value(&scratch, k, val, false);
+			err = edr_config_set_value(&scratch, k, val, false);
 			edr_config__free(&scratch);
 		} else {
-			err = set_value(cfg, k, val, false);
+			err = edr_config_set_value(cfg, k, val, false);
 		}
 		if (err == -ENOMEM)
 			return err;
@@ -1202,7 +676,7 @@ int edr_config__parse_args(struct edr_config *cfg, int argc, char **argv, edr_co
 		}
 		/* Run by hand, a relative output file is plain enough; in the file it is a mistake. */
 		if (k->type == T_OUTPUT && val[0] && val[0] != '/' && strcmp(val, "-") &&
-		    strcmp(val, "stdout") && strcmp(val, "none") && valid_text(val)) {
+		    strcmp(val, "stdout") && strcmp(val, "none") && edr_config_valid_text(val)) {
 			char *abs = realpath(".", NULL), *full = NULL;
 
 			if (!abs || asprintf(&full, "%s/%s", abs, val) < 0)
@@ -1210,17 +684,17 @@ int edr_config__parse_args(struct edr_config *cfg, int argc, char **argv, edr_co
 			free(abs);
 			if (!full)
 				return -ENOMEM;
-			err = set_value(cfg, k, full, false);
+			err = edr_config_set_value(cfg, k, full, false);
 			free(full);
 		} else {
-			err = set_value(cfg, k, val, k->type == T_LIST && this_run[k - keys]);
+			err = edr_config_set_value(cfg, k, val, k->type == T_LIST && this_run[k - keys]);
 		}
 		if (err == -ENOMEM)
 			return err;
 		if (err) {
 			char exp[256];
 
-			expected(k, exp, sizeof(exp));
+			edr_config_expected(k, exp, sizeof(exp));
 			report(&d, EDR_DIAG_ERROR, "bad value '%s' for '--%s' (expected %s)",
 			       shown(val, sv, sizeof(sv)), k->name, exp);
 			return -EINVAL;
@@ -1305,10 +779,10 @@ void edr_config__dump(const struct edr_config *cfg, FILE *out)
 			fputs(*(const bool *)field ? "yes" : "no", out);
 			break;
 		case T_DURATION:
-			fputs(fmt_duration(*(const uint64_t *)field, buf, sizeof(buf)), out);
+			fputs(edr_config_fmt_duration(*(const uint64_t *)field, buf, sizeof(buf)), out);
 			break;
 		case T_SIZE:
-			fputs(fmt_size(*(const uint64_t *)field, buf, sizeof(buf)), out);
+			fputs(edr_config_fmt_size(*(const uint64_t *)field, buf, sizeof(buf)), out);
 			break;
 		case T_LIST: {
 			char *const *list = *(char **const *)field;
