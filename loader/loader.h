@@ -15,30 +15,13 @@
 
 #include "loader/probe.h"
 
-enum edr_feature {
-	EDR_FEAT_EXEC,
-	EDR_FEAT_FORK,
-	EDR_FEAT_EXIT,
-	EDR_FEAT_EXEC_ENFORCE,
-	EDR_FEAT_FILE_WRITE,  /* create, open for write, truncate */
-	EDR_FEAT_FILE_UNLINK, /* unlink, rmdir */
-	EDR_FEAT_FILE_RENAME,
-	EDR_FEAT_FILE_ATTR,   /* chmod, chown */
-	EDR_FEAT_FILE_LINK,   /* link, symlink */
-	EDR_FEAT_MEMFD,       /* memfd_create */
-	EDR_FEAT_MEM_WX,      /* mmap/mprotect of writable+executable memory */
-	EDR_FEAT_CRED,        /* setuid family, capset, setuid exec */
-	EDR_FEAT_PTRACE,      /* ptrace attach, seize, traceme */
-	EDR_FEAT_VM_WRITE,    /* process_vm_writev */
-	EDR_FEAT_MODULE,      /* init_module, finit_module */
-	EDR_FEAT_BPF,         /* bpf() program loads and map creations */
-	EDR_FEAT_MOUNT,       /* mount(2) */
-	EDR_FEAT_NET_CONNECT, /* TCP and UDP connect */
-	EDR_FEAT_NET_ACCEPT,
-	EDR_FEAT_NET_BIND,    /* bind and listen */
-	EDR_FEAT_NET_SEND,    /* UDP datagram to a new destination */
-	EDR_FEAT__COUNT,
-};
+/*
+ * Features are numbered 0 .. edr_feature_count() - 1 in the order of the
+ * registry (loader/features.c: one table per event family) and looked up by
+ * name; there is no enum of them. EDR_MAX_FEATURES bounds the count (the
+ * registry aborts at start-up if it is outgrown) and sizes per-feature arrays.
+ */
+#define EDR_MAX_FEATURES 48
 
 #define EDR_MAX_PATHS 4
 
@@ -66,28 +49,39 @@ struct edr_loader_opts {
 	/* A process's repeated write-opens of one file within this many ns of
 	 * the one reported are counted, not sent (0: report every open). */
 	uint64_t open_dedup_ns;
-	int disabled[EDR_FEAT__COUNT];
-	const char *force[EDR_FEAT__COUNT]; /* path name to use, NULL = automatic */
-	/* libbpf messages and loader notes go here (may be NULL). */
+	int disabled[EDR_MAX_FEATURES];     /* by feature number */
+	const char *force[EDR_MAX_FEATURES]; /* path name to use, NULL = automatic */
+	/* The loader's notes (a path refused, a hook missing) go here (may be NULL). */
 	void (*log)(int debug, const char *msg, void *ctx);
 	void *log_ctx;
 };
 
 struct edr_loader;
 
-const char *edr_feature_name(enum edr_feature f);
+/* Number of features (at most EDR_MAX_FEATURES). */
+int edr_feature_count(void);
+/* A feature's name; "?" when out of range. */
+const char *edr_feature_name(int f);
 const char *edr_feat_state_name(enum edr_feat_state s);
 /* Looks a feature up by name; -1 when unknown. */
 int edr_feature_by_name(const char *name);
 /* Comma-separated path names of a feature (for messages and config help). */
-const char *edr_feature_paths(enum edr_feature f);
+const char *edr_feature_paths(int f);
+
+/*
+ * Where libbpf's messages go, process-wide (libbpf has one print hook per
+ * process): log(debug, line, ctx) gets each message as one line. NULL puts
+ * back the printer that was there before the first call.
+ */
+void edr_libbpf_set_log(void (*log)(int debug, const char *msg, void *ctx), void *ctx);
 
 /*
  * Plans from a probe without loading anything (for --probe), filling
- * status[] with the path each feature would use and why.
+ * status[0 .. edr_feature_count() - 1] with the path each feature would use
+ * and why.
  */
 void edr_loader__plan(const struct edr_probe *probe, const struct edr_loader_opts *opts,
-		      struct edr_feature_status status[EDR_FEAT__COUNT]);
+		      struct edr_feature_status status[EDR_MAX_FEATURES]);
 
 /* Opens, configures, loads and attaches. NULL and errno set on failure,
  * with a one-line reason in err. */
@@ -98,6 +92,7 @@ void edr_loader__detach(struct edr_loader *l);
 /* Detaches everything and frees; accepts NULL. */
 void edr_loader__free(struct edr_loader *l);
 
+/* One per feature, edr_feature_count() of them. */
 const struct edr_feature_status *edr_loader__status(const struct edr_loader *l);
 int edr_loader__ring_fd(const struct edr_loader *l);
 int edr_loader__stats_fd(const struct edr_loader *l);

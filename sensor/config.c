@@ -4,6 +4,7 @@
  * the defaults, the usage text and the dump. A key marked SAFETY changes the
  * sensor's security posture (what content it trusts, who may talk to it), so
  * a bad value there stops the start instead of silently falling back.
+ * Parsing and checking one value of one key is in config_values.c.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include "sensor/config.h"
+#include "sensor/config_keys.h"
 
 #ifndef EDR_PREFIX
 #define EDR_PREFIX "/usr/local"
@@ -27,51 +29,10 @@
 #define EDR_RULES_INSTALLED EDR_PREFIX "/share/edr/rules/default"
 #define EDR_RULES_TREE "rules/default"
 
-enum key_type {
-	T_STRING,   /* any single-line text */
-	T_PATH,     /* non-empty path; K_ABS: must be absolute */
-	T_OUTPUT,   /* stdout, none or an absolute path */
-	T_INT,
-	T_BOOL,
-	T_DURATION, /* stored as uint64_t milliseconds */
-	T_SIZE,     /* stored as uint64_t bytes */
-	T_LIST,     /* char ** (NULL-terminated) + size_t count right after */
-	T_ENUM,     /* stored as an int-sized enum */
-	T_FEATURES, /* uint32_t bit set of the loader's features */
-	T_ATTACH,   /* char *: a path name of the loader's feature k->min; NULL = auto */
-	T_FORCE,    /* command line: FEATURE=PATH, sets attach.FEATURE */
-	T_DISABLE,  /* command line: FEATURE, removes it from features */
-	T_GROUP,    /* group name that must exist, or empty */
-};
 
-enum {
-	K_SAFETY   = 1 << 0, /* bad value refuses the start */
-	K_CLI_ONLY = 1 << 1, /* not accepted in the file */
-	K_POW2     = 1 << 2, /* sizes: power of two */
-	K_ABS      = 1 << 3, /* paths: absolute */
-	K_SOCKET   = 1 << 4, /* paths: must fit sockaddr_un */
-	K_EXISTS   = 1 << 5, /* paths / list of paths: must exist */
-	K_FLAG     = 1 << 6, /* boolean command-line switch without --no- form */
-};
-
-struct key {
-	const char *name;
-	enum key_type type;
-	const char *def;  /* textual default, parsed like a file value */
-	const char *arg;  /* metavariable in the usage text */
-	const char *help;
-	unsigned flags;
-	size_t off;
-	int64_t min, max; /* INT, SIZE, DURATION (ms) bounds; 0,0 = none */
-	const char *const *choices;
-	char short_opt;
-};
-
-static const char *const format_names[] = { "ecs-json", NULL };
 static const char *const syslog_names[] = { "off", "journald", "syslog", NULL };
 
-_Static_assert(sizeof(enum edr_syslog_mode) == sizeof(int) &&
-	       sizeof(enum edr_output_format) == sizeof(int), "enums are stored as int");
+_Static_assert(sizeof(enum edr_syslog_mode) == sizeof(int), "enums are stored as int");
 
 #define OFF(f) offsetof(struct edr_config, f)
 
@@ -83,8 +44,6 @@ static const struct key base_keys[] = {
 	{ "output", T_OUTPUT, "stdout", "DEST",
 	  "where ECS JSON lines go: stdout, none or an absolute file path (reopened on SIGHUP)",
 	  0, OFF(output), 0, 0, NULL, 'o' },
-	{ "output_format", T_ENUM, "ecs-json", "FORMAT", "format of output lines: ecs-json",
-	  0, OFF(output_format), 0, 0, format_names, 0 },
 	{ "syslog", T_ENUM, "off", "MODE",
 	  "also send events and alerts to off, journald or syslog (alerts at LOG_WARNING or higher)",
 	  0, OFF(syslog), 0, 0, syslog_names, 0 },
@@ -132,8 +91,6 @@ static const struct key base_keys[] = {
 	{ "socket_group", T_GROUP, "", "GROUP",
 	  "group allowed the read-only verbs (status, stats, rules); empty = root only",
 	  K_SAFETY, OFF(socket_group), 0, 0, NULL, 0 },
-	{ "state_dir", T_PATH, EDR_STATE_DEFAULT_DIR, "DIR", "persistent state (probation, counters)",
-	  K_SAFETY | K_ABS, OFF(state_dir), 0, 0, NULL, 0 },
 	{ "verbose", T_BOOL, "no", "BOOL", "debug logging, libbpf's included",
 	  0, OFF(verbose), 0, 0, NULL, 'v' },
 	{ "host_name", T_STRING, "", "NAME", "host.name in events; empty = the system host name",
@@ -146,10 +103,6 @@ static const struct key base_keys[] = {
 	  K_CLI_ONLY | K_FLAG, OFF(probe), 0, 0, NULL, 0 },
 	{ "json", T_BOOL, "no", NULL, "with --probe: print JSON",
 	  K_CLI_ONLY | K_FLAG, OFF(json), 0, 0, NULL, 0 },
-	{ "force", T_FORCE, "", "FEATURE=PATH", "same as --attach.FEATURE PATH",
-	  K_CLI_ONLY, 0, 0, 0, NULL, 0 },
-	{ "disable", T_DISABLE, "", "FEATURE", "do not load FEATURE (removes it from features)",
-	  K_CLI_ONLY, 0, 0, 0, NULL, 0 },
 	{ "target_pid", T_INT, "0", "PID", "(tests) report only this process and its children",
 	  K_CLI_ONLY, OFF(target_pid), 0, INT32_MAX, NULL, 0 },
 	{ "help", T_BOOL, "no", NULL, "show this help and exit",
@@ -159,14 +112,14 @@ static const struct key base_keys[] = {
 };
 
 #define N_BASE_KEYS (sizeof(base_keys) / sizeof(base_keys[0]))
-_Static_assert(N_BASE_KEYS - 1 + EDR_FEAT__COUNT <= EDR_CONFIG_MAX_KEYS, "EDR_CONFIG_MAX_KEYS too small");
+_Static_assert(N_BASE_KEYS - 1 + EDR_MAX_FEATURES <= EDR_CONFIG_MAX_KEYS, "EDR_CONFIG_MAX_KEYS too small");
 
 static struct key keys[EDR_CONFIG_MAX_KEYS];
 static size_t n_keys;
 #define N_KEYS n_keys
 static pthread_once_t keys_once = PTHREAD_ONCE_INIT;
-static char attach_key_names[EDR_FEAT__COUNT][48];
-static char attach_key_help[EDR_FEAT__COUNT][160];
+static char attach_key_names[EDR_MAX_FEATURES][48];
+static char attach_key_help[EDR_MAX_FEATURES][160];
 static char features_help[512];
 
 static void build_keys(void)
@@ -178,7 +131,7 @@ static void build_keys(void)
 
 	o = (size_t)snprintf(features_help, sizeof(features_help),
 			     "features to enable: all, or a comma-separated list of");
-	for (f = 0; f < EDR_FEAT__COUNT && o < sizeof(features_help); f++)
+	for (f = 0; f < edr_feature_count() && o < sizeof(features_help); f++)
 		o += (size_t)snprintf(features_help + o, sizeof(features_help) - o, "%s %s",
 				      f ? "," : "", edr_feature_name(f));
 	if (o < sizeof(features_help))
@@ -191,7 +144,7 @@ static void build_keys(void)
 			n_keys++;
 			continue;
 		}
-		for (f = 0; f < EDR_FEAT__COUNT; f++) {
+		for (f = 0; f < edr_feature_count(); f++) {
 			struct key *k = &keys[n_keys++];
 
 			*k = base_keys[i];
@@ -302,508 +255,6 @@ static const char *suggest(const char *name, bool cli)
 	return NULL;
 }
 
-/* ---- value parsers ---- */
-
-int edr_parse_bool(const char *s, bool *out)
-{
-	static const char *const yes[] = { "yes", "true", "on", "1" };
-	static const char *const no[] = { "no", "false", "off", "0" };
-	size_t i;
-
-	for (i = 0; i < 4; i++) {
-		if (!strcasecmp(s, yes[i]))
-			return *out = true, 0;
-		if (!strcasecmp(s, no[i]))
-			return *out = false, 0;
-	}
-	return -EINVAL;
-}
-
-static int parse_u64(const char **p, uint64_t *out)
-{
-	uint64_t v = 0;
-	const char *s = *p;
-
-	if (!isdigit((unsigned char)*s))
-		return -EINVAL;
-	for (; isdigit((unsigned char)*s); s++) {
-		if (v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
-			return -ERANGE;
-		v = v * 10 + (uint64_t)(*s - '0');
-	}
-	*p = s;
-	*out = v;
-	return 0;
-}
-
-static int mul_ovf(uint64_t a, uint64_t b, uint64_t *out)
-{
-	return __builtin_mul_overflow(a, b, out) ? -ERANGE : 0;
-}
-
-/* 4096, 64K, 8M, 1G, 2T; optional "B", "iB" after the unit; binary multiples. */
-int edr_parse_size(const char *s, uint64_t *out)
-{
-	uint64_t v, mult = 1;
-	int err;
-
-	err = parse_u64(&s, &v);
-	if (err)
-		return err;
-	switch (toupper((unsigned char)*s)) {
-	case 'K': mult = 1ull << 10; s++; break;
-	case 'M': mult = 1ull << 20; s++; break;
-	case 'G': mult = 1ull << 30; s++; break;
-	case 'T': mult = 1ull << 40; s++; break;
-	}
-	if (mult > 1 && (!strcmp(s, "iB") || !strcmp(s, "B")))
-		s += strlen(s);
-	else if (mult == 1 && !strcmp(s, "B"))
-		s++;
-	if (*s)
-		return -EINVAL;
-	return mul_ovf(v, mult, out);
-}
-
-/* 500ms, 30s, 10m, 2h, 1d, combined like 1h30m; a bare number is seconds. */
-int edr_parse_duration_ms(const char *s, uint64_t *out)
-{
-	static const struct { const char *u; uint64_t ms; } units[] = {
-		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 }, { "d", 86400000 },
-	};
-	uint64_t total = 0, v, part;
-	bool any = false;
-	size_t i, n;
-	int err;
-
-	if (!*s)
-		return -EINVAL;
-	while (*s) {
-		err = parse_u64(&s, &v);
-		if (err)
-			return err;
-		if (!*s && !any) {
-			/* bare number: seconds */
-			if (mul_ovf(v, 1000, out))
-				return -ERANGE;
-			return 0;
-		}
-		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-			n = strlen(units[i].u);
-			/* "m" must not eat the "m" of "ms" */
-			if (!strncmp(s, units[i].u, n) && !isalpha((unsigned char)s[n]))
-				break;
-		}
-		if (i == sizeof(units) / sizeof(units[0]))
-			return -EINVAL;
-		s += n;
-		if (mul_ovf(v, units[i].ms, &part) || __builtin_add_overflow(total, part, &total))
-			return -ERANGE;
-		any = true;
-	}
-	*out = total;
-	return 0;
-}
-
-#define ALL_FEATURES ((uint32_t)((1ull << EDR_FEAT__COUNT) - 1))
-
-/* Whether NAME is one of the loader's comma-separated path names of F. */
-static bool attach_path_ok(enum edr_feature f, const char *name)
-{
-	const char *p = edr_feature_paths(f);
-	size_t n = strlen(name);
-
-	while (*p) {
-		size_t len = strcspn(p, ",");
-
-		if (len == n && !strncmp(p, name, n))
-			return true;
-		p += len;
-		if (*p == ',')
-			p++;
-	}
-	return false;
-}
-
-static const char *fmt_duration(uint64_t ms, char *buf, size_t size)
-{
-	static const struct { char u; uint64_t ms; } units[] = {
-		{ 'd', 86400000 }, { 'h', 3600000 }, { 'm', 60000 }, { 's', 1000 },
-	};
-	size_t i, o = 0;
-
-	if (ms == 0)
-		return snprintf(buf, size, "0"), buf;
-	if (ms % 1000)
-		return snprintf(buf, size, "%llums", (unsigned long long)ms), buf;
-	buf[0] = '\0';
-	for (i = 0; i < 4 && o < size; i++) {
-		if (ms >= units[i].ms) {
-			o += snprintf(buf + o, size - o, "%llu%c",
-				      (unsigned long long)(ms / units[i].ms), units[i].u);
-			ms %= units[i].ms;
-		}
-	}
-	return buf;
-}
-
-static const char *fmt_size(uint64_t v, char *buf, size_t size)
-{
-	static const char units[] = "TGMK";
-	int i;
-
-	for (i = 0; i < 4 && v; i++) {
-		uint64_t m = 1ull << (10 * (4 - i));
-
-		if (v % m == 0)
-			return snprintf(buf, size, "%llu%c", (unsigned long long)(v / m), units[i]), buf;
-	}
-	snprintf(buf, size, "%llu", (unsigned long long)v);
-	return buf;
-}
-
-static bool valid_text(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return false;
-	return true;
-}
-
-static void expected(const struct key *k, char *buf, size_t size)
-{
-	char a[32], b[32];
-	size_t i, o;
-
-	switch (k->type) {
-	case T_STRING:
-		snprintf(buf, size, "text without control characters");
-		break;
-	case T_PATH:
-		if (k->flags & K_SOCKET)
-			snprintf(buf, size, "an absolute path of at most %zu bytes",
-				 sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
-		else if (k->flags & K_EXISTS)
-			snprintf(buf, size, "an absolute path of an existing file");
-		else
-			snprintf(buf, size, "%s", k->flags & K_ABS ? "an absolute path" : "a path");
-		break;
-	case T_OUTPUT:
-		snprintf(buf, size, "stdout, none or an absolute file path");
-		break;
-	case T_INT:
-		snprintf(buf, size, "an integer from %lld to %lld", (long long)k->min, (long long)k->max);
-		break;
-	case T_BOOL:
-		snprintf(buf, size, "yes or no");
-		break;
-	case T_DURATION:
-		snprintf(buf, size, "a duration like 10m or 30s, at most %s",
-			 fmt_duration((uint64_t)k->max, a, sizeof(a)));
-		break;
-	case T_SIZE:
-		if (k->flags & K_POW2)
-			snprintf(buf, size, "a power-of-two size like 8M, from %s to %s",
-				 fmt_size((uint64_t)k->min, a, sizeof(a)),
-				 fmt_size((uint64_t)k->max, b, sizeof(b)));
-		else
-			snprintf(buf, size, "a size like 64M, at most %s",
-				 fmt_size((uint64_t)k->max, a, sizeof(a)));
-		break;
-	case T_LIST:
-		snprintf(buf, size, "a comma-separated list of at most %d absolute paths of existing files",
-			 EDR_CONFIG_MAX_LIST);
-		break;
-	case T_ENUM:
-		o = (size_t)snprintf(buf, size, "one of ");
-		for (i = 0; k->choices[i] && o < size; i++)
-			o += (size_t)snprintf(buf + o, size - o, "%s%s", i ? ", " : "", k->choices[i]);
-		break;
-	case T_FEATURES:
-		o = (size_t)snprintf(buf, size, "all or a list of ");
-		for (i = 0; i < EDR_FEAT__COUNT && o < size; i++)
-			o += (size_t)snprintf(buf + o, size - o, "%s%s", i ? ", " : "",
-					      edr_feature_name((enum edr_feature)i));
-		break;
-	case T_ATTACH: {
-		const char *p = edr_feature_paths((enum edr_feature)k->min);
-
-		/* the loader's list is "a,b": shown as "a, b" */
-		o = (size_t)snprintf(buf, size, "auto or one of ");
-		for (; *p && o + 3 < size; p++) {
-			buf[o++] = *p;
-			if (*p == ',')
-				buf[o++] = ' ';
-		}
-		buf[o < size ? o : size - 1] = '\0';
-		break;
-	}
-	case T_GROUP:
-		snprintf(buf, size, "the name of an existing group, or nothing");
-		break;
-	case T_FORCE:
-	case T_DISABLE:
-		o = (size_t)snprintf(buf, size, "%s", k->type == T_FORCE ? "FEATURE=PATH, FEATURE one of "
-							       : "one of ");
-		for (i = 0; i < EDR_FEAT__COUNT && o < size; i++)
-			o += (size_t)snprintf(buf + o, size - o, "%s%s", i ? ", " : "",
-					      edr_feature_name((enum edr_feature)i));
-		break;
-	}
-}
-
-static int find_choice(const char *const *choices, const char *s)
-{
-	int i;
-
-	for (i = 0; choices[i]; i++)
-		if (!strcmp(choices[i], s))
-			return i;
-	return -1;
-}
-
-static bool path_ok(const struct key *k, const char *s)
-{
-	struct stat st;
-
-	if (!*s || !valid_text(s) || strlen(s) >= PATH_MAX)
-		return false;
-	if ((k->flags & K_ABS) && s[0] != '/')
-		return false;
-	if ((k->flags & K_SOCKET) && strlen(s) >= sizeof(((struct sockaddr_un *)0)->sun_path))
-		return false;
-	if ((k->flags & K_EXISTS) && stat(s, &st))
-		return false;
-	return true;
-}
-
-static void free_list(char **list)
-{
-	size_t i;
-
-	for (i = 0; list && list[i]; i++)
-		free(list[i]);
-	free(list);
-}
-
-/* Splits on commas; blanks around entries are dropped. *out NULL-terminated. */
-static int split_list(const char *s, char ***out, size_t *n_out)
-{
-	char **list = calloc(EDR_CONFIG_MAX_LIST + 1, sizeof(*list));
-	size_t n = 0, len;
-	const char *end;
-
-	if (!list)
-		return -ENOMEM;
-	while (*s) {
-		while (*s == ' ' || *s == '\t' || *s == ',')
-			s++;
-		if (!*s)
-			break;
-		end = strchr(s, ',');
-		if (!end)
-			end = s + strlen(s);
-		len = (size_t)(end - s);
-		while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
-			len--;
-		if (n == EDR_CONFIG_MAX_LIST) {
-			free_list(list);
-			return -E2BIG;
-		}
-		list[n] = strndup(s, len);
-		if (!list[n++]) {
-			free_list(list);
-			return -ENOMEM;
-		}
-		s = end;
-	}
-	*out = list;
-	*n_out = n;
-	return 0;
-}
-
-static int parse_features(const char *s, uint32_t *out)
-{
-	char **list;
-	size_t n, i;
-	uint32_t set = 0;
-	int err, f;
-
-	err = split_list(s, &list, &n);
-	if (err)
-		return err == -E2BIG ? -EINVAL : err;
-	if (n == 0)
-		err = -EINVAL; /* "features =" is more likely a mistake than "none" */
-	for (i = 0; i < n && !err; i++) {
-		const char *name = list[i];
-		bool minus = name[0] == '-';
-
-		if (minus)
-			name++;
-		if (!strcmp(name, "all")) {
-			set = minus ? 0 : ALL_FEATURES;
-			continue;
-		}
-		if (!strcmp(name, "none") && !minus) {
-			set = 0;
-			continue;
-		}
-		f = edr_feature_by_name(name);
-		if (f < 0)
-			err = -EINVAL;
-		else if (minus)
-			set &= ~(1u << f);
-		else
-			set |= 1u << f;
-	}
-	free_list(list);
-	if (!err)
-		*out = set;
-	return err;
-}
-
-/*
- * Parses S for key K and stores it in CFG. Returns 0, -EINVAL or -ERANGE for
- * a bad value (CFG untouched), -ENOMEM. APPEND: lists add to what is there.
- */
-static int set_value(struct edr_config *cfg, const struct key *k, const char *s, bool append)
-{
-	void *field = (char *)cfg + k->off;
-	uint64_t u;
-	int64_t i64;
-	char *end, *dup;
-	bool b;
-	int err, c;
-
-	if (strlen(s) > EDR_CONFIG_MAX_VALUE)
-		return -EINVAL;
-	switch (k->type) {
-	case T_STRING:
-	case T_PATH:
-	case T_OUTPUT:
-	case T_GROUP:
-		if (k->type == T_STRING && !valid_text(s))
-			return -EINVAL;
-		if (k->type == T_PATH && !path_ok(k, s))
-			return -EINVAL;
-		if (k->type == T_OUTPUT) {
-			if (!strcmp(s, "-"))
-				s = "stdout";
-			if (strcmp(s, "stdout") && strcmp(s, "none") &&
-			    (s[0] != '/' || !valid_text(s) || strlen(s) >= PATH_MAX))
-				return -EINVAL;
-		}
-		if (k->type == T_GROUP && *s) {
-			const char *p;
-
-			for (p = s; *p; p++)
-				if (!isalnum((unsigned char)*p) && !strchr("_-.", *p))
-					return -EINVAL;
-			if (!getgrnam(s))
-				return -EINVAL;
-		}
-		dup = strdup(s);
-		if (!dup)
-			return -ENOMEM;
-		free(*(char **)field);
-		*(char **)field = dup;
-		return 0;
-	case T_INT:
-		errno = 0;
-		i64 = strtoll(s, &end, 10);
-		if (!*s || *end || errno || i64 < k->min || i64 > k->max)
-			return -EINVAL;
-		*(int64_t *)field = i64;
-		return 0;
-	case T_BOOL:
-		if (edr_parse_bool(s, &b))
-			return -EINVAL;
-		*(bool *)field = b;
-		return 0;
-	case T_DURATION:
-		err = edr_parse_duration_ms(s, &u);
-		if (err)
-			return err;
-		if (u < (uint64_t)k->min || u > (uint64_t)k->max)
-			return -ERANGE;
-		*(uint64_t *)field = u;
-		return 0;
-	case T_SIZE:
-		err = edr_parse_size(s, &u);
-		if (err)
-			return err;
-		if (u < (uint64_t)k->min || u > (uint64_t)k->max)
-			return -ERANGE;
-		if ((k->flags & K_POW2) && (u & (u - 1)))
-			return -EINVAL;
-		*(uint64_t *)field = u;
-		return 0;
-	case T_LIST: {
-		char ***listp = field, **list, **merged;
-		size_t *np = (size_t *)((char *)field + sizeof(char **)), n, j;
-
-		err = split_list(s, &list, &n);
-		if (err)
-			return err == -E2BIG ? -EINVAL : err;
-		for (j = 0; j < n; j++) {
-			if (!path_ok(k, list[j])) {
-				free_list(list);
-				return -EINVAL;
-			}
-		}
-		if (append && *listp) {
-			if (*np + n > EDR_CONFIG_MAX_LIST) {
-				free_list(list);
-				return -EINVAL;
-			}
-			merged = realloc(*listp, (*np + n + 1) * sizeof(*merged));
-			if (!merged) {
-				free_list(list);
-				return -ENOMEM;
-			}
-			memcpy(merged + *np, list, (n + 1) * sizeof(*merged));
-			free(list); /* entries now owned by merged */
-			*listp = merged;
-			*np += n;
-			return 0;
-		}
-		free_list(*listp);
-		*listp = list;
-		*np = n;
-		return 0;
-	}
-	case T_ENUM:
-		c = find_choice(k->choices, s);
-		if (c < 0)
-			return -EINVAL;
-		*(int *)field = c;
-		return 0;
-	case T_FEATURES:
-		return parse_features(s, (uint32_t *)field);
-	case T_FORCE:
-	case T_DISABLE:
-		return *s ? -EINVAL : 0; /* only parse_args gives them a value */
-	case T_ATTACH:
-		if (!strcmp(s, "auto")) {
-			free(*(char **)field);
-			*(char **)field = NULL;
-			return 0;
-		}
-		if (!attach_path_ok((enum edr_feature)k->min, s))
-			return -EINVAL;
-		dup = strdup(s);
-		if (!dup)
-			return -ENOMEM;
-		free(*(char **)field);
-		*(char **)field = dup;
-		return 0;
-	}
-	return -EINVAL;
-}
-
-_Static_assert(offsetof(struct edr_config, n_pubkey) == offsetof(struct edr_config, pubkey) + sizeof(char **),
-	       "a T_LIST count follows its list");
-
 static const struct key *lookup(const char *name, size_t len)
 {
 	size_t i, j;
@@ -838,7 +289,7 @@ int edr_config__defaults(struct edr_config *cfg)
 		const struct key *k = &keys[i];
 
 		/* Defaults are table text so help, dump and man page show the same. */
-		err = set_value(cfg, k, k->def, false);
+		err = edr_config_set_value(cfg, k, k->def, false);
 		if (err) {
 			/* -EINVAL here is a bad default in the table (the unit tests catch it). */
 			edr_config__free(cfg);
@@ -880,7 +331,7 @@ void edr_config__free(struct edr_config *cfg)
 			*(char **)field = NULL;
 			break;
 		case T_LIST:
-			free_list(*(char ***)field);
+			edr_config_free_list(*(char ***)field);
 			*(char ***)field = NULL;
 			*(size_t *)((char *)field + sizeof(char **)) = 0;
 			break;
@@ -942,7 +393,7 @@ static void bad_value(struct diag *d, const char *where, const struct key *k, co
 	char exp[256], sv[80];
 	bool fatal = k->flags & K_SAFETY;
 
-	expected(k, exp, sizeof(exp));
+	edr_config_expected(k, exp, sizeof(exp));
 	report(d, fatal ? EDR_DIAG_ERROR : EDR_DIAG_WARNING, "%s: bad value '%s' for '%s' (expected %s)%s",
 	       where, shown(v, sv, sizeof(sv)), keyname, exp,
 	       fatal ? ", refusing to start" : ", ignoring");
@@ -1055,10 +506,10 @@ int edr_config__load_mem(struct edr_config *cfg, const char *name, const char *b
 
 			if (edr_config__defaults(&scratch))
 				return -ENOMEM;
-			err = set_value(&scratch, k, val, false);
+			err = edr_config_set_value(&scratch, k, val, false);
 			edr_config__free(&scratch);
 		} else {
-			err = set_value(cfg, k, val, false);
+			err = edr_config_set_value(cfg, k, val, false);
 		}
 		if (err == -ENOMEM)
 			return err;
@@ -1134,42 +585,6 @@ out:
 	free(buf);
 	close(fd);
 	return err;
-}
-
-/* --force FEATURE=PATH and --disable FEATURE: the keys they stand for count as set. */
-static int set_feature_option(struct edr_config *cfg, const struct key *k, const char *val)
-{
-	const char *eq = strchr(val, '=');
-	char name[64], key[80];
-	const struct key *ak;
-	int f, err;
-
-	size_t nlen = eq ? (size_t)(eq - val) : strlen(val);
-
-	if (nlen >= sizeof(name))
-		return -EINVAL;
-	snprintf(name, sizeof(name), "%.*s", (int)nlen, val);
-	f = edr_feature_by_name(name);
-	if (f < 0)
-		return -EINVAL;
-	if (k->type == T_DISABLE) {
-		if (eq)
-			return -EINVAL;
-		ak = lookup("features", 8);
-		cfg->features &= ~(1u << f);
-	} else {
-		if (!eq)
-			return -EINVAL;
-		snprintf(key, sizeof(key), "attach.%s", name);
-		ak = lookup(key, strlen(key));
-		if (!ak)
-			return -EINVAL;
-		err = set_value(cfg, ak, eq + 1, false);
-		if (err)
-			return err;
-	}
-	cfg->_set_by_cli[ak - keys] = 1;
-	return 0;
 }
 
 int edr_config__load(struct edr_config *cfg, edr_config_diag_fn diag, void *ctx)
@@ -1259,23 +674,9 @@ int edr_config__parse_args(struct edr_config *cfg, int argc, char **argv, edr_co
 			report(&d, EDR_DIAG_ERROR, "option '--%s' needs a value (%s)", k->name, k->arg);
 			return -EINVAL;
 		}
-		if (k->type == T_FORCE || k->type == T_DISABLE) {
-			err = set_feature_option(cfg, k, val);
-			if (err == -ENOMEM)
-				return err;
-			if (err) {
-				char exp[256];
-
-				expected(k, exp, sizeof(exp));
-				report(&d, EDR_DIAG_ERROR, "bad value '%s' for '--%s' (expected %s)",
-				       shown(val, sv, sizeof(sv)), k->name, exp);
-				return -EINVAL;
-			}
-			continue;
-		}
 		/* Run by hand, a relative output file is plain enough; in the file it is a mistake. */
 		if (k->type == T_OUTPUT && val[0] && val[0] != '/' && strcmp(val, "-") &&
-		    strcmp(val, "stdout") && strcmp(val, "none") && valid_text(val)) {
+		    strcmp(val, "stdout") && strcmp(val, "none") && edr_config_valid_text(val)) {
 			char *abs = realpath(".", NULL), *full = NULL;
 
 			if (!abs || asprintf(&full, "%s/%s", abs, val) < 0)
@@ -1283,17 +684,17 @@ int edr_config__parse_args(struct edr_config *cfg, int argc, char **argv, edr_co
 			free(abs);
 			if (!full)
 				return -ENOMEM;
-			err = set_value(cfg, k, full, false);
+			err = edr_config_set_value(cfg, k, full, false);
 			free(full);
 		} else {
-			err = set_value(cfg, k, val, k->type == T_LIST && this_run[k - keys]);
+			err = edr_config_set_value(cfg, k, val, k->type == T_LIST && this_run[k - keys]);
 		}
 		if (err == -ENOMEM)
 			return err;
 		if (err) {
 			char exp[256];
 
-			expected(k, exp, sizeof(exp));
+			edr_config_expected(k, exp, sizeof(exp));
 			report(&d, EDR_DIAG_ERROR, "bad value '%s' for '--%s' (expected %s)",
 			       shown(val, sv, sizeof(sv)), k->name, exp);
 			return -EINVAL;
@@ -1378,10 +779,10 @@ void edr_config__dump(const struct edr_config *cfg, FILE *out)
 			fputs(*(const bool *)field ? "yes" : "no", out);
 			break;
 		case T_DURATION:
-			fputs(fmt_duration(*(const uint64_t *)field, buf, sizeof(buf)), out);
+			fputs(edr_config_fmt_duration(*(const uint64_t *)field, buf, sizeof(buf)), out);
 			break;
 		case T_SIZE:
-			fputs(fmt_size(*(const uint64_t *)field, buf, sizeof(buf)), out);
+			fputs(edr_config_fmt_size(*(const uint64_t *)field, buf, sizeof(buf)), out);
 			break;
 		case T_LIST: {
 			char *const *list = *(char **const *)field;
@@ -1396,11 +797,8 @@ void edr_config__dump(const struct edr_config *cfg, FILE *out)
 		case T_ATTACH:
 			fputs(*(char *const *)field ? *(char *const *)field : "auto", out);
 			break;
-		case T_FORCE:
-		case T_DISABLE:
-			break; /* command line only, never dumped */
 		case T_FEATURES: {
-			uint32_t set = *(const uint32_t *)field;
+			uint64_t set = *(const uint64_t *)field;
 			bool first = true;
 
 			if (set == ALL_FEATURES) {
@@ -1409,10 +807,10 @@ void edr_config__dump(const struct edr_config *cfg, FILE *out)
 			}
 			if (!set)
 				fputs("none", out);
-			for (j = 0; j < EDR_FEAT__COUNT; j++) {
-				if (set & (1u << j)) {
+			for (j = 0; j < (size_t)edr_feature_count(); j++) {
+				if (set & (UINT64_C(1) << j)) {
 					fprintf(out, "%s%s", first ? "" : ",",
-						edr_feature_name((enum edr_feature)j));
+						edr_feature_name((int)j));
 					first = false;
 				}
 			}

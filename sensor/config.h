@@ -32,14 +32,14 @@
 #define EDR_CONFIG_MAX_LINE   4096       /* bytes, newline excluded */
 #define EDR_CONFIG_MAX_LIST   64         /* entries in a list value */
 #define EDR_CONFIG_MAX_VALUE  4096       /* bytes in one string value */
-#define EDR_CONFIG_MAX_KEYS   64         /* keys in the table, attach.* included */
+#define EDR_CONFIG_MAX_KEYS   80         /* keys in the table, attach.* included */
 
 /*
  * Features and their attach paths are the loader's (loader/loader.h): the
  * config accepts exactly the names `edr-sensor --probe` shows, so a forced
  * path reaches the loader unchanged (opts.force[f] = cfg.attach[f]).
  */
-_Static_assert(EDR_FEAT__COUNT <= 32, "features fit edr_config.features");
+_Static_assert(EDR_MAX_FEATURES <= 64, "features fit edr_config.features");
 
 enum edr_syslog_mode {
 	EDR_SYSLOG_OFF = 0,
@@ -47,20 +47,15 @@ enum edr_syslog_mode {
 	EDR_SYSLOG_SYSLOG,
 };
 
-enum edr_output_format {
-	EDR_FORMAT_ECS_JSON = 0,
-};
-
 struct edr_config {
 	/* Outputs. output is "stdout", "none" or an absolute file path. */
 	char *output;
-	enum edr_output_format output_format;
 	enum edr_syslog_mode syslog;
 
 	/* Kernel side. */
 	uint64_t ring_buffer_size;          /* bytes, power of two */
-	uint32_t features;                  /* bit (1u << enum edr_feature) */
-	char *attach[EDR_FEAT__COUNT];      /* forced path name; NULL = probe (auto) */
+	uint64_t features;                  /* bit (1 << feature number) */
+	char *attach[EDR_MAX_FEATURES];     /* forced path name; NULL = probe (auto) */
 	uint64_t hash_max_file_size;        /* bytes; 0 = never hash */
 	uint64_t hash_rate;                 /* bytes hashed per second; 0 = unlimited */
 	int64_t ancestry_depth;             /* ancestors listed per event; 0 = none */
@@ -78,7 +73,6 @@ struct edr_config {
 	/* Control socket and state. */
 	char *socket;
 	char *socket_group;                 /* "" = root only */
-	char *state_dir;
 
 	/* Misc. */
 	bool verbose;
@@ -146,9 +140,9 @@ void edr_config__dump(const struct edr_config *cfg, FILE *out);
 void edr_config__free(struct edr_config *cfg);
 
 /* Helpers for the loader and the daemon. */
-static inline bool edr_config__feature_enabled(const struct edr_config *cfg, enum edr_feature f)
+static inline bool edr_config__feature_enabled(const struct edr_config *cfg, int f)
 {
-	return cfg->features & (1u << f);
+	return f >= 0 && f < 64 && (cfg->features & (UINT64_C(1) << f));
 }
 
 /* Value parsers, exposed for tests and for edrctl's own options. 0 or -EINVAL/-ERANGE. */

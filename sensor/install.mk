@@ -6,12 +6,15 @@
 # The compiled-in default rule pack follows PREFIX (see sensor/config.c).
 $(BUILD)/sensor/config.o: CPPFLAGS += -DEDR_PREFIX='"$(PREFIX)"'
 
-SENSOR_OBJS += $(BUILD)/sensor/config.o
+# The key table and parsers (config.c) and one value's parsing and checks
+# (config_values.c).
+CONFIG_OBJS := $(BUILD)/sensor/config.o $(BUILD)/sensor/config_values.o
+SENSOR_OBJS += $(CONFIG_OBJS)
 
 UNIT_TESTS += $(BUILD)/tests/unit/test_config
 
 # config.o takes feature and attach path names from the loader's table.
-$(BUILD)/tests/unit/test_config: $(BUILD)/tests/unit/test_config.o $(BUILD)/sensor/config.o \
+$(BUILD)/tests/unit/test_config: $(BUILD)/tests/unit/test_config.o $(CONFIG_OBJS) \
 		$(LOADER_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
@@ -116,10 +119,10 @@ $(BUILD)/tests/unit/test_render: $(BUILD)/tests/unit/test_render.o $(BUILD)/sens
 # Daemon and CLI pieces. sensor.mk's link rules were expanded before this file
 # is read, so the objects are added as extra prerequisites ($^ gathers them).
 SENSOR_OBJS += $(BUILD)/sensor/ctl/ops.o $(BUILD)/sensor/output/output_syslog.o
-EDRCTL_OBJS += $(BUILD)/sensor/ctl/edrctl_ops.o $(BUILD)/sensor/config.o
-$(BUILD)/edr-sensor: $(BUILD)/sensor/config.o $(BUILD)/sensor/notify.o $(BUILD)/sensor/ctl/ops.o \
+EDRCTL_OBJS += $(BUILD)/sensor/ctl/edrctl_ops.o $(CONFIG_OBJS)
+$(BUILD)/edr-sensor: $(CONFIG_OBJS) $(BUILD)/sensor/notify.o $(BUILD)/sensor/ctl/ops.o \
 		     $(BUILD)/sensor/output/output_syslog.o
-$(BUILD)/edrctl: $(BUILD)/sensor/ctl/edrctl_ops.o $(BUILD)/sensor/config.o $(BUILD)/sensor/ctl/render.o \
+$(BUILD)/edrctl: $(BUILD)/sensor/ctl/edrctl_ops.o $(CONFIG_OBJS) $(BUILD)/sensor/ctl/render.o \
 		 $(LOADER_OBJS)
 
 UNIT_TESTS += $(BUILD)/tests/unit/test_ops
@@ -144,8 +147,9 @@ test-service: $(BINS) ## e2e: the sensor from a config file, operated with edrct
 	@python3 tests/e2e/test_service.py --build $(BUILD)
 
 # Fuzzing the configuration parser (it also links the loader's feature table).
-CONFIG_FUZZ_SRCS := tests/fuzz/fuzz_config.c sensor/config.c loader/loader.c loader/probe.c
-$(BUILD)/fuzz/fuzz_config: $(CONFIG_FUZZ_SRCS) sensor/config.h loader/loader.h $(BPF_SKEL)
+CONFIG_FUZZ_SRCS := tests/fuzz/fuzz_config.c sensor/config.c sensor/config_values.c loader/loader.c loader/probe.c \
+		    $(LOADER_FEATURE_SRCS)
+$(BUILD)/fuzz/fuzz_config: $(CONFIG_FUZZ_SRCS) sensor/config.h sensor/config_keys.h loader/loader.h $(BPF_SKEL)
 	$(call msg,FUZZ,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_BASE_CFLAGS) $(CONFIG_FUZZ_SRCS) -o $@ \

@@ -330,7 +330,7 @@ static void print_probe(const struct edr_probe *p, const struct edr_feature_stat
 		edr_json_obj_end(&j);
 		edr_json_key(&j, "features");
 		edr_json_obj_begin(&j);
-		for (f = 0; f < EDR_FEAT__COUNT; f++) {
+		for (f = 0; f < edr_feature_count(); f++) {
 			edr_json_key(&j, st[f].name);
 			edr_json_obj_begin(&j);
 			edr_json_kcstr(&j, "state", edr_feat_state_name(st[f].state));
@@ -360,7 +360,7 @@ static void print_probe(const struct edr_probe *p, const struct edr_feature_stat
 	for (c = 0; c < EDR_CAP__COUNT; c++)
 		printf("%-16s %-4s %s\n", edr_cap_name(c), p->ok[c] ? "yes" : "no", p->detail[c]);
 	printf("\n%-14s %-12s %-10s %s\n", "FEATURE", "STATE", "PATH", "PATHS TRIED");
-	for (f = 0; f < EDR_FEAT__COUNT; f++) {
+	for (f = 0; f < edr_feature_count(); f++) {
 		printf("%-14s %-12s %-10s", st[f].name, edr_feat_state_name(st[f].state),
 		       st[f].chosen >= 0 ? st[f].paths[st[f].chosen] : "-");
 		for (i = 0; i < st[f].npaths; i++)
@@ -420,7 +420,7 @@ static void map_ring_positions(struct sensor *s)
 }
 
 /* edrctl status lists every feature. */
-_Static_assert(EDR_FEAT__COUNT <= EDR_OPS_MAX_FEATURES, "EDR_OPS_MAX_FEATURES too small");
+_Static_assert(EDR_MAX_FEATURES <= EDR_OPS_MAX_FEATURES, "EDR_OPS_MAX_FEATURES too small");
 
 static int ops_status(struct edr_sensor_status *st, void *arg)
 {
@@ -435,7 +435,7 @@ static int ops_status(struct edr_sensor_status *st, void *arg)
 	st->pid = getpid();
 	st->started_at = (uint64_t)s->started;
 	st->uptime_sec = (uint64_t)(time(NULL) - s->started);
-	for (f = 0; f < EDR_FEAT__COUNT && f < EDR_OPS_MAX_FEATURES; f++) {
+	for (f = 0; f < edr_feature_count() && f < EDR_OPS_MAX_FEATURES; f++) {
 		const struct edr_feature_status *fs = &edr_loader__status(s->loader)[f];
 		struct edr_ops_feature *o = &st->features[st->n_features++];
 
@@ -660,7 +660,7 @@ static int open_config(struct sensor *s, int argc, char **argv)
 	verbose = s->cfg.verbose;
 	s->lo.ring_size = (uint32_t)s->cfg.ring_buffer_size;
 	s->lo.target_tgid = (uint32_t)s->cfg.target_pid;
-	for (f = 0; f < EDR_FEAT__COUNT; f++) {
+	for (f = 0; f < edr_feature_count(); f++) {
 		s->lo.force[f] = s->cfg.attach[f];
 		s->lo.disabled[f] = !edr_config__feature_enabled(&s->cfg, f);
 	}
@@ -673,7 +673,7 @@ static int open_config(struct sensor *s, int argc, char **argv)
  * Returns SENSOR_OPENED or the exit status. */
 static int open_probe(struct sensor *s, struct edr_probe *probe)
 {
-	struct edr_feature_status plan[EDR_FEAT__COUNT];
+	struct edr_feature_status plan[EDR_MAX_FEATURES];
 
 	if (edr_probe__privileged()) {
 		logmsg("must run as root or with CAP_BPF and CAP_PERFMON to load BPF programs (uid %u)",
@@ -814,7 +814,7 @@ static void log_features(struct sensor *s)
 {
 	int f;
 
-	for (f = 0; f < EDR_FEAT__COUNT; f++) {
+	for (f = 0; f < edr_feature_count(); f++) {
 		const struct edr_feature_status *st = &edr_loader__status(s->loader)[f];
 
 		if (st->state == EDR_FEAT_ACTIVE || st->state == EDR_FEAT_DEGRADED)
@@ -837,6 +837,7 @@ static int open_loader(struct sensor *s, const struct edr_probe *probe)
 	s->lo.wakeup_bytes = (s->lo.ring_size ? s->lo.ring_size : 8u << 20) / 16;
 	s->lo.open_dedup_ns = s->cfg.file_write_dedup_ms * 1000000ull;
 	s->lo.log = loader_log;
+	edr_libbpf_set_log(loader_log, NULL);
 	s->loader = edr_loader__new(probe, &s->lo, err, sizeof(err));
 	if (!s->loader) {
 		logmsg("%s", err);

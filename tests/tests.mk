@@ -19,6 +19,10 @@ EVENT_UNIT_OBJS := $(BUILD)/tests/unit/event_util.o $(EVENT_OBJS)
 $(foreach t,$(sort $(notdir $(basename $(wildcard tests/unit/test_*_events.c)))),\
 	$(eval $(call unit_test,$(t),$(EVENT_UNIT_OBJS))))
 
+# The feature registry against the BPF object (opened, never loaded: no root).
+$(eval $(call unit_test,test_features,$(LOADER_OBJS)))
+$(BUILD)/tests/unit/test_features.o: $(BPF_SKEL)
+
 # BPF integration tests link the loader and the skeleton.
 BPF_TEST_OBJS := $(BUILD)/tests/bpf/harness.o $(LOADER_OBJS) $(EVENT_OBJS)
 $(BUILD)/tests/bpf/harness.o: $(BPF_SKEL)

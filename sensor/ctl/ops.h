@@ -23,7 +23,7 @@
 
 struct edr_ctl_server;
 
-#define EDR_OPS_MAX_FEATURES 32 /* at least EDR_FEAT__COUNT (asserted in sensor/main.c) */
+#define EDR_OPS_MAX_FEATURES 48 /* at least EDR_MAX_FEATURES (asserted in sensor/main.c) */
 #define EDR_OPS_MAX_OUTPUTS  8
 #define EDR_OPS_MAX_ALERT_ROWS 1000 /* stats shows the most frequent rules */
 

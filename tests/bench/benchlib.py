@@ -16,7 +16,7 @@ class Sensor:
         self.out = os.path.join(tmp, "events.json")
         self.p = subprocess.Popen([os.path.join(build, "edr-sensor"), "--output", self.out,
                                    "--socket", os.path.join(tmp, "edr.sock"),
-                                   "--content-dir", os.path.join(tmp, "content"), "--state-dir", tmp]
+                                   "--content-dir", os.path.join(tmp, "content")]
                                   + list(extra),
                                   stdout=subprocess.DEVNULL, stderr=self.err)
         end = time.time() + 30

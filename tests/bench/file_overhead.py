@@ -37,7 +37,7 @@ def main():
     ap.add_argument("--wr", type=int, default=100000)
     ap.add_argument("--rounds", type=int, default=9)  # the baseline alone drifts by several % between rounds here
     ap.add_argument("--sensor-arg", action="append", default=[],
-                    help="extra edr-sensor argument (repeatable), e.g. --sensor-arg=--disable=file_write "
+                    help="extra edr-sensor argument (repeatable), e.g. --sensor-arg=--features=all,-file_write "
                          "to measure what the other programs cost")
     ap.add_argument("--floor-tp", action="append", default=[],
                     help="tracepoint of the floor's do-nothing program (repeatable; default "

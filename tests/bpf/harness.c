@@ -61,14 +61,15 @@ void h_log(int debug, const char *msg, void *ctx)
 int h_start(struct harness *h, const char *path, uint32_t target, uint32_t ring_size, const char **why)
 {
 	struct edr_loader_opts opts = { .target_tgid = target, .ring_size = ring_size, .log = h_log };
+	static const char *const process[] = { "exec", "fork", "exit" };
 	const struct edr_feature_status *st;
 	char err[256];
-	int f;
+	int f, i;
 
 	memset(h, 0, sizeof(*h));
 	h->probe = *h_probe();
 	if (path) {
-		opts.force[EDR_FEAT_EXEC] = opts.force[EDR_FEAT_FORK] = opts.force[EDR_FEAT_EXIT] = path;
+		opts.force[h_feature("exec")] = opts.force[h_feature("fork")] = opts.force[h_feature("exit")] = path;
 		if (!strcmp(path, "tp_btf") && !h->probe.ok[EDR_CAP_TP_BTF]) {
 			*why = h->probe.detail[EDR_CAP_TP_BTF];
 			return -ENOTSUP;
@@ -84,12 +85,14 @@ int h_start(struct harness *h, const char *path, uint32_t target, uint32_t ring_
 		return -EIO;
 	}
 	st = edr_loader__status(h->loader);
-	for (f = 0; f <= EDR_FEAT_EXIT; f++)
+	for (i = 0; i < 3; i++) {
+		f = h_feature(process[i]);
 		if (st[f].chosen < 0 || (path && strcmp(st[f].paths[st[f].chosen], path))) {
 			fprintf(stderr, "loader: feature %s not on path %s: %s\n", st[f].name,
 				path ? path : "auto", st[f].npaths ? st[f].why[st[f].npaths - 1] : "");
 			return -EIO;
 		}
+	}
 	h->rb = ring_buffer__new(edr_loader__ring_fd(h->loader), h_on_record, h, NULL);
 	return h->rb ? 0 : -errno;
 }
@@ -114,18 +117,29 @@ uint32_t h_path_src(const char *path)
 	       !strcmp(path, "kprobe") ? EDR_FILE_SRC_KPROBE : EDR_FILE_SRC_TP;
 }
 
-int h_has_path(enum edr_feature f, const char *path)
+int h_feature(const char *name)
+{
+	int f = edr_feature_by_name(name);
+
+	if (f < 0) {
+		fprintf(stderr, "harness: no feature named '%s'\n", name);
+		abort();
+	}
+	return f;
+}
+
+int h_has_path(const char *feature, const char *path)
 {
 	char list[128], *tok, *save = NULL;
 
-	snprintf(list, sizeof(list), "%s", edr_feature_paths(f));
+	snprintf(list, sizeof(list), "%s", edr_feature_paths(h_feature(feature)));
 	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
 		if (!strcmp(tok, path))
 			return 1;
 	return 0;
 }
 
-int h_start_forced(struct harness *h, const enum edr_feature *feats, size_t n, const char *path,
+int h_start_forced(struct harness *h, const char *const *feats, size_t n, const char *path,
 		   const struct edr_loader_opts *base, const char **why)
 {
 	struct edr_loader_opts opts = { .log = h_log };
@@ -141,13 +155,13 @@ int h_start_forced(struct harness *h, const enum edr_feature *feats, size_t n, c
 	h->probe = *h_probe();
 	if ((*why = h_path_missing(&h->probe, path)))
 		return -ENOTSUP;
-	for (f = 0; f < EDR_FEAT__COUNT; f++)
+	for (f = 0; f < edr_feature_count(); f++)
 		opts.disabled[f] = 1;
 	for (i = 0; i < n; i++) {
 		if (!h_has_path(feats[i], path))
 			continue;
-		opts.disabled[feats[i]] = 0;
-		opts.force[feats[i]] = path;
+		opts.disabled[h_feature(feats[i])] = 0;
+		opts.force[h_feature(feats[i])] = path;
 	}
 	h->loader = edr_loader__new(&h->probe, &opts, err, sizeof(err));
 	if (!h->loader) {
@@ -156,9 +170,9 @@ int h_start_forced(struct harness *h, const enum edr_feature *feats, size_t n, c
 	}
 	st = edr_loader__status(h->loader);
 	for (i = 0; i < n; i++) {
-		f = feats[i];
-		if (!h_has_path(f, path))
+		if (!h_has_path(feats[i], path))
 			continue;
+		f = h_feature(feats[i]);
 		if (st[f].chosen < 0 || strcmp(st[f].paths[st[f].chosen], path)) {
 			fprintf(stderr, "loader: feature %s not on path %s:", st[f].name, path);
 			for (int p = 0; p < st[f].npaths; p++)
@@ -238,7 +252,7 @@ void h_report(struct harness *h, const char *test)
 	int f;
 
 	printf("# %s: kernel %s%s%s%s", test, h->probe.kernel, k ? " (" : "", k ? k : "", k ? ")" : "");
-	for (f = 0; f < EDR_FEAT__COUNT; f++)
+	for (f = 0; f < edr_feature_count(); f++)
 		if (st[f].chosen >= 0)
 			printf(", %s via %s", st[f].name, st[f].paths[st[f].chosen]);
 	printf("\n");
@@ -272,5 +286,7 @@ int h_runs_main(struct h_runs *r, const char *group)
 		printf("# BPF tests need root, skipping\n");
 		return 77;
 	}
+	/* libbpf's messages, like the loader's, only with EDR_TEST_VERBOSE. */
+	edr_libbpf_set_log(h_log, NULL);
 	return _cmocka_run_group_tests(group, r->t, r->n, NULL, NULL);
 }

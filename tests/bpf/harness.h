@@ -53,17 +53,19 @@ int h_start(struct harness *h, const char *path, uint32_t target, uint32_t ring_
 const char *h_path_missing(const struct edr_probe *p, const char *path);
 /* The EDR_FILE_SRC_* value records carry for attach path. */
 uint32_t h_path_src(const char *path);
-/* Whether feature f has an attach path named path. */
-int h_has_path(enum edr_feature f, const char *path);
+/* A feature's number by name; aborts when there is none (a typo in a test). */
+int h_feature(const char *name);
+/* Whether the feature named feature has an attach path named path. */
+int h_has_path(const char *feature, const char *path);
 
 /*
- * Starts only the features feats[0..n) that have attach path path, each
+ * Starts only the features named feats[0..n) that have attach path path, each
  * forced onto it, everything else off; base (may be NULL) gives the other
  * options (target_tgid, self_tgid, open_dedup_ns...). Returns 0, -ENOTSUP
  * (with *why set) when the kernel lacks the path, or -EIO when a feature
  * did not end up on it (the loader's reasons are printed).
  */
-int h_start_forced(struct harness *h, const enum edr_feature *feats, size_t n, const char *path,
+int h_start_forced(struct harness *h, const char *const *feats, size_t n, const char *path,
 		   const struct edr_loader_opts *base, const char **why);
 
 /*
@@ -96,7 +98,8 @@ void h_run_add(struct h_runs *r, const char *name, CMUnitTestFunction fn, void *
 /* One run of fn per attach path, each path its state and label. */
 void h_runs_add(struct h_runs *r, const char *name, CMUnitTestFunction fn, const char *const *paths,
 		size_t n);
-/* Runs them as cmocka group `group`; 77 (skipped) when not root. */
+/* Runs them as cmocka group `group` (libbpf's messages through h_log); 77
+ * (skipped) when not root. */
 int h_runs_main(struct h_runs *r, const char *group);
 
 /* Collects records for up to ms milliseconds, returning early once

@@ -29,9 +29,8 @@
 
 #include "tests/bpf/harness.h"
 
-static const enum edr_feature file_feats[] = {
-	EDR_FEAT_FILE_WRITE, EDR_FEAT_FILE_UNLINK, EDR_FEAT_FILE_RENAME, EDR_FEAT_FILE_ATTR,
-	EDR_FEAT_FILE_LINK,
+static const char *const file_feats[] = {
+	"file_write", "file_unlink", "file_rename", "file_attr", "file_link",
 };
 #define N_FEATS (sizeof(file_feats) / sizeof(file_feats[0]))
 

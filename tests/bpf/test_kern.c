@@ -38,7 +38,7 @@
 
 /* One feature forced onto path, everything else off; self_tgid stands for
  * the sensor's own process (0: none). */
-static int kstart_self(struct harness *h, enum edr_feature feat, const char *path, uint32_t self_tgid,
+static int kstart_self(struct harness *h, const char *feat, const char *path, uint32_t self_tgid,
 		       const char **why)
 {
 	struct edr_loader_opts opts = { .target_tgid = getpid(), .self_tgid = self_tgid };
@@ -46,7 +46,7 @@ static int kstart_self(struct harness *h, enum edr_feature feat, const char *pat
 	return h_start_forced(h, &feat, 1, path, &opts, why);
 }
 
-static int kstart(struct harness *h, enum edr_feature feat, const char *path, const char **why)
+static int kstart(struct harness *h, const char *feat, const char *path, const char **why)
 {
 	return kstart_self(h, feat, path, 0, why);
 }
@@ -148,7 +148,7 @@ static void test_bpf(void **state)
 	size_t i, n;
 	pid_t pid;
 
-	START(&h, EDR_FEAT_BPF, path);
+	START(&h, "bpf", path);
 	h_report(&h, "bpf");
 	pid = run_child(bpf_child, NULL, &t, sizeof(t));
 	assert_true(t.prog_fd >= 0);
@@ -240,7 +240,7 @@ static void test_bpf_self_excluded(void **state)
 
 	self = parked_bpf_child(&go_s, &out_s);
 	other = parked_bpf_child(&go_o, &out_o);
-	err = kstart_self(&h, EDR_FEAT_BPF, path, self, &why);
+	err = kstart_self(&h, "bpf", path, self, &why);
 	if (err) {
 		close(go_s);
 		close(go_o);
@@ -320,7 +320,7 @@ static void test_module(void **state)
 		printf("# skipped on path %s: kernel without module support (finit_module: ENOSYS)\n", path);
 		skip();
 	}
-	START(&h, EDR_FEAT_MODULE, path);
+	START(&h, "module", path);
 	h_report(&h, "module");
 	assert_non_null(mkdtemp(tmpl));
 	assert_non_null(realpath(tmpl, dir));
@@ -447,7 +447,7 @@ static void test_module_named(void **state)
 		printf("# skipped on path %s: crc_itu_t is already loaded\n", path);
 		skip();
 	}
-	START(&h, EDR_FEAT_MODULE, path);
+	START(&h, "module", path);
 	pid = run_child(modload_child, ko, &t, sizeof(t));
 	if (t.ret)
 		printf("# %s: finit_module(%s): %s\n", path, ko, strerror(t.err));
@@ -539,7 +539,7 @@ static void test_mount(void **state)
 	size_t i, n;
 	pid_t pid;
 
-	START(&h, EDR_FEAT_MOUNT, path);
+	START(&h, "mount", path);
 	h_report(&h, "mount");
 	assert_non_null(mkdtemp(tmpl));
 	assert_non_null(realpath(tmpl, dir));

@@ -35,7 +35,7 @@
 #endif
 
 struct run {
-	enum edr_feature feat;
+	const char *feat;
 	const char *path;
 };
 
@@ -310,11 +310,11 @@ static void test_fileless_exec(void **state)
 int main(void)
 {
 	static const struct run memfd_runs[] = {
-		{ EDR_FEAT_MEMFD, "fentry" }, { EDR_FEAT_MEMFD, "kprobe" }, { EDR_FEAT_MEMFD, "tracepoint" },
+		{ "memfd", "fentry" }, { "memfd", "kprobe" }, { "memfd", "tracepoint" },
 	};
 	static const struct run wx_runs[] = {
-		{ EDR_FEAT_MEM_WX, "lsm" }, { EDR_FEAT_MEM_WX, "fentry" },
-		{ EDR_FEAT_MEM_WX, "kprobe" }, { EDR_FEAT_MEM_WX, "tracepoint" },
+		{ "mem_wx", "lsm" }, { "mem_wx", "fentry" },
+		{ "mem_wx", "kprobe" }, { "mem_wx", "tracepoint" },
 	};
 	static const char *const exec_paths[] = { "tp_btf", "raw_tp" };
 	static struct h_runs r;

@@ -32,8 +32,8 @@
 
 #include "tests/bpf/harness.h"
 
-static const enum edr_feature net_feats[] = {
-	EDR_FEAT_NET_CONNECT, EDR_FEAT_NET_ACCEPT, EDR_FEAT_NET_BIND, EDR_FEAT_NET_SEND,
+static const char *const net_feats[] = {
+	"net_connect", "net_accept", "net_bind", "net_send",
 };
 #define N_FEATS (sizeof(net_feats) / sizeof(net_feats[0]))
 

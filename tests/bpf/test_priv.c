@@ -40,7 +40,7 @@
 
 #include "tests/bpf/harness.h"
 
-static const enum edr_feature priv_feats[] = { EDR_FEAT_CRED, EDR_FEAT_PTRACE, EDR_FEAT_VM_WRITE };
+static const char *const priv_feats[] = { "cred", "ptrace", "vm_write" };
 #define N_FEATS (sizeof(priv_feats) / sizeof(priv_feats[0]))
 
 /* The privilege features forced onto path, everything else off. */

@@ -258,7 +258,7 @@ static void test_exec_denied(void **state)
 
 		assert_int_equal(h_start(&h, NULL, getpid(), 0, &why), 0);
 	}
-	assert_int_equal(edr_loader__status(h.loader)[EDR_FEAT_EXEC_ENFORCE].state, EDR_FEAT_ACTIVE);
+	assert_int_equal(edr_loader__status(h.loader)[h_feature("exec_enforce")].state, EDR_FEAT_ACTIVE);
 	h_report(&h, "exec_denied");
 	assert_int_equal(stat("/bin/true", &st), 0);
 	key.ino = st.st_ino;

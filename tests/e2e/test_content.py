@@ -78,7 +78,7 @@ class Env:
         self.errf = open(os.path.join(self.dir, "stderr"), "a+")
         self.proc = subprocess.Popen(
             [SENSOR, "--output", self.out, "--socket", self.sock, "--content-dir", self.content,
-             "--state-dir", self.dir, "--pubkey", self.pub, "--rules", self.initial, *extra],
+             "--pubkey", self.pub, "--rules", self.initial, *extra],
             stdout=subprocess.DEVNULL, stderr=self.errf)
         end = time.time() + 30
         while time.time() < end:

@@ -43,8 +43,7 @@ class Sensor:
         # Everything the daemon writes stays in the test's own directory.
         self.proc = subprocess.Popen(
             [os.path.join(ARGS.build, "edr-sensor"), "--output", self.out,
-             "--socket", self.socket, "--content-dir", os.path.join(self.dir, "content"),
-             "--state-dir", self.dir, *extra],
+             "--socket", self.socket, "--content-dir", os.path.join(self.dir, "content"), *extra],
             stdout=subprocess.DEVNULL, stderr=self.errf)
         self.wait_for_log("running")
 
@@ -327,10 +326,10 @@ def not_root_is_one_clear_line():
 
 @test
 def bad_option_is_usage_error():
-    r = subprocess.run([os.path.join(ARGS.build, "edr-sensor"), "--force", "exec=nonsense"],
+    r = subprocess.run([os.path.join(ARGS.build, "edr-sensor"), "--attach.exec", "nonsense"],
                        capture_output=True, text=True)
     assert r.returncode == 2, r
-    assert "--force" in r.stderr and "exec=nonsense" not in r.stdout
+    assert "--attach.exec" in r.stderr and "nonsense" not in r.stdout
 
 
 @test
@@ -344,9 +343,13 @@ def probe_table_and_json():
     for name in ("btf", "ringbuf", "lsm", "fentry", "kprobe", "tp_btf", "raw_tp"):
         assert name in j["capabilities"], name
     # forcing a path is reflected in the plan
-    r = subprocess.run([b, "--probe", "--json", "--force", "exec=raw_tp"], capture_output=True, text=True,
+    r = subprocess.run([b, "--probe", "--json", "--attach.exec", "raw_tp"], capture_output=True, text=True,
                        check=True)
     assert json.loads(r.stdout)["features"]["exec"]["path"] == "raw_tp"
+    # leaving a feature out is spelled like the file's key too
+    r = subprocess.run([b, "--probe", "--json", "--features=all,-exec_enforce"], capture_output=True,
+                       text=True, check=True)
+    assert json.loads(r.stdout)["features"]["exec_enforce"]["state"] == "off"
 
 
 FILE_SCRIPT = r"""

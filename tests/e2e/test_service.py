@@ -59,9 +59,8 @@ class Service:
             "# written by tests/e2e/test_service.py\n"
             "output = %s\n"
             "socket = %s\n"
-            "state_dir = %s/state\n"
             "content_dir = %s/state/content\n"
-            "rules = %s\n" % (self.out, self.sock, self.dir, self.dir,
+            "rules = %s\n" % (self.out, self.sock, self.dir,
                               os.path.abspath("rules/default"))) + extra_conf)
         self.errf = open(os.path.join(self.dir, "stderr"), "w+")
         self.proc = subprocess.Popen([binary("edr-sensor"), "--config", self.conf, *extra_args],

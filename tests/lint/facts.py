@@ -55,8 +55,7 @@ def main():
                 if word not in known:
                     errors.append('%s:%d: %s is not a path of sensor/paths.h' % (path, n, word))
     conf = open('sensor/sensor.conf').read()
-    for key, macro in (('socket', 'EDR_CTL_DEFAULT_SOCKET'), ('content_dir', 'EDR_CONTENT_DEFAULT_DIR'),
-                       ('state_dir', 'EDR_STATE_DEFAULT_DIR')):
+    for key, macro in (('socket', 'EDR_CTL_DEFAULT_SOCKET'), ('content_dir', 'EDR_CONTENT_DEFAULT_DIR')):
         m = re.search(r'^#%s = (\S+)$' % key, conf, re.M)
         expect('sensor/sensor.conf', 'the default %s' % key, p[macro], m and m.group(1))
     unit = open('sensor/edr-sensor.service').read()

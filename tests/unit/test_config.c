@@ -16,6 +16,18 @@
 
 #include "sensor/config.h"
 
+/* A feature's number, by the name users see. */
+static int F(const char *name)
+{
+	int f = edr_feature_by_name(name);
+
+	assert_true(f >= 0);
+	return f;
+}
+
+#define BIT(name) (UINT64_C(1) << F(name))
+#define ALL_FEATURES ((UINT64_C(1) << edr_feature_count()) - 1)
+
 /* Collected diagnostics, one string per line. */
 struct diags {
 	char msg[32][512];
@@ -47,11 +59,10 @@ static void test_defaults(void **state)
 
 	assert_int_equal(edr_config__defaults(&cfg), 0);
 	assert_string_equal(cfg.output, "stdout");
-	assert_int_equal(cfg.output_format, EDR_FORMAT_ECS_JSON);
 	assert_int_equal(cfg.syslog, EDR_SYSLOG_OFF);
 	assert_int_equal(cfg.ring_buffer_size, 8u << 20);
-	assert_int_equal(cfg.features, (1u << EDR_FEAT__COUNT) - 1);
-	for (f = 0; f < EDR_FEAT__COUNT; f++)
+	assert_int_equal(cfg.features, ALL_FEATURES);
+	for (f = 0; f < edr_feature_count(); f++)
 		assert_null(cfg.attach[f]);
 	assert_int_equal(cfg.hash_max_file_size, 64u << 20);
 	assert_int_equal(cfg.hash_rate, 64u << 20);
@@ -65,7 +76,6 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.shadow_default_ms, 0);
 	assert_string_equal(cfg.socket, EDR_CTL_DEFAULT_SOCKET);
 	assert_string_equal(cfg.socket_group, "");
-	assert_string_equal(cfg.state_dir, EDR_STATE_DEFAULT_DIR);
 	assert_false(cfg.verbose);
 	assert_string_equal(cfg.host_name, "");
 	assert_string_equal(cfg.config_path, EDR_CONFIG_DEFAULT_PATH);
@@ -85,7 +95,6 @@ static void test_every_key(void **state)
 		"# comment\n"
 		"; another comment\n"
 		"output = /var/log/edr/events.json\n"
-		"output_format = ecs-json\n"
 		"syslog = journald\n"
 		"ring_buffer_size = 16M\n"
 		"features = exec, fork,exit\n"
@@ -99,7 +108,6 @@ static void test_every_key(void **state)
 		"shadow_default = 45s\n"
 		"socket = /run/edr2/edr.sock\n"
 		"socket_group = root\n"
-		"state_dir = /srv/edr\n"
 		"verbose = on   # inline comment\n"
 		"host_name = sensor-01\n"
 		"\n"
@@ -115,10 +123,9 @@ static void test_every_key(void **state)
 	assert_string_equal(cfg.output, "/var/log/edr/events.json");
 	assert_int_equal(cfg.syslog, EDR_SYSLOG_JOURNALD);
 	assert_int_equal(cfg.ring_buffer_size, 16u << 20);
-	assert_int_equal(cfg.features, (1u << EDR_FEAT_EXEC) | (1u << EDR_FEAT_FORK) |
-					       (1u << EDR_FEAT_EXIT));
-	assert_true(edr_config__feature_enabled(&cfg, EDR_FEAT_FORK));
-	assert_false(edr_config__feature_enabled(&cfg, EDR_FEAT_EXEC_ENFORCE));
+	assert_int_equal(cfg.features, BIT("exec") | BIT("fork") | BIT("exit"));
+	assert_true(edr_config__feature_enabled(&cfg, F("fork")));
+	assert_false(edr_config__feature_enabled(&cfg, F("exec_enforce")));
 	assert_int_equal(cfg.hash_max_file_size, 100u << 20);
 	assert_int_equal(cfg.hash_rate, 0);
 	assert_string_equal(cfg.content_dir, "/srv/edr/content");
@@ -132,13 +139,12 @@ static void test_every_key(void **state)
 	assert_int_equal(cfg.shadow_default_ms, 45000);
 	assert_string_equal(cfg.socket, "/run/edr2/edr.sock");
 	assert_string_equal(cfg.socket_group, "root");
-	assert_string_equal(cfg.state_dir, "/srv/edr");
 	assert_true(cfg.verbose);
 	assert_string_equal(cfg.host_name, "sensor-01");
-	assert_string_equal(cfg.attach[EDR_FEAT_EXEC], "raw_tp");
-	assert_string_equal(cfg.attach[EDR_FEAT_FORK], "tp_btf");
-	assert_null(cfg.attach[EDR_FEAT_EXIT]);
-	assert_string_equal(cfg.attach[EDR_FEAT_EXEC_ENFORCE], "lsm");
+	assert_string_equal(cfg.attach[F("exec")], "raw_tp");
+	assert_string_equal(cfg.attach[F("fork")], "tp_btf");
+	assert_null(cfg.attach[F("exit")]);
+	assert_string_equal(cfg.attach[F("exec_enforce")], "lsm");
 	edr_config__free(&cfg);
 }
 
@@ -193,12 +199,12 @@ static void test_bad_values_ignored(void **state)
 	assert_int_equal(cfg.ring_buffer_size, 8u << 20);
 	assert_string_equal(cfg.output, "stdout");
 	assert_int_equal(cfg.syslog, EDR_SYSLOG_OFF);
-	assert_int_equal(cfg.features, (1u << EDR_FEAT__COUNT) - 1);
+	assert_int_equal(cfg.features, ALL_FEATURES);
 	assert_int_equal(cfg.probation_ms, 600000);
 	assert_false(cfg.verbose);
-	assert_null(cfg.attach[EDR_FEAT_EXEC]);
-	assert_null(cfg.attach[EDR_FEAT_FORK]);
-	assert_null(cfg.attach[EDR_FEAT_EXEC_ENFORCE]);
+	assert_null(cfg.attach[F("exec")]);
+	assert_null(cfg.attach[F("fork")]);
+	assert_null(cfg.attach[F("exec_enforce")]);
 	assert_string_equal(cfg.host_name, "");
 	edr_config__free(&cfg);
 }
@@ -215,7 +221,6 @@ static void test_safety_keys_refused(void **state)
 		  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" "aaa.sock\n", "'socket'" },
 		{ "socket_group = no-such-group-edr\n", "'socket_group' (expected the name of an existing group" },
 		{ "socket_group = bad/name\n", "'socket_group'" },
-		{ "state_dir = var/lib\n", "'state_dir' (expected an absolute path)" },
 		{ "content_dir =\n", "'content_dir'" },
 	};
 	struct edr_config cfg;
@@ -275,7 +280,7 @@ static void test_unknown_keys_and_syntax(void **state)
 				      "ignoring");
 	assert_string_equal(d.msg[8], "t.conf:15: 'attach.exec' already set at line 14, the later "
 				      "value wins");
-	assert_string_equal(cfg.attach[EDR_FEAT_EXEC], "raw_tp");
+	assert_string_equal(cfg.attach[F("exec")], "raw_tp");
 	edr_config__free(&cfg);
 }
 
@@ -374,8 +379,7 @@ static void test_features_list(void **state)
 	assert_int_equal(edr_config__defaults(&cfg), 0);
 	assert_int_equal(load(&cfg, &d, "features = all,-exec_enforce,-fork\n"), 0);
 	assert_int_equal(d.n, 0);
-	assert_int_equal(cfg.features, (1u << EDR_FEAT__COUNT) - 1 - (1u << EDR_FEAT_EXEC_ENFORCE) -
-					       (1u << EDR_FEAT_FORK));
+	assert_int_equal(cfg.features, ALL_FEATURES - BIT("exec_enforce") - BIT("fork"));
 	assert_int_equal(load(&cfg, &d, "features = none\n"), 0);
 	assert_int_equal(cfg.features, 0);
 	edr_config__free(&cfg);
@@ -397,7 +401,7 @@ static void test_cli(void **state)
 	assert_int_equal(cfg.ring_buffer_size, 32u << 20);
 	assert_int_equal(cfg.syslog, EDR_SYSLOG_SYSLOG);
 	assert_true(cfg.verbose);
-	assert_string_equal(cfg.attach[EDR_FEAT_EXEC], "raw_tp");
+	assert_string_equal(cfg.attach[F("exec")], "raw_tp");
 	assert_string_equal(cfg.config_path, "/tmp/x.conf");
 	assert_int_equal(cfg.n_pubkey, 2); /* repeated on the command line: appended */
 	assert_string_equal(cfg.pubkey[1], "/etc/passwd");
@@ -422,22 +426,26 @@ static void test_cli(void **state)
 	edr_config__free(&cfg);
 }
 
-/* Spellings the daemon had before the table, kept for scripts and tests. */
+/*
+ * Spellings the daemon had before the table, kept for scripts and tests, and
+ * the one spelling of forcing a path and leaving a feature out: the file's
+ * keys, attach.FEATURE and features (with -NAME), as options.
+ */
 static void test_cli_compat(void **state)
 {
 	struct edr_config cfg;
 	struct diags d = { 0 };
 	char cwd[4096], want[4200];
-	char *argv[] = { "x", "--ring-size", "4096", "--force", "exec=raw_tp", "--disable", "exec_enforce",
+	char *argv[] = { "x", "--ring-size", "4096", "--attach.exec", "raw_tp", "--features=all,-exec_enforce",
 			 "-o", "events.json", NULL };
 
 	assert_int_equal(edr_config__defaults(&cfg), 0);
-	assert_int_equal(edr_config__parse_args(&cfg, 9, argv, collect, &d), 9);
+	assert_int_equal(edr_config__parse_args(&cfg, 8, argv, collect, &d), 8);
 	assert_int_equal(d.n, 0);
 	assert_int_equal(cfg.ring_buffer_size, 4096);
-	assert_string_equal(cfg.attach[EDR_FEAT_EXEC], "raw_tp");
-	assert_false(edr_config__feature_enabled(&cfg, EDR_FEAT_EXEC_ENFORCE));
-	assert_true(edr_config__feature_enabled(&cfg, EDR_FEAT_EXEC));
+	assert_string_equal(cfg.attach[F("exec")], "raw_tp");
+	assert_false(edr_config__feature_enabled(&cfg, F("exec_enforce")));
+	assert_true(edr_config__feature_enabled(&cfg, F("exec")));
 	/* A relative output on the command line is made absolute (the cwd may change). */
 	assert_non_null(getcwd(cwd, sizeof(cwd)));
 	snprintf(want, sizeof(want), "%s/events.json", cwd);
@@ -445,8 +453,8 @@ static void test_cli_compat(void **state)
 	/* What they set wins over the file, like the keys they stand for. */
 	assert_int_equal(load(&cfg, &d, "attach.exec = tp_btf\nfeatures = all\nring_buffer_size = 16M\n"), 0);
 	assert_int_equal(d.n, 0);
-	assert_string_equal(cfg.attach[EDR_FEAT_EXEC], "raw_tp");
-	assert_false(edr_config__feature_enabled(&cfg, EDR_FEAT_EXEC_ENFORCE));
+	assert_string_equal(cfg.attach[F("exec")], "raw_tp");
+	assert_false(edr_config__feature_enabled(&cfg, F("exec_enforce")));
 	assert_int_equal(cfg.ring_buffer_size, 4096);
 	edr_config__free(&cfg);
 }
@@ -465,11 +473,14 @@ static void test_cli_errors(void **state)
 		{ { "x", "--no-probe" }, "unknown option '--no_probe' (see --help)" },
 		{ { "x", "--verbose=sure" }, "bad value 'sure' for '--verbose' (expected yes or no)" },
 		{ { "x", "--no-verbose=yes" }, "unknown option" },
-		{ { "x", "--force", "exec=nonsense" }, "bad value 'exec=nonsense' for '--force' (expected "
-						       "FEATURE=PATH, FEATURE one of exec, fork" },
-		{ { "x", "--force", "exec" }, "bad value 'exec' for '--force'" },
-		{ { "x", "--force", "nofeature=raw_tp" }, "bad value 'nofeature=raw_tp' for '--force'" },
-		{ { "x", "--disable", "usb" }, "bad value 'usb' for '--disable' (expected one of exec," },
+		{ { "x", "--attach.exec", "nonsense" }, "bad value 'nonsense' for '--attach.exec' (expected "
+							"auto or one of tp_btf, raw_tp)" },
+		{ { "x", "--attach.nofeature", "raw_tp" }, "unknown option '--attach.nofeature'" },
+		{ { "x", "--features", "all,-usb" }, "bad value 'all,-usb' for '--features' (expected all or "
+						     "a list of exec, fork," },
+		/* One spelling: the old aliases of attach.FEATURE and features are gone. */
+		{ { "x", "--force", "exec=raw_tp" }, "unknown option '--force'" },
+		{ { "x", "--disable", "exec_enforce" }, "unknown option '--disable'" },
 		{ { "x", "-o", "bad\ttab" }, "bad value 'bad?tab' for '--output'" },
 	};
 	struct edr_config cfg;
@@ -631,6 +642,53 @@ static void test_usage(void **state)
 }
 
 /*
+ * Every option edr-sensor(8) names in OPTIONS is one the parser knows, so
+ * the page cannot keep a spelling the daemon dropped (--force, --disable).
+ */
+static void test_man_options_known(void **state)
+{
+	char line[1024], opt[128];
+	FILE *in = fopen("sensor/man/edr-sensor.8", "r");
+	bool in_options = false;
+	int checked = 0;
+
+	if (!in)
+		fail_msg("sensor/man/edr-sensor.8: %s", strerror(errno));
+	while (fgets(line, sizeof(line), in)) {
+		char plain[1024], *p;
+		size_t o = 0, i;
+
+		if (!strncmp(line, ".SH", 3))
+			in_options = !strncmp(line, ".SH OPTIONS", 11);
+		if (!in_options)
+			continue;
+		for (i = 0; line[i] && o + 1 < sizeof(plain); i++)
+			if (!(line[i] == '\\' && line[i + 1] == '-'))
+				plain[o++] = line[i];
+		plain[o] = 0;
+		for (p = strstr(plain, "--"); p; p = strstr(p + 2, "--")) {
+			size_t n = strspn(p + 2, "abcdefghijklmnopqrstuvwxyz_-.");
+			struct edr_config cfg;
+			struct diags d = { 0 };
+			char *argv[3] = { "x", opt, NULL };
+
+			/* "--attach." FEATURE and "--no-" KEY are patterns, not options. */
+			if (!n || strchr("-.", p[2 + n - 1]))
+				continue;
+			snprintf(opt, sizeof(opt), "--%.*s", (int)n, p + 2);
+			assert_int_equal(edr_config__defaults(&cfg), 0);
+			edr_config__parse_args(&cfg, 2, argv, collect, &d);
+			if (d.n && strstr(d.msg[0], "unknown option"))
+				fail_msg("edr-sensor(8) names %s: %s", opt, d.msg[0]);
+			edr_config__free(&cfg);
+			checked++;
+		}
+	}
+	fclose(in);
+	assert_true(checked >= 10);
+}
+
+/*
  * The shipped sensor/sensor.conf lists every key of the table with its
  * default, commented out: uncommented it loads cleanly and dumps exactly like
  * the built-in defaults (except rules, which install rewrites).
@@ -734,6 +792,7 @@ int main(void)
 		cmocka_unit_test(test_file),
 		cmocka_unit_test(test_load_default_or_named),
 		cmocka_unit_test(test_usage),
+		cmocka_unit_test(test_man_options_known),
 		cmocka_unit_test(test_shipped_conf),
 	};
 
