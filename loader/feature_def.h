@@ -52,16 +52,15 @@ struct edr_feature_def {
 };
 
 /*
- * The families, in the order their features are listed. A family FAM
- * defines edr_FAM_features[] and edr_FAM_features_n in loader/features/FAM.c.
+ * The families (sensor/family/families.def), in the order their features
+ * are listed. A family FAM defines edr_FAM_features[] and
+ * edr_FAM_features_n in loader/features/FAM.c.
  */
-#define EDR_FAMILIES(X) X(process) X(file) X(mem) X(priv) X(kern) X(net)
-
-#define EDR_FAMILY_DECLARE(fam)                                 \
+#define EDR_FAMILY(fam)                                         \
 	extern const struct edr_feature_def edr_##fam##_features[]; \
 	extern const size_t edr_##fam##_features_n;
-EDR_FAMILIES(EDR_FAMILY_DECLARE)
-#undef EDR_FAMILY_DECLARE
+#include "sensor/family/families.def"
+#undef EDR_FAMILY
 
 /* The definition of feature f (0 <= f < edr_feature_count()), else NULL. */
 const struct edr_feature_def *edr_feature_def(int f);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The feature registry: every family's features, concatenated in the order
- * of EDR_FAMILIES. Feature numbers are indices into it; names are what
+ * of sensor/family/families.def. Feature numbers are indices into it; names are what
  * users and the configuration see.
  */
 #include <pthread.h>
@@ -16,9 +16,11 @@ struct family {
 	const size_t *n;
 };
 
-#define EDR_FAMILY_ROW(fam) { edr_##fam##_features, &edr_##fam##_features_n },
-static const struct family families[] = { EDR_FAMILIES(EDR_FAMILY_ROW) };
-#undef EDR_FAMILY_ROW
+static const struct family families[] = {
+#define EDR_FAMILY(fam) { edr_##fam##_features, &edr_##fam##_features_n },
+#include "sensor/family/families.def"
+#undef EDR_FAMILY
+};
 
 static const struct edr_feature_def *registry[EDR_MAX_FEATURES];
 static int n_registry;

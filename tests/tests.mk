@@ -13,6 +13,7 @@ endef
 $(eval $(call unit_test,test_decode,$(EVENT_OBJS)))
 $(eval $(call unit_test,test_json,$(BUILD)/sensor/json.o))
 $(eval $(call unit_test,test_proctable,$(EVENT_OBJS)))
+$(eval $(call unit_test,test_families,$(EVENT_OBJS)))
 # Unit tests of one family of events: decode, ECS and Sigma mapping.
 EVENT_UNIT_OBJS := $(BUILD)/tests/unit/event_util.o $(EVENT_OBJS)
 # tests/unit/test_<family>_events.c, one per family, found by name.

@@ -4,10 +4,10 @@
  * and, here, one descriptor saying everything user space does with its
  * records: their types, sizes and statistics names, how the tail is decoded
  * and checked, what the process table learns, how the ECS line and the
- * Sigma views are written, and the loader features with their attach paths.
- * The registry (registry.c) lists the families; the decoder, the ECS writer,
- * the Sigma mapper, the loader and the daemon loop over it and never name a
- * family. HACKING.md says how to add one.
+ * Sigma views are written; its loader features with their attach paths are
+ * in loader/features/NAME.c. One line of families.def registers both; the
+ * decoder, the ECS writer, the Sigma mapper, the loader and the daemon loop
+ * over the registry and never name a family. HACKING.md says how to add one.
  */
 #ifndef EDR_FAMILY_H
 #define EDR_FAMILY_H
@@ -22,7 +22,6 @@ struct edr_proc;
 struct edr_proctable;
 struct edr_sigma_view;
 struct edr_enrichment;
-struct edr_feature_def;
 
 /* One record type. */
 struct edr_rectype {
@@ -68,9 +67,9 @@ struct edr_family {
 	/* Fills Sigma view idx (0, 1, ...) of the event: 0, or -ENOENT when
 	 * there is no such view (the caller stops at the first). */
 	int (*sigma)(struct edr_sigma_view *v, const struct edr_event_ctx *c, int idx);
-	/* The loader features that produce these records, in order. */
-	const struct edr_feature_def *features;
-	size_t nfeatures;
+	/* Its loader features (attach paths, programs as skeleton members) are
+	 * loader/features/NAME.c, registered by the same line of
+	 * sensor/family/families.def. */
 };
 
 /* The registry, in the order features and statistics are shown. */

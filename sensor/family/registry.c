@@ -1,24 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The event families, in the order their features and statistics are
- * shown. Adding a family: its descriptor in sensor/family/<name>.c, one
- * line here (HACKING.md).
+ * The event families (sensor/family/families.def): their descriptors, in
+ * the order features and statistics are shown.
  */
 #include <stddef.h>
 
 #include "sensor/family/family.h"
 #include "sensor/proctable.h"
 
-extern const struct edr_family edr_family_process, edr_family_file, edr_family_mem,
-	edr_family_priv, edr_family_kern, edr_family_net;
+#define EDR_FAMILY(name) extern const struct edr_family edr_family_##name;
+#include "sensor/family/families.def"
+#undef EDR_FAMILY
 
 const struct edr_family *const edr_families[] = {
-	&edr_family_process,
-	&edr_family_file,
-	&edr_family_mem,
-	&edr_family_priv,
-	&edr_family_kern,
-	&edr_family_net,
+#define EDR_FAMILY(name) &edr_family_##name,
+#include "sensor/family/families.def"
+#undef EDR_FAMILY
 };
 const size_t edr_nfamilies = sizeof(edr_families) / sizeof(edr_families[0]);
 
