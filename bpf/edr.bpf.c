@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The sensor's only BPF compilation unit: thin SEC() wrappers. The logic
- * of each hook family is in bpf/<family>.bpf.h. Program names follow
- * <hook>__<target>, so the loader can pick one of a fallback pair by name.
+ * The sensor's only BPF compilation unit: thin SEC() wrappers, grouped by
+ * family. The logic of each hook family is in bpf/<family>.bpf.h (each
+ * header includes what it uses); shared helpers are in bpf/emit.bpf.h,
+ * task.bpf.h and path.bpf.h. Program names follow <hook>__<target>, so the
+ * loader can pick one of a fallback pair by name.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -10,11 +12,16 @@
 #include <bpf/bpf_core_read.h>
 
 #include "edr_event.h"
-#include "maps.bpf.h"
-#include "compat.bpf.h"
 #include "exec.bpf.h"
+#include "file.bpf.h"
+#include "mem.bpf.h"
+#include "priv.bpf.h"
+#include "kern.bpf.h"
+#include "net.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
+
+/* ---- process: exec, fork, exit (bpf/exec.bpf.h) ---- */
 
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(tp_btf__sched_process_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
@@ -61,9 +68,7 @@ int BPF_PROG(lsm__bprm_check_security, struct linux_binprm *bprm, int ret)
 	return on_bprm_check(bprm) ? -1 /* EPERM */ : 0;
 }
 
-#include "file.bpf.h"
-
-/* ---- file: tracepoint path (syscalls:*; every sys_exit_* shares one body) ---- */
+/* ---- file (bpf/file.bpf.h): tracepoint path (syscalls:*; every sys_exit_* shares one body) ---- */
 
 #define FILE_TP_EXIT(sc, op)							\
 SEC("tracepoint/syscalls/sys_exit_" #sc)					\
@@ -520,9 +525,7 @@ int BPF_PROG(fentry__chmod_common, const struct path *path)
 	return chmod_keep_old(path);
 }
 
-#include "mem.bpf.h"
-
-/* ---- memfd_create ---- */
+/* ---- memory: memfd_create (bpf/mem.bpf.h) ---- */
 
 /* The arch wrapper: __do_sys_memfd_create is in 6.1's BTF but inlined
  * (neither fentry nor a kprobe can attach to it there). Its one argument
@@ -553,7 +556,7 @@ int tracepoint__sys_exit_memfd_create(struct trace_event_raw_sys_exit *ctx)
 	return memfd_exit(ctx->ret);
 }
 
-/* ---- W+X memory: every program drops non-W+X prot first ---- */
+/* ---- memory: W+X, every program drops non-W+X prot first ---- */
 
 SEC("lsm/mmap_file")
 int BPF_PROG(lsm__mmap_file, struct file *file, unsigned long reqprot, unsigned long prot,
@@ -634,8 +637,6 @@ int tracepoint__sys_exit_pkey_mprotect(struct trace_event_raw_sys_exit *ctx)
 {
 	return mem_exit(ctx->ret, TP_PKEY_MPROTECT);
 }
-
-#include "priv.bpf.h"
 
 /* ---- privilege: cred (bpf/priv.bpf.h) ---- */
 
@@ -792,8 +793,6 @@ int tracepoint__sys_exit_process_vm_writev(struct trace_event_raw_sys_exit *ctx)
 	return vm_exit(ctx->ret);
 }
 
-#include "kern.bpf.h"
-
 /* ---- kernel integrity: module (bpf/kern.bpf.h) ---- */
 
 SEC("lsm/kernel_read_file")
@@ -922,9 +921,7 @@ int tracepoint__sys_exit_move_mount(struct trace_event_raw_sys_exit *ctx)
 	return move_mount_exit(ctx->ret);
 }
 
-#include "net.bpf.h"
-
-/* ---- net: tracepoint path (exit only: see net_tp_exit()) ---- */
+/* ---- net (bpf/net.bpf.h): tracepoint path (exit only: see net_tp_exit()) ---- */
 
 #define NET_TP_EXIT(sc, which)							\
 SEC("tracepoint/syscalls/sys_exit_" #sc)					\

@@ -50,8 +50,17 @@
 #ifndef EDR_FILE_BPF_H
 #define EDR_FILE_BPF_H
 
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "edr_event.h"
+#include "emit.bpf.h"
+#include "path.bpf.h"
+#include "task.bpf.h"
+
 /* uapi values, x86-64 (the only target the build knows). */
-#define EDR_AT_FDCWD      -100
 #define EDR_AT_REMOVEDIR  0x200
 #define EDR_O_WRONLY      00000001
 #define EDR_O_RDWR        00000002
@@ -101,94 +110,6 @@ struct {
 	__type(key, __u64);
 	__type(value, struct file_args);
 } file_args SEC(".maps");
-
-static __always_inline struct file *fd_file_get(struct task_struct *task, int fd)
-{
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds;
-	struct file *f = NULL;
-
-	if (fd < 0 || !fdt || (__u32)fd >= BPF_CORE_READ(fdt, max_fds))
-		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd & 0xfffff]) < 0)
-		return NULL;
-	return f;
-}
-
-static __always_inline int file_path_get(struct file *file, struct path *path)
-{
-	if (!file || bpf_probe_read_kernel(path, sizeof(*path),
-					   __builtin_preserve_access_index(&file->f_path)) < 0)
-		return -1;
-	return 0;
-}
-
-/*
- * Appends "name" resolved against dfd (or the cwd): the directory's path
- * walked in the kernel, '/', then the name as written (user memory when
- * user is set, else kernel memory). An absolute name is copied as is. When
- * the directory fd is not in the table, only the name is written and *fl
- * gets rel_flag. Returns the length written, NUL included.
- */
-static __always_inline __u16 put_name_at(struct edr_scratch *s, __u32 *off, struct task_struct *task,
-					 int dfd, const char *name, int user, __u32 *fl,
-					 __u32 trunc_flag, __u32 rel_flag)
-{
-	__u32 start = *off, len = 0;
-	struct path base;
-	int trunc = 0, have = 0;
-	long n;
-	char c = 0;
-
-	if (user)
-		n = bpf_probe_read_user(&c, 1, name);
-	else
-		n = bpf_probe_read_kernel(&c, 1, name);
-	if (n < 0) {
-		count_read_error();
-		return 0;
-	}
-	if (c != '/') {
-		if (dfd == EDR_AT_FDCWD)
-			have = bpf_probe_read_kernel(&base, sizeof(base), &BPF_CORE_READ(task, fs)->pwd) == 0;
-		else
-			have = file_path_get(fd_file_get(task, dfd), &base) == 0;
-		if (!have)
-			*fl |= rel_flag;
-	}
-	if (have) {
-		len = put_path(s, off, &base, &trunc);
-		if (trunc)
-			*fl |= trunc_flag;
-		if (len == 2) {
-			/* "/": the name follows the slash directly. */
-			*off = start + 1;
-			len = 1;
-		} else if (len > 2) {
-			s->rec[(start + len - 1) & (EDR_REC_BUF - 1)] = '/';
-		}
-	}
-	if (user)
-		n = bpf_probe_read_user_str(&s->rec[*off & EDR_TAIL_OFF_MASK], EDR_PATH_MAX, name);
-	else
-		n = bpf_probe_read_kernel_str(&s->rec[*off & EDR_TAIL_OFF_MASK], EDR_PATH_MAX, name);
-	if (n <= 0) {
-		count_read_error();
-		n = 1;
-		s->rec[*off & EDR_TAIL_OFF_MASK] = 0;
-	}
-	if (n == EDR_PATH_MAX)
-		*fl |= trunc_flag;
-	if (n == 1 && len > 2) {
-		/* An empty name (AT_EMPTY_PATH): the directory itself. */
-		s->rec[(start + len - 1) & (EDR_REC_BUF - 1)] = 0;
-		*off = start + len;
-		return len;
-	}
-	*off += n;
-	return len + n;
-}
 
 /* Every file record names its file (a rename its source too), and the
  * decoder holds to that: a record whose path could not be read is not sent

@@ -44,6 +44,16 @@
 #ifndef EDR_KERN_BPF_H
 #define EDR_KERN_BPF_H
 
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "edr_event.h"
+#include "emit.bpf.h"
+#include "path.bpf.h"
+#include "task.bpf.h"
+
 /* uapi: union bpf_attr's leading members for the two commands reported.
  * Fixed offsets (uapi never moves them), copied into a buffer of our own so
  * no CO-RE relocation is involved. */

@@ -30,6 +30,16 @@
 #ifndef EDR_MEM_BPF_H
 #define EDR_MEM_BPF_H
 
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "edr_event.h"
+#include "emit.bpf.h"
+#include "path.bpf.h"
+#include "task.bpf.h"
+
 /* uapi values, x86-64. */
 #define EDR_PROT_WRITE     0x2
 #define EDR_PROT_EXEC      0x4

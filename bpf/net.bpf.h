@@ -44,10 +44,18 @@
  * Connected UDP sockets are reported by their connect; their sends carry
  * no destination and produce nothing.
  *
- * Uses wanted_cur() from exec.bpf.h and fill_task_cur() from compat.bpf.h.
  */
 #ifndef EDR_NET_BPF_H
 #define EDR_NET_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "edr_event.h"
+#include "emit.bpf.h"
+#include "task.bpf.h"
 
 #define EDR_AF_INET       2
 #define EDR_AF_INET6      10

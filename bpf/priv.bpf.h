@@ -47,6 +47,15 @@
 #ifndef EDR_PRIV_BPF_H
 #define EDR_PRIV_BPF_H
 
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "edr_event.h"
+#include "emit.bpf.h"
+#include "task.bpf.h"
+
 /* x86-64 syscall numbers */
 #define EDR_NR_PTRACE            101
 #define EDR_NR_SETUID            105

@@ -1,40 +1,37 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Maps and the emit path shared by every hook family.
- *   events    ring buffer (BPF_MAP_TYPE_RINGBUF, 5.8), sized by the loader
+ * The emit path every hook family shares: the ring buffer, the per-CPU
+ * record scratch and stats, the loader's read-only configuration, the
+ * "is this task wanted" filter, and emit(), which stamps the record header
+ * (type, version, size, time, sequence number, CPU) and sends the record.
+ *
+ * Hooks: none (helpers only). Needs: BPF_MAP_TYPE_RINGBUF and
+ * bpf_ringbuf_query (5.8), bpf_ktime_get_boot_ns (5.8),
+ * bpf_get_current_task_btf (5.11, wanted_cur()).
+ *
+ *   events    ring buffer, sized by the loader
  *   stats     per-CPU counters (struct edr_bpf_stats), index 0
  *   scratch   per-CPU record under construction
- *   walkbuf   per-CPU path-walk buffer
- *   deny_exec executables the LSM exec hook refuses (struct edr_file_key)
  */
-#ifndef EDR_MAPS_BPF_H
-#define EDR_MAPS_BPF_H
+#ifndef EDR_EMIT_BPF_H
+#define EDR_EMIT_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+
+#include "edr_event.h"
 
 /* Record buffer: offsets of tail pieces stay below EDR_TAIL_OFF_MASK + 1 and
  * each piece is at most EDR_ARGV_MAX bytes, so masked writes stay inside. */
 #define EDR_REC_BUF      32768
 #define EDR_TAIL_OFF_MASK 0x3fff
 #define EDR_REC_SIZE_MASK 0x7fff
-/* Path walk buffer: a 4 KiB window plus room for one 255-byte component. */
-#define EDR_WALK_BUF     8192
 
-/* Two maps: a per-CPU value is limited to 32 KiB. */
+/* A per-CPU value is limited to 32 KiB: the path walk has a map of its own
+ * (bpf/path.bpf.h). */
 struct edr_scratch {
 	__u8 rec[EDR_REC_BUF];
-};
-
-/* The walk state lives in the map value, not on the stack: values read
- * from a map are unknown scalars to the verifier, so the bpf_loop body
- * converges after one pass instead of being explored per depth. */
-struct edr_walk {
-	__u8 buf[EDR_WALK_BUF];
-	__u64 dentry;
-	__u64 mnt;
-	__u64 mnt_root; /* mnt's root dentry, read once per mount crossed */
-	__u32 pos;
-	__s32 trunc;
-	__s32 done;
-	__u32 _pad;
 };
 
 struct {
@@ -55,20 +52,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct edr_scratch);
 } scratch SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct edr_walk);
-} walkbuf SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
-	__type(key, struct edr_file_key);
-	__type(value, __u32);
-} deny_exec SEC(".maps");
 
 /* Read-only configuration, set by the loader before load. */
 const volatile __u32 cfg_self_tgid = 0;   /* never report the sensor itself */
@@ -92,19 +75,39 @@ static __always_inline struct edr_scratch *scratch_get(void)
 	return bpf_map_lookup_elem(&scratch, &zero);
 }
 
-static __always_inline struct edr_walk *walk_get(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&walkbuf, &zero);
-}
-
 static __always_inline void count_read_error(void)
 {
 	struct edr_bpf_stats *st = stats_get();
 
 	if (st)
 		st->read_errors++;
+}
+
+/* Whether events of this task are reported: never the sensor's own, and in
+ * tests only the target process and its children. */
+static __always_inline int wanted(struct task_struct *task)
+{
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+
+	if (cfg_self_tgid && tgid == cfg_self_tgid)
+		return 0;
+	if (cfg_target_tgid && tgid != cfg_target_tgid &&
+	    BPF_CORE_READ(task, real_parent, tgid) != cfg_target_tgid)
+		return 0;
+	return 1;
+}
+
+/* wanted() for the current task, without a helper call per field. */
+static __always_inline int wanted_cur(void)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	if (cfg_self_tgid && tgid == cfg_self_tgid)
+		return 0;
+	if (cfg_target_tgid && tgid != cfg_target_tgid &&
+	    bpf_get_current_task_btf()->real_parent->tgid != cfg_target_tgid)
+		return 0;
+	return 1;
 }
 
 /*
@@ -138,4 +141,4 @@ static __always_inline void emit(void *rec, __u32 type, __u32 size)
 		st->emitted++;
 }
 
-#endif /* EDR_MAPS_BPF_H */
+#endif /* EDR_EMIT_BPF_H */
