@@ -3,8 +3,8 @@
  * The sensor's only BPF compilation unit: thin SEC() wrappers, grouped by
  * family. The logic of each hook family is in bpf/<family>.bpf.h (each
  * header includes what it uses); shared helpers are in bpf/emit.bpf.h,
- * task.bpf.h and path.bpf.h. Program names follow <hook>__<target>, so the
- * loader can pick one of a fallback pair by name.
+ * task.bpf.h, path.bpf.h and arch.bpf.h. Program names follow
+ * <hook>__<target>, so the loader can pick one of a fallback pair by name.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -12,6 +12,7 @@
 #include <bpf/bpf_core_read.h>
 
 #include "edr_event.h"
+#include "arch.bpf.h"
 #include "exec.bpf.h"
 #include "file.bpf.h"
 #include "mem.bpf.h"
@@ -527,21 +528,21 @@ int BPF_PROG(fentry__chmod_common, const struct path *path)
 
 /* ---- memory: memfd_create (bpf/mem.bpf.h) ---- */
 
-/* The arch wrapper: __do_sys_memfd_create is in 6.1's BTF but inlined
- * (neither fentry nor a kprobe can attach to it there). Its one argument
- * is the caller's saved user registers. */
-SEC("fexit/__x64_sys_memfd_create")
-int BPF_PROG(fexit__x64_sys_memfd_create, const struct pt_regs *regs, long ret)
+/* The arch wrapper (bpf/arch.bpf.h): __do_sys_memfd_create is in 6.1's BTF
+ * but inlined (neither fentry nor a kprobe can attach to it there). Its one
+ * argument is the caller's saved user registers. */
+SEC(EDR_SYSCALL_SEC("fexit", memfd_create))
+int BPF_PROG(fexit__sys_memfd_create, const struct pt_regs *regs, long ret)
 {
-	return report_memfd((void *)BPF_CORE_READ(regs, di), BPF_CORE_READ(regs, si), ret,
-			    EDR_FILE_SRC_FENTRY, 0);
+	return report_memfd((void *)PT_REGS_PARM1_CORE_SYSCALL(regs), PT_REGS_PARM2_CORE_SYSCALL(regs),
+			    ret, EDR_FILE_SRC_FENTRY, 0);
 }
 
-SEC("kprobe/__x64_sys_memfd_create")
-int BPF_KPROBE(kprobe__x64_sys_memfd_create, const struct pt_regs *regs)
+/* libbpf resolves the same wrapper at attach. */
+SEC("ksyscall/memfd_create")
+int BPF_KSYSCALL(ksyscall__memfd_create, const char *uname, unsigned int flags)
 {
-	return report_memfd((void *)BPF_CORE_READ(regs, di), BPF_CORE_READ(regs, si), 0,
-			    EDR_FILE_SRC_KPROBE, 1);
+	return report_memfd(uname, flags, 0, EDR_FILE_SRC_KPROBE, 1);
 }
 
 SEC("tracepoint/syscalls/sys_enter_memfd_create")
@@ -767,18 +768,22 @@ int BPF_PROG(lsm__ptrace_access_check_vm, struct task_struct *child, unsigned in
 	return 0;
 }
 
-SEC("fexit/__x64_sys_process_vm_writev")
-int BPF_PROG(fexit__x64_sys_process_vm_writev, struct pt_regs *regs, long ret)
+SEC(EDR_SYSCALL_SEC("fexit", process_vm_writev))
+int BPF_PROG(fexit__sys_process_vm_writev, const struct pt_regs *regs, long ret)
 {
 	if (ret < 0)
 		return 0;
-	return vm_from_regs(regs, EDR_FILE_SRC_FENTRY << EDR_PRIV_SRC_SHIFT, ret);
+	return vm_call(PT_REGS_PARM1_CORE_SYSCALL(regs), (void *)PT_REGS_PARM2_CORE_SYSCALL(regs),
+		       PT_REGS_PARM3_CORE_SYSCALL(regs), PT_REGS_PARM5_CORE_SYSCALL(regs),
+		       EDR_FILE_SRC_FENTRY << EDR_PRIV_SRC_SHIFT, ret);
 }
 
-SEC("kprobe/__x64_sys_process_vm_writev")
-int BPF_KPROBE(kprobe__x64_sys_process_vm_writev, struct pt_regs *regs)
+SEC("ksyscall/process_vm_writev")
+int BPF_KSYSCALL(ksyscall__process_vm_writev, pid_t pid, const void *lvec, unsigned long liovcnt,
+		 const void *rvec, unsigned long riovcnt)
 {
-	return vm_from_regs(regs, EDR_VM_ATTEMPT | (EDR_FILE_SRC_KPROBE << EDR_PRIV_SRC_SHIFT), 0);
+	return vm_call(pid, lvec, liovcnt, riovcnt,
+		       EDR_VM_ATTEMPT | (EDR_FILE_SRC_KPROBE << EDR_PRIV_SRC_SHIFT), 0);
 }
 
 SEC("tracepoint/syscalls/sys_enter_process_vm_writev")

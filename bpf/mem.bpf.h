@@ -5,10 +5,12 @@
  * loader's order of preference (first kernel with each):
  *
  *   memfd:
- *     fentry (5.5): fexit/__x64_sys_memfd_create (name, flags and the fd,
- *       from the saved user registers: __do_sys_memfd_create is inlined
- *       on 6.1 although its BTF is there).
- *     kprobe (4.x): kprobe/__x64_sys_memfd_create, at entry: attempts.
+ *     fentry (5.5): fexit on the architecture's memfd_create syscall
+ *       wrapper (EDR_SYSCALL_SEC in bpf/arch.bpf.h), with name, flags and
+ *       the fd from the saved user registers:
+ *       __do_sys_memfd_create is inlined on 6.1 although its BTF is there.
+ *     kprobe (4.17, libbpf's ksyscall): ksyscall/memfd_create, the same
+ *       wrapper at entry: attempts.
  *     tracepoint (4.7): syscalls:sys_enter_memfd_create keeps the
  *       arguments per thread, sys_exit_memfd_create reports with the fd.
  *   mem_wx:
@@ -40,7 +42,7 @@
 #include "path.bpf.h"
 #include "task.bpf.h"
 
-/* uapi values, x86-64. */
+/* uapi values: the generic ones, the same on x86-64 and arm64. */
 #define EDR_PROT_WRITE     0x2
 #define EDR_PROT_EXEC      0x4
 #define EDR_PROT_WX        (EDR_PROT_WRITE | EDR_PROT_EXEC)

@@ -52,6 +52,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
 
 #include "edr_event.h"
 #include "emit.bpf.h"
@@ -90,9 +91,6 @@ struct {
 	__type(key, struct net_dest_key);
 	__type(value, __u8);
 } net_dests SEC(".maps");
-
-/* x86 only (the build's only target): network to host order. */
-#define net_ntohs(x) __builtin_bswap16(x)
 
 static __always_inline int net_family_ok(__u16 fam)
 {
@@ -174,7 +172,7 @@ static __always_inline int net_sa_read(struct net_sa *sa, const void *addr, int 
 static __always_inline int net_sa_put(const struct net_sa *sa, __u16 fam, __u8 addr[16],
 				      __u16 *port)
 {
-	*port = net_ntohs(sa->port);
+	*port = bpf_ntohs(sa->port);
 	__builtin_memset(addr, 0, 16);
 	if (sa->family == EDR_AF_INET6) {
 		if (fam != EDR_AF_INET6)
@@ -219,7 +217,7 @@ static __always_inline struct edr_net *net_begin(struct sock *sk, __u64 ino, __u
 	e->family = fam;
 	e->protocol = proto;
 	e->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	e->dport = net_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	e->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	__builtin_memset(e->saddr, 0, sizeof(e->saddr));
 	__builtin_memset(e->daddr, 0, sizeof(e->daddr));
 	/* Explicit sizes: BPF_CORE_READ_INTO would copy sizeof(*e->saddr). */

@@ -37,12 +37,16 @@
  *     lsm: lsm/ptrace_access_check while the current syscall is
  *       process_vm_writev (mm_access() asks for PTRACE_MODE_ATTACH_REALCREDS).
  *       An attempt; the target task is known.
- *     fentry: fexit/__x64_sys_process_vm_writev (process_vm_rw itself has 7
- *       arguments, more than a 6.1 trampoline takes), kprobe: the same
- *       wrapper at entry. Both only know the pid as the caller gave it.
+ *     fentry: fexit on the architecture's process_vm_writev syscall wrapper
+ *       (EDR_SYSCALL_SEC in bpf/arch.bpf.h; process_vm_rw itself has 7
+ *       arguments, more than a 6.1 trampoline takes), kprobe (4.17, libbpf's
+ *       ksyscall): ksyscall/process_vm_writev, the same wrapper at entry.
+ *       Both only know the pid as the caller gave it.
  *     tracepoint: sys_enter/exit_process_vm_writev, the same.
  *
- * 32-bit compat syscalls are not recognised by the syscall-number tests.
+ * The syscall numbers and the register that holds the current one are the
+ * architecture's (bpf/arch.bpf.h). 32-bit compat syscalls are not
+ * recognised by the syscall-number tests.
  */
 #ifndef EDR_PRIV_BPF_H
 #define EDR_PRIV_BPF_H
@@ -53,23 +57,9 @@
 #include <bpf/bpf_core_read.h>
 
 #include "edr_event.h"
+#include "arch.bpf.h"
 #include "emit.bpf.h"
 #include "task.bpf.h"
-
-/* x86-64 syscall numbers */
-#define EDR_NR_PTRACE            101
-#define EDR_NR_SETUID            105
-#define EDR_NR_SETGID            106
-#define EDR_NR_SETREUID          113
-#define EDR_NR_SETREGID          114
-#define EDR_NR_SETRESUID         117
-#define EDR_NR_SETRESGID         119
-#define EDR_NR_SETFSUID          122
-#define EDR_NR_SETFSGID          123
-#define EDR_NR_CAPSET            126
-#define EDR_NR_EXECVE            59
-#define EDR_NR_EXECVEAT          322
-#define EDR_NR_PROCESS_VM_WRITEV 311
 
 /* include/linux/ptrace.h, include/linux/security.h */
 #define EDR_PTRACE_MODE_ATTACH 0x02
@@ -122,9 +112,7 @@ static __always_inline struct pt_regs *cur_regs(void)
 /* The syscall the current task is in. */
 static __always_inline long cur_syscall(void)
 {
-	struct pt_regs *regs = cur_regs();
-
-	return BPF_CORE_READ(regs, orig_ax);
+	return EDR_REGS_SYSCALL_NR(cur_regs());
 }
 
 static __always_inline __u32 cred_sys_code(long nr)
@@ -485,17 +473,16 @@ static __always_inline int vm_emit(struct task_struct *task, struct task_struct 
 	return 0;
 }
 
-/* process_vm_writev(pid, lvec, liovcnt, rvec, riovcnt, flags) from the
- * syscall's user registers (the __x64_sys_ wrapper's only argument). */
-static __always_inline int vm_from_regs(struct pt_regs *regs, __u32 flags, __s64 ret)
+/* process_vm_writev(pid, lvec, liovcnt, rvec, riovcnt, flags) at the
+ * syscall wrapper (fexit) or its ksyscall kprobe: only the pid as given. */
+static __always_inline int vm_call(__u32 pid, const void *lvec, __u64 liovcnt, __u64 riovcnt,
+				   __u32 flags, __s64 ret)
 {
 	struct task_struct *task = (void *)bpf_get_current_task();
 
 	if (!wanted(task))
 		return 0;
-	return vm_emit(task, NULL, PT_REGS_PARM1_CORE_SYSCALL(regs),
-		       (void *)PT_REGS_PARM2_CORE_SYSCALL(regs), PT_REGS_PARM3_CORE_SYSCALL(regs),
-		       PT_REGS_PARM5_CORE_SYSCALL(regs), flags, ret);
+	return vm_emit(task, NULL, pid, lvec, liovcnt, riovcnt, flags, ret);
 }
 
 struct vm_args {
@@ -558,7 +545,7 @@ static __always_inline int lsm_ptrace_check(struct task_struct *child, __u32 mod
 	if (!wanted(task))
 		return 0;
 	regs = cur_regs();
-	nr = BPF_CORE_READ(regs, orig_ax);
+	nr = EDR_REGS_SYSCALL_NR(regs);
 	if (vm) {
 		if (nr != EDR_NR_PROCESS_VM_WRITEV)
 			return 0;

@@ -203,8 +203,8 @@ static const struct feature_def features[EDR_FEAT__COUNT] = {
 	} },
 	/* No LSM hook sees memfd_create itself (only the shmem inode). */
 	[EDR_FEAT_MEMFD] = { "memfd", {
-		{ "fentry", "fexit__x64_sys_memfd_create", EDR_CAP_FENTRY, NOCAP },
-		{ "kprobe", "kprobe__x64_sys_memfd_create", EDR_CAP_KPROBE, NOCAP },
+		{ "fentry", "fexit__sys_memfd_create", EDR_CAP_FENTRY, NOCAP },
+		{ "kprobe", "ksyscall__memfd_create", EDR_CAP_KPROBE, NOCAP },
 		{ "tracepoint", "tracepoint__sys_enter_memfd_create", EDR_CAP_SYSCALL_TP, NOCAP, memfd_tp },
 	} },
 	[EDR_FEAT_MEM_WX] = { "mem_wx", {
@@ -227,8 +227,8 @@ static const struct feature_def features[EDR_FEAT__COUNT] = {
 	} },
 	[EDR_FEAT_VM_WRITE] = { "vm_write", {
 		{ "lsm", "lsm__ptrace_access_check_vm", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM },
-		{ "fentry", "fexit__x64_sys_process_vm_writev", EDR_CAP_FENTRY, NOCAP },
-		{ "kprobe", "kprobe__x64_sys_process_vm_writev", EDR_CAP_KPROBE, NOCAP },
+		{ "fentry", "fexit__sys_process_vm_writev", EDR_CAP_FENTRY, NOCAP },
+		{ "kprobe", "ksyscall__process_vm_writev", EDR_CAP_KPROBE, NOCAP },
 		{ "tracepoint", "tracepoint__sys_enter_process_vm_writev", EDR_CAP_SYSCALL_TP, NOCAP,
 		  vm_write_tp },
 	} },
