@@ -5,6 +5,8 @@
  * header includes what it uses); shared helpers are in bpf/emit.bpf.h,
  * task.bpf.h, path.bpf.h and arch.bpf.h. Program names follow
  * <hook>__<target>, so the loader can pick one of a fallback pair by name.
+ * Every program passes the attach path it is (EDR_SRC_*) to the record
+ * header.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -27,38 +29,38 @@ char LICENSE[] SEC("license") = "GPL";
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(tp_btf__sched_process_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	return on_exec(p, old_pid, bprm);
+	return on_exec(p, old_pid, bprm, EDR_SRC_TP_BTF);
 }
 
 SEC("raw_tp/sched_process_exec")
 int BPF_PROG(raw_tp__sched_process_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	return on_exec(p, old_pid, bprm);
+	return on_exec(p, old_pid, bprm, EDR_SRC_RAW_TP);
 }
 
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(tp_btf__sched_process_fork, struct task_struct *parent, struct task_struct *child)
 {
-	return on_fork(parent, child);
+	return on_fork(parent, child, EDR_SRC_TP_BTF);
 }
 
 SEC("raw_tp/sched_process_fork")
 int BPF_PROG(raw_tp__sched_process_fork, struct task_struct *parent, struct task_struct *child)
 {
-	return on_fork(parent, child);
+	return on_fork(parent, child, EDR_SRC_RAW_TP);
 }
 
 /* 6.x added a group_dead argument; only the first is used, so both match. */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(tp_btf__sched_process_exit, struct task_struct *p)
 {
-	return on_exit(p);
+	return on_exit(p, EDR_SRC_TP_BTF);
 }
 
 SEC("raw_tp/sched_process_exit")
 int BPF_PROG(raw_tp__sched_process_exit, struct task_struct *p)
 {
-	return on_exit(p);
+	return on_exit(p, EDR_SRC_RAW_TP);
 }
 
 SEC("lsm/bprm_check_security")
@@ -236,14 +238,14 @@ int BPF_PROG(lsm__path_truncate, const struct path *path)
 SEC("lsm/path_unlink")
 int BPF_PROG(lsm__path_unlink, const struct path *dir, struct dentry *dentry)
 {
-	report_unlink_dentry(dir, dentry, EDR_FILE_SRC_LSM, 0);
+	report_unlink_dentry(dir, dentry, EDR_SRC_LSM, 0);
 	return 0;
 }
 
 SEC("lsm/path_rmdir")
 int BPF_PROG(lsm__path_rmdir, const struct path *dir, struct dentry *dentry)
 {
-	report_unlink_dentry(dir, dentry, EDR_FILE_SRC_LSM, 1);
+	report_unlink_dentry(dir, dentry, EDR_SRC_LSM, 1);
 	return 0;
 }
 
@@ -251,14 +253,14 @@ SEC("lsm/path_rename")
 int BPF_PROG(lsm__path_rename, const struct path *old_dir, struct dentry *old_dentry,
 	     const struct path *new_dir, struct dentry *new_dentry)
 {
-	report_rename_dentry(old_dir, old_dentry, new_dir, new_dentry, EDR_FILE_SRC_LSM);
+	report_rename_dentry(old_dir, old_dentry, new_dir, new_dentry, EDR_SRC_LSM);
 	return 0;
 }
 
 SEC("lsm/path_chmod")
 int BPF_PROG(lsm__path_chmod, const struct path *path, umode_t mode)
 {
-	report_attr_path(path, EDR_EVENT_FILE_CHMOD, mode, 0, 0, EDR_FILE_SRC_LSM, 1, 0);
+	report_attr_path(path, EDR_EVENT_FILE_CHMOD, mode, 0, 0, EDR_SRC_LSM, 1, 0);
 	return 0;
 }
 
@@ -266,7 +268,7 @@ int BPF_PROG(lsm__path_chmod, const struct path *path, umode_t mode)
 SEC("lsm/path_chown")
 int BPF_PROG(lsm__path_chown, const struct path *path, __u32 uid, __u32 gid)
 {
-	report_attr_path(path, EDR_EVENT_FILE_CHOWN, 0, uid, gid, EDR_FILE_SRC_LSM, 1, 0);
+	report_attr_path(path, EDR_EVENT_FILE_CHOWN, 0, uid, gid, EDR_SRC_LSM, 1, 0);
 	return 0;
 }
 
@@ -287,13 +289,13 @@ int BPF_PROG(fexit__do_filp_open, int dfd, struct filename *pathname, const stru
 		return 0;
 	file = (void *)ret;
 	return report_open((void *)bpf_get_current_task(), file, (void *)&file->f_path, oflags,
-			   EDR_FILE_SRC_FENTRY, 0);
+			   EDR_SRC_FENTRY, 0);
 }
 
 SEC("fexit/vfs_truncate")
 int BPF_PROG(fexit__vfs_truncate, const struct path *path, loff_t length, long ret)
 {
-	return report_attr_path(path, EDR_EVENT_FILE_WRITE, 0, 0, 0, EDR_FILE_SRC_FENTRY, 0, ret);
+	return report_attr_path(path, EDR_EVENT_FILE_WRITE, 0, 0, 0, EDR_SRC_FENTRY, 0, ret);
 }
 
 SEC("fentry/do_unlinkat")
@@ -364,13 +366,13 @@ int BPF_PROG(fexit__vfs_rename, struct renamedata *rd)
 SEC("fexit/chmod_common")
 int BPF_PROG(fexit__chmod_common, const struct path *path, umode_t mode, int ret)
 {
-	return report_attr_path(path, EDR_EVENT_FILE_CHMOD, mode, 0, 0, EDR_FILE_SRC_FENTRY, 0, ret);
+	return report_attr_path(path, EDR_EVENT_FILE_CHMOD, mode, 0, 0, EDR_SRC_FENTRY, 0, ret);
 }
 
 SEC("fexit/chown_common")
 int BPF_PROG(fexit__chown_common, const struct path *path, uid_t user, gid_t group, int ret)
 {
-	return report_attr_path(path, EDR_EVENT_FILE_CHOWN, 0, user, group, EDR_FILE_SRC_FENTRY, 0, ret);
+	return report_attr_path(path, EDR_EVENT_FILE_CHOWN, 0, user, group, EDR_SRC_FENTRY, 0, ret);
 }
 
 /* ---- file: kprobe path (at entry: attempts) ---- */
@@ -379,43 +381,43 @@ SEC("kprobe/vfs_open")
 int BPF_KPROBE(kprobe__vfs_open, const struct path *path, struct file *file)
 {
 	return report_open((void *)bpf_get_current_task(), file, (void *)path,
-			   BPF_CORE_READ(file, f_flags), EDR_FILE_SRC_KPROBE, 1);
+			   BPF_CORE_READ(file, f_flags), EDR_SRC_KPROBE, 1);
 }
 
 SEC("kprobe/vfs_truncate")
 int BPF_KPROBE(kprobe__vfs_truncate, const struct path *path)
 {
-	return report_attr_path(path, EDR_EVENT_FILE_WRITE, 0, 0, 0, EDR_FILE_SRC_KPROBE, 1, 0);
+	return report_attr_path(path, EDR_EVENT_FILE_WRITE, 0, 0, 0, EDR_SRC_KPROBE, 1, 0);
 }
 
 SEC("kprobe/do_unlinkat")
 int BPF_KPROBE(kprobe__do_unlinkat, int dfd, struct filename *name)
 {
-	return report_unlink_name(dfd, name, EDR_FILE_SRC_KPROBE, 0);
+	return report_unlink_name(dfd, name, EDR_SRC_KPROBE, 0);
 }
 
 SEC("kprobe/do_rmdir")
 int BPF_KPROBE(kprobe__do_rmdir, int dfd, struct filename *name)
 {
-	return report_unlink_name(dfd, name, EDR_FILE_SRC_KPROBE, 1);
+	return report_unlink_name(dfd, name, EDR_SRC_KPROBE, 1);
 }
 
 SEC("kprobe/do_renameat2")
 int BPF_KPROBE(kprobe__do_renameat2, int olddfd, struct filename *from, int newdfd, struct filename *to)
 {
-	return report_rename_name(olddfd, from, newdfd, to, EDR_FILE_SRC_KPROBE);
+	return report_rename_name(olddfd, from, newdfd, to, EDR_SRC_KPROBE);
 }
 
 SEC("kprobe/chmod_common")
 int BPF_KPROBE(kprobe__chmod_common, const struct path *path, umode_t mode)
 {
-	return report_attr_path(path, EDR_EVENT_FILE_CHMOD, mode, 0, 0, EDR_FILE_SRC_KPROBE, 1, 0);
+	return report_attr_path(path, EDR_EVENT_FILE_CHMOD, mode, 0, 0, EDR_SRC_KPROBE, 1, 0);
 }
 
 SEC("kprobe/chown_common")
 int BPF_KPROBE(kprobe__chown_common, const struct path *path, uid_t user, gid_t group)
 {
-	return report_attr_path(path, EDR_EVENT_FILE_CHOWN, 0, user, group, EDR_FILE_SRC_KPROBE, 1, 0);
+	return report_attr_path(path, EDR_EVENT_FILE_CHOWN, 0, user, group, EDR_SRC_KPROBE, 1, 0);
 }
 
 /* ---- file: hard links and symlinks (feature file_link), chmod's old mode ---- */
@@ -482,13 +484,13 @@ int BPF_PROG(fexit__vfs_symlink)
 SEC("kprobe/do_linkat")
 int BPF_KPROBE(kprobe__do_linkat, int olddfd, struct filename *old, int newdfd, struct filename *new)
 {
-	return report_link_name(FOP_LINK, olddfd, old, newdfd, new, EDR_FILE_SRC_KPROBE);
+	return report_link_name(FOP_LINK, olddfd, old, newdfd, new, EDR_SRC_KPROBE);
 }
 
 SEC("kprobe/do_symlinkat")
 int BPF_KPROBE(kprobe__do_symlinkat, struct filename *from, int newdfd, struct filename *to)
 {
-	return report_link_name(FOP_SYMLINK, 0, from, newdfd, to, EDR_FILE_SRC_KPROBE);
+	return report_link_name(FOP_SYMLINK, 0, from, newdfd, to, EDR_SRC_KPROBE);
 }
 
 SEC("tracepoint/syscalls/sys_enter_link")
@@ -535,14 +537,14 @@ SEC(EDR_SYSCALL_SEC("fexit", memfd_create))
 int BPF_PROG(fexit__sys_memfd_create, const struct pt_regs *regs, long ret)
 {
 	return report_memfd((void *)PT_REGS_PARM1_CORE_SYSCALL(regs), PT_REGS_PARM2_CORE_SYSCALL(regs),
-			    ret, EDR_FILE_SRC_FENTRY, 0);
+			    ret, EDR_SRC_FENTRY, 0);
 }
 
 /* libbpf resolves the same wrapper at attach. */
 SEC("ksyscall/memfd_create")
 int BPF_KSYSCALL(ksyscall__memfd_create, const char *uname, unsigned int flags)
 {
-	return report_memfd(uname, flags, 0, EDR_FILE_SRC_KPROBE, 1);
+	return report_memfd(uname, flags, 0, EDR_SRC_KPROBE, 1);
 }
 
 SEC("tracepoint/syscalls/sys_enter_memfd_create")
@@ -565,7 +567,7 @@ int BPF_PROG(lsm__mmap_file, struct file *file, unsigned long reqprot, unsigned 
 {
 	if ((prot & EDR_PROT_WX) != EDR_PROT_WX)
 		return 0;
-	report_wx(EDR_MEM_OP_MMAP, 0, 0, prot, flags, 0, file, EDR_FILE_SRC_LSM,
+	report_wx(EDR_MEM_OP_MMAP, 0, 0, prot, flags, 0, file, EDR_SRC_LSM,
 		  EDR_MEM_ATTEMPT | EDR_MEM_ADDR_UNKNOWN);
 	return 0;
 }
@@ -579,7 +581,7 @@ int BPF_PROG(lsm__file_mprotect, struct vm_area_struct *vma, unsigned long reqpr
 		return 0;
 	start = BPF_CORE_READ(vma, vm_start);
 	report_wx(EDR_MEM_OP_MPROTECT, start, BPF_CORE_READ(vma, vm_end) - start, prot, 0, 0,
-		  BPF_CORE_READ(vma, vm_file), EDR_FILE_SRC_LSM, EDR_MEM_ATTEMPT | EDR_MEM_RANGE_VMA);
+		  BPF_CORE_READ(vma, vm_file), EDR_SRC_LSM, EDR_MEM_ATTEMPT | EDR_MEM_RANGE_VMA);
 	return 0;
 }
 
@@ -590,7 +592,7 @@ int BPF_PROG(fexit__vm_mmap_pgoff, struct file *file, unsigned long addr, unsign
 	if ((prot & EDR_PROT_WX) != EDR_PROT_WX)
 		return 0;
 	return report_wx(EDR_MEM_OP_MMAP, ret >= 0 ? ret : addr, len, prot, flag, ret, file,
-			 EDR_FILE_SRC_FENTRY, 0);
+			 EDR_SRC_FENTRY, 0);
 }
 
 SEC("fexit/do_mprotect_pkey")
@@ -599,7 +601,7 @@ int BPF_PROG(fexit__do_mprotect_pkey, unsigned long start, size_t len, unsigned 
 {
 	if ((prot & EDR_PROT_WX) != EDR_PROT_WX)
 		return 0;
-	return report_wx(mprotect_op(pkey), start, len, prot, 0, ret, NULL, EDR_FILE_SRC_FENTRY, 0);
+	return report_wx(mprotect_op(pkey), start, len, prot, 0, ret, NULL, EDR_SRC_FENTRY, 0);
 }
 
 SEC("kprobe/vm_mmap_pgoff")
@@ -608,7 +610,7 @@ int BPF_KPROBE(kprobe__vm_mmap_pgoff, struct file *file, unsigned long addr, uns
 {
 	if ((prot & EDR_PROT_WX) != EDR_PROT_WX)
 		return 0;
-	return report_wx(EDR_MEM_OP_MMAP, addr, len, prot, flag, 0, file, EDR_FILE_SRC_KPROBE,
+	return report_wx(EDR_MEM_OP_MMAP, addr, len, prot, flag, 0, file, EDR_SRC_KPROBE,
 			 EDR_MEM_ATTEMPT);
 }
 
@@ -617,7 +619,7 @@ int BPF_KPROBE(kprobe__do_mprotect_pkey, unsigned long start, size_t len, unsign
 {
 	if ((prot & EDR_PROT_WX) != EDR_PROT_WX)
 		return 0;
-	return report_wx(mprotect_op(pkey), start, len, prot, 0, 0, NULL, EDR_FILE_SRC_KPROBE,
+	return report_wx(mprotect_op(pkey), start, len, prot, 0, 0, NULL, EDR_SRC_KPROBE,
 			 EDR_MEM_ATTEMPT);
 }
 
@@ -644,8 +646,7 @@ int tracepoint__sys_exit_pkey_mprotect(struct trace_event_raw_sys_exit *ctx)
 SEC("lsm/task_fix_setuid")
 int BPF_PROG(lsm__task_fix_setuid, struct cred *new, const struct cred *old, int flags)
 {
-	cred_pair(new, old, lsm_setid_code(flags, 0),
-		  EDR_CRED_ATTEMPT | (EDR_FILE_SRC_LSM << EDR_PRIV_SRC_SHIFT));
+	cred_pair(new, old, lsm_setid_code(flags, 0), EDR_CRED_ATTEMPT, EDR_SRC_LSM);
 	return 0;
 }
 
@@ -653,8 +654,7 @@ int BPF_PROG(lsm__task_fix_setuid, struct cred *new, const struct cred *old, int
 SEC("lsm/task_fix_setgid")
 int BPF_PROG(lsm__task_fix_setgid, struct cred *new, const struct cred *old, int flags)
 {
-	cred_pair(new, old, lsm_setid_code(flags, 1),
-		  EDR_CRED_ATTEMPT | (EDR_FILE_SRC_LSM << EDR_PRIV_SRC_SHIFT));
+	cred_pair(new, old, lsm_setid_code(flags, 1), EDR_CRED_ATTEMPT, EDR_SRC_LSM);
 	return 0;
 }
 
@@ -669,13 +669,13 @@ int BPF_PROG(lsm__capset, struct cred *new, const struct cred *old, const kernel
 SEC("fentry/commit_creds")
 int BPF_PROG(fentry__commit_creds, const struct cred *new)
 {
-	return on_commit_creds(new, EDR_FILE_SRC_FENTRY);
+	return on_commit_creds(new, EDR_SRC_FENTRY);
 }
 
 SEC("kprobe/commit_creds")
 int BPF_KPROBE(kprobe__commit_creds, const struct cred *new)
 {
-	return on_commit_creds(new, EDR_FILE_SRC_KPROBE);
+	return on_commit_creds(new, EDR_SRC_KPROBE);
 }
 
 #define CRED_TP(sc, code)							\
@@ -712,7 +712,7 @@ int BPF_PROG(lsm__ptrace_access_check, struct task_struct *child, unsigned int m
 SEC("lsm/ptrace_traceme")
 int BPF_PROG(lsm__ptrace_traceme, struct task_struct *parent)
 {
-	on_ptrace_traceme(EDR_PTRACE_ATTEMPT | (EDR_FILE_SRC_LSM << EDR_PRIV_SRC_SHIFT), 0);
+	on_ptrace_traceme(EDR_PTRACE_ATTEMPT, 0, EDR_SRC_LSM);
 	return 0;
 }
 
@@ -722,7 +722,7 @@ int BPF_PROG(fexit__ptrace_attach, struct task_struct *task, long request, unsig
 {
 	if (ret)
 		return 0;
-	return on_ptrace_attach(task, request, EDR_FILE_SRC_FENTRY << EDR_PRIV_SRC_SHIFT, ret);
+	return on_ptrace_attach(task, request, 0, ret, EDR_SRC_FENTRY);
 }
 
 SEC("fexit/ptrace_traceme")
@@ -730,20 +730,19 @@ int BPF_PROG(fexit__ptrace_traceme, int ret)
 {
 	if (ret)
 		return 0;
-	return on_ptrace_traceme(EDR_FILE_SRC_FENTRY << EDR_PRIV_SRC_SHIFT, ret);
+	return on_ptrace_traceme(0, ret, EDR_SRC_FENTRY);
 }
 
 SEC("kprobe/ptrace_attach")
 int BPF_KPROBE(kprobe__ptrace_attach, struct task_struct *task, long request)
 {
-	return on_ptrace_attach(task, request,
-				EDR_PTRACE_ATTEMPT | (EDR_FILE_SRC_KPROBE << EDR_PRIV_SRC_SHIFT), 0);
+	return on_ptrace_attach(task, request, EDR_PTRACE_ATTEMPT, 0, EDR_SRC_KPROBE);
 }
 
 SEC("kprobe/ptrace_traceme")
 int BPF_KPROBE(kprobe__ptrace_traceme)
 {
-	return on_ptrace_traceme(EDR_PTRACE_ATTEMPT | (EDR_FILE_SRC_KPROBE << EDR_PRIV_SRC_SHIFT), 0);
+	return on_ptrace_traceme(EDR_PTRACE_ATTEMPT, 0, EDR_SRC_KPROBE);
 }
 
 SEC("tracepoint/syscalls/sys_enter_ptrace")
@@ -774,16 +773,15 @@ int BPF_PROG(fexit__sys_process_vm_writev, const struct pt_regs *regs, long ret)
 	if (ret < 0)
 		return 0;
 	return vm_call(PT_REGS_PARM1_CORE_SYSCALL(regs), (void *)PT_REGS_PARM2_CORE_SYSCALL(regs),
-		       PT_REGS_PARM3_CORE_SYSCALL(regs), PT_REGS_PARM5_CORE_SYSCALL(regs),
-		       EDR_FILE_SRC_FENTRY << EDR_PRIV_SRC_SHIFT, ret);
+		       PT_REGS_PARM3_CORE_SYSCALL(regs), PT_REGS_PARM5_CORE_SYSCALL(regs), 0, ret,
+		       EDR_SRC_FENTRY);
 }
 
 SEC("ksyscall/process_vm_writev")
 int BPF_KSYSCALL(ksyscall__process_vm_writev, pid_t pid, const void *lvec, unsigned long liovcnt,
 		 const void *rvec, unsigned long riovcnt)
 {
-	return vm_call(pid, lvec, liovcnt, riovcnt,
-		       EDR_VM_ATTEMPT | (EDR_FILE_SRC_KPROBE << EDR_PRIV_SRC_SHIFT), 0);
+	return vm_call(pid, lvec, liovcnt, riovcnt, EDR_VM_ATTEMPT, 0, EDR_SRC_KPROBE);
 }
 
 SEC("tracepoint/syscalls/sys_enter_process_vm_writev")
@@ -803,27 +801,27 @@ int tracepoint__sys_exit_process_vm_writev(struct trace_event_raw_sys_exit *ctx)
 SEC("lsm/kernel_read_file")
 int BPF_PROG(lsm__kernel_read_file, struct file *file, int id)
 {
-	module_read_file(file, id, EDR_FILE_SRC_LSM);
+	module_read_file(file, id, EDR_SRC_LSM);
 	return 0;
 }
 
 SEC("lsm/kernel_load_data")
 int BPF_PROG(lsm__kernel_load_data, int id)
 {
-	module_load_data(id, EDR_FILE_SRC_LSM);
+	module_load_data(id, EDR_SRC_LSM);
 	return 0;
 }
 
 SEC("kprobe/security_kernel_read_file")
 int BPF_KPROBE(kprobe__security_kernel_read_file, struct file *file, int id)
 {
-	return module_read_file(file, id, EDR_FILE_SRC_KPROBE);
+	return module_read_file(file, id, EDR_SRC_KPROBE);
 }
 
 SEC("kprobe/security_kernel_load_data")
 int BPF_KPROBE(kprobe__security_kernel_load_data, int id)
 {
-	return module_load_data(id, EDR_FILE_SRC_KPROBE);
+	return module_load_data(id, EDR_SRC_KPROBE);
 }
 
 SEC("tracepoint/syscalls/sys_exit_init_module")
@@ -849,7 +847,7 @@ int BPF_PROG(raw_tp__module_load, struct module *mod)
 SEC("lsm/bpf")
 int BPF_PROG(lsm__bpf, int cmd, union bpf_attr *attr)
 {
-	bpf_attempt(cmd, attr, EDR_FILE_SRC_LSM);
+	bpf_attempt(cmd, attr, EDR_SRC_LSM);
 	return 0;
 }
 
@@ -874,7 +872,7 @@ int BPF_PROG(fexit__map_create, union bpf_attr *attr)
 SEC("kprobe/security_bpf")
 int BPF_KPROBE(kprobe__security_bpf, int cmd, union bpf_attr *attr)
 {
-	return bpf_attempt(cmd, attr, EDR_FILE_SRC_KPROBE);
+	return bpf_attempt(cmd, attr, EDR_SRC_KPROBE);
 }
 
 SEC("tracepoint/syscalls/sys_exit_bpf")
@@ -889,7 +887,7 @@ SEC("lsm/sb_mount")
 int BPF_PROG(lsm__sb_mount, const char *dev_name, const struct path *path, const char *type,
 	     unsigned long flags)
 {
-	mount_path(dev_name, path, type, flags, EDR_FILE_SRC_LSM, 1, 0);
+	mount_path(dev_name, path, type, flags, EDR_SRC_LSM, 1, 0);
 	return 0;
 }
 
@@ -897,14 +895,14 @@ SEC("fexit/path_mount")
 int BPF_PROG(fexit__path_mount, const char *dev_name, struct path *path, const char *type_page,
 	     unsigned long flags, void *data_page, int ret)
 {
-	return mount_path(dev_name, path, type_page, flags, EDR_FILE_SRC_FENTRY, 0, ret);
+	return mount_path(dev_name, path, type_page, flags, EDR_SRC_FENTRY, 0, ret);
 }
 
 SEC("kprobe/path_mount")
 int BPF_KPROBE(kprobe__path_mount, const char *dev_name, struct path *path, const char *type_page,
 	       unsigned long flags)
 {
-	return mount_path(dev_name, path, type_page, flags, EDR_FILE_SRC_KPROBE, 1, 0);
+	return mount_path(dev_name, path, type_page, flags, EDR_SRC_KPROBE, 1, 0);
 }
 
 SEC("tracepoint/syscalls/sys_exit_mount")
@@ -916,7 +914,7 @@ int tracepoint__sys_exit_mount(struct trace_event_raw_sys_exit *ctx)
 SEC("lsm/move_mount")
 int BPF_PROG(lsm__move_mount, const struct path *from_path, const struct path *to_path)
 {
-	move_mount_path(from_path, to_path, EDR_FILE_SRC_LSM);
+	move_mount_path(from_path, to_path, EDR_SRC_LSM);
 	return 0;
 }
 
@@ -949,21 +947,21 @@ NET_TP_EXIT(sendmmsg, NTP_SENDMMSG)
 SEC("lsm/socket_connect")
 int BPF_PROG(lsm__socket_connect, struct socket *sock, struct sockaddr *address, int addrlen)
 {
-	net_sock_hook(sock, NULL, EDR_EVENT_NET_CONNECT, EDR_FILE_SRC_LSM, 0, 1, address, 0);
+	net_sock_hook(sock, NULL, EDR_EVENT_NET_CONNECT, EDR_SRC_LSM, 0, 1, address, 0);
 	return 0;
 }
 
 SEC("lsm/socket_bind")
 int BPF_PROG(lsm__socket_bind, struct socket *sock, struct sockaddr *address, int addrlen)
 {
-	net_sock_hook(sock, NULL, EDR_EVENT_NET_BIND, EDR_FILE_SRC_LSM, 0, 1, address, 1);
+	net_sock_hook(sock, NULL, EDR_EVENT_NET_BIND, EDR_SRC_LSM, 0, 1, address, 1);
 	return 0;
 }
 
 SEC("lsm/socket_listen")
 int BPF_PROG(lsm__socket_listen, struct socket *sock, int backlog)
 {
-	net_sock_hook(sock, NULL, EDR_EVENT_NET_LISTEN, EDR_FILE_SRC_LSM, 0, 1, NULL, 0);
+	net_sock_hook(sock, NULL, EDR_EVENT_NET_LISTEN, EDR_SRC_LSM, 0, 1, NULL, 0);
 	return 0;
 }
 
@@ -973,7 +971,7 @@ int BPF_PROG(lsm__socket_sendmsg, struct socket *sock, struct msghdr *msg, int s
 	void *name = BPF_CORE_READ(msg, msg_name);
 
 	if (name)
-		net_sock_hook(sock, NULL, EDR_EVENT_NET_SEND, EDR_FILE_SRC_LSM, 0, 1, name, 0);
+		net_sock_hook(sock, NULL, EDR_EVENT_NET_SEND, EDR_SRC_LSM, 0, 1, name, 0);
 	return 0;
 }
 
@@ -986,7 +984,7 @@ int BPF_PROG(fexit__inet_stream_connect, struct socket *sock, struct sockaddr *u
 	/* AF_UNSPEC disconnects: the family test drops it. */
 	if (uaddr && !net_family_ok(BPF_CORE_READ(uaddr, sa_family)))
 		return 0;
-	return net_sock_hook(sock, NULL, EDR_EVENT_NET_CONNECT, EDR_FILE_SRC_FENTRY, ret, 0, NULL, 0);
+	return net_sock_hook(sock, NULL, EDR_EVENT_NET_CONNECT, EDR_SRC_FENTRY, ret, 0, NULL, 0);
 }
 
 SEC("fexit/inet_dgram_connect")
@@ -995,7 +993,7 @@ int BPF_PROG(fexit__inet_dgram_connect, struct socket *sock, struct sockaddr *ua
 {
 	if (uaddr && !net_family_ok(BPF_CORE_READ(uaddr, sa_family)))
 		return 0;
-	return net_sock_hook(sock, NULL, EDR_EVENT_NET_CONNECT, EDR_FILE_SRC_FENTRY, ret, 0, NULL, 0);
+	return net_sock_hook(sock, NULL, EDR_EVENT_NET_CONNECT, EDR_SRC_FENTRY, ret, 0, NULL, 0);
 }
 
 /* The third argument changed in 6.10 (struct proto_accept_arg); only the
@@ -1006,37 +1004,37 @@ int BPF_PROG(fexit__inet_accept, struct socket *sock, struct socket *newsock)
 	__u64 ret = 0;
 
 	bpf_get_func_ret(ctx, &ret);
-	return net_sock_hook(newsock, NULL, EDR_EVENT_NET_ACCEPT, EDR_FILE_SRC_FENTRY, (int)ret, 0, NULL, 0);
+	return net_sock_hook(newsock, NULL, EDR_EVENT_NET_ACCEPT, EDR_SRC_FENTRY, (int)ret, 0, NULL, 0);
 }
 
 SEC("fexit/inet_bind")
 int BPF_PROG(fexit__inet_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len, int ret)
 {
-	return net_sock_hook(sock, NULL, EDR_EVENT_NET_BIND, EDR_FILE_SRC_FENTRY, ret, 0, NULL, 0);
+	return net_sock_hook(sock, NULL, EDR_EVENT_NET_BIND, EDR_SRC_FENTRY, ret, 0, NULL, 0);
 }
 
 SEC("fexit/inet6_bind")
 int BPF_PROG(fexit__inet6_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len, int ret)
 {
-	return net_sock_hook(sock, NULL, EDR_EVENT_NET_BIND, EDR_FILE_SRC_FENTRY, ret, 0, NULL, 0);
+	return net_sock_hook(sock, NULL, EDR_EVENT_NET_BIND, EDR_SRC_FENTRY, ret, 0, NULL, 0);
 }
 
 SEC("fexit/inet_listen")
 int BPF_PROG(fexit__inet_listen, struct socket *sock, int backlog, int ret)
 {
-	return net_sock_hook(sock, NULL, EDR_EVENT_NET_LISTEN, EDR_FILE_SRC_FENTRY, ret, 0, NULL, 0);
+	return net_sock_hook(sock, NULL, EDR_EVENT_NET_LISTEN, EDR_SRC_FENTRY, ret, 0, NULL, 0);
 }
 
 SEC("fexit/udp_sendmsg")
 int BPF_PROG(fexit__udp_sendmsg, struct sock *sk, struct msghdr *msg, size_t len, int ret)
 {
-	return net_udp_send(sk, msg, 0, EDR_FILE_SRC_FENTRY, ret, 0);
+	return net_udp_send(sk, msg, 0, EDR_SRC_FENTRY, ret, 0);
 }
 
 SEC("fexit/udpv6_sendmsg")
 int BPF_PROG(fexit__udpv6_sendmsg, struct sock *sk, struct msghdr *msg, size_t len, int ret)
 {
-	return net_udp_send(sk, msg, 1, EDR_FILE_SRC_FENTRY, ret, 0);
+	return net_udp_send(sk, msg, 1, EDR_SRC_FENTRY, ret, 0);
 }
 
 /* ---- net: kprobe path (at entry: attempts; accept at return) ---- */
@@ -1044,47 +1042,47 @@ int BPF_PROG(fexit__udpv6_sendmsg, struct sock *sk, struct msghdr *msg, size_t l
 SEC("kprobe/inet_stream_connect")
 int BPF_KPROBE(kprobe__inet_stream_connect, struct socket *sock, struct sockaddr *uaddr)
 {
-	return net_sock_hook(sock, NULL, EDR_EVENT_NET_CONNECT, EDR_FILE_SRC_KPROBE, 0, 1, uaddr, 0);
+	return net_sock_hook(sock, NULL, EDR_EVENT_NET_CONNECT, EDR_SRC_KPROBE, 0, 1, uaddr, 0);
 }
 
 SEC("kprobe/inet_dgram_connect")
 int BPF_KPROBE(kprobe__inet_dgram_connect, struct socket *sock, struct sockaddr *uaddr)
 {
-	return net_sock_hook(sock, NULL, EDR_EVENT_NET_CONNECT, EDR_FILE_SRC_KPROBE, 0, 1, uaddr, 0);
+	return net_sock_hook(sock, NULL, EDR_EVENT_NET_CONNECT, EDR_SRC_KPROBE, 0, 1, uaddr, 0);
 }
 
 SEC("kretprobe/inet_csk_accept")
 int BPF_KRETPROBE(kretprobe__inet_csk_accept, struct sock *newsk)
 {
-	return net_sock_hook(NULL, newsk, EDR_EVENT_NET_ACCEPT, EDR_FILE_SRC_KPROBE, 0, 0, NULL, 0);
+	return net_sock_hook(NULL, newsk, EDR_EVENT_NET_ACCEPT, EDR_SRC_KPROBE, 0, 0, NULL, 0);
 }
 
 SEC("kprobe/inet_bind")
 int BPF_KPROBE(kprobe__inet_bind, struct socket *sock, struct sockaddr *uaddr)
 {
-	return net_sock_hook(sock, NULL, EDR_EVENT_NET_BIND, EDR_FILE_SRC_KPROBE, 0, 1, uaddr, 1);
+	return net_sock_hook(sock, NULL, EDR_EVENT_NET_BIND, EDR_SRC_KPROBE, 0, 1, uaddr, 1);
 }
 
 SEC("kprobe/inet6_bind")
 int BPF_KPROBE(kprobe__inet6_bind, struct socket *sock, struct sockaddr *uaddr)
 {
-	return net_sock_hook(sock, NULL, EDR_EVENT_NET_BIND, EDR_FILE_SRC_KPROBE, 0, 1, uaddr, 1);
+	return net_sock_hook(sock, NULL, EDR_EVENT_NET_BIND, EDR_SRC_KPROBE, 0, 1, uaddr, 1);
 }
 
 SEC("kprobe/inet_listen")
 int BPF_KPROBE(kprobe__inet_listen, struct socket *sock)
 {
-	return net_sock_hook(sock, NULL, EDR_EVENT_NET_LISTEN, EDR_FILE_SRC_KPROBE, 0, 1, NULL, 0);
+	return net_sock_hook(sock, NULL, EDR_EVENT_NET_LISTEN, EDR_SRC_KPROBE, 0, 1, NULL, 0);
 }
 
 SEC("kprobe/udp_sendmsg")
 int BPF_KPROBE(kprobe__udp_sendmsg, struct sock *sk, struct msghdr *msg)
 {
-	return net_udp_send(sk, msg, 0, EDR_FILE_SRC_KPROBE, 0, 1);
+	return net_udp_send(sk, msg, 0, EDR_SRC_KPROBE, 0, 1);
 }
 
 SEC("kprobe/udpv6_sendmsg")
 int BPF_KPROBE(kprobe__udpv6_sendmsg, struct sock *sk, struct msghdr *msg)
 {
-	return net_udp_send(sk, msg, 1, EDR_FILE_SRC_KPROBE, 0, 1);
+	return net_udp_send(sk, msg, 1, EDR_SRC_KPROBE, 0, 1);
 }

@@ -3,7 +3,8 @@
  * The emit path every hook family shares: the ring buffer, the per-CPU
  * record scratch and stats, the loader's read-only configuration, the
  * "is this task wanted" filter, and emit(), which stamps the record header
- * (type, version, size, time, sequence number, CPU) and sends the record.
+ * (type, version, size, time, sequence number, CPU, attach source) and
+ * sends the record.
  *
  * Hooks: none (helpers only). Needs: BPF_MAP_TYPE_RINGBUF and
  * bpf_ringbuf_query (5.8), bpf_ktime_get_boot_ns (5.8),
@@ -111,11 +112,12 @@ static __always_inline int wanted_cur(void)
 }
 
 /*
- * Stamps the header and sends the record. The sequence number is taken
- * before the ring buffer is tried, so a lost record leaves a gap that user
- * space can see, and the loss is counted per CPU.
+ * Stamps the header and sends the record; src is the attach path that
+ * observed it (EDR_SRC_*). The sequence number is taken before the ring
+ * buffer is tried, so a lost record leaves a gap that user space can see,
+ * and the loss is counted per CPU.
  */
-static __always_inline void emit(void *rec, __u32 type, __u32 size)
+static __always_inline void emit(void *rec, __u32 type, __u32 size, __u32 src)
 {
 	struct edr_event_hdr *hdr = rec;
 	struct edr_bpf_stats *st = stats_get();
@@ -129,7 +131,7 @@ static __always_inline void emit(void *rec, __u32 type, __u32 size)
 	hdr->ts_ns = bpf_ktime_get_boot_ns();
 	hdr->seq = ++st->seq;
 	hdr->cpu = bpf_get_smp_processor_id();
-	hdr->flags = 0;
+	hdr->flags = src & EDR_HDR_SRC_MASK;
 	if (size > EDR_EVENT_MAX_SIZE)
 		size = EDR_EVENT_MAX_SIZE;
 	if (cfg_wakeup_bytes)

@@ -87,7 +87,9 @@ static __always_inline __u32 exec_fill(struct edr_scratch *s, struct task_struct
 	return off;
 }
 
-static __always_inline int on_exec(struct task_struct *task, __u32 old_pid, struct linux_binprm *bprm)
+/* src: EDR_SRC_TP_BTF or EDR_SRC_RAW_TP, the wrapper's attach path. */
+static __always_inline int on_exec(struct task_struct *task, __u32 old_pid, struct linux_binprm *bprm,
+				   __u32 src)
 {
 	struct edr_scratch *s;
 	struct edr_exec *e;
@@ -103,11 +105,11 @@ static __always_inline int on_exec(struct task_struct *task, __u32 old_pid, stru
 	e->old_pid = old_pid;
 	e->argv_len = put_argv(s, &off, task, &flags);
 	e->flags |= flags;
-	emit(e, EDR_EVENT_EXEC, off);
+	emit(e, EDR_EVENT_EXEC, off, src);
 	return 0;
 }
 
-static __always_inline int on_fork(struct task_struct *parent, struct task_struct *child)
+static __always_inline int on_fork(struct task_struct *parent, struct task_struct *child, __u32 src)
 {
 	struct edr_scratch *s;
 	struct edr_fork *f;
@@ -126,11 +128,11 @@ static __always_inline int on_fork(struct task_struct *parent, struct task_struc
 	f->parent_tgid = BPF_CORE_READ(parent, tgid);
 	f->child_pid = f->task.pid;
 	f->child_tgid = f->task.tgid;
-	emit(f, EDR_EVENT_FORK, sizeof(*f));
+	emit(f, EDR_EVENT_FORK, sizeof(*f), src);
 	return 0;
 }
 
-static __always_inline int on_exit(struct task_struct *task)
+static __always_inline int on_exit(struct task_struct *task, __u32 src)
 {
 	struct edr_scratch *s;
 	struct edr_exit *x;
@@ -147,7 +149,7 @@ static __always_inline int on_exit(struct task_struct *task)
 	fill_task(&x->task, task);
 	x->exit_code = BPF_CORE_READ(task, exit_code);
 	x->_pad0 = 0;
-	emit(x, EDR_EVENT_EXIT, sizeof(*x));
+	emit(x, EDR_EVENT_EXIT, sizeof(*x), src);
 	return 0;
 }
 
@@ -174,8 +176,7 @@ static __always_inline int on_bprm_check(struct linux_binprm *bprm)
 		e = (void *)s->rec;
 		off = exec_fill(s, task, bprm);
 		e->old_pid = e->task.pid;
-		e->flags |= EDR_EXEC_FROM_LSM;
-		emit(e, EDR_EVENT_EXEC_DENIED, off);
+		emit(e, EDR_EVENT_EXEC_DENIED, off, EDR_SRC_LSM);
 	}
 	return -1; /* -EPERM */
 }

@@ -201,8 +201,7 @@ static __always_inline int net_sk_ok(struct sock *sk, __u16 *fam, __u16 *proto)
 }
 
 /* The fixed part, from the sock: local and peer as the sock holds them. */
-static __always_inline struct edr_net *net_begin(struct sock *sk, __u64 ino, __u16 fam, __u16 proto,
-						 __u32 src)
+static __always_inline struct edr_net *net_begin(struct sock *sk, __u64 ino, __u16 fam, __u16 proto)
 {
 	struct edr_scratch *s = scratch_get();
 	struct edr_net *e;
@@ -212,7 +211,7 @@ static __always_inline struct edr_net *net_begin(struct sock *sk, __u64 ino, __u
 	e = (void *)s->rec;
 	/* Every hook here runs in the caller's context. */
 	fill_task_cur(&e->task);
-	e->flags = src << EDR_NET_SRC_SHIFT;
+	e->flags = 0;
 	e->ret = 0;
 	e->family = fam;
 	e->protocol = proto;
@@ -272,7 +271,7 @@ static __always_inline int net_report(struct socket *sock, struct sock *sk, __u6
 		if (proto != EDR_IPPROTO_UDP || !sa || !net_dest_new(sk, ino, fam, sa))
 			return 0;
 	}
-	e = net_begin(sk, ino, fam, proto, src);
+	e = net_begin(sk, ino, fam, proto);
 	if (!e)
 		return 0;
 	/* A send's byte count or an accept's fd is a success: 0. */
@@ -286,7 +285,7 @@ static __always_inline int net_report(struct socket *sock, struct sock *sk, __u6
 	}
 	if (type != EDR_EVENT_NET_BIND && !e->sport)
 		e->flags |= EDR_NET_SADDR_UNKNOWN;
-	emit(e, type, sizeof(*e));
+	emit(e, type, sizeof(*e), src);
 	return 0;
 }
 
@@ -310,7 +309,7 @@ static __noinline int net_mmsg_one(struct socket *sock, struct sock *sk, __u64 i
 	if (bpf_probe_read_user(&uaddr, sizeof(uaddr), (void *)msg) < 0 || !uaddr ||
 	    net_sa_read(&sa, uaddr, 1))
 		return 0;
-	return net_report(sock, sk, ino, EDR_EVENT_NET_SEND, EDR_FILE_SRC_TP, 0, 0, &sa, 0);
+	return net_report(sock, sk, ino, EDR_EVENT_NET_SEND, EDR_SRC_TRACEPOINT, 0, 0, &sa, 0);
 }
 
 /*
@@ -394,7 +393,7 @@ static __noinline int net_tp_exit(long ret, __u32 which)
 		return 0;
 	}
 	/* Connect and bind: the sock holds the result (the bound ports). */
-	return net_report(sock, sk, ino, type, EDR_FILE_SRC_TP, ret, 0, have_sa ? &sa : NULL, 0);
+	return net_report(sock, sk, ino, type, EDR_SRC_TRACEPOINT, ret, 0, have_sa ? &sa : NULL, 0);
 }
 
 /* ---- LSM, fentry and kprobe paths (kernel sockaddrs) ---- */

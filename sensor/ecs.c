@@ -246,16 +246,15 @@ static void file_object(struct edr_json *j, const struct edr_decoded *ev)
 	edr_json_obj_end(j);
 }
 
-/* edr.*.source: the attach path a record came from, in the same four bits
- * of every family's flags (EDR_FILE_SRC_*, the others defined alike). */
-_Static_assert(EDR_MEM_SRC_SHIFT == EDR_FILE_SRC_SHIFT && EDR_PRIV_SRC_SHIFT == EDR_FILE_SRC_SHIFT &&
-	       EDR_KERN_SRC_SHIFT == EDR_FILE_SRC_SHIFT && EDR_NET_SRC_SHIFT == EDR_FILE_SRC_SHIFT,
-	       "one attach-path field in every family's flags");
-
-static const char *attach_path(uint32_t flags)
+/* edr.*.source: the attach path a record came from, in the header of every
+ * record (EDR_SRC_*). */
+static const char *attach_path(const struct edr_decoded *ev)
 {
-	static const char *const names[] = { "tracepoint", "lsm", "fentry", "kprobe" };
-	uint32_t src = (flags & EDR_FILE_SRC_MASK) >> EDR_FILE_SRC_SHIFT;
+	static const char *const names[] = {
+		[EDR_SRC_TRACEPOINT] = "tracepoint", [EDR_SRC_LSM] = "lsm", [EDR_SRC_FENTRY] = "fentry",
+		[EDR_SRC_KPROBE] = "kprobe", [EDR_SRC_TP_BTF] = "tp_btf", [EDR_SRC_RAW_TP] = "raw_tp",
+	};
+	uint32_t src = ev->hdr->flags & EDR_HDR_SRC_MASK;
 
 	return src < sizeof(names) / sizeof(names[0]) ? names[src] : "?";
 }
@@ -342,7 +341,7 @@ static void mem_edr(struct edr_json *j, const struct edr_decoded *ev)
 		edr_json_kbool(j, "truncated", 1);
 	if (fl & EDR_MEM_ATTEMPT)
 		edr_json_kbool(j, "attempt", 1);
-	edr_json_kcstr(j, "source", attach_path(fl));
+	edr_json_kcstr(j, "source", attach_path(ev));
 	edr_json_obj_end(j);
 }
 
@@ -375,7 +374,7 @@ static void file_edr(struct edr_json *j, const struct edr_decoded *ev)
 		snprintf(b, sizeof(b), "%04o", f->old_mode & 07777);
 		edr_json_kcstr(j, "old_mode", b);
 	}
-	edr_json_kcstr(j, "source", attach_path(f->flags));
+	edr_json_kcstr(j, "source", attach_path(ev));
 	edr_json_obj_end(j);
 }
 
@@ -407,7 +406,7 @@ static const char *kern_outcome(uint32_t flags, int32_t ret)
 	return ret < 0 ? "failure" : "success";
 }
 
-static void kern_result(struct edr_json *j, uint32_t flags, int32_t ret)
+static void kern_result(struct edr_json *j, const struct edr_decoded *ev, uint32_t flags, int32_t ret)
 {
 	if (flags & EDR_KERN_ATTEMPT)
 		edr_json_kbool(j, "attempt", 1);
@@ -415,7 +414,7 @@ static void kern_result(struct edr_json *j, uint32_t flags, int32_t ret)
 		edr_json_kint(j, "result", ret);
 	if (flags & (EDR_KERN_PATH_TRUNC | EDR_KERN_STR_TRUNC))
 		edr_json_kbool(j, "truncated", 1);
-	edr_json_kcstr(j, "attach_path", attach_path(flags));
+	edr_json_kcstr(j, "attach_path", attach_path(ev));
 }
 
 /* MS_* bit names, bit n at index n (include/uapi/linux/mount.h). */
@@ -448,7 +447,7 @@ static void kern_edr(struct edr_json *j, const struct edr_decoded *ev)
 			edr_json_kint(j, "fd", m->fd);
 			edr_json_kuint(j, "load_flags", m->load_flags);
 		}
-		kern_result(j, m->flags, m->ret);
+		kern_result(j, ev, m->flags, m->ret);
 		edr_json_obj_end(j);
 	} else if (ev->bpf) {
 		const struct edr_bpf *e = ev->bpf;
@@ -475,7 +474,7 @@ static void kern_edr(struct edr_json *j, const struct edr_decoded *ev)
 		}
 		edr_json_kuint(j, "flags", e->extra_flags);
 		edr_json_obj_end(j);
-		kern_result(j, e->flags, e->ret);
+		kern_result(j, ev, e->flags, e->ret);
 		edr_json_obj_end(j);
 	} else if (ev->mount) {
 		const struct edr_mount *m = ev->mount;
@@ -501,7 +500,7 @@ static void kern_edr(struct edr_json *j, const struct edr_decoded *ev)
 		}
 		if (m->flags & EDR_KERN_PATH_RELATIVE)
 			edr_json_kbool(j, "target_as_written", 1);
-		kern_result(j, m->flags, m->ret);
+		kern_result(j, ev, m->flags, m->ret);
 		edr_json_obj_end(j);
 	}
 }
@@ -570,7 +569,7 @@ static void net_edr(struct edr_json *j, const struct edr_decoded *ev)
 		edr_json_kint(j, "ret", n->ret);
 	if (n->sock_ino)
 		edr_json_kuint(j, "socket_inode", n->sock_ino);
-	edr_json_kcstr(j, "source", attach_path(n->flags));
+	edr_json_kcstr(j, "source", attach_path(ev));
 	edr_json_obj_end(j);
 }
 
@@ -952,7 +951,7 @@ static void priv_edr(struct edr_json *j, const struct edr_decoded *ev, const str
 			edr_json_kbool(j, "attempt", 1);
 		else
 			edr_json_kint(j, "ret", c->ret);
-		edr_json_kcstr(j, "source", attach_path(c->flags));
+		edr_json_kcstr(j, "source", attach_path(ev));
 		edr_json_obj_end(j);
 	}
 	if (ev->ptrace) {
@@ -967,7 +966,7 @@ static void priv_edr(struct edr_json *j, const struct edr_decoded *ev, const str
 		edr_json_kuint(j, "tracer_pid", p->tracer_tgid);
 		if (p->flags & EDR_PTRACE_ATTEMPT)
 			edr_json_kbool(j, "attempt", 1);
-		edr_json_kcstr(j, "source", attach_path(p->flags));
+		edr_json_kcstr(j, "source", attach_path(ev));
 		edr_json_obj_end(j);
 	}
 	if (ev->vm_write) {
@@ -987,7 +986,7 @@ static void priv_edr(struct edr_json *j, const struct edr_decoded *ev, const str
 			edr_json_kbool(j, "attempt", 1);
 		else if (v->ret >= 0)
 			edr_json_kuint(j, "bytes_written", (uint64_t)v->ret);
-		edr_json_kcstr(j, "source", attach_path(v->flags));
+		edr_json_kcstr(j, "source", attach_path(ev));
 		edr_json_obj_end(j);
 	}
 }

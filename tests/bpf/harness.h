@@ -47,7 +47,7 @@ int h_start(struct harness *h, const char *path, uint32_t target, uint32_t ring_
 /* Why the running kernel cannot use attach path ("lsm", "fentry", "kprobe",
  * "tracepoint"), from the probe; NULL when it can. */
 const char *h_path_missing(const struct edr_probe *p, const char *path);
-/* The EDR_FILE_SRC_* value records carry for attach path. */
+/* The EDR_SRC_* value the record header carries for attach path. */
 uint32_t h_path_src(const char *path);
 /* Whether feature f has an attach path named path. */
 int h_has_path(enum edr_feature f, const char *path);
