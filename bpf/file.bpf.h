@@ -60,8 +60,8 @@
 #include "path.bpf.h"
 #include "task.bpf.h"
 
-/* uapi values: the generic ones, the same on x86-64 and arm64 (the O_*
- * flags used here differ only on alpha, parisc and sparc). */
+/* uapi values: the generic ones (asm-generic/fcntl.h), which x86-64 and
+ * arm64 both use; alpha, mips, parisc and sparc have their own O_* values. */
 #define EDR_AT_REMOVEDIR  0x200
 #define EDR_O_WRONLY      00000001
 #define EDR_O_RDWR        00000002
