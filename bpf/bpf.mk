@@ -11,3 +11,12 @@ $(BPF_OBJ): bpf/edr.bpf.c bpf/vmlinux.h
 $(BPF_SKEL): $(BPF_OBJ)
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name edr_bpf > $@
+
+# Every bpf/*.bpf.h compiles on its own: it includes what it uses.
+.PHONY: check-bpf-headers
+check-bpf-headers:
+	$(call msg,CHECK,bpf/*.bpf.h)
+	$(Q)for h in $(notdir $(wildcard bpf/*.bpf.h)); do \
+		echo "#include \"$$h\"" | $(CLANG) $(filter-out -MMD -MP,$(BPF_CFLAGS)) -fsyntax-only -x c - \
+			|| { echo "bpf/$$h is not self-contained" >&2; exit 1; }; \
+	done

@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The sensor's only BPF compilation unit: thin SEC() wrappers. The logic
- * of each hook family is in bpf/<family>.bpf.h. Program names follow
+ * The sensor's only BPF compilation unit: thin SEC() wrappers, grouped by
+ * family. The logic of each hook family is in bpf/<family>.bpf.h (each
+ * header includes what it uses); shared helpers are in bpf/emit.bpf.h,
+ * task.bpf.h, path.bpf.h and arch.bpf.h. Program names follow
  * <hook>__<target>, so the loader can pick one of a fallback pair by name.
+ * Every program passes the attach path it is (EDR_SRC_*) to the record
+ * header.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -10,47 +14,53 @@
 #include <bpf/bpf_core_read.h>
 
 #include "edr_event.h"
-#include "maps.bpf.h"
-#include "compat.bpf.h"
+#include "arch.bpf.h"
 #include "exec.bpf.h"
+#include "file.bpf.h"
+#include "mem.bpf.h"
+#include "priv.bpf.h"
+#include "kern.bpf.h"
+#include "net.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
+
+/* ---- process: exec, fork, exit (bpf/exec.bpf.h) ---- */
 
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(tp_btf__sched_process_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	return on_exec(p, old_pid, bprm);
+	return on_exec(p, old_pid, bprm, EDR_SRC_TP_BTF);
 }
 
 SEC("raw_tp/sched_process_exec")
 int BPF_PROG(raw_tp__sched_process_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	return on_exec(p, old_pid, bprm);
+	return on_exec(p, old_pid, bprm, EDR_SRC_RAW_TP);
 }
 
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(tp_btf__sched_process_fork, struct task_struct *parent, struct task_struct *child)
 {
-	return on_fork(parent, child);
+	return on_fork(parent, child, EDR_SRC_TP_BTF);
 }
 
 SEC("raw_tp/sched_process_fork")
 int BPF_PROG(raw_tp__sched_process_fork, struct task_struct *parent, struct task_struct *child)
 {
-	return on_fork(parent, child);
+	return on_fork(parent, child, EDR_SRC_RAW_TP);
 }
 
 /* 6.x added a group_dead argument; only the first is used, so both match. */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(tp_btf__sched_process_exit, struct task_struct *p)
 {
-	return on_exit(p);
+	return on_exit(p, EDR_SRC_TP_BTF);
 }
 
 SEC("raw_tp/sched_process_exit")
 int BPF_PROG(raw_tp__sched_process_exit, struct task_struct *p)
 {
-	return on_exit(p);
+	return on_exit(p, EDR_SRC_RAW_TP);
 }
 
 SEC("lsm/bprm_check_security")
@@ -61,9 +71,7 @@ int BPF_PROG(lsm__bprm_check_security, struct linux_binprm *bprm, int ret)
 	return on_bprm_check(bprm) ? -1 /* EPERM */ : 0;
 }
 
-#include "file.bpf.h"
-
-/* ---- file: tracepoint path (syscalls:*; every sys_exit_* shares one body) ---- */
+/* ---- file (bpf/file.bpf.h): tracepoint path (syscalls:*; every sys_exit_* shares one body) ---- */
 
 #define FILE_TP_EXIT(sc, op)							\
 SEC("tracepoint/syscalls/sys_exit_" #sc)					\
@@ -230,14 +238,14 @@ int BPF_PROG(lsm__path_truncate, const struct path *path)
 SEC("lsm/path_unlink")
 int BPF_PROG(lsm__path_unlink, const struct path *dir, struct dentry *dentry)
 {
-	report_unlink_dentry(dir, dentry, EDR_FILE_SRC_LSM, 0);
+	report_unlink_dentry(dir, dentry, EDR_SRC_LSM, 0);
 	return 0;
 }
 
 SEC("lsm/path_rmdir")
 int BPF_PROG(lsm__path_rmdir, const struct path *dir, struct dentry *dentry)
 {
-	report_unlink_dentry(dir, dentry, EDR_FILE_SRC_LSM, 1);
+	report_unlink_dentry(dir, dentry, EDR_SRC_LSM, 1);
 	return 0;
 }
 
@@ -245,14 +253,14 @@ SEC("lsm/path_rename")
 int BPF_PROG(lsm__path_rename, const struct path *old_dir, struct dentry *old_dentry,
 	     const struct path *new_dir, struct dentry *new_dentry)
 {
-	report_rename_dentry(old_dir, old_dentry, new_dir, new_dentry, EDR_FILE_SRC_LSM);
+	report_rename_dentry(old_dir, old_dentry, new_dir, new_dentry, EDR_SRC_LSM);
 	return 0;
 }
 
 SEC("lsm/path_chmod")
 int BPF_PROG(lsm__path_chmod, const struct path *path, umode_t mode)
 {
-	report_attr_path(path, EDR_EVENT_FILE_CHMOD, mode, 0, 0, EDR_FILE_SRC_LSM, 1, 0);
+	report_attr_path(path, EDR_EVENT_FILE_CHMOD, mode, 0, 0, EDR_SRC_LSM, 1, 0);
 	return 0;
 }
 
@@ -260,7 +268,7 @@ int BPF_PROG(lsm__path_chmod, const struct path *path, umode_t mode)
 SEC("lsm/path_chown")
 int BPF_PROG(lsm__path_chown, const struct path *path, __u32 uid, __u32 gid)
 {
-	report_attr_path(path, EDR_EVENT_FILE_CHOWN, 0, uid, gid, EDR_FILE_SRC_LSM, 1, 0);
+	report_attr_path(path, EDR_EVENT_FILE_CHOWN, 0, uid, gid, EDR_SRC_LSM, 1, 0);
 	return 0;
 }
 
@@ -281,13 +289,13 @@ int BPF_PROG(fexit__do_filp_open, int dfd, struct filename *pathname, const stru
 		return 0;
 	file = (void *)ret;
 	return report_open((void *)bpf_get_current_task(), file, (void *)&file->f_path, oflags,
-			   EDR_FILE_SRC_FENTRY, 0);
+			   EDR_SRC_FENTRY, 0);
 }
 
 SEC("fexit/vfs_truncate")
 int BPF_PROG(fexit__vfs_truncate, const struct path *path, loff_t length, long ret)
 {
-	return report_attr_path(path, EDR_EVENT_FILE_WRITE, 0, 0, 0, EDR_FILE_SRC_FENTRY, 0, ret);
+	return report_attr_path(path, EDR_EVENT_FILE_WRITE, 0, 0, 0, EDR_SRC_FENTRY, 0, ret);
 }
 
 SEC("fentry/do_unlinkat")
@@ -358,13 +366,13 @@ int BPF_PROG(fexit__vfs_rename, struct renamedata *rd)
 SEC("fexit/chmod_common")
 int BPF_PROG(fexit__chmod_common, const struct path *path, umode_t mode, int ret)
 {
-	return report_attr_path(path, EDR_EVENT_FILE_CHMOD, mode, 0, 0, EDR_FILE_SRC_FENTRY, 0, ret);
+	return report_attr_path(path, EDR_EVENT_FILE_CHMOD, mode, 0, 0, EDR_SRC_FENTRY, 0, ret);
 }
 
 SEC("fexit/chown_common")
 int BPF_PROG(fexit__chown_common, const struct path *path, uid_t user, gid_t group, int ret)
 {
-	return report_attr_path(path, EDR_EVENT_FILE_CHOWN, 0, user, group, EDR_FILE_SRC_FENTRY, 0, ret);
+	return report_attr_path(path, EDR_EVENT_FILE_CHOWN, 0, user, group, EDR_SRC_FENTRY, 0, ret);
 }
 
 /* ---- file: kprobe path (at entry: attempts) ---- */
@@ -373,43 +381,43 @@ SEC("kprobe/vfs_open")
 int BPF_KPROBE(kprobe__vfs_open, const struct path *path, struct file *file)
 {
 	return report_open((void *)bpf_get_current_task(), file, (void *)path,
-			   BPF_CORE_READ(file, f_flags), EDR_FILE_SRC_KPROBE, 1);
+			   BPF_CORE_READ(file, f_flags), EDR_SRC_KPROBE, 1);
 }
 
 SEC("kprobe/vfs_truncate")
 int BPF_KPROBE(kprobe__vfs_truncate, const struct path *path)
 {
-	return report_attr_path(path, EDR_EVENT_FILE_WRITE, 0, 0, 0, EDR_FILE_SRC_KPROBE, 1, 0);
+	return report_attr_path(path, EDR_EVENT_FILE_WRITE, 0, 0, 0, EDR_SRC_KPROBE, 1, 0);
 }
 
 SEC("kprobe/do_unlinkat")
 int BPF_KPROBE(kprobe__do_unlinkat, int dfd, struct filename *name)
 {
-	return report_unlink_name(dfd, name, EDR_FILE_SRC_KPROBE, 0);
+	return report_unlink_name(dfd, name, EDR_SRC_KPROBE, 0);
 }
 
 SEC("kprobe/do_rmdir")
 int BPF_KPROBE(kprobe__do_rmdir, int dfd, struct filename *name)
 {
-	return report_unlink_name(dfd, name, EDR_FILE_SRC_KPROBE, 1);
+	return report_unlink_name(dfd, name, EDR_SRC_KPROBE, 1);
 }
 
 SEC("kprobe/do_renameat2")
 int BPF_KPROBE(kprobe__do_renameat2, int olddfd, struct filename *from, int newdfd, struct filename *to)
 {
-	return report_rename_name(olddfd, from, newdfd, to, EDR_FILE_SRC_KPROBE);
+	return report_rename_name(olddfd, from, newdfd, to, EDR_SRC_KPROBE);
 }
 
 SEC("kprobe/chmod_common")
 int BPF_KPROBE(kprobe__chmod_common, const struct path *path, umode_t mode)
 {
-	return report_attr_path(path, EDR_EVENT_FILE_CHMOD, mode, 0, 0, EDR_FILE_SRC_KPROBE, 1, 0);
+	return report_attr_path(path, EDR_EVENT_FILE_CHMOD, mode, 0, 0, EDR_SRC_KPROBE, 1, 0);
 }
 
 SEC("kprobe/chown_common")
 int BPF_KPROBE(kprobe__chown_common, const struct path *path, uid_t user, gid_t group)
 {
-	return report_attr_path(path, EDR_EVENT_FILE_CHOWN, 0, user, group, EDR_FILE_SRC_KPROBE, 1, 0);
+	return report_attr_path(path, EDR_EVENT_FILE_CHOWN, 0, user, group, EDR_SRC_KPROBE, 1, 0);
 }
 
 /* ---- file: hard links and symlinks (feature file_link), chmod's old mode ---- */
@@ -476,13 +484,13 @@ int BPF_PROG(fexit__vfs_symlink)
 SEC("kprobe/do_linkat")
 int BPF_KPROBE(kprobe__do_linkat, int olddfd, struct filename *old, int newdfd, struct filename *new)
 {
-	return report_link_name(FOP_LINK, olddfd, old, newdfd, new, EDR_FILE_SRC_KPROBE);
+	return report_link_name(FOP_LINK, olddfd, old, newdfd, new, EDR_SRC_KPROBE);
 }
 
 SEC("kprobe/do_symlinkat")
 int BPF_KPROBE(kprobe__do_symlinkat, struct filename *from, int newdfd, struct filename *to)
 {
-	return report_link_name(FOP_SYMLINK, 0, from, newdfd, to, EDR_FILE_SRC_KPROBE);
+	return report_link_name(FOP_SYMLINK, 0, from, newdfd, to, EDR_SRC_KPROBE);
 }
 
 SEC("tracepoint/syscalls/sys_enter_link")
@@ -520,25 +528,23 @@ int BPF_PROG(fentry__chmod_common, const struct path *path)
 	return chmod_keep_old(path);
 }
 
-#include "mem.bpf.h"
+/* ---- memory: memfd_create (bpf/mem.bpf.h) ---- */
 
-/* ---- memfd_create ---- */
-
-/* The arch wrapper: __do_sys_memfd_create is in 6.1's BTF but inlined
- * (neither fentry nor a kprobe can attach to it there). Its one argument
- * is the caller's saved user registers. */
-SEC("fexit/__x64_sys_memfd_create")
-int BPF_PROG(fexit__x64_sys_memfd_create, const struct pt_regs *regs, long ret)
+/* The arch wrapper (bpf/arch.bpf.h): __do_sys_memfd_create is in 6.1's BTF
+ * but inlined (neither fentry nor a kprobe can attach to it there). Its one
+ * argument is the caller's saved user registers. */
+SEC(EDR_SYSCALL_SEC("fexit", memfd_create))
+int BPF_PROG(fexit__sys_memfd_create, const struct pt_regs *regs, long ret)
 {
-	return report_memfd((void *)BPF_CORE_READ(regs, di), BPF_CORE_READ(regs, si), ret,
-			    EDR_FILE_SRC_FENTRY, 0);
+	return report_memfd((void *)PT_REGS_PARM1_CORE_SYSCALL(regs), PT_REGS_PARM2_CORE_SYSCALL(regs),
+			    ret, EDR_SRC_FENTRY, 0);
 }
 
-SEC("kprobe/__x64_sys_memfd_create")
-int BPF_KPROBE(kprobe__x64_sys_memfd_create, const struct pt_regs *regs)
+/* libbpf resolves the same wrapper at attach. */
+SEC("ksyscall/memfd_create")
+int BPF_KSYSCALL(ksyscall__memfd_create, const char *uname, unsigned int flags)
 {
-	return report_memfd((void *)BPF_CORE_READ(regs, di), BPF_CORE_READ(regs, si), 0,
-			    EDR_FILE_SRC_KPROBE, 1);
+	return report_memfd(uname, flags, 0, EDR_SRC_KPROBE, 1);
 }
 
 SEC("tracepoint/syscalls/sys_enter_memfd_create")
@@ -553,7 +559,7 @@ int tracepoint__sys_exit_memfd_create(struct trace_event_raw_sys_exit *ctx)
 	return memfd_exit(ctx->ret);
 }
 
-/* ---- W+X memory: every program drops non-W+X prot first ---- */
+/* ---- memory: W+X, every program drops non-W+X prot first ---- */
 
 SEC("lsm/mmap_file")
 int BPF_PROG(lsm__mmap_file, struct file *file, unsigned long reqprot, unsigned long prot,
@@ -561,7 +567,7 @@ int BPF_PROG(lsm__mmap_file, struct file *file, unsigned long reqprot, unsigned 
 {
 	if ((prot & EDR_PROT_WX) != EDR_PROT_WX)
 		return 0;
-	report_wx(EDR_MEM_OP_MMAP, 0, 0, prot, flags, 0, file, EDR_FILE_SRC_LSM,
+	report_wx(EDR_MEM_OP_MMAP, 0, 0, prot, flags, 0, file, EDR_SRC_LSM,
 		  EDR_MEM_ATTEMPT | EDR_MEM_ADDR_UNKNOWN);
 	return 0;
 }
@@ -575,7 +581,7 @@ int BPF_PROG(lsm__file_mprotect, struct vm_area_struct *vma, unsigned long reqpr
 		return 0;
 	start = BPF_CORE_READ(vma, vm_start);
 	report_wx(EDR_MEM_OP_MPROTECT, start, BPF_CORE_READ(vma, vm_end) - start, prot, 0, 0,
-		  BPF_CORE_READ(vma, vm_file), EDR_FILE_SRC_LSM, EDR_MEM_ATTEMPT | EDR_MEM_RANGE_VMA);
+		  BPF_CORE_READ(vma, vm_file), EDR_SRC_LSM, EDR_MEM_ATTEMPT | EDR_MEM_RANGE_VMA);
 	return 0;
 }
 
@@ -586,7 +592,7 @@ int BPF_PROG(fexit__vm_mmap_pgoff, struct file *file, unsigned long addr, unsign
 	if ((prot & EDR_PROT_WX) != EDR_PROT_WX)
 		return 0;
 	return report_wx(EDR_MEM_OP_MMAP, ret >= 0 ? ret : addr, len, prot, flag, ret, file,
-			 EDR_FILE_SRC_FENTRY, 0);
+			 EDR_SRC_FENTRY, 0);
 }
 
 SEC("fexit/do_mprotect_pkey")
@@ -595,7 +601,7 @@ int BPF_PROG(fexit__do_mprotect_pkey, unsigned long start, size_t len, unsigned 
 {
 	if ((prot & EDR_PROT_WX) != EDR_PROT_WX)
 		return 0;
-	return report_wx(mprotect_op(pkey), start, len, prot, 0, ret, NULL, EDR_FILE_SRC_FENTRY, 0);
+	return report_wx(mprotect_op(pkey), start, len, prot, 0, ret, NULL, EDR_SRC_FENTRY, 0);
 }
 
 SEC("kprobe/vm_mmap_pgoff")
@@ -604,7 +610,7 @@ int BPF_KPROBE(kprobe__vm_mmap_pgoff, struct file *file, unsigned long addr, uns
 {
 	if ((prot & EDR_PROT_WX) != EDR_PROT_WX)
 		return 0;
-	return report_wx(EDR_MEM_OP_MMAP, addr, len, prot, flag, 0, file, EDR_FILE_SRC_KPROBE,
+	return report_wx(EDR_MEM_OP_MMAP, addr, len, prot, flag, 0, file, EDR_SRC_KPROBE,
 			 EDR_MEM_ATTEMPT);
 }
 
@@ -613,7 +619,7 @@ int BPF_KPROBE(kprobe__do_mprotect_pkey, unsigned long start, size_t len, unsign
 {
 	if ((prot & EDR_PROT_WX) != EDR_PROT_WX)
 		return 0;
-	return report_wx(mprotect_op(pkey), start, len, prot, 0, 0, NULL, EDR_FILE_SRC_KPROBE,
+	return report_wx(mprotect_op(pkey), start, len, prot, 0, 0, NULL, EDR_SRC_KPROBE,
 			 EDR_MEM_ATTEMPT);
 }
 
@@ -635,15 +641,12 @@ int tracepoint__sys_exit_pkey_mprotect(struct trace_event_raw_sys_exit *ctx)
 	return mem_exit(ctx->ret, TP_PKEY_MPROTECT);
 }
 
-#include "priv.bpf.h"
-
 /* ---- privilege: cred (bpf/priv.bpf.h) ---- */
 
 SEC("lsm/task_fix_setuid")
 int BPF_PROG(lsm__task_fix_setuid, struct cred *new, const struct cred *old, int flags)
 {
-	cred_pair(new, old, lsm_setid_code(flags, 0),
-		  EDR_CRED_ATTEMPT | (EDR_FILE_SRC_LSM << EDR_PRIV_SRC_SHIFT));
+	cred_pair(new, old, lsm_setid_code(flags, 0), EDR_CRED_ATTEMPT, EDR_SRC_LSM);
 	return 0;
 }
 
@@ -651,8 +654,7 @@ int BPF_PROG(lsm__task_fix_setuid, struct cred *new, const struct cred *old, int
 SEC("lsm/task_fix_setgid")
 int BPF_PROG(lsm__task_fix_setgid, struct cred *new, const struct cred *old, int flags)
 {
-	cred_pair(new, old, lsm_setid_code(flags, 1),
-		  EDR_CRED_ATTEMPT | (EDR_FILE_SRC_LSM << EDR_PRIV_SRC_SHIFT));
+	cred_pair(new, old, lsm_setid_code(flags, 1), EDR_CRED_ATTEMPT, EDR_SRC_LSM);
 	return 0;
 }
 
@@ -667,13 +669,13 @@ int BPF_PROG(lsm__capset, struct cred *new, const struct cred *old, const kernel
 SEC("fentry/commit_creds")
 int BPF_PROG(fentry__commit_creds, const struct cred *new)
 {
-	return on_commit_creds(new, EDR_FILE_SRC_FENTRY);
+	return on_commit_creds(new, EDR_SRC_FENTRY);
 }
 
 SEC("kprobe/commit_creds")
 int BPF_KPROBE(kprobe__commit_creds, const struct cred *new)
 {
-	return on_commit_creds(new, EDR_FILE_SRC_KPROBE);
+	return on_commit_creds(new, EDR_SRC_KPROBE);
 }
 
 #define CRED_TP(sc, code)							\
@@ -710,7 +712,7 @@ int BPF_PROG(lsm__ptrace_access_check, struct task_struct *child, unsigned int m
 SEC("lsm/ptrace_traceme")
 int BPF_PROG(lsm__ptrace_traceme, struct task_struct *parent)
 {
-	on_ptrace_traceme(EDR_PTRACE_ATTEMPT | (EDR_FILE_SRC_LSM << EDR_PRIV_SRC_SHIFT), 0);
+	on_ptrace_traceme(EDR_PTRACE_ATTEMPT, 0, EDR_SRC_LSM);
 	return 0;
 }
 
@@ -720,7 +722,7 @@ int BPF_PROG(fexit__ptrace_attach, struct task_struct *task, long request, unsig
 {
 	if (ret)
 		return 0;
-	return on_ptrace_attach(task, request, EDR_FILE_SRC_FENTRY << EDR_PRIV_SRC_SHIFT, ret);
+	return on_ptrace_attach(task, request, 0, ret, EDR_SRC_FENTRY);
 }
 
 SEC("fexit/ptrace_traceme")
@@ -728,20 +730,19 @@ int BPF_PROG(fexit__ptrace_traceme, int ret)
 {
 	if (ret)
 		return 0;
-	return on_ptrace_traceme(EDR_FILE_SRC_FENTRY << EDR_PRIV_SRC_SHIFT, ret);
+	return on_ptrace_traceme(0, ret, EDR_SRC_FENTRY);
 }
 
 SEC("kprobe/ptrace_attach")
 int BPF_KPROBE(kprobe__ptrace_attach, struct task_struct *task, long request)
 {
-	return on_ptrace_attach(task, request,
-				EDR_PTRACE_ATTEMPT | (EDR_FILE_SRC_KPROBE << EDR_PRIV_SRC_SHIFT), 0);
+	return on_ptrace_attach(task, request, EDR_PTRACE_ATTEMPT, 0, EDR_SRC_KPROBE);
 }
 
 SEC("kprobe/ptrace_traceme")
 int BPF_KPROBE(kprobe__ptrace_traceme)
 {
-	return on_ptrace_traceme(EDR_PTRACE_ATTEMPT | (EDR_FILE_SRC_KPROBE << EDR_PRIV_SRC_SHIFT), 0);
+	return on_ptrace_traceme(EDR_PTRACE_ATTEMPT, 0, EDR_SRC_KPROBE);
 }
 
 SEC("tracepoint/syscalls/sys_enter_ptrace")
@@ -766,18 +767,21 @@ int BPF_PROG(lsm__ptrace_access_check_vm, struct task_struct *child, unsigned in
 	return 0;
 }
 
-SEC("fexit/__x64_sys_process_vm_writev")
-int BPF_PROG(fexit__x64_sys_process_vm_writev, struct pt_regs *regs, long ret)
+SEC(EDR_SYSCALL_SEC("fexit", process_vm_writev))
+int BPF_PROG(fexit__sys_process_vm_writev, const struct pt_regs *regs, long ret)
 {
 	if (ret < 0)
 		return 0;
-	return vm_from_regs(regs, EDR_FILE_SRC_FENTRY << EDR_PRIV_SRC_SHIFT, ret);
+	return vm_call(PT_REGS_PARM1_CORE_SYSCALL(regs), (void *)PT_REGS_PARM2_CORE_SYSCALL(regs),
+		       PT_REGS_PARM3_CORE_SYSCALL(regs), PT_REGS_PARM5_CORE_SYSCALL(regs), 0, ret,
+		       EDR_SRC_FENTRY);
 }
 
-SEC("kprobe/__x64_sys_process_vm_writev")
-int BPF_KPROBE(kprobe__x64_sys_process_vm_writev, struct pt_regs *regs)
+SEC("ksyscall/process_vm_writev")
+int BPF_KSYSCALL(ksyscall__process_vm_writev, pid_t pid, const void *lvec, unsigned long liovcnt,
+		 const void *rvec, unsigned long riovcnt)
 {
-	return vm_from_regs(regs, EDR_VM_ATTEMPT | (EDR_FILE_SRC_KPROBE << EDR_PRIV_SRC_SHIFT), 0);
+	return vm_call(pid, lvec, liovcnt, riovcnt, EDR_VM_ATTEMPT, 0, EDR_SRC_KPROBE);
 }
 
 SEC("tracepoint/syscalls/sys_enter_process_vm_writev")
@@ -792,34 +796,32 @@ int tracepoint__sys_exit_process_vm_writev(struct trace_event_raw_sys_exit *ctx)
 	return vm_exit(ctx->ret);
 }
 
-#include "kern.bpf.h"
-
 /* ---- kernel integrity: module (bpf/kern.bpf.h) ---- */
 
 SEC("lsm/kernel_read_file")
 int BPF_PROG(lsm__kernel_read_file, struct file *file, int id)
 {
-	module_read_file(file, id, EDR_FILE_SRC_LSM);
+	module_read_file(file, id, EDR_SRC_LSM);
 	return 0;
 }
 
 SEC("lsm/kernel_load_data")
 int BPF_PROG(lsm__kernel_load_data, int id)
 {
-	module_load_data(id, EDR_FILE_SRC_LSM);
+	module_load_data(id, EDR_SRC_LSM);
 	return 0;
 }
 
 SEC("kprobe/security_kernel_read_file")
 int BPF_KPROBE(kprobe__security_kernel_read_file, struct file *file, int id)
 {
-	return module_read_file(file, id, EDR_FILE_SRC_KPROBE);
+	return module_read_file(file, id, EDR_SRC_KPROBE);
 }
 
 SEC("kprobe/security_kernel_load_data")
 int BPF_KPROBE(kprobe__security_kernel_load_data, int id)
 {
-	return module_load_data(id, EDR_FILE_SRC_KPROBE);
+	return module_load_data(id, EDR_SRC_KPROBE);
 }
 
 SEC("tracepoint/syscalls/sys_exit_init_module")
@@ -845,7 +847,7 @@ int BPF_PROG(raw_tp__module_load, struct module *mod)
 SEC("lsm/bpf")
 int BPF_PROG(lsm__bpf, int cmd, union bpf_attr *attr)
 {
-	bpf_attempt(cmd, attr, EDR_FILE_SRC_LSM);
+	bpf_attempt(cmd, attr, EDR_SRC_LSM);
 	return 0;
 }
 
@@ -870,7 +872,7 @@ int BPF_PROG(fexit__map_create, union bpf_attr *attr)
 SEC("kprobe/security_bpf")
 int BPF_KPROBE(kprobe__security_bpf, int cmd, union bpf_attr *attr)
 {
-	return bpf_attempt(cmd, attr, EDR_FILE_SRC_KPROBE);
+	return bpf_attempt(cmd, attr, EDR_SRC_KPROBE);
 }
 
 SEC("tracepoint/syscalls/sys_exit_bpf")
@@ -885,7 +887,7 @@ SEC("lsm/sb_mount")
 int BPF_PROG(lsm__sb_mount, const char *dev_name, const struct path *path, const char *type,
 	     unsigned long flags)
 {
-	mount_path(dev_name, path, type, flags, EDR_FILE_SRC_LSM, 1, 0);
+	mount_path(dev_name, path, type, flags, EDR_SRC_LSM, 1, 0);
 	return 0;
 }
 
@@ -893,14 +895,14 @@ SEC("fexit/path_mount")
 int BPF_PROG(fexit__path_mount, const char *dev_name, struct path *path, const char *type_page,
 	     unsigned long flags, void *data_page, int ret)
 {
-	return mount_path(dev_name, path, type_page, flags, EDR_FILE_SRC_FENTRY, 0, ret);
+	return mount_path(dev_name, path, type_page, flags, EDR_SRC_FENTRY, 0, ret);
 }
 
 SEC("kprobe/path_mount")
 int BPF_KPROBE(kprobe__path_mount, const char *dev_name, struct path *path, const char *type_page,
 	       unsigned long flags)
 {
-	return mount_path(dev_name, path, type_page, flags, EDR_FILE_SRC_KPROBE, 1, 0);
+	return mount_path(dev_name, path, type_page, flags, EDR_SRC_KPROBE, 1, 0);
 }
 
 SEC("tracepoint/syscalls/sys_exit_mount")
@@ -912,7 +914,7 @@ int tracepoint__sys_exit_mount(struct trace_event_raw_sys_exit *ctx)
 SEC("lsm/move_mount")
 int BPF_PROG(lsm__move_mount, const struct path *from_path, const struct path *to_path)
 {
-	move_mount_path(from_path, to_path, EDR_FILE_SRC_LSM);
+	move_mount_path(from_path, to_path, EDR_SRC_LSM);
 	return 0;
 }
 
@@ -922,9 +924,7 @@ int tracepoint__sys_exit_move_mount(struct trace_event_raw_sys_exit *ctx)
 	return move_mount_exit(ctx->ret);
 }
 
-#include "net.bpf.h"
-
-/* ---- net: tracepoint path (exit only: see net_tp_exit()) ---- */
+/* ---- net (bpf/net.bpf.h): tracepoint path (exit only: see net_tp_exit()) ---- */
 
 #define NET_TP_EXIT(sc, which)							\
 SEC("tracepoint/syscalls/sys_exit_" #sc)					\
@@ -947,21 +947,21 @@ NET_TP_EXIT(sendmmsg, NTP_SENDMMSG)
 SEC("lsm/socket_connect")
 int BPF_PROG(lsm__socket_connect, struct socket *sock, struct sockaddr *address, int addrlen)
 {
-	net_sock_hook(sock, NULL, EDR_EVENT_NET_CONNECT, EDR_FILE_SRC_LSM, 0, 1, address, 0);
+	net_sock_hook(sock, NULL, EDR_EVENT_NET_CONNECT, EDR_SRC_LSM, 0, 1, address, 0);
 	return 0;
 }
 
 SEC("lsm/socket_bind")
 int BPF_PROG(lsm__socket_bind, struct socket *sock, struct sockaddr *address, int addrlen)
 {
-	net_sock_hook(sock, NULL, EDR_EVENT_NET_BIND, EDR_FILE_SRC_LSM, 0, 1, address, 1);
+	net_sock_hook(sock, NULL, EDR_EVENT_NET_BIND, EDR_SRC_LSM, 0, 1, address, 1);
 	return 0;
 }
 
 SEC("lsm/socket_listen")
 int BPF_PROG(lsm__socket_listen, struct socket *sock, int backlog)
 {
-	net_sock_hook(sock, NULL, EDR_EVENT_NET_LISTEN, EDR_FILE_SRC_LSM, 0, 1, NULL, 0);
+	net_sock_hook(sock, NULL, EDR_EVENT_NET_LISTEN, EDR_SRC_LSM, 0, 1, NULL, 0);
 	return 0;
 }
 
@@ -971,7 +971,7 @@ int BPF_PROG(lsm__socket_sendmsg, struct socket *sock, struct msghdr *msg, int s
 	void *name = BPF_CORE_READ(msg, msg_name);
 
 	if (name)
-		net_sock_hook(sock, NULL, EDR_EVENT_NET_SEND, EDR_FILE_SRC_LSM, 0, 1, name, 0);
+		net_sock_hook(sock, NULL, EDR_EVENT_NET_SEND, EDR_SRC_LSM, 0, 1, name, 0);
 	return 0;
 }
 
@@ -984,7 +984,7 @@ int BPF_PROG(fexit__inet_stream_connect, struct socket *sock, struct sockaddr *u
 	/* AF_UNSPEC disconnects: the family test drops it. */
 	if (uaddr && !net_family_ok(BPF_CORE_READ(uaddr, sa_family)))
 		return 0;
-	return net_sock_hook(sock, NULL, EDR_EVENT_NET_CONNECT, EDR_FILE_SRC_FENTRY, ret, 0, NULL, 0);
+	return net_sock_hook(sock, NULL, EDR_EVENT_NET_CONNECT, EDR_SRC_FENTRY, ret, 0, NULL, 0);
 }
 
 SEC("fexit/inet_dgram_connect")
@@ -993,7 +993,7 @@ int BPF_PROG(fexit__inet_dgram_connect, struct socket *sock, struct sockaddr *ua
 {
 	if (uaddr && !net_family_ok(BPF_CORE_READ(uaddr, sa_family)))
 		return 0;
-	return net_sock_hook(sock, NULL, EDR_EVENT_NET_CONNECT, EDR_FILE_SRC_FENTRY, ret, 0, NULL, 0);
+	return net_sock_hook(sock, NULL, EDR_EVENT_NET_CONNECT, EDR_SRC_FENTRY, ret, 0, NULL, 0);
 }
 
 /* The third argument changed in 6.10 (struct proto_accept_arg); only the
@@ -1004,37 +1004,37 @@ int BPF_PROG(fexit__inet_accept, struct socket *sock, struct socket *newsock)
 	__u64 ret = 0;
 
 	bpf_get_func_ret(ctx, &ret);
-	return net_sock_hook(newsock, NULL, EDR_EVENT_NET_ACCEPT, EDR_FILE_SRC_FENTRY, (int)ret, 0, NULL, 0);
+	return net_sock_hook(newsock, NULL, EDR_EVENT_NET_ACCEPT, EDR_SRC_FENTRY, (int)ret, 0, NULL, 0);
 }
 
 SEC("fexit/inet_bind")
 int BPF_PROG(fexit__inet_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len, int ret)
 {
-	return net_sock_hook(sock, NULL, EDR_EVENT_NET_BIND, EDR_FILE_SRC_FENTRY, ret, 0, NULL, 0);
+	return net_sock_hook(sock, NULL, EDR_EVENT_NET_BIND, EDR_SRC_FENTRY, ret, 0, NULL, 0);
 }
 
 SEC("fexit/inet6_bind")
 int BPF_PROG(fexit__inet6_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len, int ret)
 {
-	return net_sock_hook(sock, NULL, EDR_EVENT_NET_BIND, EDR_FILE_SRC_FENTRY, ret, 0, NULL, 0);
+	return net_sock_hook(sock, NULL, EDR_EVENT_NET_BIND, EDR_SRC_FENTRY, ret, 0, NULL, 0);
 }
 
 SEC("fexit/inet_listen")
 int BPF_PROG(fexit__inet_listen, struct socket *sock, int backlog, int ret)
 {
-	return net_sock_hook(sock, NULL, EDR_EVENT_NET_LISTEN, EDR_FILE_SRC_FENTRY, ret, 0, NULL, 0);
+	return net_sock_hook(sock, NULL, EDR_EVENT_NET_LISTEN, EDR_SRC_FENTRY, ret, 0, NULL, 0);
 }
 
 SEC("fexit/udp_sendmsg")
 int BPF_PROG(fexit__udp_sendmsg, struct sock *sk, struct msghdr *msg, size_t len, int ret)
 {
-	return net_udp_send(sk, msg, 0, EDR_FILE_SRC_FENTRY, ret, 0);
+	return net_udp_send(sk, msg, 0, EDR_SRC_FENTRY, ret, 0);
 }
 
 SEC("fexit/udpv6_sendmsg")
 int BPF_PROG(fexit__udpv6_sendmsg, struct sock *sk, struct msghdr *msg, size_t len, int ret)
 {
-	return net_udp_send(sk, msg, 1, EDR_FILE_SRC_FENTRY, ret, 0);
+	return net_udp_send(sk, msg, 1, EDR_SRC_FENTRY, ret, 0);
 }
 
 /* ---- net: kprobe path (at entry: attempts; accept at return) ---- */
@@ -1042,47 +1042,47 @@ int BPF_PROG(fexit__udpv6_sendmsg, struct sock *sk, struct msghdr *msg, size_t l
 SEC("kprobe/inet_stream_connect")
 int BPF_KPROBE(kprobe__inet_stream_connect, struct socket *sock, struct sockaddr *uaddr)
 {
-	return net_sock_hook(sock, NULL, EDR_EVENT_NET_CONNECT, EDR_FILE_SRC_KPROBE, 0, 1, uaddr, 0);
+	return net_sock_hook(sock, NULL, EDR_EVENT_NET_CONNECT, EDR_SRC_KPROBE, 0, 1, uaddr, 0);
 }
 
 SEC("kprobe/inet_dgram_connect")
 int BPF_KPROBE(kprobe__inet_dgram_connect, struct socket *sock, struct sockaddr *uaddr)
 {
-	return net_sock_hook(sock, NULL, EDR_EVENT_NET_CONNECT, EDR_FILE_SRC_KPROBE, 0, 1, uaddr, 0);
+	return net_sock_hook(sock, NULL, EDR_EVENT_NET_CONNECT, EDR_SRC_KPROBE, 0, 1, uaddr, 0);
 }
 
 SEC("kretprobe/inet_csk_accept")
 int BPF_KRETPROBE(kretprobe__inet_csk_accept, struct sock *newsk)
 {
-	return net_sock_hook(NULL, newsk, EDR_EVENT_NET_ACCEPT, EDR_FILE_SRC_KPROBE, 0, 0, NULL, 0);
+	return net_sock_hook(NULL, newsk, EDR_EVENT_NET_ACCEPT, EDR_SRC_KPROBE, 0, 0, NULL, 0);
 }
 
 SEC("kprobe/inet_bind")
 int BPF_KPROBE(kprobe__inet_bind, struct socket *sock, struct sockaddr *uaddr)
 {
-	return net_sock_hook(sock, NULL, EDR_EVENT_NET_BIND, EDR_FILE_SRC_KPROBE, 0, 1, uaddr, 1);
+	return net_sock_hook(sock, NULL, EDR_EVENT_NET_BIND, EDR_SRC_KPROBE, 0, 1, uaddr, 1);
 }
 
 SEC("kprobe/inet6_bind")
 int BPF_KPROBE(kprobe__inet6_bind, struct socket *sock, struct sockaddr *uaddr)
 {
-	return net_sock_hook(sock, NULL, EDR_EVENT_NET_BIND, EDR_FILE_SRC_KPROBE, 0, 1, uaddr, 1);
+	return net_sock_hook(sock, NULL, EDR_EVENT_NET_BIND, EDR_SRC_KPROBE, 0, 1, uaddr, 1);
 }
 
 SEC("kprobe/inet_listen")
 int BPF_KPROBE(kprobe__inet_listen, struct socket *sock)
 {
-	return net_sock_hook(sock, NULL, EDR_EVENT_NET_LISTEN, EDR_FILE_SRC_KPROBE, 0, 1, NULL, 0);
+	return net_sock_hook(sock, NULL, EDR_EVENT_NET_LISTEN, EDR_SRC_KPROBE, 0, 1, NULL, 0);
 }
 
 SEC("kprobe/udp_sendmsg")
 int BPF_KPROBE(kprobe__udp_sendmsg, struct sock *sk, struct msghdr *msg)
 {
-	return net_udp_send(sk, msg, 0, EDR_FILE_SRC_KPROBE, 0, 1);
+	return net_udp_send(sk, msg, 0, EDR_SRC_KPROBE, 0, 1);
 }
 
 SEC("kprobe/udpv6_sendmsg")
 int BPF_KPROBE(kprobe__udpv6_sendmsg, struct sock *sk, struct msghdr *msg)
 {
-	return net_udp_send(sk, msg, 1, EDR_FILE_SRC_KPROBE, 0, 1);
+	return net_udp_send(sk, msg, 1, EDR_SRC_KPROBE, 0, 1);
 }

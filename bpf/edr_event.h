@@ -17,7 +17,8 @@
 #include <linux/types.h>
 #endif
 
-#define EDR_ABI_VERSION 1
+/* 2: the attach source moved from each family's flags into hdr.flags. */
+#define EDR_ABI_VERSION 2
 
 enum edr_event_type {
 	EDR_EVENT_EXEC = 1,        /* struct edr_exec */
@@ -65,8 +66,18 @@ struct edr_event_hdr {
 	__u64 ts_ns;   /* CLOCK_BOOTTIME nanoseconds */
 	__u64 seq;     /* per-CPU sequence number, from 1, counted before reserve */
 	__u32 cpu;
-	__u32 flags;   /* reserved, 0 */
+	__u32 flags;   /* EDR_SRC_* in EDR_HDR_SRC_MASK; the other bits reserved, 0 */
 };
+
+/* struct edr_event_hdr.flags: the attach path that observed the record,
+ * for every record type. */
+#define EDR_HDR_SRC_MASK    0xfu
+#define EDR_SRC_TRACEPOINT  0 /* syscalls:* tracepoints */
+#define EDR_SRC_LSM         1
+#define EDR_SRC_FENTRY      2 /* fentry and fexit */
+#define EDR_SRC_KPROBE      3 /* kprobe, kretprobe, ksyscall */
+#define EDR_SRC_TP_BTF      4
+#define EDR_SRC_RAW_TP      5
 
 /* The process an event is about (the subject). */
 struct edr_task {
@@ -91,7 +102,7 @@ struct edr_task {
 #define EDR_EXEC_PATH_TRUNC     (1u << 1)
 #define EDR_EXEC_CWD_TRUNC      (1u << 2)
 #define EDR_EXEC_FILENAME_TRUNC (1u << 3)
-#define EDR_EXEC_FROM_LSM       (1u << 4) /* observed on the LSM path */
+/* (1u << 4) was EDR_EXEC_FROM_LSM before ABI 2: see hdr.flags. */
 /* Fileless execution. The path then reads like the kernel's d_path() (and
  * /proc/PID/exe): "/memfd:NAME (deleted)", or the old path + " (deleted)". */
 #define EDR_EXEC_MEMFD          (1u << 5) /* the file is a memfd ("memfd:" pseudo file) */
@@ -147,13 +158,6 @@ struct edr_exit {
 /* chmod: old_mode holds the mode before the change (else it is unknown:
  * chmod by name on the tracepoint path cannot read the inode at entry). */
 #define EDR_FILE_OLD_MODE       (1u << 8)
-/* Attach path that observed it: 0 tracepoint, 1 lsm, 2 fentry, 3 kprobe. */
-#define EDR_FILE_SRC_SHIFT      28
-#define EDR_FILE_SRC_MASK       (0xfu << EDR_FILE_SRC_SHIFT)
-#define EDR_FILE_SRC_TP         0
-#define EDR_FILE_SRC_LSM        1
-#define EDR_FILE_SRC_FENTRY     2
-#define EDR_FILE_SRC_KPROBE     3
 
 /*
  * File events. Tail, in this order, each exactly *_len bytes: path (the
@@ -187,9 +191,6 @@ struct edr_file {
 #define EDR_MEM_FILE            (1u << 3) /* W+X: the mapping is backed by a file */
 #define EDR_MEM_RANGE_VMA       (1u << 4) /* W+X: addr/len are the whole mapping the change falls in */
 #define EDR_MEM_ADDR_UNKNOWN    (1u << 5) /* W+X: the hook has no address or length (lsm/mmap_file) */
-/* Attach path, same encoding as EDR_FILE_SRC_* (0 tp, 1 lsm, 2 fentry, 3 kprobe). */
-#define EDR_MEM_SRC_SHIFT       28
-#define EDR_MEM_SRC_MASK        (0xfu << EDR_MEM_SRC_SHIFT)
 
 /* memfd_create(2). Tail: name (as given, without the kernel's "memfd:"
  * prefix), name_len bytes with the NUL; 0 when unreadable. */
@@ -226,10 +227,6 @@ struct edr_mem_wx {
 	__u16 _pad0;
 };
 
-/* Attach path bits of the privilege records (same values as EDR_FILE_SRC_*). */
-#define EDR_PRIV_SRC_SHIFT      28
-#define EDR_PRIV_SRC_MASK       (0xfu << EDR_PRIV_SRC_SHIFT)
-
 /* struct edr_cred.syscall: what changed the credentials. */
 #define EDR_CRED_SYS_OTHER     0  /* commit_creds from elsewhere (keyctl, setgroups, ...) */
 #define EDR_CRED_SYS_SETUID    1
@@ -244,7 +241,7 @@ struct edr_mem_wx {
 #define EDR_CRED_SYS_EXECVE    10 /* a setuid/setgid or file-capability exec */
 #define EDR_CRED_SYS_MAX       11
 
-/* struct edr_cred.flags (and EDR_PRIV_SRC_* bits) */
+/* struct edr_cred.flags */
 #define EDR_CRED_ATTEMPT (1u << 0) /* seen before the change was committed */
 #define EDR_CRED_EXEC    (1u << 1) /* changed by an exec */
 
@@ -269,7 +266,7 @@ struct edr_ids {
 struct edr_cred {
 	struct edr_event_hdr hdr;
 	struct edr_task task;
-	__u32 flags;   /* EDR_CRED_*, EDR_PRIV_SRC_* */
+	__u32 flags;   /* EDR_CRED_* */
 	__s32 ret;     /* syscall result; 0 when EDR_CRED_ATTEMPT or unknown */
 	__u32 syscall; /* EDR_CRED_SYS_* */
 	__u32 _pad0;
@@ -282,7 +279,7 @@ struct edr_cred {
 #define EDR_PTRACE_ATTACH  0x10
 #define EDR_PTRACE_SEIZE   0x4206
 
-/* struct edr_ptrace.flags (and EDR_PRIV_SRC_* bits) */
+/* struct edr_ptrace.flags */
 #define EDR_PTRACE_ATTEMPT (1u << 0) /* seen before the attach: its result is unknown */
 /* target_pid is the caller's argument (its pid namespace): the tracee could
  * not be found on the tracer's list (it exited at once); target_tgid and
@@ -295,7 +292,7 @@ struct edr_cred {
 struct edr_ptrace {
 	struct edr_event_hdr hdr;
 	struct edr_task task;
-	__u32 flags;        /* EDR_PTRACE_*, EDR_PRIV_SRC_* */
+	__u32 flags;        /* EDR_PTRACE_* */
 	__s32 ret;          /* 0, or -errno when known */
 	__u64 request;      /* EDR_PTRACE_* */
 	__u32 target_pid;   /* tracee's thread id */
@@ -305,7 +302,7 @@ struct edr_ptrace {
 	char target_comm[EDR_COMM_LEN];
 };
 
-/* struct edr_vm_write.flags (and EDR_PRIV_SRC_* bits) */
+/* struct edr_vm_write.flags */
 #define EDR_VM_ATTEMPT        (1u << 0) /* seen before the copy: ret unknown (0) */
 #define EDR_VM_IOV_TRUNC      (1u << 1) /* bytes_req counts the first EDR_VM_IOV_MAX local iovecs */
 #define EDR_VM_TARGET_AS_GIVEN (1u << 2) /* target_pid is the caller's argument (its pid
@@ -316,7 +313,7 @@ struct edr_ptrace {
 struct edr_vm_write {
 	struct edr_event_hdr hdr;
 	struct edr_task task;
-	__u32 flags;        /* EDR_VM_*, EDR_PRIV_SRC_* */
+	__u32 flags;        /* EDR_VM_* */
 	__u32 target_pid;
 	__u32 target_tgid;  /* 0 when unknown */
 	__u32 _pad0;
@@ -336,9 +333,6 @@ struct edr_vm_write {
 /* struct edr_mount from move_mount(2) (the new mount API, 5.2): mount_flags
  * holds its MOVE_MOUNT_* flags, fstype and source describe the mount moved. */
 #define EDR_KERN_MOVE_MOUNT  (1u << 5)
-/* Attach path that observed it, EDR_FILE_SRC_* values at the same shift. */
-#define EDR_KERN_SRC_SHIFT   EDR_FILE_SRC_SHIFT
-#define EDR_KERN_SRC_MASK    EDR_FILE_SRC_MASK
 
 /*
  * init_module / finit_module. Tail, in this order, each exactly *_len bytes:
@@ -409,9 +403,6 @@ struct edr_mount {
 /* struct edr_net.flags */
 #define EDR_NET_ATTEMPT         (1u << 0) /* seen before the operation: its result is unknown */
 #define EDR_NET_SADDR_UNKNOWN   (1u << 1) /* the local address/port was not known yet */
-/* Attach path that observed it, encoded like EDR_FILE_SRC_* (bits 28..31). */
-#define EDR_NET_SRC_SHIFT       EDR_FILE_SRC_SHIFT
-#define EDR_NET_SRC_MASK        EDR_FILE_SRC_MASK
 
 /*
  * Network events: connect, accept, bind, listen, and a UDP datagram to a
@@ -456,6 +447,10 @@ struct edr_file_key {
 };
 
 _Static_assert(sizeof(struct edr_event_hdr) == 32, "edr_event_hdr size");
+_Static_assert(__builtin_offsetof(struct edr_event_hdr, flags) == 28, "edr_event_hdr.flags");
+_Static_assert(EDR_SRC_TRACEPOINT == 0 && EDR_SRC_LSM == 1 && EDR_SRC_FENTRY == 2 && EDR_SRC_KPROBE == 3 &&
+	       EDR_SRC_TP_BTF == 4 && EDR_SRC_RAW_TP == 5, "attach sources keep their values");
+_Static_assert((EDR_SRC_RAW_TP & ~EDR_HDR_SRC_MASK) == 0, "every attach source fits EDR_HDR_SRC_MASK");
 _Static_assert(sizeof(struct edr_task) == 80, "edr_task size");
 _Static_assert(__builtin_offsetof(struct edr_task, cgroup_id) == 40, "edr_task.cgroup_id");
 _Static_assert(__builtin_offsetof(struct edr_task, comm) == 64, "edr_task.comm");

@@ -10,30 +10,22 @@
 #ifndef EDR_EXEC_BPF_H
 #define EDR_EXEC_BPF_H
 
-static __always_inline int wanted(struct task_struct *task)
-{
-	__u32 tgid = BPF_CORE_READ(task, tgid);
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
 
-	if (cfg_self_tgid && tgid == cfg_self_tgid)
-		return 0;
-	if (cfg_target_tgid && tgid != cfg_target_tgid &&
-	    BPF_CORE_READ(task, real_parent, tgid) != cfg_target_tgid)
-		return 0;
-	return 1;
-}
+#include "edr_event.h"
+#include "emit.bpf.h"
+#include "path.bpf.h"
+#include "task.bpf.h"
 
-/* wanted() for the current task, without a helper call per field. */
-static __always_inline int wanted_cur(void)
-{
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-
-	if (cfg_self_tgid && tgid == cfg_self_tgid)
-		return 0;
-	if (cfg_target_tgid && tgid != cfg_target_tgid &&
-	    bpf_get_current_task_btf()->real_parent->tgid != cfg_target_tgid)
-		return 0;
-	return 1;
-}
+/* Executables the LSM exec hook refuses, by identity. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct edr_file_key);
+	__type(value, __u32);
+} deny_exec SEC(".maps");
 
 /* argv from the new mm: at sched_process_exec it is already in place. */
 static __always_inline __u16 put_argv(struct edr_scratch *s, __u32 *off, struct task_struct *task,
@@ -58,75 +50,6 @@ static __always_inline __u16 put_argv(struct edr_scratch *s, __u32 *off, struct 
 	s->rec[(*off + n - 1) & (EDR_REC_BUF - 1)] = 0;
 	*off += n;
 	return n;
-}
-
-#define EDR_DELETED_SUFFIX " (deleted)"
-#define EDR_DELETED_SUFFIX_LEN 10
-
-/*
- * A memfd's dentry is a pseudo dentry, its own parent and on no walkable
- * tree ("memfd:NAME" on the shmem or hugetlbfs internal mount): the walk
- * would give "/". Returns 1 when dentry is one.
- */
-static __always_inline int dentry_is_memfd(struct dentry *dentry)
-{
-	const unsigned char *name = BPF_CORE_READ(dentry, d_name.name);
-	char pfx[6] = {};
-
-	if (BPF_CORE_READ(dentry, d_parent) != dentry)
-		return 0;
-	if (bpf_probe_read_kernel(pfx, sizeof(pfx), name) < 0)
-		return 0;
-	return pfx[0] == 'm' && pfx[1] == 'e' && pfx[2] == 'm' && pfx[3] == 'f' && pfx[4] == 'd' &&
-	       pfx[5] == ':';
-}
-
-/*
- * The path of an open file as d_path() shows it, so that rules written
- * against /proc/PID/exe hold: a memfd is "/memfd:NAME (deleted)", a file
- * whose inode has no name left gets " (deleted)" after its last path.
- * *kind gets EDR_EXEC_MEMFD or EDR_EXEC_DELETED. Returns the length
- * written, NUL included.
- */
-static __always_inline __u16 put_file_path(struct edr_scratch *s, __u32 *off, struct file *file,
-					   int *trunc, __u32 *kind)
-{
-	struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
-	__u32 start = *off, len;
-	struct path path;
-
-	*kind = 0;
-	if (dentry_is_memfd(dentry)) {
-		*kind = EDR_EXEC_MEMFD;
-		s->rec[start & EDR_TAIL_OFF_MASK] = '/';
-		*off = start + 1;
-		len = put_kstr(s, off, (const char *)BPF_CORE_READ(dentry, d_name.name), trunc);
-		if (!len) {
-			*off = start;
-			return 0;
-		}
-		len += 1;
-	} else {
-		if (BPF_CORE_READ(file, f_inode, __i_nlink) == 0)
-			*kind = EDR_EXEC_DELETED;
-		if (bpf_probe_read_kernel(&path, sizeof(path),
-					  __builtin_preserve_access_index(&file->f_path)) < 0) {
-			count_read_error();
-			return 0;
-		}
-		len = put_path(s, off, &path, trunc);
-		if (!len || !*kind)
-			return len;
-	}
-	if (len + EDR_DELETED_SUFFIX_LEN > EDR_PATH_MAX) {
-		*trunc = 1;
-		return len;
-	}
-	/* Over the NUL, then a new NUL. */
-	__builtin_memcpy(&s->rec[(start + len - 1) & EDR_TAIL_OFF_MASK], EDR_DELETED_SUFFIX,
-			 EDR_DELETED_SUFFIX_LEN + 1);
-	*off = start + len + EDR_DELETED_SUFFIX_LEN;
-	return len + EDR_DELETED_SUFFIX_LEN;
 }
 
 /* Common exec record: task, filename, resolved path, cwd. Returns the tail offset. */
@@ -164,7 +87,9 @@ static __always_inline __u32 exec_fill(struct edr_scratch *s, struct task_struct
 	return off;
 }
 
-static __always_inline int on_exec(struct task_struct *task, __u32 old_pid, struct linux_binprm *bprm)
+/* src: EDR_SRC_TP_BTF or EDR_SRC_RAW_TP, the wrapper's attach path. */
+static __always_inline int on_exec(struct task_struct *task, __u32 old_pid, struct linux_binprm *bprm,
+				   __u32 src)
 {
 	struct edr_scratch *s;
 	struct edr_exec *e;
@@ -180,11 +105,11 @@ static __always_inline int on_exec(struct task_struct *task, __u32 old_pid, stru
 	e->old_pid = old_pid;
 	e->argv_len = put_argv(s, &off, task, &flags);
 	e->flags |= flags;
-	emit(e, EDR_EVENT_EXEC, off);
+	emit(e, EDR_EVENT_EXEC, off, src);
 	return 0;
 }
 
-static __always_inline int on_fork(struct task_struct *parent, struct task_struct *child)
+static __always_inline int on_fork(struct task_struct *parent, struct task_struct *child, __u32 src)
 {
 	struct edr_scratch *s;
 	struct edr_fork *f;
@@ -203,11 +128,11 @@ static __always_inline int on_fork(struct task_struct *parent, struct task_struc
 	f->parent_tgid = BPF_CORE_READ(parent, tgid);
 	f->child_pid = f->task.pid;
 	f->child_tgid = f->task.tgid;
-	emit(f, EDR_EVENT_FORK, sizeof(*f));
+	emit(f, EDR_EVENT_FORK, sizeof(*f), src);
 	return 0;
 }
 
-static __always_inline int on_exit(struct task_struct *task)
+static __always_inline int on_exit(struct task_struct *task, __u32 src)
 {
 	struct edr_scratch *s;
 	struct edr_exit *x;
@@ -224,7 +149,7 @@ static __always_inline int on_exit(struct task_struct *task)
 	fill_task(&x->task, task);
 	x->exit_code = BPF_CORE_READ(task, exit_code);
 	x->_pad0 = 0;
-	emit(x, EDR_EVENT_EXIT, sizeof(*x));
+	emit(x, EDR_EVENT_EXIT, sizeof(*x), src);
 	return 0;
 }
 
@@ -251,8 +176,7 @@ static __always_inline int on_bprm_check(struct linux_binprm *bprm)
 		e = (void *)s->rec;
 		off = exec_fill(s, task, bprm);
 		e->old_pid = e->task.pid;
-		e->flags |= EDR_EXEC_FROM_LSM;
-		emit(e, EDR_EVENT_EXEC_DENIED, off);
+		emit(e, EDR_EVENT_EXEC_DENIED, off, EDR_SRC_LSM);
 	}
 	return -1; /* -EPERM */
 }

@@ -50,8 +50,18 @@
 #ifndef EDR_FILE_BPF_H
 #define EDR_FILE_BPF_H
 
-/* uapi values, x86-64 (the only target the build knows). */
-#define EDR_AT_FDCWD      -100
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "edr_event.h"
+#include "emit.bpf.h"
+#include "path.bpf.h"
+#include "task.bpf.h"
+
+/* uapi values: the generic ones (asm-generic/fcntl.h), which x86-64 and
+ * arm64 both use; alpha, mips, parisc and sparc have their own O_* values. */
 #define EDR_AT_REMOVEDIR  0x200
 #define EDR_O_WRONLY      00000001
 #define EDR_O_RDWR        00000002
@@ -102,111 +112,23 @@ struct {
 	__type(value, struct file_args);
 } file_args SEC(".maps");
 
-static __always_inline struct file *fd_file_get(struct task_struct *task, int fd)
-{
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds;
-	struct file *f = NULL;
-
-	if (fd < 0 || !fdt || (__u32)fd >= BPF_CORE_READ(fdt, max_fds))
-		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd & 0xfffff]) < 0)
-		return NULL;
-	return f;
-}
-
-static __always_inline int file_path_get(struct file *file, struct path *path)
-{
-	if (!file || bpf_probe_read_kernel(path, sizeof(*path),
-					   __builtin_preserve_access_index(&file->f_path)) < 0)
-		return -1;
-	return 0;
-}
-
-/*
- * Appends "name" resolved against dfd (or the cwd): the directory's path
- * walked in the kernel, '/', then the name as written (user memory when
- * user is set, else kernel memory). An absolute name is copied as is. When
- * the directory fd is not in the table, only the name is written and *fl
- * gets rel_flag. Returns the length written, NUL included.
- */
-static __always_inline __u16 put_name_at(struct edr_scratch *s, __u32 *off, struct task_struct *task,
-					 int dfd, const char *name, int user, __u32 *fl,
-					 __u32 trunc_flag, __u32 rel_flag)
-{
-	__u32 start = *off, len = 0;
-	struct path base;
-	int trunc = 0, have = 0;
-	long n;
-	char c = 0;
-
-	if (user)
-		n = bpf_probe_read_user(&c, 1, name);
-	else
-		n = bpf_probe_read_kernel(&c, 1, name);
-	if (n < 0) {
-		count_read_error();
-		return 0;
-	}
-	if (c != '/') {
-		if (dfd == EDR_AT_FDCWD)
-			have = bpf_probe_read_kernel(&base, sizeof(base), &BPF_CORE_READ(task, fs)->pwd) == 0;
-		else
-			have = file_path_get(fd_file_get(task, dfd), &base) == 0;
-		if (!have)
-			*fl |= rel_flag;
-	}
-	if (have) {
-		len = put_path(s, off, &base, &trunc);
-		if (trunc)
-			*fl |= trunc_flag;
-		if (len == 2) {
-			/* "/": the name follows the slash directly. */
-			*off = start + 1;
-			len = 1;
-		} else if (len > 2) {
-			s->rec[(start + len - 1) & (EDR_REC_BUF - 1)] = '/';
-		}
-	}
-	if (user)
-		n = bpf_probe_read_user_str(&s->rec[*off & EDR_TAIL_OFF_MASK], EDR_PATH_MAX, name);
-	else
-		n = bpf_probe_read_kernel_str(&s->rec[*off & EDR_TAIL_OFF_MASK], EDR_PATH_MAX, name);
-	if (n <= 0) {
-		count_read_error();
-		n = 1;
-		s->rec[*off & EDR_TAIL_OFF_MASK] = 0;
-	}
-	if (n == EDR_PATH_MAX)
-		*fl |= trunc_flag;
-	if (n == 1 && len > 2) {
-		/* An empty name (AT_EMPTY_PATH): the directory itself. */
-		s->rec[(start + len - 1) & (EDR_REC_BUF - 1)] = 0;
-		*off = start + len;
-		return len;
-	}
-	*off += n;
-	return len + n;
-}
-
 /* Every file record names its file (a rename its source too), and the
  * decoder holds to that: a record whose path could not be read is not sent
  * (the failed read is counted in read_errors). */
-static __always_inline void emit_file(struct edr_file *e, __u32 type, __u32 off)
+static __always_inline void emit_file(struct edr_file *e, __u32 type, __u32 off, __u32 src)
 {
 	if (!e->path_len || ((type == EDR_EVENT_FILE_RENAME || type == EDR_EVENT_FILE_LINK ||
 			       type == EDR_EVENT_FILE_SYMLINK) && !e->old_path_len))
 		return;
-	emit(e, type, off);
+	emit(e, type, off, src);
 }
 
 /* The fixed part every file record shares except the inode's fields
  * (mode, uid, gid, dev, ino); returns the tail offset. */
-static __always_inline __u32 file_begin_task(struct edr_file *e, __u32 src)
+static __always_inline __u32 file_begin_task(struct edr_file *e)
 {
 	fill_task_cur(&e->task); /* every file hook runs in the caller's context */
-	e->flags = src << EDR_FILE_SRC_SHIFT;
+	e->flags = 0;
 	e->ret = 0;
 	e->open_flags = 0;
 	e->dirfd = 0;
@@ -220,7 +142,7 @@ static __always_inline __u32 file_begin_task(struct edr_file *e, __u32 src)
 
 /* A file report's record in the per-CPU scratch (*sp), its fixed part
  * begun and the tail offset in *off; NULL when there is no scratch. */
-static __always_inline struct edr_file *file_rec(struct edr_scratch **sp, __u32 src, __u32 *off)
+static __always_inline struct edr_file *file_rec(struct edr_scratch **sp, __u32 *off)
 {
 	struct edr_scratch *s = scratch_get();
 	struct edr_file *e;
@@ -234,7 +156,7 @@ static __always_inline struct edr_file *file_rec(struct edr_scratch **sp, __u32 
 	e->gid = (__u32)-1;
 	e->dev = 0;
 	e->ino = 0;
-	*off = file_begin_task(e, src);
+	*off = file_begin_task(e);
 	return e;
 }
 
@@ -362,7 +284,7 @@ static __always_inline int report_open_fi(__u32 fmode, struct inode *inode, stru
 	file_inode_fill(e, inode);
 	if (type == EDR_EVENT_FILE_WRITE && open_suppressed(e, oflags))
 		return 0;
-	off = file_begin_task(e, src);
+	off = file_begin_task(e);
 	if (attempt)
 		e->flags |= EDR_FILE_ATTEMPT;
 	if (oflags & EDR_O_TRUNC)
@@ -373,7 +295,7 @@ static __always_inline int report_open_fi(__u32 fmode, struct inode *inode, stru
 	e->path_len = put_path(s, &off, path, &trunc);
 	if (trunc)
 		e->flags |= EDR_FILE_PATH_TRUNC;
-	emit_file(e, type, off);
+	emit_file(e, type, off, src);
 	return 0;
 }
 
@@ -484,7 +406,7 @@ static __noinline int open_exit(long ret, __u32 which)
 		return 0;
 	if (file_head_read(fd_file_cur(ret), &fh))
 		return 0;
-	return report_open_fi(fh.fmode, fh.inode, &fh.path, flags, EDR_FILE_SRC_TP, 0);
+	return report_open_fi(fh.fmode, fh.inode, &fh.path, flags, EDR_SRC_TRACEPOINT, 0);
 }
 
 static __always_inline int enter_unlink(int dfd, const char *name, __u32 flags)
@@ -556,7 +478,7 @@ static __noinline int file_exit(long ret, __u32 want_op)
 	if (ret < 0 || a.op != want_op)
 		return 0;
 	task = (void *)bpf_get_current_task();
-	e = file_rec(&s, EDR_FILE_SRC_TP, &off);
+	e = file_rec(&s, &off);
 	if (!e)
 		return 0;
 	e->ret = ret;
@@ -643,7 +565,7 @@ static __noinline int file_exit(long ret, __u32 want_op)
 		e->dirfd = a.dfd;
 	}
 	e->flags |= fl;
-	emit_file(e, type, off);
+	emit_file(e, type, off, EDR_SRC_TRACEPOINT);
 	return 0;
 }
 
@@ -676,7 +598,7 @@ static __always_inline int report_unlink_dentry(const struct path *dir, struct d
 
 	if (!wanted(task))
 		return 0;
-	e = file_rec(&s, src, &off);
+	e = file_rec(&s, &off);
 	if (!e)
 		return 0;
 	if (is_dir)
@@ -684,7 +606,7 @@ static __always_inline int report_unlink_dentry(const struct path *dir, struct d
 	file_inode_fill(e, BPF_CORE_READ(dentry, d_inode));
 	e->path_len = put_dentry(s, &off, dir, dentry, &fl, EDR_FILE_PATH_TRUNC);
 	e->flags |= fl;
-	emit_file(e, EDR_EVENT_FILE_UNLINK, off);
+	emit_file(e, EDR_EVENT_FILE_UNLINK, off, src);
 	return 0;
 }
 
@@ -699,14 +621,14 @@ static __always_inline int report_rename_dentry(const struct path *old_dir, stru
 
 	if (!wanted(task))
 		return 0;
-	e = file_rec(&s, src, &off);
+	e = file_rec(&s, &off);
 	if (!e)
 		return 0;
 	file_inode_fill(e, BPF_CORE_READ(old_dentry, d_inode));
 	e->path_len = put_dentry(s, &off, new_dir, new_dentry, &fl, EDR_FILE_PATH_TRUNC);
 	e->old_path_len = put_dentry(s, &off, old_dir, old_dentry, &fl, EDR_FILE_OLD_PATH_TRUNC);
 	e->flags |= fl;
-	emit_file(e, EDR_EVENT_FILE_RENAME, off);
+	emit_file(e, EDR_EVENT_FILE_RENAME, off, src);
 	return 0;
 }
 
@@ -744,7 +666,7 @@ static __always_inline int report_attr_path(const struct path *path, __u32 type,
 
 	if (ret < 0 || !wanted(task))
 		return 0;
-	e = file_rec(&s, src, &off);
+	e = file_rec(&s, &off);
 	if (!e)
 		return 0;
 	e->ret = ret;
@@ -779,7 +701,7 @@ static __always_inline int report_attr_path(const struct path *path, __u32 type,
 	if (trunc)
 		fl |= EDR_FILE_PATH_TRUNC;
 	e->flags |= fl;
-	emit_file(e, type, off);
+	emit_file(e, type, off, src);
 	return 0;
 }
 
@@ -793,7 +715,7 @@ static __always_inline int report_unlink_name(int dfd, struct filename *name, __
 
 	if (!wanted(task))
 		return 0;
-	e = file_rec(&s, src, &off);
+	e = file_rec(&s, &off);
 	if (!e)
 		return 0;
 	if (is_dir)
@@ -804,7 +726,7 @@ static __always_inline int report_unlink_name(int dfd, struct filename *name, __
 		return 0; /* getname() failed: nothing was attempted */
 	e->dirfd = dfd;
 	e->flags |= fl;
-	emit_file(e, EDR_EVENT_FILE_UNLINK, off);
+	emit_file(e, EDR_EVENT_FILE_UNLINK, off, src);
 	return 0;
 }
 
@@ -818,7 +740,7 @@ static __always_inline int report_rename_name(int olddfd, struct filename *from,
 
 	if (!wanted(task))
 		return 0;
-	e = file_rec(&s, src, &off);
+	e = file_rec(&s, &off);
 	if (!e)
 		return 0;
 	e->path_len = put_name_at(s, &off, task, newdfd, BPF_CORE_READ(to, name), 0, &fl,
@@ -830,7 +752,7 @@ static __always_inline int report_rename_name(int olddfd, struct filename *from,
 		return 0;
 	e->old_dirfd = olddfd;
 	e->flags |= fl;
-	emit_file(e, EDR_EVENT_FILE_RENAME, off);
+	emit_file(e, EDR_EVENT_FILE_RENAME, off, src);
 	return 0;
 }
 
@@ -895,7 +817,7 @@ static __always_inline int pend_report(__u32 op, __u32 is_dir, long ret, struct 
 		return 0;
 	bpf_map_delete_elem(&file_pend, &id);
 	task = (void *)bpf_get_current_task();
-	e = file_rec(&s, EDR_FILE_SRC_FENTRY, &off);
+	e = file_rec(&s, &off);
 	if (!e)
 		return 0;
 	if (op == FOP_RENAME) {
@@ -922,7 +844,7 @@ static __always_inline int pend_report(__u32 op, __u32 is_dir, long ret, struct 
 	if (!e->path_len)
 		return 0;
 	e->flags |= fl;
-	emit_file(e, type, off);
+	emit_file(e, type, off, EDR_SRC_FENTRY);
 	return 0;
 }
 
@@ -948,7 +870,7 @@ static __always_inline int pend_report_link(__u32 op, long ret, struct dentry *o
 	name = (void *)a.name;
 	name2 = (void *)a.name2;
 	bpf_map_delete_elem(&file_pend, &id);
-	e = file_rec(&s, EDR_FILE_SRC_FENTRY, &off);
+	e = file_rec(&s, &off);
 	if (!e)
 		return 0;
 	if (old_dentry)
@@ -969,7 +891,7 @@ static __always_inline int pend_report_link(__u32 op, long ret, struct dentry *o
 			fl |= EDR_FILE_OLD_PATH_TRUNC;
 	}
 	e->flags |= fl;
-	emit_file(e, op == FOP_LINK ? EDR_EVENT_FILE_LINK : EDR_EVENT_FILE_SYMLINK, off);
+	emit_file(e, op == FOP_LINK ? EDR_EVENT_FILE_LINK : EDR_EVENT_FILE_SYMLINK, off, EDR_SRC_FENTRY);
 	return 0;
 }
 
@@ -997,7 +919,7 @@ static __always_inline int lsm_open(struct file *file)
 		bpf_map_update_elem(&file_trunc, &id, &inode, BPF_ANY);
 	}
 	return report_open((void *)bpf_get_current_task(), file, (void *)&file->f_path, oflags,
-			   EDR_FILE_SRC_LSM, 1);
+			   EDR_SRC_LSM, 1);
 }
 
 static __always_inline int lsm_truncate(const struct path *path)
@@ -1013,7 +935,7 @@ static __always_inline int lsm_truncate(const struct path *path)
 		if (seen == mine)
 			return 0;
 	}
-	return report_attr_path(path, EDR_EVENT_FILE_WRITE, 0, 0, 0, EDR_FILE_SRC_LSM, 1, 0);
+	return report_attr_path(path, EDR_EVENT_FILE_WRITE, 0, 0, 0, EDR_SRC_LSM, 1, 0);
 }
 
 /* ---- hard links and symlinks: LSM and kprobe paths ---- */
@@ -1030,14 +952,14 @@ static __always_inline int report_link_dentry(struct dentry *old_dentry, const s
 
 	if (!wanted(task))
 		return 0;
-	e = file_rec(&s, EDR_FILE_SRC_LSM, &off);
+	e = file_rec(&s, &off);
 	if (!e)
 		return 0;
 	file_inode_fill(e, BPF_CORE_READ(old_dentry, d_inode));
 	e->path_len = put_dentry(s, &off, new_dir, new_dentry, &fl, EDR_FILE_PATH_TRUNC);
 	e->old_path_len = put_dentry(s, &off, new_dir, old_dentry, &fl, EDR_FILE_OLD_PATH_TRUNC);
 	e->flags |= fl;
-	emit_file(e, EDR_EVENT_FILE_LINK, off);
+	emit_file(e, EDR_EVENT_FILE_LINK, off, EDR_SRC_LSM);
 	return 0;
 }
 
@@ -1052,7 +974,7 @@ static __always_inline int report_symlink_dentry(const struct path *dir, struct 
 
 	if (!wanted(task))
 		return 0;
-	e = file_rec(&s, EDR_FILE_SRC_LSM, &off);
+	e = file_rec(&s, &off);
 	if (!e)
 		return 0;
 	e->path_len = put_dentry(s, &off, dir, dentry, &fl, EDR_FILE_PATH_TRUNC);
@@ -1060,7 +982,7 @@ static __always_inline int report_symlink_dentry(const struct path *dir, struct 
 	if (trunc)
 		fl |= EDR_FILE_OLD_PATH_TRUNC;
 	e->flags |= fl;
-	emit_file(e, EDR_EVENT_FILE_SYMLINK, off);
+	emit_file(e, EDR_EVENT_FILE_SYMLINK, off, EDR_SRC_LSM);
 	return 0;
 }
 
@@ -1077,7 +999,7 @@ static __always_inline int report_link_name(__u32 op, int olddfd, struct filenam
 
 	if (!wanted(task))
 		return 0;
-	e = file_rec(&s, src, &off);
+	e = file_rec(&s, &off);
 	if (!e)
 		return 0;
 	e->path_len = put_name_at(s, &off, task, newdfd, BPF_CORE_READ(to, name), 0, &fl,
@@ -1093,7 +1015,7 @@ static __always_inline int report_link_name(__u32 op, int olddfd, struct filenam
 			fl |= EDR_FILE_OLD_PATH_TRUNC;
 	}
 	e->flags |= fl;
-	emit_file(e, op == FOP_LINK ? EDR_EVENT_FILE_LINK : EDR_EVENT_FILE_SYMLINK, off);
+	emit_file(e, op == FOP_LINK ? EDR_EVENT_FILE_LINK : EDR_EVENT_FILE_SYMLINK, off, src);
 	return 0;
 }
 

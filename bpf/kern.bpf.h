@@ -44,6 +44,16 @@
 #ifndef EDR_KERN_BPF_H
 #define EDR_KERN_BPF_H
 
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "edr_event.h"
+#include "emit.bpf.h"
+#include "path.bpf.h"
+#include "task.bpf.h"
+
 /* uapi: union bpf_attr's leading members for the two commands reported.
  * Fixed offsets (uapi never moves them), copied into a buffer of our own so
  * no CO-RE relocation is involved. */
@@ -102,12 +112,12 @@ struct {
 /* ---- module ---- */
 
 static __always_inline struct edr_module *module_begin(struct edr_scratch *s, struct task_struct *task,
-							__u32 src, __u32 fl)
+							__u32 fl)
 {
 	struct edr_module *e = (void *)s->rec;
 
 	fill_task(&e->task, task);
-	e->flags = (src << EDR_KERN_SRC_SHIFT) | fl;
+	e->flags = fl;
 	e->ret = 0;
 	e->load_flags = 0;
 	e->fd = -1;
@@ -137,11 +147,11 @@ static __always_inline int module_read_file(struct file *file, int id, __u32 src
 	s = scratch_get();
 	if (!s)
 		return 0;
-	e = module_begin(s, task, src, EDR_KERN_ATTEMPT);
+	e = module_begin(s, task, EDR_KERN_ATTEMPT);
 	e->path_len = put_path(s, &off, &path, &trunc);
 	if (trunc)
 		e->flags |= EDR_KERN_PATH_TRUNC;
-	emit(e, EDR_EVENT_MODULE_LOAD, off);
+	emit(e, EDR_EVENT_MODULE_LOAD, off, src);
 	return 0;
 }
 
@@ -161,8 +171,8 @@ static __always_inline int module_load_data(int id, __u32 src)
 	s = scratch_get();
 	if (!s)
 		return 0;
-	e = module_begin(s, task, src, EDR_KERN_ATTEMPT | EDR_KERN_FROM_MEMORY);
-	emit(e, EDR_EVENT_MODULE_LOAD, sizeof(*e));
+	e = module_begin(s, task, EDR_KERN_ATTEMPT | EDR_KERN_FROM_MEMORY);
+	emit(e, EDR_EVENT_MODULE_LOAD, sizeof(*e), src);
 	return 0;
 }
 
@@ -198,7 +208,7 @@ static __noinline int module_exit(long ret, __u32 finit)
 	s = scratch_get();
 	if (!s)
 		return 0;
-	e = module_begin(s, task, EDR_FILE_SRC_TP, finit ? 0 : EDR_KERN_FROM_MEMORY);
+	e = module_begin(s, task, finit ? 0 : EDR_KERN_FROM_MEMORY);
 	off = sizeof(*e);
 	e->ret = ret;
 	n = bpf_map_lookup_elem(&kern_modname, &id);
@@ -221,7 +231,7 @@ static __noinline int module_exit(long ret, __u32 finit)
 	} else {
 		e->len = PT_REGS_PARM2_SYSCALL(regs);
 	}
-	emit(e, EDR_EVENT_MODULE_LOAD, off);
+	emit(e, EDR_EVENT_MODULE_LOAD, off, EDR_SRC_TRACEPOINT);
 	return 0;
 }
 
@@ -238,7 +248,7 @@ static __always_inline int bpf_report(struct task_struct *task, __u32 cmd, union
 		return 0;
 	e = (void *)s->rec;
 	fill_task(&e->task, task);
-	e->flags = (src << EDR_KERN_SRC_SHIFT) | fl;
+	e->flags = fl;
 	e->ret = ret;
 	e->cmd = cmd;
 	if (cmd == EDR_BPF_CMD_PROG_LOAD) {
@@ -260,7 +270,7 @@ static __always_inline int bpf_report(struct task_struct *task, __u32 cmd, union
 		e->max_entries = a->map.max_entries;
 		__builtin_memcpy(e->name, a->map.map_name, sizeof(e->name));
 	}
-	emit(e, cmd == EDR_BPF_CMD_PROG_LOAD ? EDR_EVENT_BPF_PROG : EDR_EVENT_BPF_MAP, sizeof(*e));
+	emit(e, cmd == EDR_BPF_CMD_PROG_LOAD ? EDR_EVENT_BPF_PROG : EDR_EVENT_BPF_MAP, sizeof(*e), src);
 	return 0;
 }
 
@@ -294,7 +304,7 @@ static __always_inline int bpf_done(__u32 cmd, const void *attr, long ret)
 		count_read_error();
 		return 0;
 	}
-	return bpf_report(task, cmd, &a, EDR_FILE_SRC_FENTRY, 0, ret);
+	return bpf_report(task, cmd, &a, EDR_SRC_FENTRY, 0, ret);
 }
 
 static __noinline int bpf_exit(long ret)
@@ -320,18 +330,18 @@ static __noinline int bpf_exit(long ret)
 		count_read_error();
 		return 0;
 	}
-	return bpf_report(task, cmd, &a, EDR_FILE_SRC_TP, 0, ret);
+	return bpf_report(task, cmd, &a, EDR_SRC_TRACEPOINT, 0, ret);
 }
 
 /* ---- mount ---- */
 
 static __always_inline struct edr_mount *mount_begin(struct edr_scratch *s, struct task_struct *task,
-						      __u32 src, __u32 fl, long ret, __u64 mflags)
+						      __u32 fl, long ret, __u64 mflags)
 {
 	struct edr_mount *e = (void *)s->rec;
 
 	fill_task(&e->task, task);
-	e->flags = (src << EDR_KERN_SRC_SHIFT) | fl;
+	e->flags = fl;
 	e->ret = ret;
 	if ((mflags & EDR_MS_MGC_MSK) == EDR_MS_MGC_VAL)
 		mflags &= ~EDR_MS_MGC_MSK;
@@ -369,7 +379,7 @@ static __always_inline __u16 put_str(struct edr_scratch *s, __u32 *off, const ch
 /* Ends a mount record whose target is a kernel struct path (the lsm,
  * fentry and kprobe paths): the target's full path, the flags, emit. */
 static __always_inline int mount_emit_at(struct edr_scratch *s, struct edr_mount *e, __u32 off,
-					 const struct path *target, __u32 fl)
+					 const struct path *target, __u32 fl, __u32 src)
 {
 	struct path p;
 	int trunc = 0;
@@ -380,7 +390,7 @@ static __always_inline int mount_emit_at(struct edr_scratch *s, struct edr_mount
 	if (trunc)
 		fl |= EDR_KERN_PATH_TRUNC;
 	e->flags |= fl;
-	emit(e, EDR_EVENT_MOUNT, off);
+	emit(e, EDR_EVENT_MOUNT, off, src);
 	return 0;
 }
 
@@ -398,11 +408,11 @@ static __always_inline int mount_path(const char *dev, const struct path *path, 
 	s = scratch_get();
 	if (!s)
 		return 0;
-	e = mount_begin(s, task, src, 0, ret, mflags);
+	e = mount_begin(s, task, 0, ret, mflags);
 	off = sizeof(*e);
 	e->fstype_len = put_str(s, &off, type, EDR_FSTYPE_MAX, 0, &fl);
 	e->source_len = put_str(s, &off, dev, EDR_PATH_MAX, 0, &fl);
-	return mount_emit_at(s, e, off, path, fl);
+	return mount_emit_at(s, e, off, path, fl, src);
 }
 
 static __noinline int mount_exit(long ret)
@@ -422,7 +432,7 @@ static __noinline int mount_exit(long ret)
 	s = scratch_get();
 	if (!s)
 		return 0;
-	e = mount_begin(s, task, EDR_FILE_SRC_TP, 0, ret, PT_REGS_PARM4_SYSCALL(regs));
+	e = mount_begin(s, task, 0, ret, PT_REGS_PARM4_SYSCALL(regs));
 	off = sizeof(*e);
 	e->fstype_len = put_str(s, &off, type, EDR_FSTYPE_MAX, 1, &fl);
 	e->source_len = put_str(s, &off, dev, EDR_PATH_MAX, 1, &fl);
@@ -430,7 +440,7 @@ static __noinline int mount_exit(long ret)
 		e->target_len = put_name_at(s, &off, task, EDR_AT_FDCWD, dir, 1, &fl, EDR_KERN_PATH_TRUNC,
 					    EDR_KERN_PATH_RELATIVE);
 	e->flags |= fl;
-	emit(e, EDR_EVENT_MOUNT, off);
+	emit(e, EDR_EVENT_MOUNT, off, EDR_SRC_TRACEPOINT);
 	return 0;
 }
 
@@ -458,10 +468,10 @@ static __always_inline int move_mount_path(const struct path *from, const struct
 	if (!s)
 		return 0;
 	/* The hook has no flags argument. */
-	e = mount_begin(s, task, src, 0, 0, 0);
+	e = mount_begin(s, task, 0, 0, 0);
 	off = sizeof(*e);
 	put_mnt_of(s, &off, e, BPF_CORE_READ(from, mnt), &fl);
-	return mount_emit_at(s, e, off, to, fl);
+	return mount_emit_at(s, e, off, to, fl, src);
 }
 
 #define EDR_MOVE_MOUNT_F_EMPTY_PATH 0x4
@@ -490,7 +500,7 @@ static __noinline int move_mount_exit(long ret)
 	s = scratch_get();
 	if (!s)
 		return 0;
-	e = mount_begin(s, task, EDR_FILE_SRC_TP, 0, ret, mflags);
+	e = mount_begin(s, task, 0, ret, mflags);
 	off = sizeof(*e);
 	if (mflags & EDR_MOVE_MOUNT_F_EMPTY_PATH) {
 		f = fd_file_get(task, from_dfd);
@@ -501,7 +511,7 @@ static __noinline int move_mount_exit(long ret)
 		e->target_len = put_name_at(s, &off, task, to_dfd, to, 1, &fl, EDR_KERN_PATH_TRUNC,
 					    EDR_KERN_PATH_RELATIVE);
 	e->flags |= fl;
-	emit(e, EDR_EVENT_MOUNT, off);
+	emit(e, EDR_EVENT_MOUNT, off, EDR_SRC_TRACEPOINT);
 	return 0;
 }
 

@@ -5,10 +5,12 @@
  * loader's order of preference (first kernel with each):
  *
  *   memfd:
- *     fentry (5.5): fexit/__x64_sys_memfd_create (name, flags and the fd,
- *       from the saved user registers: __do_sys_memfd_create is inlined
- *       on 6.1 although its BTF is there).
- *     kprobe (4.x): kprobe/__x64_sys_memfd_create, at entry: attempts.
+ *     fentry (5.5): fexit on the architecture's memfd_create syscall
+ *       wrapper (EDR_SYSCALL_SEC in bpf/arch.bpf.h), with name, flags and
+ *       the fd from the saved user registers:
+ *       __do_sys_memfd_create is inlined on 6.1 although its BTF is there.
+ *     kprobe (4.17, libbpf's ksyscall): ksyscall/memfd_create, the same
+ *       wrapper at entry: attempts.
  *     tracepoint (4.7): syscalls:sys_enter_memfd_create keeps the
  *       arguments per thread, sys_exit_memfd_create reports with the fd.
  *   mem_wx:
@@ -30,7 +32,17 @@
 #ifndef EDR_MEM_BPF_H
 #define EDR_MEM_BPF_H
 
-/* uapi values, x86-64. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "edr_event.h"
+#include "emit.bpf.h"
+#include "path.bpf.h"
+#include "task.bpf.h"
+
+/* uapi values: the generic ones, the same on x86-64 and arm64. */
 #define EDR_PROT_WRITE     0x2
 #define EDR_PROT_EXEC      0x4
 #define EDR_PROT_WX        (EDR_PROT_WRITE | EDR_PROT_EXEC)
@@ -56,9 +68,7 @@ static __always_inline int report_memfd(const char *uname, __u32 mfd_flags, long
 		return 0;
 	m = (void *)s->rec;
 	fill_task(&m->task, task);
-	m->flags = src << EDR_MEM_SRC_SHIFT;
-	if (attempt)
-		m->flags |= EDR_MEM_ATTEMPT;
+	m->flags = attempt ? EDR_MEM_ATTEMPT : 0;
 	m->mfd_flags = mfd_flags;
 	m->ret = ret;
 	m->_pad0 = 0;
@@ -71,7 +81,7 @@ static __always_inline int report_memfd(const char *uname, __u32 mfd_flags, long
 		m->flags |= EDR_MEM_NAME_TRUNC;
 	}
 	m->name_len = n;
-	emit(m, EDR_EVENT_MEMFD_CREATE, off + n);
+	emit(m, EDR_EVENT_MEMFD_CREATE, off + n, src);
 	return 0;
 }
 
@@ -110,7 +120,7 @@ static __always_inline int memfd_exit(long ret)
 		return 0;
 	a = *p;
 	bpf_map_delete_elem(&memfd_args, &id);
-	return report_memfd((void *)a.uname, a.flags, ret, EDR_FILE_SRC_TP, 0);
+	return report_memfd((void *)a.uname, a.flags, ret, EDR_SRC_TRACEPOINT, 0);
 }
 
 /* ---- W+X memory ---- */
@@ -131,7 +141,7 @@ static __always_inline int report_wx(__u32 op, __u64 addr, __u64 len, __u32 prot
 		return 0;
 	w = (void *)s->rec;
 	fill_task(&w->task, task);
-	w->flags = (src << EDR_MEM_SRC_SHIFT) | fl;
+	w->flags = fl;
 	w->prot = prot;
 	w->mmap_flags = mflags;
 	w->op = op;
@@ -151,7 +161,7 @@ static __always_inline int report_wx(__u32 op, __u64 addr, __u64 len, __u32 prot
 		if (trunc)
 			w->flags |= EDR_MEM_PATH_TRUNC;
 	}
-	emit(w, EDR_EVENT_MEM_WX, off);
+	emit(w, EDR_EVENT_MEM_WX, off, src);
 	return 0;
 }
 
@@ -181,7 +191,7 @@ static __noinline int mem_exit(long ret, __u32 which)
 	if (which != TP_MMAP)
 		return report_wx(which == TP_MPROTECT ? EDR_MEM_OP_MPROTECT :
 				 mprotect_op((int)PT_REGS_PARM4_SYSCALL(regs)),
-				 addr, len, prot, 0, ret, NULL, EDR_FILE_SRC_TP, 0);
+				 addr, len, prot, 0, ret, NULL, EDR_SRC_TRACEPOINT, 0);
 	mflags = PT_REGS_PARM4_SYSCALL(regs);
 	if (!(mflags & EDR_MAP_ANONYMOUS))
 		file = fd_file_get(task, (int)PT_REGS_PARM5_SYSCALL(regs));
@@ -189,7 +199,7 @@ static __noinline int mem_exit(long ret, __u32 which)
 	 * are below 2^47: positive); a failed one is reported too. */
 	if (ret >= 0)
 		addr = ret;
-	return report_wx(EDR_MEM_OP_MMAP, addr, len, prot, mflags, ret, file, EDR_FILE_SRC_TP, 0);
+	return report_wx(EDR_MEM_OP_MMAP, addr, len, prot, mflags, ret, file, EDR_SRC_TRACEPOINT, 0);
 }
 
 #endif /* EDR_MEM_BPF_H */

@@ -44,10 +44,19 @@
  * Connected UDP sockets are reported by their connect; their sends carry
  * no destination and produce nothing.
  *
- * Uses wanted_cur() from exec.bpf.h and fill_task_cur() from compat.bpf.h.
  */
 #ifndef EDR_NET_BPF_H
 #define EDR_NET_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+
+#include "edr_event.h"
+#include "emit.bpf.h"
+#include "task.bpf.h"
 
 #define EDR_AF_INET       2
 #define EDR_AF_INET6      10
@@ -82,9 +91,6 @@ struct {
 	__type(key, struct net_dest_key);
 	__type(value, __u8);
 } net_dests SEC(".maps");
-
-/* x86 only (the build's only target): network to host order. */
-#define net_ntohs(x) __builtin_bswap16(x)
 
 static __always_inline int net_family_ok(__u16 fam)
 {
@@ -166,7 +172,7 @@ static __always_inline int net_sa_read(struct net_sa *sa, const void *addr, int 
 static __always_inline int net_sa_put(const struct net_sa *sa, __u16 fam, __u8 addr[16],
 				      __u16 *port)
 {
-	*port = net_ntohs(sa->port);
+	*port = bpf_ntohs(sa->port);
 	__builtin_memset(addr, 0, 16);
 	if (sa->family == EDR_AF_INET6) {
 		if (fam != EDR_AF_INET6)
@@ -195,8 +201,7 @@ static __always_inline int net_sk_ok(struct sock *sk, __u16 *fam, __u16 *proto)
 }
 
 /* The fixed part, from the sock: local and peer as the sock holds them. */
-static __always_inline struct edr_net *net_begin(struct sock *sk, __u64 ino, __u16 fam, __u16 proto,
-						 __u32 src)
+static __always_inline struct edr_net *net_begin(struct sock *sk, __u64 ino, __u16 fam, __u16 proto)
 {
 	struct edr_scratch *s = scratch_get();
 	struct edr_net *e;
@@ -206,12 +211,12 @@ static __always_inline struct edr_net *net_begin(struct sock *sk, __u64 ino, __u
 	e = (void *)s->rec;
 	/* Every hook here runs in the caller's context. */
 	fill_task_cur(&e->task);
-	e->flags = src << EDR_NET_SRC_SHIFT;
+	e->flags = 0;
 	e->ret = 0;
 	e->family = fam;
 	e->protocol = proto;
 	e->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	e->dport = net_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	e->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	__builtin_memset(e->saddr, 0, sizeof(e->saddr));
 	__builtin_memset(e->daddr, 0, sizeof(e->daddr));
 	/* Explicit sizes: BPF_CORE_READ_INTO would copy sizeof(*e->saddr). */
@@ -266,7 +271,7 @@ static __always_inline int net_report(struct socket *sock, struct sock *sk, __u6
 		if (proto != EDR_IPPROTO_UDP || !sa || !net_dest_new(sk, ino, fam, sa))
 			return 0;
 	}
-	e = net_begin(sk, ino, fam, proto, src);
+	e = net_begin(sk, ino, fam, proto);
 	if (!e)
 		return 0;
 	/* A send's byte count or an accept's fd is a success: 0. */
@@ -280,7 +285,7 @@ static __always_inline int net_report(struct socket *sock, struct sock *sk, __u6
 	}
 	if (type != EDR_EVENT_NET_BIND && !e->sport)
 		e->flags |= EDR_NET_SADDR_UNKNOWN;
-	emit(e, type, sizeof(*e));
+	emit(e, type, sizeof(*e), src);
 	return 0;
 }
 
@@ -304,7 +309,7 @@ static __noinline int net_mmsg_one(struct socket *sock, struct sock *sk, __u64 i
 	if (bpf_probe_read_user(&uaddr, sizeof(uaddr), (void *)msg) < 0 || !uaddr ||
 	    net_sa_read(&sa, uaddr, 1))
 		return 0;
-	return net_report(sock, sk, ino, EDR_EVENT_NET_SEND, EDR_FILE_SRC_TP, 0, 0, &sa, 0);
+	return net_report(sock, sk, ino, EDR_EVENT_NET_SEND, EDR_SRC_TRACEPOINT, 0, 0, &sa, 0);
 }
 
 /*
@@ -388,7 +393,7 @@ static __noinline int net_tp_exit(long ret, __u32 which)
 		return 0;
 	}
 	/* Connect and bind: the sock holds the result (the bound ports). */
-	return net_report(sock, sk, ino, type, EDR_FILE_SRC_TP, ret, 0, have_sa ? &sa : NULL, 0);
+	return net_report(sock, sk, ino, type, EDR_SRC_TRACEPOINT, ret, 0, have_sa ? &sa : NULL, 0);
 }
 
 /* ---- LSM, fentry and kprobe paths (kernel sockaddrs) ---- */

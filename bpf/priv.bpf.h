@@ -37,30 +37,29 @@
  *     lsm: lsm/ptrace_access_check while the current syscall is
  *       process_vm_writev (mm_access() asks for PTRACE_MODE_ATTACH_REALCREDS).
  *       An attempt; the target task is known.
- *     fentry: fexit/__x64_sys_process_vm_writev (process_vm_rw itself has 7
- *       arguments, more than a 6.1 trampoline takes), kprobe: the same
- *       wrapper at entry. Both only know the pid as the caller gave it.
+ *     fentry: fexit on the architecture's process_vm_writev syscall wrapper
+ *       (EDR_SYSCALL_SEC in bpf/arch.bpf.h; process_vm_rw itself has 7
+ *       arguments, more than a 6.1 trampoline takes), kprobe (4.17, libbpf's
+ *       ksyscall): ksyscall/process_vm_writev, the same wrapper at entry.
+ *       Both only know the pid as the caller gave it.
  *     tracepoint: sys_enter/exit_process_vm_writev, the same.
  *
- * 32-bit compat syscalls are not recognised by the syscall-number tests.
+ * The syscall numbers and the register that holds the current one are the
+ * architecture's (bpf/arch.bpf.h). 32-bit compat syscalls are not
+ * recognised by the syscall-number tests.
  */
 #ifndef EDR_PRIV_BPF_H
 #define EDR_PRIV_BPF_H
 
-/* x86-64 syscall numbers */
-#define EDR_NR_PTRACE            101
-#define EDR_NR_SETUID            105
-#define EDR_NR_SETGID            106
-#define EDR_NR_SETREUID          113
-#define EDR_NR_SETREGID          114
-#define EDR_NR_SETRESUID         117
-#define EDR_NR_SETRESGID         119
-#define EDR_NR_SETFSUID          122
-#define EDR_NR_SETFSGID          123
-#define EDR_NR_CAPSET            126
-#define EDR_NR_EXECVE            59
-#define EDR_NR_EXECVEAT          322
-#define EDR_NR_PROCESS_VM_WRITEV 311
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "edr_event.h"
+#include "arch.bpf.h"
+#include "emit.bpf.h"
+#include "task.bpf.h"
 
 /* include/linux/ptrace.h, include/linux/security.h */
 #define EDR_PTRACE_MODE_ATTACH 0x02
@@ -113,9 +112,7 @@ static __always_inline struct pt_regs *cur_regs(void)
 /* The syscall the current task is in. */
 static __always_inline long cur_syscall(void)
 {
-	struct pt_regs *regs = cur_regs();
-
-	return BPF_CORE_READ(regs, orig_ax);
+	return EDR_REGS_SYSCALL_NR(cur_regs());
 }
 
 static __always_inline __u32 cred_sys_code(long nr)
@@ -141,7 +138,8 @@ static __always_inline __u32 cred_sys_code(long nr)
  * in the per-CPU scratch: two edr_ids on the stack would be most of it.
  */
 static __always_inline int cred_emit(struct task_struct *task, const struct edr_ids *old,
-				     const struct edr_ids *new, __u32 sys, __u32 flags, __s32 ret)
+				     const struct edr_ids *new, __u32 sys, __u32 flags, __s32 ret,
+				     __u32 src)
 {
 	struct edr_scratch *s;
 	struct edr_cred *e;
@@ -159,13 +157,13 @@ static __always_inline int cred_emit(struct task_struct *task, const struct edr_
 	e->_pad0 = 0;
 	e->old_ids = *old;
 	e->new_ids = *new;
-	emit(e, EDR_EVENT_CRED_CHANGE, sizeof(*e));
+	emit(e, EDR_EVENT_CRED_CHANGE, sizeof(*e), src);
 	return 0;
 }
 
 /* A cred pair (LSM hooks, commit_creds): new is not yet current. */
 static __always_inline int cred_pair(const struct cred *new, const struct cred *old, __u32 sys,
-				     __u32 flags)
+				     __u32 flags, __u32 src)
 {
 	struct task_struct *task = (void *)bpf_get_current_task();
 	struct edr_ids o, n;
@@ -174,7 +172,7 @@ static __always_inline int cred_pair(const struct cred *new, const struct cred *
 		return 0;
 	ids_fill(&o, old);
 	ids_fill(&n, new);
-	return cred_emit(task, &o, &n, sys, flags, 0);
+	return cred_emit(task, &o, &n, sys, flags, 0, src);
 }
 
 static __always_inline __u32 lsm_setid_code(int flags, int gid)
@@ -203,22 +201,21 @@ static __always_inline int lsm_capset(const struct cred *new, const struct cred 
 	n.cap_effective = cap_read(eff);
 	n.cap_inheritable = cap_read(inh);
 	n.cap_permitted = cap_read(prm);
-	return cred_emit(task, &o, &n, EDR_CRED_SYS_CAPSET, EDR_CRED_ATTEMPT |
-			 (EDR_FILE_SRC_LSM << EDR_PRIV_SRC_SHIFT), 0);
+	return cred_emit(task, &o, &n, EDR_CRED_SYS_CAPSET, EDR_CRED_ATTEMPT, 0, EDR_SRC_LSM);
 }
 
 /* fentry/kprobe on commit_creds: current's creds are still the old ones. */
 static __always_inline int on_commit_creds(const struct cred *new, __u32 src)
 {
 	struct task_struct *task = (void *)bpf_get_current_task();
-	__u32 sys, fl = src << EDR_PRIV_SRC_SHIFT;
+	__u32 sys, fl = 0;
 
 	if (!wanted(task))
 		return 0;
 	sys = cred_sys_code(cur_syscall());
 	if (sys == EDR_CRED_SYS_EXECVE)
 		fl |= EDR_CRED_EXEC;
-	return cred_pair(new, BPF_CORE_READ(task, real_cred), sys, fl);
+	return cred_pair(new, BPF_CORE_READ(task, real_cred), sys, fl, src);
 }
 
 /* ---- cred: tracepoint path ---- */
@@ -265,8 +262,9 @@ static __noinline int cred_exit(long ret, __u32 sys)
 	if (ret >= 0 && p->sys == sys) {
 		task = (void *)bpf_get_current_task();
 		ids_fill(&n, BPF_CORE_READ(task, real_cred));
-		r = cred_emit(task, &p->old, &n, sys, EDR_FILE_SRC_TP << EDR_PRIV_SRC_SHIFT,
-			      sys == EDR_CRED_SYS_SETFSUID || sys == EDR_CRED_SYS_SETFSGID ? 0 : ret);
+		r = cred_emit(task, &p->old, &n, sys, 0,
+			      sys == EDR_CRED_SYS_SETFSUID || sys == EDR_CRED_SYS_SETFSGID ? 0 : ret,
+			      EDR_SRC_TRACEPOINT);
 	}
 	bpf_map_delete_elem(&cred_args, &id);
 	return r;
@@ -298,7 +296,7 @@ static __always_inline int target_fill(struct task_struct *target, __u32 as_give
 /* target NULL: only the pid the caller gave (as_given) is known. */
 static __always_inline int ptrace_emit(struct task_struct *task, struct task_struct *target,
 				       __u32 tracer_tgid, __u64 request, __u32 flags, __s32 ret,
-				       __u32 as_given)
+				       __u32 as_given, __u32 src)
 {
 	struct edr_scratch *s;
 	struct edr_ptrace *e;
@@ -315,7 +313,7 @@ static __always_inline int ptrace_emit(struct task_struct *task, struct task_str
 	e->_pad0 = 0;
 	if (!target_fill(target, as_given, &e->target_pid, &e->target_tgid, e->target_comm))
 		e->flags |= EDR_PTRACE_TARGET_AS_GIVEN;
-	emit(e, EDR_EVENT_PTRACE, sizeof(*e));
+	emit(e, EDR_EVENT_PTRACE, sizeof(*e), src);
 	return 0;
 }
 
@@ -341,24 +339,24 @@ static __always_inline int ptrace_wanted_request(__u64 req)
 
 /* fentry/kprobe ptrace_attach(task, request, ...): current is the tracer. */
 static __always_inline int on_ptrace_attach(struct task_struct *target, __u64 request, __u32 flags,
-					    __s32 ret)
+					    __s32 ret, __u32 src)
 {
 	struct task_struct *task = (void *)bpf_get_current_task();
 
 	if (!ptrace_wanted_request(request) || !wanted(task))
 		return 0;
-	return ptrace_emit(task, target, BPF_CORE_READ(task, tgid), request, flags, ret, 0);
+	return ptrace_emit(task, target, BPF_CORE_READ(task, tgid), request, flags, ret, 0, src);
 }
 
 /* TRACEME: the caller is the tracee, its real parent the tracer. */
-static __always_inline int on_ptrace_traceme(__u32 flags, __s32 ret)
+static __always_inline int on_ptrace_traceme(__u32 flags, __s32 ret, __u32 src)
 {
 	struct task_struct *task = (void *)bpf_get_current_task();
 
 	if (!wanted(task))
 		return 0;
 	return ptrace_emit(task, task, BPF_CORE_READ(task, real_parent, tgid), EDR_PTRACE_TRACEME,
-			   flags, ret, 0);
+			   flags, ret, 0, src);
 }
 
 struct ptrace_args {
@@ -408,7 +406,7 @@ static __noinline int ptrace_exit(long ret)
 		return 0;
 	task = (void *)bpf_get_current_task();
 	if (req == EDR_PTRACE_TRACEME)
-		return on_ptrace_traceme(EDR_FILE_SRC_TP << EDR_PRIV_SRC_SHIFT, 0);
+		return on_ptrace_traceme(0, 0, EDR_SRC_TRACEPOINT);
 	/* ptrace_link() puts the new tracee at the head of this thread's list;
 	 * it is the one asked for unless it has already gone (exited and been
 	 * unlinked), which the pid, compared in the caller's namespace, tells. */
@@ -420,8 +418,7 @@ static __noinline int ptrace_exit(long ret)
 		if (task_vpid(target, BPF_CORE_READ(task, thread_pid, level)) != pid)
 			target = NULL;
 	}
-	return ptrace_emit(task, target, BPF_CORE_READ(task, tgid), req,
-			   EDR_FILE_SRC_TP << EDR_PRIV_SRC_SHIFT, 0, pid);
+	return ptrace_emit(task, target, BPF_CORE_READ(task, tgid), req, 0, 0, pid, EDR_SRC_TRACEPOINT);
 }
 
 /* ---- process_vm_writev ---- */
@@ -454,7 +451,8 @@ static __always_inline __u64 iov_bytes(const void *lvec, __u64 cnt, __u32 *flags
 
 /* target NULL: only the pid as given is known. */
 static __always_inline int vm_emit(struct task_struct *task, struct task_struct *target, __u32 pid,
-				   const void *lvec, __u64 liovcnt, __u64 riovcnt, __u32 flags, __s64 ret)
+				   const void *lvec, __u64 liovcnt, __u64 riovcnt, __u32 flags, __s64 ret,
+				   __u32 src)
 {
 	struct edr_scratch *s;
 	struct edr_vm_write *e;
@@ -472,21 +470,20 @@ static __always_inline int vm_emit(struct task_struct *task, struct task_struct 
 	e->ret = ret;
 	if (!target_fill(target, pid, &e->target_pid, &e->target_tgid, e->target_comm))
 		e->flags |= EDR_VM_TARGET_AS_GIVEN;
-	emit(e, EDR_EVENT_PROC_VM_WRITE, sizeof(*e));
+	emit(e, EDR_EVENT_PROC_VM_WRITE, sizeof(*e), src);
 	return 0;
 }
 
-/* process_vm_writev(pid, lvec, liovcnt, rvec, riovcnt, flags) from the
- * syscall's user registers (the __x64_sys_ wrapper's only argument). */
-static __always_inline int vm_from_regs(struct pt_regs *regs, __u32 flags, __s64 ret)
+/* process_vm_writev(pid, lvec, liovcnt, rvec, riovcnt, flags) at the
+ * syscall wrapper (fexit) or its ksyscall kprobe: only the pid as given. */
+static __always_inline int vm_call(__u32 pid, const void *lvec, __u64 liovcnt, __u64 riovcnt,
+				   __u32 flags, __s64 ret, __u32 src)
 {
 	struct task_struct *task = (void *)bpf_get_current_task();
 
 	if (!wanted(task))
 		return 0;
-	return vm_emit(task, NULL, PT_REGS_PARM1_CORE_SYSCALL(regs),
-		       (void *)PT_REGS_PARM2_CORE_SYSCALL(regs), PT_REGS_PARM3_CORE_SYSCALL(regs),
-		       PT_REGS_PARM5_CORE_SYSCALL(regs), flags, ret);
+	return vm_emit(task, NULL, pid, lvec, liovcnt, riovcnt, flags, ret, src);
 }
 
 struct vm_args {
@@ -528,7 +525,7 @@ static __noinline int vm_exit(long ret)
 	if (ret < 0)
 		return 0;
 	return vm_emit((void *)bpf_get_current_task(), NULL, a.pid, (void *)a.lvec, a.liovcnt, a.riovcnt,
-		       EDR_FILE_SRC_TP << EDR_PRIV_SRC_SHIFT, ret);
+		       0, ret, EDR_SRC_TRACEPOINT);
 }
 
 /*
@@ -549,18 +546,18 @@ static __always_inline int lsm_ptrace_check(struct task_struct *child, __u32 mod
 	if (!wanted(task))
 		return 0;
 	regs = cur_regs();
-	nr = BPF_CORE_READ(regs, orig_ax);
+	nr = EDR_REGS_SYSCALL_NR(regs);
 	if (vm) {
 		if (nr != EDR_NR_PROCESS_VM_WRITEV)
 			return 0;
 		return vm_emit(task, child, 0, (void *)PT_REGS_PARM2_CORE_SYSCALL(regs),
 			       PT_REGS_PARM3_CORE_SYSCALL(regs), PT_REGS_PARM5_CORE_SYSCALL(regs),
-			       EDR_VM_ATTEMPT | (EDR_FILE_SRC_LSM << EDR_PRIV_SRC_SHIFT), 0);
+			       EDR_VM_ATTEMPT, 0, EDR_SRC_LSM);
 	}
 	if (nr != EDR_NR_PTRACE)
 		return 0;
-	return on_ptrace_attach(child, PT_REGS_PARM1_CORE_SYSCALL(regs),
-				EDR_PTRACE_ATTEMPT | (EDR_FILE_SRC_LSM << EDR_PRIV_SRC_SHIFT), 0);
+	return on_ptrace_attach(child, PT_REGS_PARM1_CORE_SYSCALL(regs), EDR_PTRACE_ATTEMPT, 0,
+				EDR_SRC_LSM);
 }
 
 #endif /* EDR_PRIV_BPF_H */

@@ -169,18 +169,16 @@ static void str_array(struct edr_json *j, const char *key, const char *const *v,
 	edr_json_arr_end(j);
 }
 
-/* edr.*.source: the attach path a record came from (EDR_FILE_SRC_* values in
- * the flags word of every family that has one). */
-_Static_assert(EDR_MEM_SRC_SHIFT == EDR_FILE_SRC_SHIFT && EDR_PRIV_SRC_SHIFT == EDR_FILE_SRC_SHIFT &&
-	       EDR_KERN_SRC_SHIFT == EDR_FILE_SRC_SHIFT && EDR_NET_SRC_SHIFT == EDR_FILE_SRC_SHIFT,
-	       "one attach-path field in every family's flags");
-
-const char *edr_ecs_attach_path(const struct edr_decoded *ev, uint32_t flags)
+/* edr.*.source: the attach path a record came from, in the header of every
+ * record (EDR_SRC_*). */
+const char *edr_ecs_attach_path(const struct edr_decoded *ev)
 {
-	static const char *const names[] = { "tracepoint", "lsm", "fentry", "kprobe" };
-	uint32_t src = (flags & EDR_FILE_SRC_MASK) >> EDR_FILE_SRC_SHIFT;
+	static const char *const names[] = {
+		[EDR_SRC_TRACEPOINT] = "tracepoint", [EDR_SRC_LSM] = "lsm", [EDR_SRC_FENTRY] = "fentry",
+		[EDR_SRC_KPROBE] = "kprobe", [EDR_SRC_TP_BTF] = "tp_btf", [EDR_SRC_RAW_TP] = "raw_tp",
+	};
+	uint32_t src = ev->hdr->flags & EDR_HDR_SRC_MASK;
 
-	(void)ev;
 	return src < sizeof(names) / sizeof(names[0]) ? names[src] : "?";
 }
 

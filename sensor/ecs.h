@@ -75,8 +75,8 @@ void edr_ecs__gap(struct edr_ecs *ecs, struct edr_json *j, uint32_t cpu, uint64_
 void edr_ecs_kopt(struct edr_json *j, const char *key, const struct edr_str *s);
 
 /* The name of the attach path a record came from ("tracepoint", "lsm",
- * "fentry", "kprobe"), for the families' edr.*.source fields; flags is the
- * family's flags word. */
-const char *edr_ecs_attach_path(const struct edr_decoded *ev, uint32_t flags);
+ * "fentry", "kprobe", "tp_btf", "raw_tp"), from its header, for the
+ * families' edr.*.source fields. */
+const char *edr_ecs_attach_path(const struct edr_decoded *ev);
 
 #endif /* EDR_ECS_H */

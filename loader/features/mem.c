@@ -10,9 +10,9 @@ const struct edr_feature_def edr_mem_features[] = {
 	/* No LSM hook sees memfd_create itself (only the shmem inode). */
 	{ "memfd", {
 		EDR_PATH("fentry", EDR_CAP_FENTRY, NOCAP,
-			EDR_PROG(fexit__x64_sys_memfd_create)),
+			EDR_PROG(fexit__sys_memfd_create)),
 		EDR_PATH("kprobe", EDR_CAP_KPROBE, NOCAP,
-			EDR_PROG(kprobe__x64_sys_memfd_create)),
+			EDR_PROG(ksyscall__memfd_create)),
 		EDR_PATH("tracepoint", EDR_CAP_SYSCALL_TP, NOCAP,
 			EDR_PROG(tracepoint__sys_enter_memfd_create),
 			EDR_PROG(tracepoint__sys_exit_memfd_create)),

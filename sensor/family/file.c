@@ -175,7 +175,7 @@ static void ecs_edr(struct edr_json *j, const struct edr_event_ctx *c)
 		snprintf(b, sizeof(b), "%04o", f->old_mode & 07777);
 		edr_json_kcstr(j, "old_mode", b);
 	}
-	edr_json_kcstr(j, "source", edr_ecs_attach_path(ev, f->flags));
+	edr_json_kcstr(j, "source", edr_ecs_attach_path(ev));
 	edr_json_obj_end(j);
 }
 

@@ -123,7 +123,7 @@ static void kern_result(struct edr_json *j, const struct edr_decoded *ev, uint32
 		edr_json_kint(j, "result", ret);
 	if (flags & (EDR_KERN_PATH_TRUNC | EDR_KERN_STR_TRUNC))
 		edr_json_kbool(j, "truncated", 1);
-	edr_json_kcstr(j, "attach_path", edr_ecs_attach_path(ev, flags));
+	edr_json_kcstr(j, "attach_path", edr_ecs_attach_path(ev));
 }
 
 /* MS_* bit names, bit n at index n (include/uapi/linux/mount.h). */

@@ -126,7 +126,7 @@ static void ecs_edr(struct edr_json *j, const struct edr_event_ctx *c)
 		edr_json_kbool(j, "truncated", 1);
 	if (fl & EDR_MEM_ATTEMPT)
 		edr_json_kbool(j, "attempt", 1);
-	edr_json_kcstr(j, "source", edr_ecs_attach_path(ev, fl));
+	edr_json_kcstr(j, "source", edr_ecs_attach_path(ev));
 	edr_json_obj_end(j);
 }
 

@@ -111,7 +111,7 @@ static void ecs_edr(struct edr_json *j, const struct edr_event_ctx *c)
 		edr_json_kint(j, "ret", n->ret);
 	if (n->sock_ino)
 		edr_json_kuint(j, "socket_inode", n->sock_ino);
-	edr_json_kcstr(j, "source", edr_ecs_attach_path(ev, n->flags));
+	edr_json_kcstr(j, "source", edr_ecs_attach_path(ev));
 	edr_json_obj_end(j);
 }
 

@@ -182,7 +182,7 @@ static void ecs_edr(struct edr_json *j, const struct edr_event_ctx *ctx)
 			edr_json_kbool(j, "attempt", 1);
 		else
 			edr_json_kint(j, "ret", c->ret);
-		edr_json_kcstr(j, "source", edr_ecs_attach_path(ev, c->flags));
+		edr_json_kcstr(j, "source", edr_ecs_attach_path(ev));
 		edr_json_obj_end(j);
 	}
 	if (ev->type == EDR_EVENT_PTRACE) {
@@ -197,7 +197,7 @@ static void ecs_edr(struct edr_json *j, const struct edr_event_ctx *ctx)
 		edr_json_kuint(j, "tracer_pid", p->tracer_tgid);
 		if (p->flags & EDR_PTRACE_ATTEMPT)
 			edr_json_kbool(j, "attempt", 1);
-		edr_json_kcstr(j, "source", edr_ecs_attach_path(ev, p->flags));
+		edr_json_kcstr(j, "source", edr_ecs_attach_path(ev));
 		edr_json_obj_end(j);
 	}
 	if (ev->type == EDR_EVENT_PROC_VM_WRITE) {
@@ -217,7 +217,7 @@ static void ecs_edr(struct edr_json *j, const struct edr_event_ctx *ctx)
 			edr_json_kbool(j, "attempt", 1);
 		else if (v->ret >= 0)
 			edr_json_kuint(j, "bytes_written", (uint64_t)v->ret);
-		edr_json_kcstr(j, "source", edr_ecs_attach_path(ev, v->flags));
+		edr_json_kcstr(j, "source", edr_ecs_attach_path(ev));
 		edr_json_obj_end(j);
 	}
 }

@@ -113,8 +113,8 @@ const char *h_path_missing(const struct edr_probe *p, const char *path)
 
 uint32_t h_path_src(const char *path)
 {
-	return !strcmp(path, "lsm") ? EDR_FILE_SRC_LSM : !strcmp(path, "fentry") ? EDR_FILE_SRC_FENTRY :
-	       !strcmp(path, "kprobe") ? EDR_FILE_SRC_KPROBE : EDR_FILE_SRC_TP;
+	return !strcmp(path, "lsm") ? EDR_SRC_LSM : !strcmp(path, "fentry") ? EDR_SRC_FENTRY :
+	       !strcmp(path, "kprobe") ? EDR_SRC_KPROBE : EDR_SRC_TRACEPOINT;
 }
 
 int h_feature(const char *name)

@@ -51,7 +51,7 @@ int h_start(struct harness *h, const char *path, uint32_t target, uint32_t ring_
 /* Why the running kernel cannot use attach path ("lsm", "fentry", "kprobe",
  * "tracepoint"), from the probe; NULL when it can. */
 const char *h_path_missing(const struct edr_probe *p, const char *path);
-/* The EDR_FILE_SRC_* value records carry for attach path. */
+/* The EDR_SRC_* value the record header carries for attach path. */
 uint32_t h_path_src(const char *path);
 /* A feature's number by name; aborts when there is none (a typo in a test). */
 int h_feature(const char *name);

@@ -204,8 +204,8 @@ static void test_file_events(void **state)
 		{ EDR_EVENT_FILE_UNLINK, "missing", NULL, att, EDR_FILE_DIR },
 	};
 	const size_t nwant = sizeof(want) / sizeof(want[0]) - !kprobe;
-	uint32_t src = !strcmp(path, "lsm") ? EDR_FILE_SRC_LSM : !strcmp(path, "fentry") ? EDR_FILE_SRC_FENTRY :
-		       kprobe ? EDR_FILE_SRC_KPROBE : EDR_FILE_SRC_TP;
+	uint32_t src = !strcmp(path, "lsm") ? EDR_SRC_LSM : !strcmp(path, "fentry") ? EDR_SRC_FENTRY :
+		       kprobe ? EDR_SRC_KPROBE : EDR_SRC_TRACEPOINT;
 	char tmpl[] = "/tmp/edr-file-XXXXXX", dir[PATH_MAX], p[PATH_MAX + 8];
 	const struct edr_decoded *got[32];
 	struct child_truth t;
@@ -256,7 +256,7 @@ static void test_file_events(void **state)
 			assert_null(d->old_path.p);
 		}
 		assert_int_equal(f->flags & want[i].flags, want[i].flags);
-		assert_int_equal((f->flags & EDR_FILE_SRC_MASK) >> EDR_FILE_SRC_SHIFT, src);
+		assert_int_equal(f->hdr.flags & EDR_HDR_SRC_MASK, src);
 		if (!att)
 			assert_int_equal(f->flags & EDR_FILE_ATTEMPT, 0);
 		assert_int_equal(f->flags & want[i].noflags, 0);
@@ -378,8 +378,8 @@ static void test_links_old_mode(void **state)
 	const char *path = *state;
 	int tp = !strcmp(path, "tracepoint");
 	uint32_t att = !strcmp(path, "kprobe") || !strcmp(path, "lsm") ? EDR_FILE_ATTEMPT : 0;
-	uint32_t src = !strcmp(path, "lsm") ? EDR_FILE_SRC_LSM : !strcmp(path, "fentry") ? EDR_FILE_SRC_FENTRY :
-		       !strcmp(path, "kprobe") ? EDR_FILE_SRC_KPROBE : EDR_FILE_SRC_TP;
+	uint32_t src = !strcmp(path, "lsm") ? EDR_SRC_LSM : !strcmp(path, "fentry") ? EDR_SRC_FENTRY :
+		       !strcmp(path, "kprobe") ? EDR_SRC_KPROBE : EDR_SRC_TRACEPOINT;
 	char tmpl[] = "/tmp/edr-link-XXXXXX", dir[PATH_MAX], p[PATH_MAX + 8];
 	const struct edr_decoded *d[4];
 	struct harness h;
@@ -434,7 +434,7 @@ static void test_links_old_mode(void **state)
 	assert_non_null(d[1]->old_path.p);
 	assert_string_equal(d[1]->old_path.p, "../target/as written");
 	for (i = 0; i < 2; i++) {
-		assert_int_equal((EDR_REC(d[i], file)->flags & EDR_FILE_SRC_MASK) >> EDR_FILE_SRC_SHIFT, src);
+		assert_int_equal(EDR_REC(d[i], file)->hdr.flags & EDR_HDR_SRC_MASK, src);
 		assert_int_equal(EDR_REC(d[i], file)->flags & EDR_FILE_ATTEMPT, att);
 		assert_int_equal(EDR_REC(d[i], file)->flags & (EDR_FILE_PATH_TRUNC | EDR_FILE_OLD_PATH_TRUNC |
 						      EDR_FILE_PATH_RELATIVE | EDR_FILE_OLD_PATH_RELATIVE), 0);

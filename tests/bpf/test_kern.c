@@ -188,7 +188,7 @@ static void test_bpf(void **state)
 	assert_int_equal(EDR_REC(map, bpf)->ret, att ? 0 : t.map_fd);
 	for (i = 0; i < n; i++) {
 		assert_int_equal(EDR_REC(got[i], bpf)->flags & EDR_KERN_ATTEMPT, att);
-		assert_int_equal((EDR_REC(got[i], bpf)->flags & EDR_KERN_SRC_MASK) >> EDR_KERN_SRC_SHIFT, h_path_src(path));
+		assert_int_equal(EDR_REC(got[i], bpf)->hdr.flags & EDR_HDR_SRC_MASK, h_path_src(path));
 		assert_int_equal(got[i]->task->tgid, pid);
 		assert_int_equal(got[i]->task->ppid, getpid());
 		assert_int_equal(got[i]->task->uid, getuid());
@@ -349,7 +349,7 @@ static void test_module(void **state)
 		assert_int_equal(got[i]->type, EDR_EVENT_MODULE_LOAD);
 		assert_int_equal(got[i]->type, EDR_EVENT_MODULE_LOAD);
 		assert_int_equal(EDR_REC(got[i], module)->flags & EDR_KERN_ATTEMPT, att);
-		assert_int_equal((EDR_REC(got[i], module)->flags & EDR_KERN_SRC_MASK) >> EDR_KERN_SRC_SHIFT,
+		assert_int_equal(EDR_REC(got[i], module)->hdr.flags & EDR_HDR_SRC_MASK,
 				 h_path_src(path));
 		assert_int_equal(EDR_REC(got[i], module)->flags & EDR_KERN_PATH_TRUNC, 0);
 		/* a module that never loaded has no name */
@@ -467,7 +467,7 @@ static void test_module_named(void **state)
 	assert_int_equal(d->type, EDR_EVENT_MODULE_LOAD);
 	assert_int_equal(d->type, EDR_EVENT_MODULE_LOAD);
 	assert_int_equal(EDR_REC(d, module)->flags & (EDR_KERN_ATTEMPT | EDR_KERN_FROM_MEMORY), att);
-	assert_int_equal((EDR_REC(d, module)->flags & EDR_KERN_SRC_MASK) >> EDR_KERN_SRC_SHIFT, h_path_src(path));
+	assert_int_equal(EDR_REC(d, module)->hdr.flags & EDR_HDR_SRC_MASK, h_path_src(path));
 	assert_non_null(d->path.p);
 	assert_string_equal(d->path.p, ko);
 	assert_int_equal(EDR_REC(d, module)->ret, 0);
@@ -570,7 +570,7 @@ static void test_mount(void **state)
 		assert_int_equal(d->type, EDR_EVENT_MOUNT);
 		assert_int_equal(d->type, EDR_EVENT_MOUNT);
 		assert_int_equal(EDR_REC(d, mount)->flags & EDR_KERN_ATTEMPT, att);
-		assert_int_equal((EDR_REC(d, mount)->flags & EDR_KERN_SRC_MASK) >> EDR_KERN_SRC_SHIFT, h_path_src(path));
+		assert_int_equal(EDR_REC(d, mount)->hdr.flags & EDR_HDR_SRC_MASK, h_path_src(path));
 		assert_int_equal(EDR_REC(d, mount)->flags & (EDR_KERN_PATH_TRUNC | EDR_KERN_PATH_RELATIVE |
 						     EDR_KERN_STR_TRUNC), 0);
 		assert_int_equal(!!(EDR_REC(d, mount)->flags & EDR_KERN_MOVE_MOUNT), (tp || lsm) && i == n - 1);

@@ -77,7 +77,7 @@ static void test_memfd(void **state)
 	assert_non_null(d->name.p);
 	assert_string_equal(d->name.p, "edrtest");
 	assert_int_equal(EDR_REC(d, memfd)->mfd_flags, MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	assert_int_equal((EDR_REC(d, memfd)->flags & EDR_MEM_SRC_MASK) >> EDR_MEM_SRC_SHIFT, h_path_src(r->path));
+	assert_int_equal(EDR_REC(d, memfd)->hdr.flags & EDR_HDR_SRC_MASK, h_path_src(r->path));
 	if (attempt) {
 		/* At entry: the fd is not known yet. */
 		assert_true(EDR_REC(d, memfd)->flags & EDR_MEM_ATTEMPT);
@@ -145,7 +145,7 @@ static void test_wx(void **state)
 		const struct edr_mem_wx *w = EDR_REC(got[i], mem_wx);
 
 		assert_int_equal(w->prot, PROT_READ | PROT_WRITE | PROT_EXEC);
-		assert_int_equal((w->flags & EDR_MEM_SRC_MASK) >> EDR_MEM_SRC_SHIFT, h_path_src(r->path));
+		assert_int_equal(w->hdr.flags & EDR_HDR_SRC_MASK, h_path_src(r->path));
 		assert_int_equal(!!(w->flags & EDR_MEM_ATTEMPT), attempt);
 		assert_int_equal(w->flags & EDR_MEM_FILE, 0);
 		assert_null(got[i]->path.p);

@@ -289,8 +289,8 @@ static void test_net_events(void **state)
 	const char *path = *state;
 	int lsm = !strcmp(path, "lsm"), kprobe = !strcmp(path, "kprobe");
 	int att = lsm || kprobe; /* connect, bind, listen and send at entry */
-	uint32_t src = lsm ? EDR_FILE_SRC_LSM : !strcmp(path, "fentry") ? EDR_FILE_SRC_FENTRY :
-		       kprobe ? EDR_FILE_SRC_KPROBE : EDR_FILE_SRC_TP;
+	uint32_t src = lsm ? EDR_SRC_LSM : !strcmp(path, "fentry") ? EDR_SRC_FENTRY :
+		       kprobe ? EDR_SRC_KPROBE : EDR_SRC_TRACEPOINT;
 	uint16_t p4 = free_port(AF_INET), p6 = free_port(AF_INET6);
 	const struct edr_decoded *got[32];
 	struct expect want[16];
@@ -376,7 +376,7 @@ static void test_net_events(void **state)
 		assert_int_equal(!!(e->flags & EDR_NET_ATTEMPT), w->attempt);
 		assert_int_equal(!!(e->flags & EDR_NET_SADDR_UNKNOWN),
 				 w->type != EDR_EVENT_NET_BIND && !w->sport);
-		assert_int_equal((e->flags & EDR_NET_SRC_MASK) >> EDR_NET_SRC_SHIFT, src);
+		assert_int_equal(e->hdr.flags & EDR_HDR_SRC_MASK, src);
 		assert_int_equal(got[i]->task->tgid, pid);
 		assert_int_equal(got[i]->task->ppid, getpid());
 		assert_int_equal(got[i]->task->uid, getuid());

@@ -177,7 +177,7 @@ static void test_cred(void **state)
 	};
 	const char *path = *state, *suid = suid_prog();
 	uint32_t src = h_path_src(path);
-	int commit = src == EDR_FILE_SRC_FENTRY || src == EDR_FILE_SRC_KPROBE;
+	int commit = src == EDR_SRC_FENTRY || src == EDR_SRC_KPROBE;
 	const struct edr_decoded *got[16];
 	struct cred_truth t;
 	struct harness h;
@@ -232,8 +232,8 @@ static void test_cred(void **state)
 		const struct edr_cred *c = EDR_REC(got[i], cred);
 
 		assert_int_equal(c->syscall, want_sys[i]);
-		assert_int_equal((c->flags & EDR_PRIV_SRC_MASK) >> EDR_PRIV_SRC_SHIFT, src);
-		assert_int_equal(!!(c->flags & EDR_CRED_ATTEMPT), src == EDR_FILE_SRC_LSM);
+		assert_int_equal(c->hdr.flags & EDR_HDR_SRC_MASK, src);
+		assert_int_equal(!!(c->flags & EDR_CRED_ATTEMPT), src == EDR_SRC_LSM);
 		assert_int_equal(c->flags & EDR_CRED_EXEC, 0);
 		assert_int_equal(c->ret, 0);
 		assert_int_equal(got[i]->task->tgid, pid);
@@ -309,9 +309,9 @@ static void check_ptrace(const struct edr_decoded *d, uint32_t src, uint64_t req
 	assert_int_equal(p->target_pid, target);
 	assert_int_equal(p->tracer_tgid, tracer);
 	assert_int_equal(p->flags & EDR_PTRACE_TARGET_AS_GIVEN, 0);
-	assert_int_equal((p->flags & EDR_PRIV_SRC_MASK) >> EDR_PRIV_SRC_SHIFT, src);
+	assert_int_equal(p->hdr.flags & EDR_HDR_SRC_MASK, src);
 	assert_int_equal(!!(p->flags & EDR_PTRACE_ATTEMPT),
-			 src == EDR_FILE_SRC_LSM || src == EDR_FILE_SRC_KPROBE);
+			 src == EDR_SRC_LSM || src == EDR_SRC_KPROBE);
 	assert_int_equal(p->ret, 0);
 	assert_string_equal(p->target_comm, comm);
 }
@@ -411,8 +411,8 @@ static void test_vm_write(void **state)
 	assert_int_equal(v->riovcnt, 1);
 	assert_int_equal(v->bytes_req, 32);
 	assert_int_equal(v->flags & EDR_VM_IOV_TRUNC, 0);
-	assert_int_equal((v->flags & EDR_PRIV_SRC_MASK) >> EDR_PRIV_SRC_SHIFT, src);
-	if (src == EDR_FILE_SRC_LSM) {
+	assert_int_equal(v->hdr.flags & EDR_HDR_SRC_MASK, src);
+	if (src == EDR_SRC_LSM) {
 		/* the target task itself: its tgid and name */
 		assert_int_equal(v->target_tgid, c);
 		assert_string_equal(v->target_comm, "edr-vmtarget");
@@ -422,7 +422,7 @@ static void test_vm_write(void **state)
 		assert_true(v->flags & EDR_VM_TARGET_AS_GIVEN);
 		assert_int_equal(v->target_tgid, 0);
 		assert_int_equal(v->target_comm[0], 0);
-		if (src == EDR_FILE_SRC_KPROBE) {
+		if (src == EDR_SRC_KPROBE) {
 			assert_true(v->flags & EDR_VM_ATTEMPT);
 			assert_int_equal(v->ret, 0);
 		} else {

@@ -25,6 +25,12 @@
 
 #define START(h, state, ring) H_START(*(state), h_start(h, *(state), getpid(), ring, &why_))
 
+/* The attach source the record header carries for path state. */
+static uint32_t state_src(void **state)
+{
+	return !strcmp(*state, "tp_btf") ? EDR_SRC_TP_BTF : EDR_SRC_RAW_TP;
+}
+
 /* A child that changes directory, then execs argv[0] with argv. */
 static pid_t spawn(const char *dir, char *const argv[])
 {
@@ -85,6 +91,7 @@ static void test_exec_event(void **state)
 	assert_non_null(d);
 
 	assert_int_equal(d->hdr->version, EDR_ABI_VERSION);
+	assert_int_equal(d->hdr->flags & EDR_HDR_SRC_MASK, state_src(state));
 	assert_int_equal(d->task->pid, pid);
 	assert_int_equal(d->task->tgid, pid);
 	assert_int_equal(d->task->ppid, getpid());
@@ -139,6 +146,8 @@ static void test_fork_exit_events(void **state)
 	assert_non_null(x);
 	assert_int_equal(EDR_REC(x, exit)->exit_code, 7 << 8);
 	assert_int_equal(x->task->start_ns, f->task->start_ns);
+	assert_int_equal(f->hdr->flags & EDR_HDR_SRC_MASK, state_src(state));
+	assert_int_equal(x->hdr->flags & EDR_HDR_SRC_MASK, state_src(state));
 	/* per-CPU sequence numbers increase */
 	if (f->hdr->cpu == x->hdr->cpu)
 		assert_true(x->hdr->seq > f->hdr->seq);
@@ -271,7 +280,7 @@ static void test_exec_denied(void **state)
 	assert_non_null(d);
 	assert_non_null(realpath("/bin/true", real));
 	assert_string_equal(d->path.p, real);
-	assert_true(EDR_REC(d, exec)->flags & EDR_EXEC_FROM_LSM);
+	assert_int_equal(d->hdr->flags & EDR_HDR_SRC_MASK, EDR_SRC_LSM);
 	assert_null(h_find(&h, EDR_EVENT_EXEC, pid));
 	/* removed from the map, the same exec works again */
 	assert_int_equal(bpf_map_delete_elem(edr_loader__deny_exec_fd(h.loader), &key), 0);

@@ -134,15 +134,13 @@ static void hdr(uint16_t type, uint32_t size, int k)
 	h->flags = 0;
 }
 
-/* The attach path that observed a record (0 tp, 1 lsm, 2 fentry, 3 kprobe). */
-static void set_source(const struct shape *s, unsigned src)
+/* The attach path that observed a record (EDR_SRC_*: 0 tp, 1 lsm, 2 fentry,
+ * 3 kprobe), in the header, for every record type. */
+static void set_source(unsigned src)
 {
-	uint32_t *fl = (uint32_t *)(rec + s->flags_off);
+	struct edr_event_hdr *h = (void *)rec;
 
-	if (!s->flags_off)
-		return;
-	*fl &= ~EDR_FILE_SRC_MASK;
-	*fl |= src << EDR_FILE_SRC_SHIFT;
+	h->flags = src & EDR_HDR_SRC_MASK;
 }
 
 /* Keeps the fields the decoder checks in range, and fixes a few others to
@@ -300,8 +298,8 @@ static size_t build(const struct shape *s, unsigned src, int k)
 		off += len;
 	}
 	constrain(s, k);
-	set_source(s, src);
 	hdr(s->type, off, k);
+	set_source(src);
 	return off;
 }
 

@@ -124,8 +124,8 @@ static void test_ecs_records(void **state)
 	char *s;
 	size_t n;
 
-	n = make(EDR_EVENT_FILE_RENAME, "/etc/cron.d/job", "/tmp/job", EDR_FILE_SRC_LSM << EDR_FILE_SRC_SHIFT |
-		 EDR_FILE_ATTEMPT);
+	n = make(EDR_EVENT_FILE_RENAME, "/etc/cron.d/job", "/tmp/job", EDR_FILE_ATTEMPT);
+	f->hdr.flags = EDR_SRC_LSM;
 	f->mode = 0100644;
 	f->ino = 77;
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);

@@ -266,8 +266,8 @@ static void test_ecs_kern(void **state)
 	assert_has(s, "\"module\":{\"path\":\"/tmp/rk.ko\",\"syscall\":\"finit_module\",\"fd\":3,"
 		      "\"load_flags\":0,\"result\":-8,\"attach_path\":\"tracepoint\"}");
 	free(s);
-	n = make_module("rk", NULL, EDR_KERN_FROM_MEMORY | EDR_KERN_ATTEMPT |
-			EDR_FILE_SRC_LSM << EDR_KERN_SRC_SHIFT, 0);
+	n = make_module("rk", NULL, EDR_KERN_FROM_MEMORY | EDR_KERN_ATTEMPT, 0);
+	((struct edr_module *)buf)->hdr.flags = EDR_SRC_LSM;
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
 	s = ev_render(&d, NULL, NULL);
 	assert_has(s, "\"outcome\":\"unknown\"");
@@ -286,7 +286,8 @@ static void test_ecs_kern(void **state)
 		      "\"attach_path\":\"tracepoint\"}");
 	free(s);
 	n = make_bpf(EDR_EVENT_BPF_MAP, 0, 999, "0123456789abcdef", 0,
-		     EDR_KERN_ATTEMPT | EDR_FILE_SRC_KPROBE << EDR_KERN_SRC_SHIFT);
+		     EDR_KERN_ATTEMPT);
+	((struct edr_bpf *)buf)->hdr.flags = EDR_SRC_KPROBE;
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
 	s = ev_render(&d, NULL, NULL);
 	assert_has(s, "\"action\":\"bpf-map-create\"");

@@ -149,7 +149,8 @@ static void test_links(void **state)
 	assert_has(s, "\"old_path\":\"/tmp/payload\"");
 	free(s);
 
-	n = make_file(EDR_EVENT_FILE_LINK, "/tmp/h", "/etc/shadow", EDR_FILE_SRC_LSM << EDR_FILE_SRC_SHIFT);
+	n = make_file(EDR_EVENT_FILE_LINK, "/tmp/h", "/etc/shadow", 0);
+	((struct edr_file *)buf)->hdr.flags = EDR_SRC_LSM;
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
 	assert_int_equal(ev_sigma(&v, &d, NULL, NULL, NULL, NULL, NULL, 0), 0);
 	assert_fstr(FV(&v, FILE_EVENT, TARGET_FILENAME), "/tmp/h");
@@ -195,7 +196,8 @@ static void test_memfd_ecs(void **state)
 	m->hdr.type = EDR_EVENT_MEMFD_CREATE;
 	m->hdr.version = EDR_ABI_VERSION;
 	fill_task(&m->task);
-	m->flags = EDR_FILE_SRC_FENTRY << EDR_MEM_SRC_SHIFT;
+	m->hdr.flags = EDR_SRC_FENTRY;
+	m->flags = 0;
 	m->mfd_flags = 0x3;
 	m->ret = 7;
 	m->name_len = 8;
@@ -210,7 +212,8 @@ static void test_memfd_ecs(void **state)
 		      "\"fd\":7,\"source\":\"fentry\"}");
 	free(s);
 	/* an attempt has no outcome and no fd */
-	m->flags = EDR_MEM_ATTEMPT | EDR_FILE_SRC_KPROBE << EDR_MEM_SRC_SHIFT;
+	m->hdr.flags = EDR_SRC_KPROBE;
+	m->flags = EDR_MEM_ATTEMPT;
 	m->ret = 0;
 	assert_int_equal(edr_decode(buf, off + 8, &d), EDR_DECODE_OK);
 	s = ev_render(&d, NULL, NULL);

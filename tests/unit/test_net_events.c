@@ -167,8 +167,8 @@ static void test_ecs(void **state)
 	char *s;
 	size_t n;
 
-	n = make(EDR_EVENT_NET_CONNECT, AF_INET, 6, "10.0.0.2", 40000, "203.0.113.7", 4444,
-		 EDR_FILE_SRC_FENTRY << EDR_NET_SRC_SHIFT);
+	n = make(EDR_EVENT_NET_CONNECT, AF_INET, 6, "10.0.0.2", 40000, "203.0.113.7", 4444, 0);
+	((struct edr_net *)buf)->hdr.flags = EDR_SRC_FENTRY;
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
 	s = ev_render(&d, &proc, NULL);
 	assert_has(s, "\"category\":[\"network\"]");
@@ -195,7 +195,8 @@ static void test_ecs(void **state)
 
 	/* an LSM attempt without a source port, still in progress */
 	n = make(EDR_EVENT_NET_CONNECT, AF_INET, 6, "0.0.0.0", 0, "192.0.2.1", 443,
-		 EDR_FILE_SRC_LSM << EDR_NET_SRC_SHIFT | EDR_NET_ATTEMPT | EDR_NET_SADDR_UNKNOWN);
+		 EDR_NET_ATTEMPT | EDR_NET_SADDR_UNKNOWN);
+	((struct edr_net *)buf)->hdr.flags = EDR_SRC_LSM;
 	((struct edr_net *)buf)->ret = -115;
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
 	s = ev_render(&d, NULL, NULL);

@@ -114,7 +114,8 @@ static void test_cred_ecs(void **state)
 
 	n = make(EDR_EVENT_CRED_CHANGE);
 	cred_fill(c);
-	c->flags = EDR_FILE_SRC_FENTRY << EDR_PRIV_SRC_SHIFT;
+	c->hdr.flags = EDR_SRC_FENTRY;
+	c->flags = 0;
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
 	s = ev_render(&d, &proc, NULL);
 	assert_has(s, "\"action\":\"credentials-change\"");
@@ -129,7 +130,8 @@ static void test_cred_ecs(void **state)
 	assert_has(s, "\"ret\":0,\"source\":\"fentry\"}");
 	free(s);
 	/* an exec seen at commit_creds; an unknown syscall code */
-	c->flags = EDR_CRED_EXEC | EDR_CRED_ATTEMPT | (EDR_FILE_SRC_LSM << EDR_PRIV_SRC_SHIFT);
+	c->hdr.flags = EDR_SRC_LSM;
+	c->flags = EDR_CRED_EXEC | EDR_CRED_ATTEMPT;
 	c->syscall = 77;
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
 	s = ev_render(&d, NULL, NULL);
@@ -153,7 +155,8 @@ static void test_ptrace_ecs(void **state)
 	p->tracer_tgid = 4242;
 	/* a full comm with no NUL stays within its 16 bytes */
 	memcpy(p->target_comm, "sshd-0123456789abcdef", EDR_COMM_LEN);
-	p->flags = EDR_PTRACE_ATTEMPT | (EDR_FILE_SRC_LSM << EDR_PRIV_SRC_SHIFT);
+	p->hdr.flags = EDR_SRC_LSM;
+	p->flags = EDR_PTRACE_ATTEMPT;
 	assert_int_equal(edr_decode(buf, n, &d), EDR_DECODE_OK);
 	s = ev_render(&d, &proc, &target);
 	assert_has(s, "\"action\":\"ptrace-attach\"");
