@@ -19,7 +19,8 @@
 #include "loader/feature_def.h"
 #include "edr.skel.h"
 
-/* The order of --probe, edrctl status and the configuration's help. */
+/* The order of --probe, edrctl status and the configuration's help: these
+ * first, as they always were; a new family's features come after them. */
 static const char *const order[] = {
 	"exec", "fork", "exit", "exec_enforce",
 	"file_write", "file_unlink", "file_rename", "file_attr", "file_link",
@@ -38,11 +39,12 @@ static void test_order_and_names(void **state)
 {
 	int f, g, n = edr_feature_count();
 
-	assert_int_equal(n, sizeof(order) / sizeof(order[0]));
+	assert_true(n >= (int)(sizeof(order) / sizeof(order[0])));
 	assert_true(n <= EDR_MAX_FEATURES);
 	for (f = 0; f < n; f++) {
-		assert_string_equal(edr_feature_name(f), order[f]);
-		assert_int_equal(edr_feature_by_name(order[f]), f);
+		if (f < (int)(sizeof(order) / sizeof(order[0])))
+			assert_string_equal(edr_feature_name(f), order[f]);
+		assert_int_equal(edr_feature_by_name(edr_feature_name(f)), f);
 		for (g = 0; g < f; g++)
 			assert_string_not_equal(edr_feature_name(g), edr_feature_name(f));
 	}
