@@ -21,6 +21,7 @@
 #include "priv.bpf.h"
 #include "kern.bpf.h"
 #include "net.bpf.h"
+#include "signal.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -1085,4 +1086,20 @@ SEC("kprobe/udpv6_sendmsg")
 int BPF_KPROBE(kprobe__udpv6_sendmsg, struct sock *sk, struct msghdr *msg)
 {
 	return net_udp_send(sk, msg, 1, EDR_SRC_KPROBE, 0, 1);
+}
+
+/* ---- signal: one process signalling another (bpf/signal.bpf.h) ---- */
+
+SEC("tp_btf/signal_generate")
+int BPF_PROG(tp_btf__signal_generate, int sig, struct kernel_siginfo *info, struct task_struct *task,
+	     int group, int result)
+{
+	return on_signal_generate(sig, info, task, group, result, EDR_SRC_TP_BTF);
+}
+
+SEC("raw_tp/signal_generate")
+int BPF_PROG(raw_tp__signal_generate, int sig, struct kernel_siginfo *info, struct task_struct *task,
+	     int group, int result)
+{
+	return on_signal_generate(sig, info, task, group, result, EDR_SRC_RAW_TP);
 }

@@ -49,6 +49,7 @@ enum edr_event_type {
 	EDR_EVENT_MEM_WX = 24,        /* struct edr_mem_wx: mmap or mprotect of W+X memory */
 	EDR_EVENT_FILE_LINK = 25,     /* struct edr_file: hard link old_path -> path */
 	EDR_EVENT_FILE_SYMLINK = 26,  /* struct edr_file: symlink path -> old_path (target) */
+	EDR_EVENT_SIGNAL = 27,        /* struct edr_signal: kill, tkill, tgkill, sigqueue to another process */
 	_EDR_EVENT_MAX,
 };
 
@@ -428,6 +429,33 @@ struct edr_net {
 	__u64 sock_ino;   /* the socket's inode (socket:[N] in /proc/PID/fd); 0 when unknown */
 };
 
+/* struct edr_signal.flags */
+#define EDR_SIGNAL_GROUP     (1u << 0) /* sent to the whole thread group (kill), not one thread */
+/* struct edr_signal.code: how the signal was sent (si_code) */
+#define EDR_SIGNAL_SI_USER   0   /* kill(2) */
+#define EDR_SIGNAL_SI_QUEUE  (-1) /* sigqueue(3), rt_sigqueueinfo(2) */
+#define EDR_SIGNAL_SI_TKILL  (-6) /* tkill(2), tgkill(2) */
+
+/*
+ * EDR_EVENT_SIGNAL: a process sent a signal to another process (kill,
+ * tkill, tgkill, sigqueue), as the kernel generated it: task is the sender.
+ * Signals the kernel sends itself (SIGCHLD, SIGPIPE, SIGSEGV, ...) and a
+ * process's signals to itself are not reported. A kill refused by
+ * permission checks never reaches the hook and is not seen.
+ */
+struct edr_signal {
+	struct edr_event_hdr hdr;
+	struct edr_task task;
+	__u32 flags;       /* EDR_SIGNAL_* */
+	__s32 code;        /* EDR_SIGNAL_SI_* */
+	__u32 sig;
+	__u32 result;      /* the kernel's TRACE_SIGNAL_*: 0 delivered, 1 ignored, 2 already pending,
+			    * 3 queue overflow, 4 delivered without its info */
+	__u32 target_pid;  /* thread the signal was sent to */
+	__u32 target_tgid;
+	char target_comm[EDR_COMM_LEN];
+};
+
 /* Per-CPU counters in the stats map, index 0. */
 struct edr_bpf_stats {
 	__u64 seq;         /* last sequence number handed out */
@@ -503,6 +531,10 @@ _Static_assert(sizeof(struct edr_module) + 2 * EDR_PATH_MAX <= EDR_EVENT_MAX_SIZ
 _Static_assert(sizeof(struct edr_mount) + EDR_FSTYPE_MAX + 3 * EDR_PATH_MAX <= EDR_EVENT_MAX_SIZE,
 	       "mount record fits EDR_EVENT_MAX_SIZE");
 _Static_assert(sizeof(struct edr_file_key) == 16, "edr_file_key size");
+_Static_assert(sizeof(struct edr_signal) == 152, "edr_signal size");
+_Static_assert(__builtin_offsetof(struct edr_signal, flags) == 112, "edr_signal.flags");
+_Static_assert(__builtin_offsetof(struct edr_signal, target_pid) == 128, "edr_signal.target_pid");
+_Static_assert(__builtin_offsetof(struct edr_signal, target_comm) == 136, "edr_signal.target_comm");
 _Static_assert(sizeof(struct edr_exec) + 3 * EDR_PATH_MAX + EDR_ARGV_MAX <= EDR_EVENT_MAX_SIZE,
 	       "exec record fits EDR_EVENT_MAX_SIZE");
 
