@@ -182,184 +182,256 @@ static int string_value(struct ctx *c, const yaml_node_t *vn, int field, unsigne
 	return add_atom(c, vn, field, flags, expr);
 }
 
+/* One scalar value of a field (or keyword) with the modifiers of its key. */
+struct value {
+	const yaml_node_t *kn;	/* the key: errors about modifiers point there */
+	const yaml_node_t *vn;
+	int cat, field, type;	/* field < 0: a keyword (type STR) */
+	const char *fname;	/* field name, or "keyword" */
+	unsigned mods;
+	const char *v;
+	size_t len;
+};
+
+static struct pred value_pred(const struct value *val, uint8_t kind)
+{
+	return (struct pred){ .kind = kind, .field = val->field < 0 ? 0 : (uint16_t)val->field };
+}
+
+static int value_null(struct ctx *c, const struct value *val)
+{
+	struct pred p = value_pred(val, P_NULL);
+
+	if (val->mods & ~MOD_ALL)
+		return fail(c, val->vn, "null cannot be combined with modifiers");
+	if (val->field < 0)
+		return fail(c, val->vn, "a keyword cannot be null");
+	return add_pred(c, val->vn, &p);
+}
+
+/* exists: true (field set) or false (not set). */
+static int value_exists(struct ctx *c, const struct value *val)
+{
+	struct pred p = value_pred(val, P_SET);
+	int64_t b;
+	int ret;
+
+	if (!edr_rules_parse_bool(val->v, &b))
+		return fail(c, val->vn, "'exists' takes true or false, not '%s'", val->v);
+	ret = add_pred(c, val->vn, &p);
+	if (ret < 0 || b)
+		return ret;
+	return edr_rule_add_node(c, N_NOT, (uint32_t)ret, 0);
+}
+
+static bool numeric_type(int type)
+{
+	return type == EDR_FT_INT || type == EDR_FT_BOOL;
+}
+
+/* fieldref: the field compared with another field of the same event. */
+static int value_fieldref(struct ctx *c, const struct value *val)
+{
+	struct pred p = value_pred(val, P_FIELDREF);
+	int cat = val->cat, f2 = edr_schema_field_by_name(cat, val->v), t2;
+	unsigned mods = val->mods;
+
+	if (f2 < 0) {
+		const char *sug = edr_schema_field_suggest(cat, val->v);
+
+		return fail(c, val->vn, "fieldref: field '%s' is not in category %s%s%s%s", val->v,
+			    edr_schema_cat_name(cat), sug ? " (did you mean '" : "",
+			    sug ? sug : "", sug ? "'?)" : "");
+	}
+	t2 = edr_schema_field_type(cat, f2);
+	if (numeric_type(val->type) != numeric_type(t2))
+		return fail(c, val->vn, "fieldref: '%s' is %s and '%s' is %s", val->fname,
+			    edr_schema_type_name(val->type), val->v, edr_schema_type_name(t2));
+	if (numeric_type(val->type) && (mods & MOD_MODE))
+		return fail(c, val->kn, "fieldref on %s field '%s' cannot use contains/startswith/endswith",
+			    edr_schema_type_name(val->type), val->fname);
+	p.field2 = (uint16_t)f2;
+	p.cased = !!(mods & MOD_CASED);
+	p.op = mods & MOD_CONTAINS ? OP_CONTAINS : mods & MOD_STARTS ? OP_STARTS :
+	       mods & MOD_ENDS ? OP_ENDS : OP_EQ;
+	return add_pred(c, val->vn, &p);
+}
+
+/* gt, gte, lt, lte on an INT field. */
+static int value_compare(struct ctx *c, const struct value *val)
+{
+	struct pred p = value_pred(val, P_INT);
+	unsigned mods = val->mods;
+
+	if (val->type != EDR_FT_INT)
+		return fail(c, val->kn, "'%s' is %s: gt/gte/lt/lte need an INT field", val->fname,
+			    edr_schema_type_name(val->type));
+	if (!edr_rules_parse_int(val->v, &p.n))
+		return fail(c, val->vn, "field '%s' is INT in category %s: value '%s' is not an integer",
+			    val->fname, edr_schema_cat_name(val->cat), val->v);
+	p.op = mods & MOD_GT ? OP_GT : mods & MOD_GTE ? OP_GTE : mods & MOD_LT ? OP_LT : OP_LTE;
+	return add_pred(c, val->vn, &p);
+}
+
+static int value_cidr(struct ctx *c, const struct value *val)
+{
+	struct pred p = value_pred(val, P_CIDR);
+
+	if (val->type != EDR_FT_IP)
+		return fail(c, val->kn, "'%s' is %s: cidr needs an IP field", val->fname,
+			    edr_schema_type_name(val->type));
+	if (edr_pat_parse_cidr(val->v, p.addr, &p.family, &p.prefix))
+		return fail(c, val->vn, "'%s' is not a valid CIDR network (a.b.c.d/n or v6/n)", val->v);
+	return add_pred(c, val->vn, &p);
+}
+
+/* A plain value of an INT or BOOL field: equality. */
+static int value_number(struct ctx *c, const struct value *val)
+{
+	struct pred p = value_pred(val, P_INT);
+
+	if (val->type == EDR_FT_INT && !edr_rules_parse_int(val->v, &p.n))
+		return fail(c, val->vn, "field '%s' is INT in category %s: value '%s' is not an integer",
+			    val->fname, edr_schema_cat_name(val->cat), val->v);
+	if (val->type == EDR_FT_BOOL && !edr_rules_parse_bool(val->v, &p.n))
+		return fail(c, val->vn, "field '%s' is BOOL in category %s: value '%s' is not true or false",
+			    val->fname, edr_schema_cat_name(val->cat), val->v);
+	p.op = OP_EQ;
+	return add_pred(c, val->vn, &p);
+}
+
+/*
+ * Some limits (pattern too large, resource limits of bounded repeats) only
+ * show when compiling: find them here, where the error can name this rule,
+ * not when the whole set is built.
+ */
+static int regex_compiles(struct ctx *c, const struct value *val, unsigned flags)
+{
+	hs_compile_error_t *cerr = NULL;
+	hs_database_t *db = NULL;
+	int ret;
+
+	if (hs_compile(val->v, flags, HS_MODE_BLOCK, NULL, &db, &cerr) != HS_SUCCESS) {
+		ret = fail(c, val->vn, "regular expression '%s' rejected: %s", val->v,
+			   cerr ? cerr->message : "unknown error");
+		hs_free_compile_error(cerr);
+		return ret;
+	}
+	hs_free_database(db);
+	return 0;
+}
+
+/* re (with i, m, s): the expression as given, checked by Hyperscan now. */
+static int value_regex(struct ctx *c, const struct value *val)
+{
+	unsigned flags = HS_FLAG_SINGLEMATCH, mods = val->mods;
+	hs_expr_info_t *info = NULL;
+	hs_compile_error_t *cerr = NULL;
+	const char *v = val->v;
+	char *expr;
+	int ret;
+
+	if (strlen(v) != val->len)
+		return fail(c, val->vn, "regular expression contains a NUL byte");
+	if (edr_pat_regex_cost(v) > EDR_RULES_MAX_REGEX_COST)
+		return fail_limit(c, val->vn, "regular expression '%s' expands to more than %u "
+				  "states (bounded repeats multiply); lower its repeat counts",
+				  v, EDR_RULES_MAX_REGEX_COST);
+	if (mods & MOD_I)
+		flags |= HS_FLAG_CASELESS;
+	if (mods & MOD_M)
+		flags |= HS_FLAG_MULTILINE;
+	if (mods & MOD_S)
+		flags |= HS_FLAG_DOTALL;
+	if (hs_expression_info(v, flags | HS_FLAG_ALLOWEMPTY, &info, &cerr) != HS_SUCCESS) {
+		ret = fail(c, val->vn, "regular expression '%s' rejected: %s", v,
+			   cerr ? cerr->message : "unknown error");
+		hs_free_compile_error(cerr);
+		return ret;
+	}
+	/* an expression that can match empty matches every set field */
+	if (info->min_width == 0)
+		flags |= HS_FLAG_ALLOWEMPTY;
+	free(info);
+	ret = regex_compiles(c, val, flags);
+	if (ret)
+		return ret;
+	expr = strdup(v);
+	if (!expr)
+		return -ENOMEM;
+	return add_atom(c, val->vn, val->field, flags, expr);
+}
+
+/* base64 / base64offset: the encoded forms of a literal value, any of them. */
+static int value_base64(struct ctx *c, const struct value *val)
+{
+	char *raw, *enc[3] = { 0 };
+	size_t rawlen, i, n = 1;
+	struct ilist l = { 0 };
+	unsigned mods = val->mods;
+	int ret;
+
+	if (edr_pat_unescape(val->v, val->len, &raw, &rawlen))
+		return fail(c, val->vn, "a value with wildcards cannot be base64-encoded");
+	if (mods & MOD_B64OFF) {
+		ret = edr_pat_base64offset(raw, rawlen, enc);
+		n = 3;
+	} else {
+		enc[0] = edr_pat_base64(raw, rawlen);
+		ret = enc[0] ? 0 : -ENOMEM;
+	}
+	free(raw);
+	/* base64 text is case-significant: encoded values match cased */
+	for (i = 0; !ret && i < n; i++)
+		ret = edr_ilist_add(&l, string_value(c, val->vn, val->field, mods, enc[i],
+						     strlen(enc[i]), true, true,
+						     str_mode(mods, val->field)));
+	for (i = 0; i < 3; i++)
+		free(enc[i]);
+	if (!ret)
+		ret = edr_rule_add_group(c, N_OR, l.v, l.n);
+	free(l.v);
+	return ret;
+}
+
+/* One scalar value: the modifiers and the field's type decide what it compiles to. */
 static int one_value(struct ctx *c, const yaml_node_t *kn, const yaml_node_t *vn, int field,
 		     unsigned mods)
 {
 	int cat = c->r->cat;
-	int type = field < 0 ? EDR_FT_STR : edr_schema_field_type(cat, field);
-	const char *fname = field < 0 ? "keyword" : edr_schema_field_name(cat, field);
-	const char *v;
-	size_t len;
-	struct pred p = { .field = field < 0 ? 0 : (uint16_t)field };
-	int ret;
+	struct value val = {
+		.kn = kn, .vn = vn, .cat = cat, .field = field, .mods = mods,
+		.type = field < 0 ? EDR_FT_STR : edr_schema_field_type(cat, field),
+		.fname = field < 0 ? "keyword" : edr_schema_field_name(cat, field),
+	};
 
 	if (!is_scalar(vn))
 		return fail(c, vn, "value of '%s' must be a scalar or a list of scalars, not %s",
-			    fname, edr_yaml_type_word(vn));
-	v = sval(vn);
-	len = vn->data.scalar.length;
-	if (len > EDR_RULES_MAX_PATTERN_LEN)
-		return fail_limit(c, vn, "value of '%s' is %zu bytes long (limit %u)", fname, len,
-				  EDR_RULES_MAX_PATTERN_LEN);
+			    val.fname, edr_yaml_type_word(vn));
+	val.v = sval(vn);
+	val.len = vn->data.scalar.length;
+	if (val.len > EDR_RULES_MAX_PATTERN_LEN)
+		return fail_limit(c, vn, "value of '%s' is %zu bytes long (limit %u)", val.fname,
+				  val.len, EDR_RULES_MAX_PATTERN_LEN);
 
-	if (is_null(vn)) {
-		if (mods & ~MOD_ALL)
-			return fail(c, vn, "null cannot be combined with modifiers");
-		if (field < 0)
-			return fail(c, vn, "a keyword cannot be null");
-		p.kind = P_NULL;
-		return add_pred(c, vn, &p);
-	}
-
-	if (mods & MOD_EXISTS) {
-		int64_t b;
-
-		if (!edr_rules_parse_bool(v, &b))
-			return fail(c, vn, "'exists' takes true or false, not '%s'", v);
-		p.kind = P_SET;
-		ret = add_pred(c, vn, &p);
-		if (ret < 0 || b)
-			return ret;
-		return edr_rule_add_node(c, N_NOT, (uint32_t)ret, 0);
-	}
-
-	if (mods & MOD_FIELDREF) {
-		int f2 = edr_schema_field_by_name(cat, v), t2;
-
-		if (f2 < 0) {
-			const char *sug = edr_schema_field_suggest(cat, v);
-
-			return fail(c, vn, "fieldref: field '%s' is not in category %s%s%s%s", v,
-				    edr_schema_cat_name(cat), sug ? " (did you mean '" : "",
-				    sug ? sug : "", sug ? "'?)" : "");
-		}
-		t2 = edr_schema_field_type(cat, f2);
-		if ((type == EDR_FT_INT || type == EDR_FT_BOOL) != (t2 == EDR_FT_INT || t2 == EDR_FT_BOOL))
-			return fail(c, vn, "fieldref: '%s' is %s and '%s' is %s", fname,
-				    edr_schema_type_name(type), v, edr_schema_type_name(t2));
-		if ((type == EDR_FT_INT || type == EDR_FT_BOOL) && (mods & MOD_MODE))
-			return fail(c, kn, "fieldref on %s field '%s' cannot use contains/startswith/endswith",
-				    edr_schema_type_name(type), fname);
-		p.kind = P_FIELDREF;
-		p.field2 = (uint16_t)f2;
-		p.cased = !!(mods & MOD_CASED);
-		p.op = mods & MOD_CONTAINS ? OP_CONTAINS : mods & MOD_STARTS ? OP_STARTS :
-		       mods & MOD_ENDS ? OP_ENDS : OP_EQ;
-		return add_pred(c, vn, &p);
-	}
-
-	if (mods & MOD_CMP) {
-		if (type != EDR_FT_INT)
-			return fail(c, kn, "'%s' is %s: gt/gte/lt/lte need an INT field", fname,
-				    edr_schema_type_name(type));
-		if (!edr_rules_parse_int(v, &p.n))
-			return fail(c, vn, "field '%s' is INT in category %s: value '%s' is not an integer",
-				    fname, edr_schema_cat_name(cat), v);
-		p.kind = P_INT;
-		p.op = mods & MOD_GT ? OP_GT : mods & MOD_GTE ? OP_GTE : mods & MOD_LT ? OP_LT : OP_LTE;
-		return add_pred(c, vn, &p);
-	}
-
-	if (mods & MOD_CIDR) {
-		if (type != EDR_FT_IP)
-			return fail(c, kn, "'%s' is %s: cidr needs an IP field", fname,
-				    edr_schema_type_name(type));
-		if (edr_pat_parse_cidr(v, p.addr, &p.family, &p.prefix))
-			return fail(c, vn, "'%s' is not a valid CIDR network (a.b.c.d/n or v6/n)", v);
-		p.kind = P_CIDR;
-		return add_pred(c, vn, &p);
-	}
-
-	if (type == EDR_FT_INT || type == EDR_FT_BOOL) {
-		if (type == EDR_FT_INT && !edr_rules_parse_int(v, &p.n))
-			return fail(c, vn, "field '%s' is INT in category %s: value '%s' is not an integer",
-				    fname, edr_schema_cat_name(cat), v);
-		if (type == EDR_FT_BOOL && !edr_rules_parse_bool(v, &p.n))
-			return fail(c, vn, "field '%s' is BOOL in category %s: value '%s' is not true or false",
-				    fname, edr_schema_cat_name(cat), v);
-		p.kind = P_INT;
-		p.op = OP_EQ;
-		return add_pred(c, vn, &p);
-	}
-
-	if (mods & MOD_RE) {
-		unsigned flags = HS_FLAG_SINGLEMATCH;
-		hs_expr_info_t *info = NULL;
-		hs_compile_error_t *cerr = NULL;
-		char *expr;
-
-		if (strlen(v) != len)
-			return fail(c, vn, "regular expression contains a NUL byte");
-		if (edr_pat_regex_cost(v) > EDR_RULES_MAX_REGEX_COST)
-			return fail_limit(c, vn, "regular expression '%s' expands to more than %u "
-					  "states (bounded repeats multiply); lower its repeat counts",
-					  v, EDR_RULES_MAX_REGEX_COST);
-		if (mods & MOD_I)
-			flags |= HS_FLAG_CASELESS;
-		if (mods & MOD_M)
-			flags |= HS_FLAG_MULTILINE;
-		if (mods & MOD_S)
-			flags |= HS_FLAG_DOTALL;
-		if (hs_expression_info(v, flags | HS_FLAG_ALLOWEMPTY, &info, &cerr) != HS_SUCCESS) {
-			ret = fail(c, vn, "regular expression '%s' rejected: %s", v,
-				   cerr ? cerr->message : "unknown error");
-			hs_free_compile_error(cerr);
-			return ret;
-		}
-		/* an expression that can match empty matches every set field */
-		if (info->min_width == 0)
-			flags |= HS_FLAG_ALLOWEMPTY;
-		free(info);
-		/*
-		 * Some limits (pattern too large, resource limits of bounded
-		 * repeats) only show when compiling: find them here, where the
-		 * error can name this rule, not when the whole set is built.
-		 */
-		{
-			hs_database_t *db = NULL;
-
-			if (hs_compile(v, flags, HS_MODE_BLOCK, NULL, &db, &cerr) != HS_SUCCESS) {
-				ret = fail(c, vn, "regular expression '%s' rejected: %s", v,
-					   cerr ? cerr->message : "unknown error");
-				hs_free_compile_error(cerr);
-				return ret;
-			}
-			hs_free_database(db);
-		}
-		expr = strdup(v);
-		if (!expr)
-			return -ENOMEM;
-		return add_atom(c, vn, field, flags, expr);
-	}
-
-	if (mods & (MOD_B64 | MOD_B64OFF)) {
-		char *raw, *enc[3] = { 0 };
-		size_t rawlen, i, n = 1;
-		struct ilist l = { 0 };
-
-		if (edr_pat_unescape(v, len, &raw, &rawlen))
-			return fail(c, vn, "a value with wildcards cannot be base64-encoded");
-		if (mods & MOD_B64OFF) {
-			ret = edr_pat_base64offset(raw, rawlen, enc);
-			n = 3;
-		} else {
-			enc[0] = edr_pat_base64(raw, rawlen);
-			ret = enc[0] ? 0 : -ENOMEM;
-		}
-		free(raw);
-		/* base64 text is case-significant: encoded values match cased */
-		for (i = 0; !ret && i < n; i++)
-			ret = edr_ilist_add(&l, string_value(c, vn, field, mods, enc[i], strlen(enc[i]),
-							 true, true, str_mode(mods, field)));
-		for (i = 0; i < 3; i++)
-			free(enc[i]);
-		if (!ret)
-			ret = edr_rule_add_group(c, N_OR, l.v, l.n);
-		free(l.v);
-		return ret;
-	}
-
-	return string_value(c, vn, field, mods, v, len, false, mods & MOD_CASED, str_mode(mods, field));
+	if (is_null(vn))
+		return value_null(c, &val);
+	if (mods & MOD_EXISTS)
+		return value_exists(c, &val);
+	if (mods & MOD_FIELDREF)
+		return value_fieldref(c, &val);
+	if (mods & MOD_CMP)
+		return value_compare(c, &val);
+	if (mods & MOD_CIDR)
+		return value_cidr(c, &val);
+	if (numeric_type(val.type))
+		return value_number(c, &val);
+	if (mods & MOD_RE)
+		return value_regex(c, &val);
+	if (mods & (MOD_B64 | MOD_B64OFF))
+		return value_base64(c, &val);
+	return string_value(c, vn, field, mods, val.v, val.len, false, mods & MOD_CASED,
+			    str_mode(mods, field));
 }
 
 /* "Field|mod|mod: value or list" (field empty: keyword with modifiers). */
