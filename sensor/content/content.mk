@@ -36,14 +36,18 @@ $(BUILD)/edrctl: $(BUILD)/sensor/ctl/ctl_proto.o $(BUILD)/sensor/ctl/ctl_client.
 		 $(BUILD)/sensor/ctl/edrctl_content.o
 $(BUILD)/edr-sensor: $(BUILD)/sensor/ctl/ctl_proto.o $(BUILD)/sensor/ctl/ctl_server.o
 
-# The content manager needs the rule engine (RULES_OBJS) and liburcu.
-SENSOR_OBJS += $(BUILD)/sensor/content/content.o
-$(BUILD)/edr-sensor: $(BUILD)/sensor/content/content.o
+# The content manager: the load pipeline, swap and evaluation (content.c),
+# the store on disk (store.c), the self-test child (selftest.c) and its
+# control verbs (control.c). It needs the rule engine (RULES_OBJS) and liburcu.
+CONTENT_OBJS := $(BUILD)/sensor/content/content.o $(BUILD)/sensor/content/store.o \
+		$(BUILD)/sensor/content/selftest.o $(BUILD)/sensor/content/control.o
+SENSOR_OBJS += $(CONTENT_OBJS)
+$(BUILD)/edr-sensor: $(CONTENT_OBJS)
 # Messages are cut at their buffer on purpose (one bounded line each).
-$(BUILD)/sensor/content/content.o: CFLAGS += -Wno-format-truncation
+$(CONTENT_OBJS): CFLAGS += -Wno-format-truncation
 
 UNIT_TESTS += $(BUILD)/tests/unit/test_content
-$(BUILD)/tests/unit/test_content: $(BUILD)/tests/unit/test_content.o $(BUILD)/sensor/content/content.o \
+$(BUILD)/tests/unit/test_content: $(BUILD)/tests/unit/test_content.o $(CONTENT_OBJS) \
 		$(CTL_SERVER_OBJS) $(BUILD)/sensor/ctl/ctl_client.o $(RULES_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $(sort $^) -o $@ $(LDLIBS) -lcmocka
@@ -74,7 +78,7 @@ UNIT_TESTS += $(BUILD)/tests/unit/test_bundle_corpus
 $(BUILD)/tests/unit/test_bundle_corpus.o: CPPFLAGS += \
 	-DEDR_BUNDLE_CORPUS_DIR='"$(BUILD)/tests/bundles/bad"'
 $(BUILD)/tests/unit/test_bundle_corpus: $(BUILD)/tests/unit/test_bundle_corpus.o \
-		$(BUILD)/sensor/content/content.o $(CTL_SERVER_OBJS) $(RULES_OBJS) \
+		$(CONTENT_OBJS) $(CTL_SERVER_OBJS) $(RULES_OBJS) \
 		| $(BUILD)/tests/bundles/bad/expected.tsv
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $(sort $(filter %.o,$^)) -o $@ $(LDLIBS) -lcmocka
@@ -101,7 +105,7 @@ $(BUILD)/tests/unit/test_bundle: $(BUILD)/tests/unit/test_bundle.o $(BUILD)/rule
 # make bench: cost of a content update and events/s while updating.
 .PHONY: bench-content
 BENCH_STEPS += bench-content
-$(BUILD)/tests/bench/bench_content: $(BUILD)/tests/bench/bench_content.o $(BUILD)/sensor/content/content.o \
+$(BUILD)/tests/bench/bench_content: $(BUILD)/tests/bench/bench_content.o $(CONTENT_OBJS) \
 		$(CTL_SERVER_OBJS) $(RULES_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $(sort $^) -o $@ $(LDLIBS)
@@ -112,6 +116,6 @@ bench-content: $(BUILD)/tests/bench/bench_content
 UNIT_TESTS += $(BUILD)/tests/unit/test_content_cli
 $(BUILD)/tests/unit/test_content_cli.o: CPPFLAGS += -DEDRCTL_PATH='"$(BUILD)/edrctl"'
 $(BUILD)/tests/unit/test_content_cli: $(BUILD)/tests/unit/test_content_cli.o \
-		$(BUILD)/sensor/content/content.o $(CTL_SERVER_OBJS) $(RULES_OBJS)
+		$(CONTENT_OBJS) $(CTL_SERVER_OBJS) $(RULES_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $(sort $^) -o $@ $(LDLIBS) -lcmocka
