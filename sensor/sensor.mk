@@ -14,6 +14,7 @@ $(BUILD)/sensor/main.o: $(BPF_SKEL)
 
 # The link rules are in the top Makefile, after every fragment has added
 # its objects to SENSOR_OBJS and EDRCTL_OBJS.
+include sensor/ctl/ctl.mk
 include sensor/content/content.mk
 include sensor/install.mk
 include sensor/enrich/enrich.mk
