@@ -157,6 +157,45 @@ static void one_line(char *s)
 			*s = ' ';
 }
 
+/* The checks on the compiled set, in the child; returns its exit status. */
+static int child_test(struct edr_content *mgr, const struct edr_ruleset *rs, int fd)
+{
+	struct edr_rules_err err = { .msg = "" };
+	size_t n = edr_ruleset__count(rs);
+	int64_t ns;
+
+	if (n == 0) {
+		child_say(fd, "E validate the content holds no rules");
+		return 1;
+	}
+	if (n > EDR_CONTENT_MAX_RULES) {
+		child_say(fd, "E validate %zu rules exceed the limit of %d", n, EDR_CONTENT_MAX_RULES);
+		return 1;
+	}
+	child_say(fd, "S validate %zu", n);
+	if (mgr->o.child_hook)
+		mgr->o.child_hook("self-test");
+	if (edr_ruleset__selftest(rs, &err)) {
+		one_line(err.msg);
+		child_say(fd, "E self-test %s", err.msg);
+		return 1;
+	}
+	ns = corpus_run(rs);
+	if (ns < 0) {
+		child_say(fd, "E self-test evaluating the built-in corpus failed: %s",
+			  strerror((int)-ns));
+		return 1;
+	}
+	if ((uint64_t)ns > mgr->o.corpus_budget_ns) {
+		child_say(fd, "E self-test the built-in corpus took %" PRId64
+			  " ns CPU per event, over the budget of %" PRIu64 " ns", ns,
+			  mgr->o.corpus_budget_ns);
+		return 1;
+	}
+	child_say(fd, "S self-test %" PRId64, ns);
+	return 0;
+}
+
 static void __attribute__((noreturn)) child_main(struct edr_content *mgr, const struct cand *c,
 						  int fd)
 {
@@ -166,8 +205,8 @@ static void __attribute__((noreturn)) child_main(struct edr_content *mgr, const 
 	static const int crash_sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGXCPU,
 					  SIGTERM, SIGPIPE };
 	sigset_t all;
-	int64_t ns;
-	size_t n, i;
+	size_t i;
+	int status;
 
 	/* The parent's handlers (a crash reporter, a test framework) must not
 	 * run here: a crash has to end this process so the parent sees it. */
@@ -195,38 +234,11 @@ static void __attribute__((noreturn)) child_main(struct edr_content *mgr, const 
 		child_say(fd, "E validate %s", err.msg[0] ? err.msg : strerror(errno));
 		_exit(1);
 	}
-	n = edr_ruleset__count(rs);
-	if (n == 0) {
-		child_say(fd, "E validate the content holds no rules");
-		_exit(1);
-	}
-	if (n > EDR_CONTENT_MAX_RULES) {
-		child_say(fd, "E validate %zu rules exceed the limit of %d", n, EDR_CONTENT_MAX_RULES);
-		_exit(1);
-	}
-	child_say(fd, "S validate %zu", n);
-	if (mgr->o.child_hook)
-		mgr->o.child_hook("self-test");
-	memset(&err, 0, sizeof(err));
-	if (edr_ruleset__selftest(rs, &err)) {
-		one_line(err.msg);
-		child_say(fd, "E self-test %s", err.msg);
-		_exit(1);
-	}
-	ns = corpus_run(rs);
-	if (ns < 0) {
-		child_say(fd, "E self-test evaluating the built-in corpus failed: %s",
-			  strerror((int)-ns));
-		_exit(1);
-	}
-	if ((uint64_t)ns > mgr->o.corpus_budget_ns) {
-		child_say(fd, "E self-test the built-in corpus took %" PRId64
-			  " ns CPU per event, over the budget of %" PRIu64 " ns", ns,
-			  mgr->o.corpus_budget_ns);
-		_exit(1);
-	}
-	child_say(fd, "S self-test %" PRId64, ns);
-	_exit(0);
+	status = child_test(mgr, rs, fd);
+	/* Nothing needs it freed before _exit, but valgrind checks the child
+	 * for leaks too, and makes them its exit status. */
+	edr_ruleset__free(rs);
+	_exit(status);
 }
 
 static const char *sig_name(int sig)
