@@ -54,6 +54,7 @@ struct ctx {
 	char emsg[400];
 };
 
+/* Makes room for one more element of arr (n used of cap): 1, or 0 if out of memory. */
 #define GROW(arr, n, cap)                                                          \
 	({                                                                         \
 		int _ok = 1;                                                       \

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Sigma rule loading: YAML (libyaml document API) to rules compiled against
- * the event schema. Every check a rule can fail is made here, at load time,
- * with file:line:col; the evaluator (matcher.c) trusts what this produces.
+ * the event schema. This file holds the rules (metadata, samples, their
+ * patterns interned per category), the files and the set; the parsing is in
+ * yaml.c, values.c and condition.c. Every check a rule can fail is made at
+ * load time, with file:line:col; the evaluator (matcher.c) trusts what this
+ * produces.
  */
 #include <arpa/inet.h>
 #include <dirent.h>

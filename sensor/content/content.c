@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Content manager: the load pipeline, RCU publication, persistence,
- * probation and rollback. See content.h for the design. */
+/* Content manager: the load pipeline, RCU publication, evaluation,
+ * probation and rollback at start-up. The store on disk is store.c, the
+ * self-test child selftest.c, the control verbs control.c. See content.h
+ * for the design. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
