@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Internals of the rule engine shared by the parser (ruleset.c), the value
+ * Internals of the rule engine shared by the parser (yaml.c, values.c,
+ * condition.c, ruleset.c; their own internals in parse.h), the value
  * translator (pattern.c) and the matcher (matcher.c). Not a public API.
  *
  * A rule compiles to a small expression DAG (nodes) whose leaves are

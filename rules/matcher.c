@@ -114,125 +114,147 @@ static int trig(const struct cat_set *cs, const struct edr_rule *r, uint32_t ni,
 	}
 }
 
+/*
+ * The category's trigger sets as CSR (atom -> rules it wakes, ascending) and
+ * its "always" rules.
+ */
+static int build_triggers(struct edr_ruleset *rs, struct cat_set *cs, unsigned c)
+{
+	struct aset *sets;
+	uint32_t *fill = NULL;
+	size_t i, j, total = 0;
+	int ret = 0;
+
+	cs->atom_rule_off = calloc(cs->natoms + 1, sizeof(uint32_t));
+	cs->always = calloc(rs->nrules + 1, sizeof(uint32_t));
+	sets = calloc(rs->nrules + 1, sizeof(*sets));
+	if (!cs->atom_rule_off || !cs->always || !sets) {
+		free(sets);
+		return -ENOMEM;
+	}
+	for (i = 0; i < rs->nrules; i++) {
+		const struct edr_rule *r = rs->rules[i];
+
+		if (r->cat != (int)c)
+			continue;
+		cs->nrules++;
+		if (trig(cs, r, r->root, &sets[i])) {
+			ret = -ENOMEM;
+			goto free_sets;
+		}
+		if (sets[i].any)
+			cs->always[cs->nalways++] = (uint32_t)i;
+		else
+			for (j = 0; j < sets[i].n; j++)
+				cs->atom_rule_off[sets[i].v[j] + 1]++;
+	}
+	/* CSR atom -> rules woken by it, rules ascending */
+	for (i = 0; i < cs->natoms; i++)
+		cs->atom_rule_off[i + 1] += cs->atom_rule_off[i];
+	cs->atom_rule = calloc(cs->atom_rule_off[cs->natoms] + 1, sizeof(uint32_t));
+	fill = calloc(cs->natoms + 1, sizeof(uint32_t));
+	if (!cs->atom_rule || !fill) {
+		ret = -ENOMEM;
+		goto free_sets;
+	}
+	for (i = 0; i < rs->nrules; i++) {
+		for (j = 0; !sets[i].any && j < sets[i].n; j++) {
+			uint32_t a = sets[i].v[j], at = cs->atom_rule_off[a] + fill[a];
+
+			/* an atom twice in one set wakes the rule once */
+			if (fill[a] && cs->atom_rule[at - 1] == i)
+				continue;
+			cs->atom_rule[at] = (uint32_t)i;
+			fill[a]++;
+		}
+	}
+	/* compact the slots left by duplicates */
+	for (i = 0; i < cs->natoms; i++) {
+		uint32_t start = cs->atom_rule_off[i];
+
+		cs->atom_rule_off[i] = (uint32_t)total;
+		for (j = 0; j < fill[i]; j++)
+			cs->atom_rule[total++] = cs->atom_rule[start + j];
+	}
+	cs->atom_rule_off[cs->natoms] = (uint32_t)total;
+free_sets:
+	for (i = 0; i < rs->nrules; i++)
+		free(sets[i].v);
+	free(sets);
+	free(fill);
+	return ret;
+}
+
+/*
+ * The Hyperscan database of one field: every atom on it, plus the keywords
+ * if it is a STR field. A pattern Hyperscan rejects names its first rule.
+ */
+static int build_field_db(struct edr_ruleset *rs, struct cat_set *cs, unsigned c, unsigned f,
+			  char *msg, size_t msglen, const struct edr_rule **bad)
+{
+	int type = edr_schema_field_type((int)c, (int)f);
+	const char **exprs;
+	unsigned *flags, *ids, n = 0;
+	hs_compile_error_t *cerr = NULL;
+	size_t i;
+
+	exprs = calloc(cs->natoms + 1, sizeof(*exprs));
+	flags = calloc(cs->natoms + 1, sizeof(*flags));
+	ids = calloc(cs->natoms + 1, sizeof(*ids));
+	if (!exprs || !flags || !ids) {
+		free(exprs), free(flags), free(ids);
+		return -ENOMEM;
+	}
+	for (i = 0; i < cs->natoms; i++) {
+		const struct atom *a = &cs->atoms[i];
+
+		if (a->field == (int)f || (a->field < 0 && type == EDR_FT_STR)) {
+			exprs[n] = a->expr;
+			flags[n] = a->flags;
+			ids[n] = (unsigned)i;
+			n++;
+		}
+	}
+	if (n && hs_compile_multi(exprs, flags, ids, n, HS_MODE_BLOCK, NULL,
+				  &cs->db[f], &cerr) != HS_SUCCESS) {
+		const struct atom *a = NULL;
+
+		if (cerr && cerr->expression >= 0 && (unsigned)cerr->expression < n) {
+			a = &cs->atoms[ids[cerr->expression]];
+			*bad = rs->rules[a->rules[0]];
+		}
+		snprintf(msg, msglen, "pattern cannot be compiled by Hyperscan: %s%s%s",
+			 cerr ? cerr->message : "unknown error",
+			 a ? " in expression " : "", a ? a->expr : "");
+		hs_free_compile_error(cerr);
+		free(exprs), free(flags), free(ids);
+		return -EINVAL;
+	}
+	free(exprs), free(flags), free(ids);
+	if (cs->db[f] && hs_alloc_scratch(cs->db[f], &rs->proto) != HS_SUCCESS)
+		return -ENOMEM;
+	return 0;
+}
+
 int edr_ruleset__finalise(struct edr_ruleset *rs, char *msg, size_t msglen,
 			  const struct edr_rule **bad)
 {
 	unsigned c, f;
-	size_t i, j;
+	int ret;
 
 	*bad = NULL;
 	for (c = 0; c < _EDR_CAT_MAX; c++) {
 		struct cat_set *cs = &rs->cats[c];
-		struct aset *sets;
-		uint32_t *fill = NULL;
-		size_t total = 0;
-		int ret = 0;
 
 		if (cs->natoms > rs->max_atoms)
 			rs->max_atoms = cs->natoms;
-		cs->atom_rule_off = calloc(cs->natoms + 1, sizeof(uint32_t));
-		cs->always = calloc(rs->nrules + 1, sizeof(uint32_t));
-		sets = calloc(rs->nrules + 1, sizeof(*sets));
-		if (!cs->atom_rule_off || !cs->always || !sets) {
-			free(sets);
-			return -ENOMEM;
-		}
-		for (i = 0; i < rs->nrules; i++) {
-			const struct edr_rule *r = rs->rules[i];
-
-			if (r->cat != (int)c)
-				continue;
-			cs->nrules++;
-			if (trig(cs, r, r->root, &sets[i])) {
-				ret = -ENOMEM;
-				goto free_sets;
-			}
-			if (sets[i].any)
-				cs->always[cs->nalways++] = (uint32_t)i;
-			else
-				for (j = 0; j < sets[i].n; j++)
-					cs->atom_rule_off[sets[i].v[j] + 1]++;
-		}
-		/* CSR atom -> rules woken by it, rules ascending */
-		for (i = 0; i < cs->natoms; i++)
-			cs->atom_rule_off[i + 1] += cs->atom_rule_off[i];
-		cs->atom_rule = calloc(cs->atom_rule_off[cs->natoms] + 1, sizeof(uint32_t));
-		fill = calloc(cs->natoms + 1, sizeof(uint32_t));
-		if (!cs->atom_rule || !fill) {
-			ret = -ENOMEM;
-			goto free_sets;
-		}
-		for (i = 0; i < rs->nrules; i++) {
-			for (j = 0; !sets[i].any && j < sets[i].n; j++) {
-				uint32_t a = sets[i].v[j], at = cs->atom_rule_off[a] + fill[a];
-
-				/* an atom twice in one set wakes the rule once */
-				if (fill[a] && cs->atom_rule[at - 1] == i)
-					continue;
-				cs->atom_rule[at] = (uint32_t)i;
-				fill[a]++;
-			}
-		}
-		/* compact the slots left by duplicates */
-		total = 0;
-		for (i = 0; i < cs->natoms; i++) {
-			uint32_t start = cs->atom_rule_off[i];
-
-			cs->atom_rule_off[i] = (uint32_t)total;
-			for (j = 0; j < fill[i]; j++)
-				cs->atom_rule[total++] = cs->atom_rule[start + j];
-		}
-		cs->atom_rule_off[cs->natoms] = (uint32_t)total;
-free_sets:
-		for (i = 0; i < rs->nrules; i++)
-			free(sets[i].v);
-		free(sets);
-		free(fill);
-		fill = NULL;
+		ret = build_triggers(rs, cs, c);
 		if (ret)
 			return ret;
-
 		for (f = 0; f < edr_schema_nfields((int)c); f++) {
-			int type = edr_schema_field_type((int)c, (int)f);
-			const char **exprs;
-			unsigned *flags, *ids, n = 0;
-			hs_compile_error_t *cerr = NULL;
-
-			exprs = calloc(cs->natoms + 1, sizeof(*exprs));
-			flags = calloc(cs->natoms + 1, sizeof(*flags));
-			ids = calloc(cs->natoms + 1, sizeof(*ids));
-			if (!exprs || !flags || !ids) {
-				free(exprs), free(flags), free(ids);
-				return -ENOMEM;
-			}
-			for (i = 0; i < cs->natoms; i++) {
-				const struct atom *a = &cs->atoms[i];
-
-				if (a->field == (int)f || (a->field < 0 && type == EDR_FT_STR)) {
-					exprs[n] = a->expr;
-					flags[n] = a->flags;
-					ids[n] = (unsigned)i;
-					n++;
-				}
-			}
-			if (n && hs_compile_multi(exprs, flags, ids, n, HS_MODE_BLOCK, NULL,
-						  &cs->db[f], &cerr) != HS_SUCCESS) {
-				const struct atom *a = NULL;
-
-				if (cerr && cerr->expression >= 0 && (unsigned)cerr->expression < n) {
-					a = &cs->atoms[ids[cerr->expression]];
-					*bad = rs->rules[a->rules[0]];
-				}
-				snprintf(msg, msglen, "pattern cannot be compiled by Hyperscan: %s%s%s",
-					 cerr ? cerr->message : "unknown error",
-					 a ? " in expression " : "", a ? a->expr : "");
-				hs_free_compile_error(cerr);
-				free(exprs), free(flags), free(ids);
-				return -EINVAL;
-			}
-			free(exprs), free(flags), free(ids);
-			if (cs->db[f] && hs_alloc_scratch(cs->db[f], &rs->proto) != HS_SUCCESS)
-				return -ENOMEM;
+			ret = build_field_db(rs, cs, c, f, msg, msglen, bad);
+			if (ret)
+				return ret;
 		}
 	}
 	return 0;

@@ -3,11 +3,14 @@
 # Hyperscan matcher. Spec of the language: rules/FORMAT.md.
 RULES_OBJS += $(BUILD)/rules/schema.o
 include rules/bundle.mk
-RULES_OBJS += $(BUILD)/rules/ruleset.o $(BUILD)/rules/pattern.o $(BUILD)/rules/matcher.o
+# The parser: YAML reading, values and modifiers, the condition, rules and files.
+RULES_PARSER_OBJS := $(BUILD)/rules/yaml.o $(BUILD)/rules/values.o $(BUILD)/rules/condition.o \
+		     $(BUILD)/rules/ruleset.o
+RULES_OBJS += $(RULES_PARSER_OBJS) $(BUILD)/rules/pattern.o $(BUILD)/rules/matcher.o
 EDRCTL_OBJS += $(BUILD)/sensor/ctl/edrctl_rules.o
 
 # The engine alone (the bundle reader is not needed by its tests).
-RULES_ENGINE_OBJS := $(BUILD)/rules/schema.o $(BUILD)/rules/ruleset.o \
+RULES_ENGINE_OBJS := $(BUILD)/rules/schema.o $(RULES_PARSER_OBJS) \
 		     $(BUILD)/rules/pattern.o $(BUILD)/rules/matcher.o
 
 # ---- unit tests ------------------------------------------------------------
@@ -48,8 +51,8 @@ check-default-rules: $(BUILD)/edrctl ## the default rule pack loads and passes i
 
 # ---- fuzzing (clang libFuzzer + ASan/UBSan, objects built apart) ---------------
 RULES_FUZZ_CFLAGS := $(FUZZ_BASE_CFLAGS) $(shell $(PKG_CONFIG) --cflags yaml-0.1 libhs 2>/dev/null)
-RULES_FUZZ_SRCS := tests/fuzz/fuzz_rules.c rules/schema.c rules/ruleset.c rules/pattern.c \
-		   rules/matcher.c
+RULES_FUZZ_SRCS := tests/fuzz/fuzz_rules.c rules/schema.c rules/yaml.c rules/values.c \
+		   rules/condition.c rules/ruleset.c rules/pattern.c rules/matcher.c
 
 $(BUILD)/fuzz/fuzz_rules: $(RULES_FUZZ_SRCS) $(wildcard rules/*.h) rules/schema.def
 	$(call msg,FUZZ,$@)

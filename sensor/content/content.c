@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Content manager: the load pipeline, RCU publication, persistence,
- * probation and rollback. See content.h for the design. */
+/* Content manager: the load pipeline, RCU publication, evaluation,
+ * probation and rollback at start-up. The store on disk is store.c, the
+ * self-test child selftest.c, the control verbs control.c. See content.h
+ * for the design. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +14,6 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,12 +21,10 @@
 #include <sodium.h>
 #include <urcu.h>
 
-#include "sensor/content/content.h"
-#include "sensor/ctl/ctl_server.h"
+#include "sensor/content/internal.h"
 
 #define SLOTS		16	/* matchers cached per set (one per event thread) */
 #define MAX_OUT		256	/* matches reported per event and set */
-#define STATE_MAX	4096
 
 struct edr_content_slots {
 	struct {
@@ -36,94 +33,21 @@ struct edr_content_slots {
 	} s[SLOTS];
 };
 
-struct edr_content {
-	struct edr_content_opts o;
-	char dir[512];
-	struct edr_bundle_key keys[EDR_CONTENT_MAX_KEYS];
-
-	/* RCU-published; written under lock. */
-	struct edr_content_set *active;
-	struct edr_content_set *shadow;
-
-	pthread_mutex_t lock;      /* state below, activation */
-	pthread_mutex_t load_lock; /* one pipeline at a time */
-
-	uint8_t *shadow_raw;       /* bundle bytes of the shadow candidate */
-	size_t shadow_rawlen;
-	uint64_t shadow_until_ms;
-
-	/* Probation record, mirrored in <dir>/state. */
-	uint64_t probation_until_ms;
-	int active_on_disk;        /* active.bundle holds the active set */
-	char fail_digest[65];
-	unsigned fail_count;
-
-	uint64_t lkg_version;
-	char lkg_digest[65];
-	int have_lkg;
-
-	char **bad;
-	size_t nbad;
-
-	char last_rejection[512];
-	char last_shadow[512];
-	char last_rollback[512];
-};
-
 /* ---- small helpers ---- */
 
-static void logf_(struct edr_content *mgr, int prio, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void logf_(struct edr_content *mgr, int prio, const char *fmt, ...)
+void edr_content_vlogf(struct edr_content *mgr, int prio, const char *fmt, va_list ap)
 {
 	char buf[1024];
-	va_list ap;
 
 	if (!mgr->o.log)
 		return;
-	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
 	mgr->o.log(prio, buf, mgr->o.log_ctx);
-}
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static uint64_t mono_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static const char *fmt_time(uint64_t ms, char *buf, size_t len)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	if (!ms) {
-		snprintf(buf, len, "-");
-		return buf;
-	}
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
-	return buf;
-}
-
-static void path_in(const struct edr_content *mgr, const char *name, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s/%s", mgr->dir, name);
 }
 
 /* Identity of content: SHA-256 over each file's name and hash, so the same
  * rules signed twice or rebuilt at another time keep one digest. */
-static void content_digest(const struct edr_bundle *b, char out[65])
+void edr_content_digest(const struct edr_bundle *b, char out[65])
 {
 	crypto_hash_sha256_state st;
 	uint8_t h[32];
@@ -294,156 +218,7 @@ void edr_content__status(struct edr_content *mgr, struct edr_content_status *st)
 	pthread_mutex_unlock(&mgr->lock);
 }
 
-/* ---- persistent state ---- */
-
-static int write_text(struct edr_content *mgr, const char *name, const char *text)
-{
-	struct edr_bundle_err err;
-	char path[640];
-	int rc;
-
-	path_in(mgr, name, path, sizeof(path));
-	rc = edr_bundle_write_atomic(path, (const uint8_t *)text, strlen(text), 0600, &err);
-	if (rc)
-		logf_(mgr, LOG_ERR, "%s", err.msg);
-	return rc;
-}
-
-static int save_state_raw(struct edr_content *mgr, const char *digest, uint64_t version,
-			  uint64_t probation_until, int clean)
-{
-	char buf[STATE_MAX];
-
-	snprintf(buf, sizeof(buf),
-		 "# edr-sensor content state; written by the sensor, do not edit\n"
-		 "active_digest=%s\nactive_version=%" PRIu64 "\nprobation_until=%" PRIu64
-		 "\nclean=%d\nfail_digest=%s\nfail_count=%u\n",
-		 digest, version, probation_until, clean, mgr->fail_digest, mgr->fail_count);
-	return write_text(mgr, "state", buf);
-}
-
-static int save_state(struct edr_content *mgr, int clean)
-{
-	const struct edr_content_set *a = mgr->active;
-
-	return save_state_raw(mgr, a && mgr->active_on_disk ? a->digest : "", a ? a->version : 0,
-			      mgr->probation_until_ms, clean);
-}
-
-struct state {
-	char active_digest[65];
-	uint64_t probation_until;
-	int clean;
-	char fail_digest[65];
-	unsigned fail_count;
-};
-
-static void load_state(struct edr_content *mgr, struct state *st)
-{
-	struct edr_bundle_err err;
-	char path[640], *line, *save = NULL;
-	uint8_t *buf;
-	size_t len;
-
-	memset(st, 0, sizeof(*st));
-	st->clean = 1;
-	path_in(mgr, "state", path, sizeof(path));
-	if (edr_bundle_read_file(path, STATE_MAX, &buf, &len, &err)) {
-		if (access(path, F_OK) == 0)
-			logf_(mgr, LOG_WARNING, "%s, ignoring", err.msg);
-		return;
-	}
-	for (line = strtok_r((char *)buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *eq = strchr(line, '=');
-
-		if (line[0] == '#' || !eq)
-			continue;
-		*eq++ = 0;
-		if (!strcmp(line, "active_digest"))
-			snprintf(st->active_digest, sizeof(st->active_digest), "%.64s", eq);
-		else if (!strcmp(line, "probation_until"))
-			st->probation_until = strtoull(eq, NULL, 10);
-		else if (!strcmp(line, "clean"))
-			st->clean = atoi(eq);
-		else if (!strcmp(line, "fail_digest"))
-			snprintf(st->fail_digest, sizeof(st->fail_digest), "%.64s", eq);
-		else if (!strcmp(line, "fail_count"))
-			st->fail_count = (unsigned)strtoul(eq, NULL, 10);
-	}
-	free(buf);
-}
-
-static int is_bad(const struct edr_content *mgr, const char *digest)
-{
-	size_t i;
-
-	for (i = 0; i < mgr->nbad; i++)
-		if (!strcmp(mgr->bad[i], digest))
-			return 1;
-	return 0;
-}
-
-static void load_bad(struct edr_content *mgr)
-{
-	struct edr_bundle_err err;
-	char path[640], *line, *save = NULL;
-	uint8_t *buf;
-	size_t len;
-
-	path_in(mgr, "bad", path, sizeof(path));
-	if (edr_bundle_read_file(path, 1 << 20, &buf, &len, &err))
-		return;
-	for (line = strtok_r((char *)buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char **v;
-
-		if (strlen(line) != 64)
-			continue;
-		v = realloc(mgr->bad, (mgr->nbad + 1) * sizeof(*v));
-		if (!v)
-			break;
-		mgr->bad = v;
-		mgr->bad[mgr->nbad] = strdup(line);
-		if (mgr->bad[mgr->nbad])
-			mgr->nbad++;
-	}
-	free(buf);
-}
-
-static void mark_bad(struct edr_content *mgr, const char *digest)
-{
-	size_t i, len = 0;
-	char *text, **v;
-
-	if (is_bad(mgr, digest))
-		return;
-	v = realloc(mgr->bad, (mgr->nbad + 1) * sizeof(*v));
-	if (!v)
-		return;
-	mgr->bad = v;
-	mgr->bad[mgr->nbad] = strdup(digest);
-	if (!mgr->bad[mgr->nbad])
-		return;
-	mgr->nbad++;
-	text = malloc(mgr->nbad * 65 + 1);
-	if (!text)
-		return;
-	for (i = 0; i < mgr->nbad; i++)
-		len += (size_t)sprintf(text + len, "%s\n", mgr->bad[i]);
-	write_text(mgr, "bad", text);
-	free(text);
-}
-
 /* ---- the candidate: bytes, bundle, checks ---- */
-
-struct cand {
-	uint8_t *raw;
-	size_t rawlen;
-	struct edr_bundle *b;
-	struct edr_rule_src *srcs;
-	char digest[65];
-	char source[256];
-	int is_signed;
-};
 
 static void cand_fini(struct cand *c)
 {
@@ -465,7 +240,7 @@ static int cand_srcs(struct cand *c)
 		c->srcs[i].data = (const char *)c->b->files[i].data;
 		c->srcs[i].len = c->b->files[i].size;
 	}
-	content_digest(c->b, c->digest);
+	edr_content_digest(c->b, c->digest);
 	return 0;
 }
 
@@ -566,7 +341,7 @@ static int cand_check(struct edr_content *mgr, const struct cand *c, int force, 
 			 c->b->version, cur);
 		return -ESTALE;
 	}
-	if (is_bad(mgr, c->digest) && !force) {
+	if (edr_store_is_bad(mgr, c->digest) && !force) {
 		snprintf(why, whylen,
 			 "content %.16s is marked bad (it failed probation twice); --force to load "
 			 "it anyway",
@@ -579,374 +354,7 @@ static int cand_check(struct edr_content *mgr, const struct cand *c, int force, 
 	return 0;
 }
 
-/* ---- the self-test child ---- */
-
-/* A few recorded events per category; every rule set must evaluate them
- * within the CPU budget (pathological patterns show up here). */
-struct corpus_field {
-	int idx;
-	const char *s;
-	int64_t n;
-};
-struct corpus_event {
-	int cat;
-	struct corpus_field f[8];
-};
-
-#define PC(f) EDR_F_PROCESS_CREATION_##f
-static const struct corpus_event corpus[] = {
-	{ EDR_CAT_PROCESS_CREATION, { { PC(IMAGE), "/usr/bin/bash", 0 },
-		{ PC(COMMAND_LINE), "bash -c 'for i in $(seq 1 10); do echo $i; done'", 0 },
-		{ PC(PARENT_IMAGE), "/usr/sbin/sshd", 0 }, { PC(USER), "alice", 0 },
-		{ PC(PROCESS_ID), NULL, 4242 }, { PC(CURRENT_DIRECTORY), "/home/alice", 0 },
-		{ -1, NULL, 0 } } },
-	{ EDR_CAT_PROCESS_CREATION, { { PC(IMAGE), "/usr/bin/curl", 0 },
-		{ PC(COMMAND_LINE), "curl -fsSL https://example.com/install.sh -o /tmp/install.sh", 0 },
-		{ PC(PARENT_IMAGE), "/usr/bin/bash", 0 }, { PC(USER), "root", 0 },
-		{ PC(USER_ID), NULL, 0 }, { -1, NULL, 0 } } },
-	{ EDR_CAT_PROCESS_CREATION, { { PC(IMAGE), "/usr/bin/python3", 0 },
-		{ PC(COMMAND_LINE), "python3 -c import socket,subprocess,os;s=socket.socket()", 0 },
-		{ PC(PARENT_IMAGE), "/usr/bin/dash", 0 }, { PC(USER), "www-data", 0 },
-		{ -1, NULL, 0 } } },
-	{ EDR_CAT_PROCESS_CREATION, { { PC(IMAGE), "/usr/lib/systemd/systemd-journald", 0 },
-		{ PC(COMMAND_LINE), "/usr/lib/systemd/systemd-journald", 0 },
-		{ PC(PARENT_IMAGE), "/usr/lib/systemd/systemd", 0 }, { PC(USER), "root", 0 },
-		{ PC(CONTAINER_ID), "", 0 }, { -1, NULL, 0 } } },
-	{ EDR_CAT_PROCESS_CREATION, { { PC(IMAGE), "/tmp/.x/a", 0 },
-		{ PC(COMMAND_LINE), "/tmp/.x/a -o stratum+tcp://pool.example:3333 -u wallet", 0 },
-		{ PC(PARENT_IMAGE), "/usr/bin/sh", 0 }, { PC(USER), "nobody", 0 },
-		{ -1, NULL, 0 } } },
-	{ EDR_CAT_FILE_EVENT, { { EDR_F_FILE_EVENT_TARGET_FILENAME, "/etc/cron.d/job", 0 },
-		{ EDR_F_FILE_EVENT_IMAGE, "/usr/bin/cp", 0 },
-		{ EDR_F_FILE_EVENT_USER, "root", 0 }, { -1, NULL, 0 } } },
-	{ EDR_CAT_FILE_EVENT, { { EDR_F_FILE_EVENT_TARGET_FILENAME,
-		"/home/alice/.ssh/authorized_keys", 0 },
-		{ EDR_F_FILE_EVENT_IMAGE, "/usr/bin/vim.basic", 0 },
-		{ EDR_F_FILE_EVENT_USER, "alice", 0 }, { -1, NULL, 0 } } },
-	{ EDR_CAT_FILE_DELETE, { { EDR_F_FILE_DELETE_TARGET_FILENAME, "/var/log/auth.log", 0 },
-		{ EDR_F_FILE_DELETE_IMAGE, "/usr/bin/rm", 0 }, { -1, NULL, 0 } } },
-	{ EDR_CAT_NETWORK_CONNECTION, { { EDR_F_NETWORK_CONNECTION_IMAGE, "/usr/bin/nc", 0 },
-		{ EDR_F_NETWORK_CONNECTION_DESTINATION_IP, "203.0.113.7", 0 },
-		{ EDR_F_NETWORK_CONNECTION_DESTINATION_PORT, NULL, 4444 },
-		{ EDR_F_NETWORK_CONNECTION_INITIATED, NULL, 1 },
-		{ EDR_F_NETWORK_CONNECTION_PROTOCOL, "tcp", 0 }, { -1, NULL, 0 } } },
-	{ EDR_CAT_KERNEL_MODULE, { { EDR_F_KERNEL_MODULE_IMAGE, "/usr/sbin/insmod", 0 },
-		{ EDR_F_KERNEL_MODULE_MODULE_PATH, "/tmp/rootkit.ko", 0 }, { -1, NULL, 0 } } },
-	{ EDR_CAT_PTRACE, { { EDR_F_PTRACE_IMAGE, "/usr/bin/gdb", 0 },
-		{ EDR_F_PTRACE_TARGET_IMAGE, "/usr/sbin/sshd", 0 },
-		{ EDR_F_PTRACE_REQUEST, "PTRACE_ATTACH", 0 }, { -1, NULL, 0 } } },
-	{ EDR_CAT_PRIVILEGE_CHANGE, { { EDR_F_PRIVILEGE_CHANGE_IMAGE, "/usr/bin/sudo", 0 },
-		{ EDR_F_PRIVILEGE_CHANGE_OLD_UID, NULL, 1000 },
-		{ EDR_F_PRIVILEGE_CHANGE_NEW_UID, NULL, 0 }, { -1, NULL, 0 } } },
-};
-#undef PC
-
-#define CORPUS_ROUNDS 50
-
-static void corpus_fields(const struct corpus_event *ce, struct edr_field_value *f,
-			  struct edr_rule_event *ev)
-{
-	int i;
-
-	memset(f, 0, sizeof(*f) * EDR_SCHEMA_MAX_FIELDS);
-	for (i = 0; i < 8 && ce->f[i].idx >= 0; i++) {
-		struct edr_field_value *v = &f[ce->f[i].idx];
-
-		v->set = 1;
-		v->n = ce->f[i].n;
-		v->s = ce->f[i].s ? ce->f[i].s : "";
-		v->len = (uint32_t)strlen(v->s);
-	}
-	ev->cat = ce->cat;
-	ev->nfields = edr_schema_nfields(ce->cat);
-	ev->f = f;
-}
-
-/* Returns CPU ns per event, or negative errno. */
-static int64_t corpus_run(const struct edr_ruleset *rs)
-{
-	struct edr_field_value f[EDR_SCHEMA_MAX_FIELDS];
-	struct edr_matcher *m = edr_matcher__new(rs);
-	const struct edr_rule *out[8];
-	struct edr_rule_event ev;
-	uint64_t t0;
-	size_t i, r, n = 0;
-	int rc = 0;
-
-	if (!m)
-		return -ENOMEM;
-	/* The thread clock, not the process one: once RLIMIT_CPU is set, this
-	 * host's CLOCK_PROCESS_CPUTIME_ID stops advancing between ticks (seen
-	 * on 6.18), and the child is single-threaded anyway. */
-	t0 = mono_ns(CLOCK_THREAD_CPUTIME_ID);
-	for (r = 0; r < CORPUS_ROUNDS && !rc; r++)
-		for (i = 0; i < sizeof(corpus) / sizeof(corpus[0]); i++, n++) {
-			corpus_fields(&corpus[i], f, &ev);
-			rc = edr_matcher__eval(m, &ev, out, 8);
-			if (rc < 0)
-				break;
-			rc = 0;
-		}
-	edr_matcher__free(m);
-	if (rc < 0)
-		return rc;
-	return (int64_t)((mono_ns(CLOCK_THREAD_CPUTIME_ID) - t0) / (n ? n : 1));
-}
-
-static void child_say(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void child_say(int fd, const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if (n > (int)sizeof(buf) - 2)
-		n = (int)sizeof(buf) - 2;
-	buf[n++] = '\n';
-	if (write(fd, buf, (size_t)n) < 0)
-		_exit(3);
-}
-
-static void one_line(char *s)
-{
-	for (; *s; s++)
-		if (*s == '\n' || *s == '\r')
-			*s = ' ';
-}
-
-static void __attribute__((noreturn)) child_main(struct edr_content *mgr, const struct cand *c,
-						  int fd)
-{
-	struct edr_rules_err err = { .msg = "" };
-	struct edr_ruleset *rs;
-	struct rlimit rl;
-	static const int crash_sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGXCPU,
-					  SIGTERM, SIGPIPE };
-	sigset_t all;
-	int64_t ns;
-	size_t n, i;
-
-	/* The parent's handlers (a crash reporter, a test framework) must not
-	 * run here: a crash has to end this process so the parent sees it. */
-	for (i = 0; i < sizeof(crash_sigs) / sizeof(crash_sigs[0]); i++)
-		signal(crash_sigs[i], SIG_DFL);
-	sigfillset(&all);
-	sigprocmask(SIG_UNBLOCK, &all, NULL);
-	/* Testing content must not take CPU from the event thread. */
-	if (setpriority(PRIO_PROCESS, 0, 10) < 0) {
-		/* Not fatal: the limits below still hold. */
-	}
-	rl.rlim_cur = rl.rlim_max = mgr->o.child_cpu_s;
-	setrlimit(RLIMIT_CPU, &rl);
-#if !defined(__SANITIZE_ADDRESS__)
-	/* ASan reserves terabytes of shadow address space; its builds go
-	 * without the address-space limit (the CPU and wall limits remain). */
-	rl.rlim_cur = rl.rlim_max = mgr->o.child_mem;
-	setrlimit(RLIMIT_AS, &rl);
-#endif
-	if (mgr->o.child_hook)
-		mgr->o.child_hook("validate");
-	rs = edr_ruleset__load_mem(c->srcs, c->b->nfiles, &err);
-	if (!rs) {
-		one_line(err.msg);
-		child_say(fd, "E validate %s", err.msg[0] ? err.msg : strerror(errno));
-		_exit(1);
-	}
-	n = edr_ruleset__count(rs);
-	if (n == 0) {
-		child_say(fd, "E validate the content holds no rules");
-		_exit(1);
-	}
-	if (n > EDR_CONTENT_MAX_RULES) {
-		child_say(fd, "E validate %zu rules exceed the limit of %d", n, EDR_CONTENT_MAX_RULES);
-		_exit(1);
-	}
-	child_say(fd, "S validate %zu", n);
-	if (mgr->o.child_hook)
-		mgr->o.child_hook("self-test");
-	memset(&err, 0, sizeof(err));
-	if (edr_ruleset__selftest(rs, &err)) {
-		one_line(err.msg);
-		child_say(fd, "E self-test %s", err.msg);
-		_exit(1);
-	}
-	ns = corpus_run(rs);
-	if (ns < 0) {
-		child_say(fd, "E self-test evaluating the built-in corpus failed: %s",
-			  strerror((int)-ns));
-		_exit(1);
-	}
-	if ((uint64_t)ns > mgr->o.corpus_budget_ns) {
-		child_say(fd, "E self-test the built-in corpus took %" PRId64
-			  " ns CPU per event, over the budget of %" PRIu64 " ns", ns,
-			  mgr->o.corpus_budget_ns);
-		_exit(1);
-	}
-	child_say(fd, "S self-test %" PRId64, ns);
-	_exit(0);
-}
-
-static const char *sig_name(int sig)
-{
-	switch (sig) {
-	case SIGSEGV: return "SIGSEGV";
-	case SIGABRT: return "SIGABRT";
-	case SIGBUS: return "SIGBUS";
-	case SIGFPE: return "SIGFPE";
-	case SIGILL: return "SIGILL";
-	case SIGKILL: return "SIGKILL";
-	case SIGXCPU: return "SIGXCPU";
-	default: return "signal";
-	}
-}
-
-/*
- * Runs validate and self-test on the candidate in a child. *stage is the
- * stage that failed; progress lines go to progress.
- */
-static int run_child(struct edr_content *mgr, const struct cand *c, const char **stage,
-		     size_t *nrules, edr_content_progress_fn progress, void *pctx, char *why,
-		     size_t whylen)
-{
-	char buf[4096], line[1200];
-	size_t have = 0;
-	uint64_t deadline = mono_ns(CLOCK_MONOTONIC) + (uint64_t)mgr->o.child_wall_ms * 1000000ull;
-	int fds[2], status, rc = 0, done = 0, timed_out = 0;
-	pid_t pid;
-
-	*stage = "validate";
-	if (pipe2(fds, O_CLOEXEC) < 0) {
-		snprintf(why, whylen, "pipe: %s", strerror(errno));
-		return -errno;
-	}
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		snprintf(why, whylen, "fork: %s", strerror(errno));
-		close(fds[0]);
-		close(fds[1]);
-		return -errno;
-	}
-	if (pid == 0) {
-		close(fds[0]);
-		child_main(mgr, c, fds[1]);
-	}
-	close(fds[1]);
-	while (!done) {
-		struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
-		uint64_t now = mono_ns(CLOCK_MONOTONIC);
-		ssize_t n;
-		char *nl;
-
-		if (now >= deadline) {
-			timed_out = 1;
-			break;
-		}
-		n = poll(&pfd, 1, (int)((deadline - now) / 1000000 + 1));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n == 0)
-			continue;
-		n = read(fds[0], buf + have, sizeof(buf) - 1 - have);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break; /* EOF: the child exited */
-		have += (size_t)n;
-		buf[have] = 0;
-		while ((nl = strchr(buf, '\n'))) {
-			*nl = 0;
-			snprintf(line, sizeof(line), "%s", buf);
-			memmove(buf, nl + 1, have - (size_t)(nl + 1 - buf) + 1);
-			have -= strlen(line) + 1;
-			if (!strncmp(line, "S validate ", 11)) {
-				*nrules = strtoul(line + 11, NULL, 10);
-				if (progress) {
-					char p[128];
-					snprintf(p, sizeof(p), "validate: ok (%zu rules)", *nrules);
-					progress(p, pctx);
-				}
-				*stage = "self-test";
-			} else if (!strncmp(line, "S self-test ", 12)) {
-				if (progress) {
-					char p[160];
-					snprintf(p, sizeof(p),
-						 "self-test: ok (rule samples pass; built-in corpus "
-						 "%s ns CPU per event)", line + 12);
-					progress(p, pctx);
-				}
-				done = 1;
-			} else if (line[0] == 'E') {
-				const char *sp = strchr(line + 2, ' ');
-
-				snprintf(why, whylen, "%s", sp ? sp + 1 : line);
-				rc = -EINVAL;
-				done = 1;
-			}
-		}
-		if (have >= sizeof(buf) - 1)
-			have = 0; /* a line longer than the buffer: drop it */
-	}
-	if (timed_out)
-		kill(pid, SIGKILL);
-	close(fds[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (timed_out) {
-		snprintf(why, whylen, "%s did not finish within %u ms (killed)", *stage,
-			 mgr->o.child_wall_ms);
-		return -ETIMEDOUT;
-	}
-	if (rc)
-		return rc;
-	if (WIFSIGNALED(status)) {
-		int sig = WTERMSIG(status);
-
-		if (sig == SIGXCPU || (sig == SIGKILL && done == 0))
-			snprintf(why, whylen, "%s exceeded the CPU limit of %u s (%s)", *stage,
-				 mgr->o.child_cpu_s, sig_name(sig));
-		else
-			snprintf(why, whylen, "%s crashed the test process (%s, signal %d)", *stage,
-				 sig_name(sig), sig);
-		return -ECHILD;
-	}
-	if (!done || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		snprintf(why, whylen, "%s test process exited with status %d without a result",
-			 *stage, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-		return -ECHILD;
-	}
-	return 0;
-}
-
-/* ---- activation and persistence ---- */
-
-static int persist(struct edr_content *mgr, const uint8_t *raw, size_t rawlen, int prev_good,
-		   char *why, size_t whylen)
-{
-	struct edr_bundle_err err = { "" };
-	char act[640], prev[640];
-	int rc;
-
-	path_in(mgr, "active.bundle", act, sizeof(act));
-	path_in(mgr, "previous.bundle", prev, sizeof(prev));
-	/* prev_good: the outgoing content becomes last-known-good (see
-	 * activate()); otherwise the older last-known-good stays. */
-	if (prev_good && mgr->active_on_disk && rename(act, prev) < 0 && errno != ENOENT) {
-		snprintf(why, whylen, "%s: %s", prev, strerror(errno));
-		return -errno;
-	}
-	rc = edr_bundle_write_atomic(act, raw, rawlen, 0600, &err);
-	if (rc) {
-		snprintf(why, whylen, "%s", err.msg);
-		return rc;
-	}
-	return 0;
-}
+/* ---- activation ---- */
 
 /* Publishes set as the active one (under mgr->lock) and frees the old set
  * after a grace period. */
@@ -985,8 +393,6 @@ static void drop_shadow(struct edr_content *mgr, const char *why)
 	mgr->shadow_raw = NULL;
 }
 
-static void refresh_lkg(struct edr_content *mgr);
-
 /* Activates set (under mgr->lock): swap, persist, start probation. */
 static int activate(struct edr_content *mgr, struct edr_content_set *set, const uint8_t *raw,
 		    size_t rawlen, edr_content_progress_fn progress, void *pctx)
@@ -1007,7 +413,7 @@ static int activate(struct edr_content *mgr, struct edr_content_set *set, const 
 			 set->free_ns / 1000);
 		progress(p, pctx);
 	}
-	rc = persist(mgr, raw, rawlen, prev_good, why, sizeof(why));
+	rc = edr_store_persist(mgr, raw, rawlen, prev_good, why, sizeof(why));
 	if (rc) {
 		/* The content is live; only the next start would not find it. */
 		mgr->active_on_disk = 0;
@@ -1022,8 +428,8 @@ static int activate(struct edr_content *mgr, struct edr_content_set *set, const 
 	}
 	mgr->active_on_disk = 1;
 	mgr->probation_until_ms = set->activated_at_ms + mgr->o.probation_ms;
-	save_state(mgr, 0);
-	refresh_lkg(mgr);
+	edr_store_save_state(mgr, 0);
+	edr_store_refresh_lkg(mgr);
 	if (progress) {
 		snprintf(p, sizeof(p), "persist: ok (%s/active.bundle)", mgr->dir);
 		progress(p, pctx);
@@ -1035,26 +441,6 @@ static int activate(struct edr_content *mgr, struct edr_content_set *set, const 
 	      "on probation until %s", set->version, set->digest, set->nrules, set->source,
 	      fmt_time(mgr->probation_until_ms, t, sizeof(t)));
 	return 0;
-}
-
-/* Remembers what previous.bundle holds (for `rules` and rollback). */
-static void refresh_lkg(struct edr_content *mgr)
-{
-	struct edr_bundle_err err;
-	struct edr_bundle *b;
-	char path[640];
-
-	path_in(mgr, "previous.bundle", path, sizeof(path));
-	mgr->have_lkg = 0;
-	if (access(path, F_OK))
-		return;
-	b = edr_bundle__open(path, NULL, 0, EDR_BUNDLE_NO_VERIFY, &err);
-	if (!b)
-		return;
-	mgr->have_lkg = 1;
-	mgr->lkg_version = b->version;
-	content_digest(b, mgr->lkg_digest);
-	edr_bundle__free(b);
 }
 
 /* Full test and compile of a candidate (no version check). */
@@ -1070,7 +456,7 @@ static struct edr_content_set *build_set(struct edr_content *mgr, const struct c
 	int rc, nice0 = 0, reniced = 0;
 	id_t tid;
 
-	rc = run_child(mgr, c, stage, &nrules, progress, pctx, why, whylen);
+	rc = edr_selftest_run(mgr, c, stage, &nrules, progress, pctx, why, whylen);
 	if (rc)
 		return NULL;
 	/* The child compiled these very bytes with this very code, so this
@@ -1254,7 +640,7 @@ void edr_content__tick(struct edr_content *mgr, uint64_t now)
 		mgr->probation_until_ms = 0;
 		mgr->fail_digest[0] = 0;
 		mgr->fail_count = 0;
-		save_state(mgr, 0);
+		edr_store_save_state(mgr, 0);
 	}
 	pthread_mutex_unlock(&mgr->lock);
 	pthread_mutex_unlock(&mgr->load_lock);
@@ -1272,7 +658,7 @@ static int start_on(struct edr_content *mgr, const char *path, int from_disk, co
 	int rc;
 
 	rc = cand_read(mgr, path, !from_disk, 0, &c, why, sizeof(why));
-	if (!rc && is_bad(mgr, c.digest)) {
+	if (!rc && edr_store_is_bad(mgr, c.digest)) {
 		snprintf(why, sizeof(why), "content %.16s is marked bad", c.digest);
 		rc = -EPERM;
 	}
@@ -1304,15 +690,15 @@ static int start_on(struct edr_content *mgr, const char *path, int from_disk, co
 static void startup(struct edr_content *mgr)
 {
 	char act[640], prev[640];
-	struct state st;
+	struct store_state st;
 	struct edr_bundle_err berr;
 	int have_act, rolled_back = 0;
 	uint64_t now = now_ms();
 
 	path_in(mgr, "active.bundle", act, sizeof(act));
 	path_in(mgr, "previous.bundle", prev, sizeof(prev));
-	load_bad(mgr);
-	load_state(mgr, &st);
+	edr_store_load_bad(mgr);
+	edr_store_load_state(mgr, &st);
 	snprintf(mgr->fail_digest, sizeof(mgr->fail_digest), "%s", st.fail_digest);
 	mgr->fail_count = st.fail_count;
 	have_act = access(act, F_OK) == 0;
@@ -1331,7 +717,7 @@ static void startup(struct edr_content *mgr)
 			 st.active_digest, mgr->fail_count);
 		logf_(mgr, LOG_ERR, "%s", mgr->last_rollback);
 		if (mgr->fail_count >= 2) {
-			mark_bad(mgr, st.active_digest);
+			edr_store_mark_bad(mgr, st.active_digest);
 			logf_(mgr, LOG_ERR, "content %.16s failed probation %u times in a row: marked "
 			      "bad, it will not be loaded automatically again",
 			      st.active_digest, mgr->fail_count);
@@ -1341,7 +727,7 @@ static void startup(struct edr_content *mgr)
 	if (!rolled_back && have_act && st.probation_until && st.active_digest[0]) {
 		/* Still on probation after a clean stop: from here on, dying
 		 * (even while compiling it below) counts against it again. */
-		save_state_raw(mgr, st.active_digest, 0, st.probation_until, 0);
+		edr_store_save_state_raw(mgr, st.active_digest, 0, st.probation_until, 0);
 	}
 	if (!rolled_back && have_act && start_on(mgr, act, 1, "stored") == 0) {
 		mgr->active_on_disk = 1;
@@ -1349,8 +735,8 @@ static void startup(struct edr_content *mgr)
 		mgr->probation_until_ms = st.probation_until > now || st.probation_until == 0
 						  ? st.probation_until : now;
 		if (mgr->probation_until_ms)
-			save_state(mgr, 0);
-		refresh_lkg(mgr);
+			edr_store_save_state(mgr, 0);
+		edr_store_refresh_lkg(mgr);
 		return;
 	}
 	mgr->probation_until_ms = 0;
@@ -1366,8 +752,8 @@ static void startup(struct edr_content *mgr)
 				logf_(mgr, LOG_ERR, "%s", berr.msg);
 			free(buf);
 		}
-		save_state(mgr, 0);
-		refresh_lkg(mgr);
+		edr_store_save_state(mgr, 0);
+		edr_store_refresh_lkg(mgr);
 		return;
 	}
 	if (mgr->o.initial_path && start_on(mgr, mgr->o.initial_path, 0, "initial") == 0) {
@@ -1376,32 +762,14 @@ static void startup(struct edr_content *mgr)
 			unlink(act);
 		}
 		mgr->active_on_disk = 0;
-		save_state(mgr, 0);
-		refresh_lkg(mgr);
+		edr_store_save_state(mgr, 0);
+		edr_store_refresh_lkg(mgr);
 		return;
 	}
 	mgr->active_on_disk = 0;
-	save_state(mgr, 0);
+	edr_store_save_state(mgr, 0);
 	logf_(mgr, LOG_ERR, "no usable content: the sensor runs WITHOUT RULES until "
 	      "`edrctl load-rules` succeeds");
-}
-
-static int mkdir_p(const char *path, mode_t mode)
-{
-	char buf[512], *p;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, mode) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
 }
 
 struct edr_content *edr_content__new(const struct edr_content_opts *opts, char *err,
@@ -1453,7 +821,7 @@ struct edr_content *edr_content__new(const struct edr_content_opts *opts, char *
 		 opts->content_dir ? opts->content_dir : EDR_CONTENT_DEFAULT_DIR);
 	pthread_mutex_init(&mgr->lock, NULL);
 	pthread_mutex_init(&mgr->load_lock, NULL);
-	rc = mkdir_p(mgr->dir, 0700);
+	rc = edr_store_mkdir_p(mgr->dir, 0700);
 	if (rc || stat(mgr->dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		snprintf(err, errlen, "%s: cannot create the content directory: %s", mgr->dir,
 			 strerror(rc ? -rc : errno ? errno : ENOTDIR));
@@ -1482,7 +850,7 @@ void edr_content__free(struct edr_content *mgr)
 		return;
 	pthread_mutex_lock(&mgr->lock);
 	if (mgr->probation_until_ms && mgr->active_on_disk)
-		save_state(mgr, 1); /* a clean stop is not a crash */
+		edr_store_save_state(mgr, 1); /* a clean stop is not a crash */
 	pthread_mutex_unlock(&mgr->lock);
 	set_free(mgr->active);
 	set_free(mgr->shadow);
@@ -1493,113 +861,4 @@ void edr_content__free(struct edr_content *mgr)
 	pthread_mutex_destroy(&mgr->lock);
 	pthread_mutex_destroy(&mgr->load_lock);
 	free(mgr);
-}
-
-/* ---- control verbs ---- */
-
-static int send_progress(const char *line, void *ctx)
-{
-	return edr_ctl_reply__progress(ctx, "%s", line);
-}
-
-static void progress_to_reply(const char *line, void *ctx)
-{
-	send_progress(line, ctx);
-}
-
-static int h_load_rules(const struct edr_ctl_req *req, struct edr_ctl_reply *reply, void *ctx)
-{
-	struct edr_content *mgr = ctx;
-	struct edr_content_load_opts lo = { 0 };
-	const char *path = edr_ctl_req__get(req, "path");
-	const char *shadow = edr_ctl_req__get(req, "shadow");
-	const char *force = edr_ctl_req__get(req, "force");
-	char msg[768];
-	uint64_t v;
-	size_t n;
-	int rc;
-
-	if (!path || path[0] != '/')
-		return edr_ctl_reply__set(reply, -EINVAL, "load-rules: 'path' must be absolute");
-	/* Without --shadow the configured default applies; --shadow 0 asks
-	 * for immediate activation whatever the default. */
-	lo.shadow_ms = mgr->o.shadow_default_ms;
-	if (shadow && edr_duration_parse(shadow, &lo.shadow_ms))
-		return edr_ctl_reply__set(reply, -EINVAL, "load-rules: bad shadow duration '%s'",
-					  shadow);
-	lo.force = force && !strcmp(force, "1");
-	rc = edr_content__load(mgr, path, &lo, progress_to_reply, reply, msg, sizeof(msg));
-	edr_ctl_reply__set(reply, rc, "%s", msg);
-	edr_content__active_info(mgr, &v, &n);
-	edr_ctl_reply__add_int(reply, "active.version", (int64_t)v);
-	edr_ctl_reply__add_int(reply, "active.rules", (int64_t)n);
-	return rc;
-}
-
-static void add_set(struct edr_ctl_reply *r, const char *pfx, const struct edr_content_set *s)
-{
-	char k[64], t[32];
-
-#define K(name) (snprintf(k, sizeof(k), "%s.%s", pfx, name), k)
-	edr_ctl_reply__add_int(r, K("version"), (int64_t)s->version);
-	edr_ctl_reply__add_str(r, K("source"), s->source);
-	edr_ctl_reply__add_int(r, K("rules"), (int64_t)s->nrules);
-	edr_ctl_reply__add_str(r, K("digest"), s->digest);
-	edr_ctl_reply__add_str(r, K("signed"), s->is_signed ? "yes" : "no");
-	if (s->activated_at_ms)
-		edr_ctl_reply__add_str(r, K("activated_at"), fmt_time(s->activated_at_ms, t, sizeof(t)));
-#undef K
-}
-
-static int h_rules(const struct edr_ctl_req *req, struct edr_ctl_reply *r, void *ctx)
-{
-	struct edr_content *mgr = ctx;
-	char t[32];
-
-	pthread_mutex_lock(&mgr->lock);
-	if (mgr->active) {
-		add_set(r, "active", mgr->active);
-		edr_ctl_reply__add_str(r, "active.state",
-				       mgr->probation_until_ms ? "probation" : "good");
-		if (mgr->probation_until_ms)
-			edr_ctl_reply__add_str(r, "active.probation_until",
-					       fmt_time(mgr->probation_until_ms, t, sizeof(t)));
-	} else {
-		edr_ctl_reply__add_str(r, "active.state", "none (no rules)");
-	}
-	if (mgr->shadow) {
-		const struct edr_content_set *s = mgr->shadow;
-		uint64_t n = __atomic_load_n(&s->ev_count, __ATOMIC_RELAXED);
-
-		add_set(r, "shadow", s);
-		edr_ctl_reply__add_str(r, "shadow.until", fmt_time(mgr->shadow_until_ms, t, sizeof(t)));
-		edr_ctl_reply__add_int(r, "shadow.events", (int64_t)n);
-		edr_ctl_reply__add_int(r, "shadow.alerts",
-				       (int64_t)__atomic_load_n(&s->alerts, __ATOMIC_RELAXED));
-		edr_ctl_reply__add_int(r, "shadow.errors",
-				       (int64_t)__atomic_load_n(&s->errors, __ATOMIC_RELAXED));
-		edr_ctl_reply__add_int(r, "shadow.ns_per_event",
-				       n ? (int64_t)(__atomic_load_n(&s->ev_ns, __ATOMIC_RELAXED) / n)
-					 : 0);
-	}
-	if (mgr->have_lkg) {
-		edr_ctl_reply__add_int(r, "last_known_good.version", (int64_t)mgr->lkg_version);
-		edr_ctl_reply__add_str(r, "last_known_good.digest", mgr->lkg_digest);
-	}
-	if (mgr->last_shadow[0])
-		edr_ctl_reply__add_str(r, "last_shadow", mgr->last_shadow);
-	if (mgr->last_rejection[0])
-		edr_ctl_reply__add_str(r, "last_rejection", mgr->last_rejection);
-	if (mgr->last_rollback[0])
-		edr_ctl_reply__add_str(r, "last_rollback", mgr->last_rollback);
-	edr_ctl_reply__add_int(r, "bad_contents", (int64_t)mgr->nbad);
-	pthread_mutex_unlock(&mgr->lock);
-	return 0;
-}
-
-int edr_content__register_verbs(struct edr_content *mgr, struct edr_ctl_server *srv)
-{
-	int rc = edr_ctl_server__register(srv, "load-rules", 0, h_load_rules, mgr);
-
-	return rc ? rc : edr_ctl_server__register(srv, "rules", 1, h_rules, mgr);
 }

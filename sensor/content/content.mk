@@ -1,49 +1,20 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# Control socket (protocol, server, client) and the content manager (issue 4).
-CTL_PROTO_OBJS := $(BUILD)/sensor/ctl/ctl_proto.o
-CTL_SERVER_OBJS := $(CTL_PROTO_OBJS) $(BUILD)/sensor/ctl/ctl_server.o
-CTL_CLIENT_OBJS := $(CTL_PROTO_OBJS) $(BUILD)/sensor/ctl/ctl_client.o
+# The content manager (issue 4) and signed content bundles. The control
+# socket is sensor/ctl/ctl.mk, included before this file: the link rules
+# below expand $(CTL_SERVER_OBJS) when read.
 
-# This file is included after sensor.mk's link rules, whose prerequisite
-# lists were expanded when read; the extra prerequisite rules below add our
-# objects to those links ($^ gathers the prerequisites of every rule).
-SENSOR_OBJS += $(BUILD)/sensor/ctl/ctl_proto.o $(BUILD)/sensor/ctl/ctl_server.o
-EDRCTL_OBJS += $(BUILD)/sensor/ctl/ctl_proto.o $(BUILD)/sensor/ctl/ctl_client.o
-
-UNIT_TESTS += $(BUILD)/tests/unit/test_ctl
-
-$(BUILD)/tests/unit/test_ctl: $(BUILD)/tests/unit/test_ctl.o $(CTL_SERVER_OBJS) \
-		$(BUILD)/sensor/ctl/ctl_client.o
-	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
-
-# Fuzz targets: clang + libFuzzer + ASan, own object directory.
-FUZZ_CC := $(CLANG)
-FUZZ_CFLAGS := $(FUZZ_BASE_CFLAGS) $(shell $(PKG_CONFIG) --cflags libzstd libsodium 2>/dev/null)
-
-$(BUILD)/fuzz/fuzz_ctl: tests/fuzz/fuzz_ctl.c sensor/ctl/ctl_proto.c sensor/ctl/ctl_proto.h
-	$(call msg,FUZZ,$@)
-	@mkdir -p $(@D)
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) tests/fuzz/fuzz_ctl.c sensor/ctl/ctl_proto.c -o $@
-
-CTL_FUZZ_RUN = mkdir -p $(BUILD)/fuzz/corpus-ctl && \
-	$(BUILD)/fuzz/fuzz_ctl -max_len=70000 $(BUILD)/fuzz/corpus-ctl tests/fuzz/corpus/ctl
-$(eval $(call fuzz_target,ctl,CTL_FUZZ_RUN,4000000,300))
-
-EDRCTL_OBJS += $(BUILD)/sensor/ctl/edrctl_bundle.o $(BUILD)/sensor/ctl/edrctl_content.o
-$(BUILD)/edrctl: $(BUILD)/sensor/ctl/ctl_proto.o $(BUILD)/sensor/ctl/ctl_client.o \
-		 $(BUILD)/sensor/ctl/edrctl_bundle.o $(BUILD)/rules/bundle.o \
-		 $(BUILD)/sensor/ctl/edrctl_content.o
-$(BUILD)/edr-sensor: $(BUILD)/sensor/ctl/ctl_proto.o $(BUILD)/sensor/ctl/ctl_server.o
-
-# The content manager needs the rule engine (RULES_OBJS) and liburcu.
-SENSOR_OBJS += $(BUILD)/sensor/content/content.o
-$(BUILD)/edr-sensor: $(BUILD)/sensor/content/content.o
+# The content manager: the load pipeline, swap and evaluation (content.c),
+# the store on disk (store.c), the self-test child (selftest.c) and its
+# control verbs (control.c). It needs the rule engine (RULES_OBJS) and liburcu.
+CONTENT_OBJS := $(BUILD)/sensor/content/content.o $(BUILD)/sensor/content/store.o \
+		$(BUILD)/sensor/content/selftest.o $(BUILD)/sensor/content/control.o
+SENSOR_OBJS += $(CONTENT_OBJS)
+$(BUILD)/edr-sensor: $(CONTENT_OBJS)
 # Messages are cut at their buffer on purpose (one bounded line each).
-$(BUILD)/sensor/content/content.o: CFLAGS += -Wno-format-truncation
+$(CONTENT_OBJS): CFLAGS += -Wno-format-truncation
 
 UNIT_TESTS += $(BUILD)/tests/unit/test_content
-$(BUILD)/tests/unit/test_content: $(BUILD)/tests/unit/test_content.o $(BUILD)/sensor/content/content.o \
+$(BUILD)/tests/unit/test_content: $(BUILD)/tests/unit/test_content.o $(CONTENT_OBJS) \
 		$(CTL_SERVER_OBJS) $(BUILD)/sensor/ctl/ctl_client.o $(RULES_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $(sort $^) -o $@ $(LDLIBS) -lcmocka
@@ -74,15 +45,18 @@ UNIT_TESTS += $(BUILD)/tests/unit/test_bundle_corpus
 $(BUILD)/tests/unit/test_bundle_corpus.o: CPPFLAGS += \
 	-DEDR_BUNDLE_CORPUS_DIR='"$(BUILD)/tests/bundles/bad"'
 $(BUILD)/tests/unit/test_bundle_corpus: $(BUILD)/tests/unit/test_bundle_corpus.o \
-		$(BUILD)/sensor/content/content.o $(CTL_SERVER_OBJS) $(RULES_OBJS) \
+		$(CONTENT_OBJS) $(CTL_SERVER_OBJS) $(RULES_OBJS) \
 		| $(BUILD)/tests/bundles/bad/expected.tsv
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $(sort $(filter %.o,$^)) -o $@ $(LDLIBS) -lcmocka
 
+# Fuzz target: clang + libFuzzer + ASan, own object directory.
+BUNDLE_FUZZ_CFLAGS := $(FUZZ_BASE_CFLAGS) $(shell $(PKG_CONFIG) --cflags libzstd libsodium 2>/dev/null)
+
 $(BUILD)/fuzz/fuzz_bundle: tests/fuzz/fuzz_bundle.c rules/bundle.c rules/bundle.h rules/schema.c
 	$(call msg,FUZZ,$@)
 	@mkdir -p $(@D)
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) tests/fuzz/fuzz_bundle.c rules/bundle.c rules/schema.c -o $@ \
+	$(Q)$(CLANG) $(BUNDLE_FUZZ_CFLAGS) tests/fuzz/fuzz_bundle.c rules/bundle.c rules/schema.c -o $@ \
 	  $(shell $(PKG_CONFIG) --libs libzstd libsodium)
 
 # Seeds: the bad-bundle corpus plus whatever the fuzzer kept.
@@ -101,7 +75,7 @@ $(BUILD)/tests/unit/test_bundle: $(BUILD)/tests/unit/test_bundle.o $(BUILD)/rule
 # make bench: cost of a content update and events/s while updating.
 .PHONY: bench-content
 BENCH_STEPS += bench-content
-$(BUILD)/tests/bench/bench_content: $(BUILD)/tests/bench/bench_content.o $(BUILD)/sensor/content/content.o \
+$(BUILD)/tests/bench/bench_content: $(BUILD)/tests/bench/bench_content.o $(CONTENT_OBJS) \
 		$(CTL_SERVER_OBJS) $(RULES_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $(sort $^) -o $@ $(LDLIBS)
@@ -112,6 +86,6 @@ bench-content: $(BUILD)/tests/bench/bench_content ## benchmark: content update c
 UNIT_TESTS += $(BUILD)/tests/unit/test_content_cli
 $(BUILD)/tests/unit/test_content_cli.o: CPPFLAGS += -DEDRCTL_PATH='"$(BUILD)/edrctl"'
 $(BUILD)/tests/unit/test_content_cli: $(BUILD)/tests/unit/test_content_cli.o \
-		$(BUILD)/sensor/content/content.o $(CTL_SERVER_OBJS) $(RULES_OBJS)
+		$(CONTENT_OBJS) $(CTL_SERVER_OBJS) $(RULES_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $(sort $^) -o $@ $(LDLIBS) -lcmocka

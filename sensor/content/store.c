@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The content store: what the manager keeps in its directory. active.bundle
+ * and previous.bundle (the last-known-good content), the probation record
+ * (state) and the digests never to load automatically again (bad). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "sensor/content/internal.h"
+
+#define STATE_MAX	4096
+
+/* ---- the probation record and the bad list ---- */
+
+static int write_text(struct edr_content *mgr, const char *name, const char *text)
+{
+	struct edr_bundle_err err;
+	char path[640];
+	int rc;
+
+	path_in(mgr, name, path, sizeof(path));
+	rc = edr_bundle_write_atomic(path, (const uint8_t *)text, strlen(text), 0600, &err);
+	if (rc)
+		logf_(mgr, LOG_ERR, "%s", err.msg);
+	return rc;
+}
+
+int edr_store_save_state_raw(struct edr_content *mgr, const char *digest, uint64_t version,
+			     uint64_t probation_until, int clean)
+{
+	char buf[STATE_MAX];
+
+	snprintf(buf, sizeof(buf),
+		 "# edr-sensor content state; written by the sensor, do not edit\n"
+		 "active_digest=%s\nactive_version=%" PRIu64 "\nprobation_until=%" PRIu64
+		 "\nclean=%d\nfail_digest=%s\nfail_count=%u\n",
+		 digest, version, probation_until, clean, mgr->fail_digest, mgr->fail_count);
+	return write_text(mgr, "state", buf);
+}
+
+int edr_store_save_state(struct edr_content *mgr, int clean)
+{
+	const struct edr_content_set *a = mgr->active;
+
+	return edr_store_save_state_raw(mgr, a && mgr->active_on_disk ? a->digest : "", a ? a->version : 0,
+					mgr->probation_until_ms, clean);
+}
+
+void edr_store_load_state(struct edr_content *mgr, struct store_state *st)
+{
+	struct edr_bundle_err err;
+	char path[640], *line, *save = NULL;
+	uint8_t *buf;
+	size_t len;
+
+	memset(st, 0, sizeof(*st));
+	st->clean = 1;
+	path_in(mgr, "state", path, sizeof(path));
+	if (edr_bundle_read_file(path, STATE_MAX, &buf, &len, &err)) {
+		if (access(path, F_OK) == 0)
+			logf_(mgr, LOG_WARNING, "%s, ignoring", err.msg);
+		return;
+	}
+	for (line = strtok_r((char *)buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *eq = strchr(line, '=');
+
+		if (line[0] == '#' || !eq)
+			continue;
+		*eq++ = 0;
+		if (!strcmp(line, "active_digest"))
+			snprintf(st->active_digest, sizeof(st->active_digest), "%.64s", eq);
+		else if (!strcmp(line, "probation_until"))
+			st->probation_until = strtoull(eq, NULL, 10);
+		else if (!strcmp(line, "clean"))
+			st->clean = atoi(eq);
+		else if (!strcmp(line, "fail_digest"))
+			snprintf(st->fail_digest, sizeof(st->fail_digest), "%.64s", eq);
+		else if (!strcmp(line, "fail_count"))
+			st->fail_count = (unsigned)strtoul(eq, NULL, 10);
+	}
+	free(buf);
+}
+
+int edr_store_is_bad(const struct edr_content *mgr, const char *digest)
+{
+	size_t i;
+
+	for (i = 0; i < mgr->nbad; i++)
+		if (!strcmp(mgr->bad[i], digest))
+			return 1;
+	return 0;
+}
+
+void edr_store_load_bad(struct edr_content *mgr)
+{
+	struct edr_bundle_err err;
+	char path[640], *line, *save = NULL;
+	uint8_t *buf;
+	size_t len;
+
+	path_in(mgr, "bad", path, sizeof(path));
+	if (edr_bundle_read_file(path, 1 << 20, &buf, &len, &err))
+		return;
+	for (line = strtok_r((char *)buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char **v;
+
+		if (strlen(line) != 64)
+			continue;
+		v = realloc(mgr->bad, (mgr->nbad + 1) * sizeof(*v));
+		if (!v)
+			break;
+		mgr->bad = v;
+		mgr->bad[mgr->nbad] = strdup(line);
+		if (mgr->bad[mgr->nbad])
+			mgr->nbad++;
+	}
+	free(buf);
+}
+
+void edr_store_mark_bad(struct edr_content *mgr, const char *digest)
+{
+	size_t i, len = 0;
+	char *text, **v;
+
+	if (edr_store_is_bad(mgr, digest))
+		return;
+	v = realloc(mgr->bad, (mgr->nbad + 1) * sizeof(*v));
+	if (!v)
+		return;
+	mgr->bad = v;
+	mgr->bad[mgr->nbad] = strdup(digest);
+	if (!mgr->bad[mgr->nbad])
+		return;
+	mgr->nbad++;
+	text = malloc(mgr->nbad * 65 + 1);
+	if (!text)
+		return;
+	for (i = 0; i < mgr->nbad; i++)
+		len += (size_t)sprintf(text + len, "%s\n", mgr->bad[i]);
+	write_text(mgr, "bad", text);
+	free(text);
+}
+
+
+/* ---- active.bundle, previous.bundle (last-known-good), the directory ---- */
+
+int edr_store_persist(struct edr_content *mgr, const uint8_t *raw, size_t rawlen, int prev_good,
+		      char *why, size_t whylen)
+{
+	struct edr_bundle_err err = { "" };
+	char act[640], prev[640];
+	int rc;
+
+	path_in(mgr, "active.bundle", act, sizeof(act));
+	path_in(mgr, "previous.bundle", prev, sizeof(prev));
+	/* prev_good: the outgoing content becomes last-known-good (see
+	 * activate()); otherwise the older last-known-good stays. */
+	if (prev_good && mgr->active_on_disk && rename(act, prev) < 0 && errno != ENOENT) {
+		snprintf(why, whylen, "%s: %s", prev, strerror(errno));
+		return -errno;
+	}
+	rc = edr_bundle_write_atomic(act, raw, rawlen, 0600, &err);
+	if (rc) {
+		snprintf(why, whylen, "%s", err.msg);
+		return rc;
+	}
+	return 0;
+}
+
+
+/* Remembers what previous.bundle holds (for `rules` and rollback). */
+void edr_store_refresh_lkg(struct edr_content *mgr)
+{
+	struct edr_bundle_err err;
+	struct edr_bundle *b;
+	char path[640];
+
+	path_in(mgr, "previous.bundle", path, sizeof(path));
+	mgr->have_lkg = 0;
+	if (access(path, F_OK))
+		return;
+	b = edr_bundle__open(path, NULL, 0, EDR_BUNDLE_NO_VERIFY, &err);
+	if (!b)
+		return;
+	mgr->have_lkg = 1;
+	mgr->lkg_version = b->version;
+	edr_content_digest(b, mgr->lkg_digest);
+	edr_bundle__free(b);
+}
+
+
+int edr_store_mkdir_p(const char *path, mode_t mode)
+{
+	char buf[512], *p;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
