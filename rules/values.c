@@ -243,6 +243,10 @@ static int value_fieldref(struct ctx *c, const struct value *val)
 			    edr_schema_cat_name(cat), sug ? " (did you mean '" : "",
 			    sug ? sug : "", sug ? "'?)" : "");
 	}
+	if (edr_schema_field_unfilled(cat, f2))
+		return fail(c, val->vn, "fieldref: field '%s' of category %s is never filled by this "
+			    "sensor (%s): the rule could never match", val->v, edr_schema_cat_name(cat),
+			    edr_schema_field_unfilled(cat, f2));
 	t2 = edr_schema_field_type(cat, f2);
 	if (numeric_type(val->type) != numeric_type(t2))
 		return fail(c, val->vn, "fieldref: '%s' is %s and '%s' is %s", val->fname,
@@ -434,6 +438,25 @@ static int one_value(struct ctx *c, const yaml_node_t *kn, const yaml_node_t *vn
 			    str_mode(mods, field));
 }
 
+/* A detection key's field: in the category's schema, and filled by some
+ * family (rules/schema.def); 0, or the error reported at kn. */
+static int field_of(struct ctx *c, yaml_node_t *kn, int cat, const char *key, int *field)
+{
+	const char *sug, *why;
+
+	*field = edr_schema_field_by_name(cat, key);
+	if (*field < 0) {
+		sug = edr_schema_field_suggest(cat, key);
+		return fail(c, kn, "field '%s' is not in category %s%s%s%s", key, edr_schema_cat_name(cat),
+			    sug ? " (did you mean '" : "", sug ? sug : "", sug ? "'?)" : "");
+	}
+	why = edr_schema_field_unfilled(cat, *field);
+	if (why)
+		return fail(c, kn, "field '%s' of category %s is never filled by this sensor (%s): "
+			    "the rule could never match", key, edr_schema_cat_name(cat), why);
+	return 0;
+}
+
 /* "Field|mod|mod: value or list" (field empty: keyword with modifiers). */
 static int compile_item(struct ctx *c, yaml_node_t *kn, yaml_node_t *vn)
 {
@@ -448,17 +471,8 @@ static int compile_item(struct ctx *c, yaml_node_t *kn, yaml_node_t *vn)
 	bar = strchr(key, '|');
 	if (bar)
 		*bar = 0;
-	if (*key) {
-		field = edr_schema_field_by_name(cat, key);
-		if (field < 0) {
-			const char *sug = edr_schema_field_suggest(cat, key);
-
-			ret = fail(c, kn, "field '%s' is not in category %s%s%s%s", key,
-				   edr_schema_cat_name(cat), sug ? " (did you mean '" : "",
-				   sug ? sug : "", sug ? "'?)" : "");
-			goto out;
-		}
-	}
+	if (*key && (ret = field_of(c, kn, cat, key, &field)) < 0)
+		goto out;
 	for (save = bar ? bar + 1 : NULL; (tok = strsep(&save, "|"));) {
 		const char *why = unsupported_mod(tok);
 		unsigned bit = 0;

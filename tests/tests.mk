@@ -98,6 +98,8 @@ test-content-e2e: $(BINS) $(TEST_HELPERS) ## e2e: signed content updates against
 # House limits: no file over 1,200 lines, no function over 120 (outside tests
 # and the BPF SEC() wrappers).
 .PHONY: lint-sizes
+TEST_STEPS += lint-sizes
+CHECK_STEPS += lint-sizes
 lint-sizes: ## house limits: files <= 1,200 lines, functions <= 120
 	$(call msg,LINT,sizes)
 	$(Q)python3 tests/lint/sizes.py
