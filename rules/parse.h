@@ -85,30 +85,22 @@ void edr_rules_report(struct edr_rules_err *err, const char *file, unsigned line
 /* Records the first error of the current rule; returns -errnum. */
 int edr_rules_failv(struct ctx *c, int errnum, const yaml_mark_t *mk, const char *fmt, va_list ap);
 
-__attribute__((format(printf, 3, 4)))
-static inline int fail(struct ctx *c, const yaml_node_t *n, const char *fmt, ...)
+/* The first error of the rule at node n (may be NULL), errno errnum. */
+__attribute__((format(printf, 4, 5)))
+static inline int fail_err(struct ctx *c, int errnum, const yaml_node_t *n, const char *fmt, ...)
 {
 	va_list ap;
 	int ret;
 
 	va_start(ap, fmt);
-	ret = edr_rules_failv(c, EINVAL, n ? &n->start_mark : NULL, fmt, ap);
+	ret = edr_rules_failv(c, errnum, n ? &n->start_mark : NULL, fmt, ap);
 	va_end(ap);
 	return ret;
 }
 
-/* A limit of rules/limits.h exceeded (E2BIG). */
-__attribute__((format(printf, 3, 4)))
-static inline int fail_limit(struct ctx *c, const yaml_node_t *n, const char *fmt, ...)
-{
-	va_list ap;
-	int ret;
-
-	va_start(ap, fmt);
-	ret = edr_rules_failv(c, E2BIG, n ? &n->start_mark : NULL, fmt, ap);
-	va_end(ap);
-	return ret;
-}
+/* An invalid rule (EINVAL); a limit of rules/limits.h exceeded (E2BIG). */
+#define fail(c, n, ...) fail_err(c, EINVAL, n, __VA_ARGS__)
+#define fail_limit(c, n, ...) fail_err(c, E2BIG, n, __VA_ARGS__)
 
 /* An error at byte coloff of scalar n (the condition parser's position). */
 __attribute__((format(printf, 4, 5)))

@@ -46,30 +46,23 @@ CONTAINER_FUZZ_RUN = mkdir -p $(BUILD)/fuzz/corpus-container && \
 
 $(eval $(call fuzz_target,container,CONTAINER_FUZZ_RUN,1000000,300))
 
-# The hash cache's threads under ThreadSanitizer (a data race fails the step).
-.PHONY: tsan-hashcache
-TEST_STEPS += tsan-hashcache
-$(BUILD)/tsan/test_hashcache: tests/unit/test_hashcache.c sensor/enrich/hashcache.c sensor/enrich/hashcache.h
-	$(call msg,TSAN,$@)
-	@mkdir -p $(@D)
-	$(Q)$(CC) -std=gnu11 -g -O1 -fsanitize=thread -I. -Ibpf -D_GNU_SOURCE \
-	  tests/unit/test_hashcache.c sensor/enrich/hashcache.c -o $@ \
-	  $(shell $(PKG_CONFIG) --cflags --libs libsodium) -lcmocka -lpthread
-tsan-hashcache: $(BUILD)/tsan/test_hashcache ## the hash cache's threads under ThreadSanitizer
-	$(Q)TSAN_OPTIONS=halt_on_error=1:exitcode=66 $(BUILD)/tsan/test_hashcache >$(BUILD)/tsan/test_hashcache.log 2>&1 || \
-	  { tail -60 $(BUILD)/tsan/test_hashcache.log; exit 1; }
-
-# The name cache's watcher and resolver threads under ThreadSanitizer.
-.PHONY: tsan-idcache
-TEST_STEPS += tsan-idcache
-$(BUILD)/tsan/test_idcache: tests/unit/test_idcache.c sensor/enrich/idcache.c sensor/enrich/idcache.h
-	$(call msg,TSAN,$@)
-	@mkdir -p $(@D)
-	$(Q)$(CC) -std=gnu11 -g -O1 -fsanitize=thread -I. -Ibpf -D_GNU_SOURCE \
-	  tests/unit/test_idcache.c sensor/enrich/idcache.c -o $@ -lcmocka -lpthread
-tsan-idcache: $(BUILD)/tsan/test_idcache
-	$(Q)TSAN_OPTIONS=halt_on_error=1:exitcode=66 $(BUILD)/tsan/test_idcache >$(BUILD)/tsan/test_idcache.log 2>&1 || \
-	  { tail -60 $(BUILD)/tsan/test_idcache.log; exit 1; }
+# A cache's threads under ThreadSanitizer (a data race fails the step):
+# $(call tsan_test,NAME,EXTRA-LIBS) builds tests/unit/test_NAME.c with
+# sensor/enrich/NAME.c and runs it as step tsan-NAME.
+define tsan_test
+.PHONY: tsan-$(1)
+TEST_STEPS += tsan-$(1)
+$$(BUILD)/tsan/test_$(1): tests/unit/test_$(1).c sensor/enrich/$(1).c sensor/enrich/$(1).h
+	$$(call msg,TSAN,$$@)
+	@mkdir -p $$(@D)
+	$$(Q)$$(CC) -std=gnu11 -g -O1 -fsanitize=thread -I. -Ibpf -D_GNU_SOURCE \
+	  tests/unit/test_$(1).c sensor/enrich/$(1).c -o $$@ $(2) -lcmocka -lpthread
+tsan-$(1): $$(BUILD)/tsan/test_$(1) ## the $(1) threads under ThreadSanitizer
+	$$(Q)TSAN_OPTIONS=halt_on_error=1:exitcode=66 $$(BUILD)/tsan/test_$(1) >$$(BUILD)/tsan/test_$(1).log 2>&1 || \
+	  { tail -60 $$(BUILD)/tsan/test_$(1).log; exit 1; }
+endef
+$(eval $(call tsan_test,hashcache,$(shell $(PKG_CONFIG) --cflags --libs libsodium)))
+$(eval $(call tsan_test,idcache,))
 
 # libFuzzer target for the passwd/group parser (a differential check against
 # a naive second reading of the same bytes).
