@@ -192,7 +192,7 @@ void edr_ecs_kopt(struct edr_json *j, const char *key, const struct edr_str *s)
 static void event_object(struct edr_json *j, const struct edr_decoded *ev, const struct edr_alert_info *a)
 {
 	const struct edr_rectype *et = edr_rectype(ev->type);
-	const char *outcome = ev->fam && ev->fam->outcome ? ev->fam->outcome(ev) : NULL;
+	const char *outcome = ev->fam->outcome ? ev->fam->outcome(ev) : NULL;
 
 	edr_json_key(j, "event");
 	edr_json_obj_begin(j);
@@ -263,10 +263,10 @@ static void process_object(struct edr_ecs *ecs, struct edr_json *j, const struct
 	edr_json_key(j, "thread");
 	edr_json_obj_begin(j);
 	edr_json_kuint(j, "id", t->pid);
-	if (ev->fam && ev->fam->ecs_thread)
+	if (ev->fam->ecs_thread)
 		ev->fam->ecs_thread(j, ev);
 	edr_json_obj_end(j);
-	if (ev->fam && ev->fam->ecs_process)
+	if (ev->fam->ecs_process)
 		ev->fam->ecs_process(j, ev);
 	if (en && en->have_hash && en->hash_state == EDR_HASH_DONE) {
 		edr_json_key(j, "hash");
@@ -313,7 +313,7 @@ static void edr_object(struct edr_json *j, const struct edr_event_ctx *c, const 
 		edr_json_kuint(j, "auid", t->auid);
 	if (t->sessionid != (uint32_t)-1)
 		edr_json_kuint(j, "session_id", t->sessionid);
-	if (ev->fam && ev->fam->ecs_edr)
+	if (ev->fam->ecs_edr)
 		ev->fam->ecs_edr(j, c);
 	edr_json_obj_end(j);
 }
@@ -337,7 +337,7 @@ static void record(struct edr_ecs *ecs, struct edr_json *j, const struct edr_eve
 	edr_json_obj_end(j);
 	process_object(ecs, j, c);
 	/* A credential change: user.* are the new ids. */
-	if (ev->fam && ev->fam->user_task)
+	if (ev->fam->user_task)
 		ut = ev->fam->user_task(ev, &ttmp);
 	user_group(ecs, j, ut);
 	if (en && en->container && en->container->runtime != EDR_CRT_NONE) {
@@ -348,7 +348,7 @@ static void record(struct edr_ecs *ecs, struct edr_json *j, const struct edr_eve
 		edr_json_cstr(j, edr_container_runtime_str(en->container->runtime));
 		edr_json_obj_end(j);
 	}
-	if (ev->fam && ev->fam->ecs_objects)
+	if (ev->fam->ecs_objects)
 		ev->fam->ecs_objects(j, ev);
 	edr_object(j, c, a);
 }

@@ -41,7 +41,8 @@ void edr_ecs__timestamp(struct edr_ecs *ecs, struct edr_json *j, uint64_t boot_n
  * Opens the event object and writes everything about an event except the
  * final '}': the caller may add keys (e.g. rule fields) and then closes it
  * with edr_json_obj_end(). c->p is the process table entry after the event
- * was applied (may be NULL); c->parent likewise; c->en may be NULL.
+ * was applied (may be NULL); c->parent likewise; c->en may be NULL. c->ev
+ * must have decoded (its family is set).
  */
 void edr_ecs__event(struct edr_ecs *ecs, struct edr_json *j, const struct edr_event_ctx *c);
 

@@ -63,5 +63,5 @@ int edr_sigma_map(struct edr_sigma_view *v, const struct edr_event_ctx *c, int i
 {
 	const struct edr_family *fam = c->ev->fam;
 
-	return fam && fam->sigma ? fam->sigma(v, c, idx) : -ENOENT;
+	return fam->sigma ? fam->sigma(v, c, idx) : -ENOENT;
 }

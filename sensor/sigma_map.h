@@ -11,6 +11,8 @@
 
 #include "rules/edr_rules.h"
 #include "sensor/decode.h"
+#include "sensor/enrich/hashcache.h"
+#include "sensor/family/net.h"
 #include "sensor/family/family.h"
 #include "sensor/proctable.h"
 
@@ -20,13 +22,14 @@ struct edr_sigma_view {
 	char cmd[EDR_ARGV_MAX + 1];
 	char pcmd[EDR_ARGV_MAX + 1];
 	char num[8][24];
-	char hashes[8 + 64];
-	char addr[2][48]; /* textual IP addresses */
+	char hashes[8 + EDR_SHA256_HEX_LEN];             /* "SHA256=<hex>" */
+	char addr[2][EDR_NET_ADDR_STR];                  /* textual IP addresses */
 };
 
 /*
  * Fills v with view idx (0, 1, ...) of the event in c: 0, or -ENOENT when
- * the event has no such view. An exec has two (process_creation, and
+ * the event has no such view. c->ev must have decoded (its family is
+ * set). An exec has two (process_creation, and
  * fileless_exec for a memfd or deleted file); fork and exit have none.
  */
 int edr_sigma_map(struct edr_sigma_view *v, const struct edr_event_ctx *c, int idx);
