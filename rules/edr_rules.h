@@ -169,4 +169,64 @@ int edr_rule__category(const struct edr_rule *r); /* enum edr_cat */
 /* Position in the ruleset (load order). */
 size_t edr_rule__index(const struct edr_rule *r);
 
+/* ---- responses (issue 12) -------------------------------------------------- */
+
+/*
+ * What a rule does besides alerting, from its x-edr-response (rules/FORMAT.md).
+ * A rule without one only alerts (EDR_ACT_NONE).
+ */
+enum edr_action {
+	EDR_ACT_NONE = 0,
+	EDR_ACT_DENY = 1,       /* the operation fails before it takes effect */
+	EDR_ACT_KILL = 2,       /* the process (tree: its descendants too) */
+	EDR_ACT_QUARANTINE = 3, /* the file the event names is moved away */
+	EDR_ACT_ISOLATE = 4,    /* host network isolation */
+	_EDR_ACT_MAX,
+};
+
+struct edr_response {
+	uint8_t action; /* enum edr_action */
+	uint8_t tree;   /* kill: descendants too */
+};
+
+/* Never NULL: action EDR_ACT_NONE when the rule has no response. */
+const struct edr_response *edr_rule__response(const struct edr_rule *r);
+/* "none", "deny", "kill", "quarantine", "isolate"; "?" out of range. */
+const char *edr_action_name(int action);
+/* Whether any predicate of the rule's condition reads field (EDR_F_*). */
+int edr_rule__uses_field(const struct edr_rule *r, unsigned field);
+
+/*
+ * The kernel form of a rule: what fixed BPF programs can decide from map
+ * entries alone. A rule has one only when its whole condition is equivalent
+ * to the entries (no other field, no negation, no wildcard), so enforcing
+ * the entries never refuses more or less than the rule matches.
+ */
+enum edr_kform_kind {
+	EDR_KFORM_NONE = 0,
+	EDR_KFORM_EXEC_PATH,   /* process_creation: Image equals one of strs (absolute paths) */
+	EDR_KFORM_EXEC_SHA256, /* process_creation: sha256 / Hashes SHA256= one of strs (64 hex, lower) */
+	EDR_KFORM_NET,         /* network_connection: DestinationIp in nets (and DestinationPort in ports) */
+	EDR_KFORM_FILE_PATH,   /* file_event: TargetFilename equals one of strs (absolute paths) */
+};
+
+struct edr_kform_net {
+	uint8_t family;   /* 4 or 6 */
+	uint8_t prefix;   /* bits */
+	uint8_t addr[16]; /* network, host bits cleared; IPv4 in addr[0..3] */
+};
+
+struct edr_kform {
+	int kind;                       /* enum edr_kform_kind */
+	const char *const *strs;        /* paths or hashes; valid while the ruleset lives */
+	size_t nstrs;
+	const struct edr_kform_net *nets;
+	size_t nnets;
+	const uint16_t *ports;          /* nports == 0: any port */
+	size_t nports;
+};
+
+/* Fills out (kind EDR_KFORM_NONE when the rule has no kernel form). */
+void edr_rule__kform(const struct edr_rule *r, struct edr_kform *out);
+
 #endif /* EDR_RULES_H */
