@@ -24,5 +24,6 @@ include sensor/enrich/enrich.mk
 EVENT_OBJS := $(EVENT_CORE_OBJS) $(ENRICH_OBJS)
 EVENT_SRCS := $(EVENT_CORE_SRCS) $(ENRICH_SRCS)
 include sensor/ctl/ctl.mk
+include sensor/response/response.mk
 include sensor/content/content.mk
 include sensor/install.mk
