@@ -408,7 +408,8 @@ int edr_quarantine__list(int dirfd, struct edr_quarantine_item **items, size_t *
 			count++;
 	}
 	closedir(d);
-	qsort(v, count, sizeof(*v), by_time);
+	if (count)
+		qsort(v, count, sizeof(*v), by_time);
 	*items = v;
 	*n = count;
 	return 0;
