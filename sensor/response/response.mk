@@ -59,3 +59,18 @@ $(BUILD)/tests/bench/bench_fanotify: $(BUILD)/tests/bench/bench_fanotify.o $(FAN
 BENCH_STEPS += bench-fanotify
 bench-fanotify: $(BUILD)/tests/bench/bench_fanotify ## benchmark: added exec latency of the fanotify path (root)
 	@python3 tests/bench/fanotify_overhead.py --build $(BUILD)
+
+# The fanotify group's threads under ThreadSanitizer (root; exit 77 without
+# CAP_SYS_ADMIN counts as skipped).
+FAN_TSAN_SRCS := tests/unit/test_fanotify.c sensor/response/fanotify.c sensor/response/fanview.c \
+		 $(EVENT_SRCS)
+.PHONY: tsan-fanotify
+TEST_STEPS += tsan-fanotify
+$(BUILD)/tsan/test_fanotify: $(FAN_TSAN_SRCS) sensor/response/fanotify.h
+	$(call msg,TSAN,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) -std=gnu11 -g -O1 -fsanitize=thread -I$(BUILD) -I. -Ibpf -D_GNU_SOURCE $(FAN_TSAN_SRCS) \
+	  -o $@ $(PKG_CFLAGS) $(PKG_LIBS) -lcmocka -lpthread -lm
+tsan-fanotify: $(BUILD)/tsan/test_fanotify ## the fanotify threads under ThreadSanitizer (root)
+	$(Q)TSAN_OPTIONS=halt_on_error=1:exitcode=66 $(BUILD)/tsan/test_fanotify >$(BUILD)/tsan/test_fanotify.log 2>&1; \
+	  rc=$$?; [ $$rc = 0 ] || [ $$rc = 77 ] || { tail -60 $(BUILD)/tsan/test_fanotify.log; exit 1; }

@@ -76,33 +76,39 @@ static void view(const struct edr_fan_req *req)
 
 	assert_int_equal(edr_hashcache__digest_fd(T.hc, req->fd, &id, hex), 0);
 	assert_int_equal(edr_fan_exec_view(&v, req, hex), 0);
+	pthread_mutex_lock(&T.lock);
 	copy_field(T.image, sizeof(T.image), &v.f[EDR_F_PROCESS_CREATION_IMAGE]);
 	copy_field(T.pimage, sizeof(T.pimage), &v.f[EDR_F_PROCESS_CREATION_PARENT_IMAGE]);
 	copy_field(T.user, sizeof(T.user), &v.f[EDR_F_PROCESS_CREATION_USER]);
 	copy_field(T.cwd, sizeof(T.cwd), &v.f[EDR_F_PROCESS_CREATION_CURRENT_DIRECTORY]);
 	copy_field(T.sha, sizeof(T.sha), &v.f[EDR_F_PROCESS_CREATION_SHA256]);
+	pthread_mutex_unlock(&T.lock);
 }
 
 static enum edr_fan_verdict decide(const struct edr_fan_req *req, void *ctx)
 {
 	int ours = (req->ino == target_st.st_ino && req->kind == EDR_FAN_EXEC) ||
 		   (req->ino == victim_st.st_ino && req->kind == EDR_FAN_OPEN);
+	enum mode mode;
+	unsigned sleep_ms;
 	int deny;
 
 	if (!ours)
 		return EDR_FAN_ALLOW;
 	pthread_mutex_lock(&T.lock);
+	mode = T.mode;
+	sleep_ms = T.sleep_ms;
 	T.calls++;
 	T.entered++;
 	pthread_cond_broadcast(&T.cond);
-	if (T.mode == BLOCK)
+	if (mode == BLOCK)
 		while (!T.gate_open)
 			pthread_cond_wait(&T.cond, &T.lock);
 	deny = T.deny;
 	pthread_mutex_unlock(&T.lock);
-	if (T.mode == SLEEP)
-		usleep(T.sleep_ms * 1000);
-	if (T.mode == VIEW)
+	if (mode == SLEEP)
+		usleep(sleep_ms * 1000);
+	if (mode == VIEW)
 		view(req);
 	return deny ? EDR_FAN_DENY : EDR_FAN_ALLOW;
 }
@@ -118,6 +124,7 @@ static void on_timeout(const struct edr_fan_req *req, void *ctx)
 static void reset(enum mode mode, int deny)
 {
 	pthread_mutex_lock(&T.lock);
+	T.sleep_ms = 1000;
 	T.mode = mode;
 	T.deny = deny;
 	T.gate_open = 0;
@@ -315,14 +322,15 @@ static void test_deadline(void **state)
 	uint64_t ms;
 
 	reset(SLEEP, 1);
-	T.sleep_ms = 1000;
 	assert_int_equal(run(target, 0, &ms), 0);
 	assert_true(ms >= 140);
 	assert_true(ms < 900);
 	edr_fanotify__stats(f, &st);
 	assert_int_equal(st.timeouts, 1);
+	pthread_mutex_lock(&T.lock);
 	assert_int_equal(T.timeouts, 1);
 	assert_string_equal(T.timeout_path, target);
+	pthread_mutex_unlock(&T.lock);
 	usleep(1100 * 1000); /* the late deny is discarded, not counted */
 	edr_fanotify__stats(f, &st);
 	assert_int_equal(st.denied, 0);
@@ -433,9 +441,11 @@ static void test_protect(void **state)
 	assert_true(st.self >= 1);
 	assert_int_equal(st.protected, 1);
 	edr_fanotify__unprotect_all(f);
-	T.calls = 0;
+	reset(PLAIN, 1);
 	assert_int_equal(run(victim, 1, NULL), 0);
+	pthread_mutex_lock(&T.lock);
 	assert_int_equal(T.calls, 0);
+	pthread_mutex_unlock(&T.lock);
 	assert_true(edr_fanotify__protect(f, "/nonexistent/x", err, sizeof(err)) < 0);
 	assert_non_null(strstr(err, "/nonexistent/x"));
 	edr_fanotify__free(f);
@@ -453,12 +463,14 @@ static void test_view_and_hash(void **state)
 	reset(VIEW, 0);
 	edr_hashcache__stats(T.hc, &hs);
 	assert_int_equal(run(target, 0, NULL), 0);
+	pthread_mutex_lock(&T.lock);
 	assert_string_equal(T.image, target);
 	assert_string_equal(T.pimage, T.self_exe);   /* the child's parent is us */
 	assert_string_equal(T.cwd, dir);             /* the child chdir'ed there */
 	assert_string_equal(T.sha, want);
 	if (geteuid() == 0)
 		assert_string_equal(T.user, "root");
+	pthread_mutex_unlock(&T.lock);
 	assert_int_equal(run(target, 0, NULL), 0);
 	edr_hashcache__stats(T.hc, &hs2);
 	assert_int_equal(hs2.computed - hs.computed, 1);  /* the second exec: a cache hit */
