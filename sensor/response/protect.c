@@ -229,14 +229,19 @@ static int add_resolved(struct edr_protect *p, const char *path, const struct pr
 	return ret;
 }
 
-/* readlink of /proc/PID/exe without the " (deleted)" of a replaced binary. */
+/* readlink of /proc/PID/exe (pid 0: /proc/self/exe, which tools such as
+ * valgrind answer for their client) without the " (deleted)" of a replaced
+ * binary. */
 static int proc_exe(pid_t pid, char *buf, size_t len)
 {
 	static const char deleted[] = " (deleted)";
 	char link[64];
 	ssize_t n;
 
-	snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
+	if (pid)
+		snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
+	else
+		snprintf(link, sizeof(link), "/proc/self/exe");
 	n = readlink(link, buf, len - 1);
 	if (n < 0)
 		return -errno;
@@ -270,7 +275,7 @@ struct edr_protect *edr_protect__new(const char *const *extra, size_t nextra)
 		for (j = 0; !ret && j < MAX_PATHS && progs[i].paths[j]; j++)
 			ret = add_resolved(p, progs[i].paths[j], &progs[i]);
 	/* the running sensor and PID 1 wherever they are (PID 1 needs root) */
-	if (!ret && !proc_exe(getpid(), exe, sizeof(exe)))
+	if (!ret && !proc_exe(0, exe, sizeof(exe)))
 		ret = add_path(p, exe, PROG_SENSOR);
 	if (!ret && !proc_exe(1, exe, sizeof(exe)))
 		ret = add_path(p, exe, PROG_INIT);
