@@ -229,6 +229,19 @@ static void kform_of(const char *yaml, struct edr_ruleset **rs, struct edr_kform
 	edr_rule__kform(edr_ruleset__rule(*rs, 0), k);
 }
 
+/* A string kernel form: kind, and exactly these strings in order. */
+static void assert_strs(const struct edr_kform *k, int kind, const char *const *want, size_t n)
+{
+	size_t i;
+
+	assert_int_equal(k->kind, kind);
+	assert_int_equal(k->nstrs, n);
+	for (i = 0; i < n; i++)
+		assert_string_equal(k->strs[i], want[i]);
+	assert_int_equal(k->nnets, 0);
+	assert_int_equal(k->nports, 0);
+}
+
 static void test_kform_exec_path(void **state)
 {
 	struct edr_ruleset *rs;
@@ -236,22 +249,15 @@ static void test_kform_exec_path(void **state)
 
 	(void)state;
 	kform_of(PC "detection:\n  sel:\n    Image: /tmp/edr-test-denied\n  condition: sel\n", &rs, &k);
-	assert_int_equal(k.kind, EDR_KFORM_EXEC_PATH);
-	assert_int_equal(k.nstrs, 1);
-	assert_string_equal(k.strs[0], "/tmp/edr-test-denied");
-	assert_int_equal(k.nnets, 0);
-	assert_int_equal(k.nports, 0);
+	assert_strs(&k, EDR_KFORM_EXEC_PATH, (const char *const[]){ "/tmp/edr-test-denied" }, 1);
 	edr_ruleset__free(rs);
 
 	/* a list, several identifiers ORed, the literal as written (case kept),
 	 * an escaped wildcard is a literal byte */
 	kform_of(PC "detection:\n  a:\n    Image:\n      - /opt/Evil/run\n      - '/tmp/a\\*b'\n"
 		 "  b:\n    Image|cased: /usr/local/bin/miner\n  condition: a or b\n", &rs, &k);
-	assert_int_equal(k.kind, EDR_KFORM_EXEC_PATH);
-	assert_int_equal(k.nstrs, 3);
-	assert_string_equal(k.strs[0], "/opt/Evil/run");
-	assert_string_equal(k.strs[1], "/tmp/a*b");
-	assert_string_equal(k.strs[2], "/usr/local/bin/miner");
+	assert_strs(&k, EDR_KFORM_EXEC_PATH,
+		    (const char *const[]){ "/opt/Evil/run", "/tmp/a*b", "/usr/local/bin/miner" }, 3);
 	edr_ruleset__free(rs);
 
 	kform_of(PC "detection:\n  sel:\n    - Image: /a/b\n    - Image: /c/d\n  condition: 1 of sel*\n",
@@ -270,9 +276,7 @@ static void test_kform_sha256(void **state)
 
 	(void)state;
 	kform_of(PC "detection:\n  sel:\n    sha256: " HEX "\n  condition: sel\n", &rs, &k);
-	assert_int_equal(k.kind, EDR_KFORM_EXEC_SHA256);
-	assert_int_equal(k.nstrs, 1);
-	assert_string_equal(k.strs[0], HEX);
+	assert_strs(&k, EDR_KFORM_EXEC_SHA256, (const char *const[]){ HEX }, 1);
 	edr_ruleset__free(rs);
 
 	/* Hashes as the sensor fills it ("SHA256=<hex>"), contains or equal,
@@ -288,10 +292,7 @@ static void test_kform_sha256(void **state)
 			 "  condition: a or b or c\n", upper, upper);
 		kform_of(y, &rs, &k);
 	}
-	assert_int_equal(k.kind, EDR_KFORM_EXEC_SHA256);
-	assert_int_equal(k.nstrs, 3);
-	for (i = 0; i < 3; i++)
-		assert_string_equal(k.strs[i], HEX);
+	assert_strs(&k, EDR_KFORM_EXEC_SHA256, (const char *const[]){ HEX, HEX, HEX }, 3);
 	edr_ruleset__free(rs);
 }
 
@@ -350,10 +351,8 @@ static void test_kform_file_path(void **state)
 	(void)state;
 	kform_of(FE "detection:\n  sel:\n    TargetFilename:\n      - /tmp/edr-test-protected\n"
 		 "      - /etc/shadow\n  condition: sel\n", &rs, &k);
-	assert_int_equal(k.kind, EDR_KFORM_FILE_PATH);
-	assert_int_equal(k.nstrs, 2);
-	assert_string_equal(k.strs[0], "/tmp/edr-test-protected");
-	assert_string_equal(k.strs[1], "/etc/shadow");
+	assert_strs(&k, EDR_KFORM_FILE_PATH,
+		    (const char *const[]){ "/tmp/edr-test-protected", "/etc/shadow" }, 2);
 	edr_ruleset__free(rs);
 }
 
