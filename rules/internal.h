@@ -83,6 +83,9 @@ struct edr_rule {
 	char **sample_strs;	/* owned copies the samples point into */
 	size_t nsample_strs;
 	bool has_match_sample, has_nomatch_sample;
+
+	struct edr_response resp;	/* x-edr-response; action EDR_ACT_NONE: alert only */
+	struct edr_kform kform;		/* kind EDR_KFORM_NONE, or arrays owned by the rule */
 };
 
 /* A distinct string pattern of a category. */
@@ -141,6 +144,11 @@ int edr_pat_base64offset(const char *v, size_t len, char *out[3]);
 size_t edr_pat_regex_cost(const char *re);
 /* Parses "a.b.c.d[/n]" or "v6[/n]". Returns 0 or -EINVAL. */
 int edr_pat_parse_cidr(const char *s, uint8_t addr[16], uint8_t *family, uint8_t *prefix);
+
+/* ---- kform.c ---- */
+
+/* Frees the arrays of a rule's kernel form. */
+void edr_kform_free(struct edr_kform *k);
 
 /* ---- matcher.c ---- */
 

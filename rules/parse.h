@@ -28,6 +28,19 @@ struct pend {
 	char *expr;
 };
 
+/*
+ * The literal behind a string predicate (no wildcard, no encoding), kept
+ * while the rule is compiled so its kernel form (kform.c) can be derived
+ * from the value as written, not from the Hyperscan expression.
+ */
+struct plit {
+	uint32_t pred;		/* index in the rule's preds */
+	uint8_t mode;		/* enum str_mode */
+	uint8_t cased;
+	char *s;		/* decoded bytes, NUL-terminated */
+	size_t len;
+};
+
 struct ident {
 	const char *name;
 	uint32_t node;
@@ -44,6 +57,8 @@ struct ctx {
 	size_t nvalues;
 	struct ident *idents;
 	size_t nidents;
+	struct plit *lits;
+	size_t nlits, caplits;
 	/* capacities of the rule's growing arrays */
 	size_t cap_preds, cap_nodes, cap_kids;
 	bool collection;	/* the file is a Sigma rule collection */
@@ -184,6 +199,16 @@ bool edr_rules_parse_int(const char *s, int64_t *out);
 bool edr_rules_parse_bool(const char *s, int64_t *out);
 /* A search identifier: map (AND of items), list of maps (OR), list of keywords (OR). */
 int edr_rules_compile_search(struct ctx *c, yaml_node_t *name, yaml_node_t *v, unsigned depth);
+
+/* ---- response.c: x-edr-response --------------------------------------------- */
+
+/* Parses the rule's x-edr-response (after its category is known). */
+int edr_rules_parse_response(struct ctx *c, yaml_node_t *root);
+
+/* ---- kform.c ------------------------------------------------------------------ */
+
+/* Derives the rule's kernel form from its compiled condition and c->lits. */
+int edr_rules_kform(struct ctx *c);
 
 /* ---- condition.c ---------------------------------------------------------------- */
 

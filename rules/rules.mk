@@ -5,7 +5,7 @@ RULES_OBJS += $(BUILD)/rules/schema.o
 include rules/bundle.mk
 # The parser: YAML reading, values and modifiers, the condition, rules and files.
 RULES_PARSER_OBJS := $(BUILD)/rules/yaml.o $(BUILD)/rules/values.o $(BUILD)/rules/condition.o \
-		     $(BUILD)/rules/ruleset.o
+		     $(BUILD)/rules/ruleset.o $(BUILD)/rules/response.o $(BUILD)/rules/kform.o
 RULES_OBJS += $(RULES_PARSER_OBJS) $(BUILD)/rules/pattern.o $(BUILD)/rules/matcher.o
 EDRCTL_OBJS += $(BUILD)/sensor/ctl/edrctl_rules.o
 
@@ -14,7 +14,7 @@ RULES_ENGINE_OBJS := $(BUILD)/rules/schema.o $(RULES_PARSER_OBJS) \
 		     $(BUILD)/rules/pattern.o $(BUILD)/rules/matcher.o
 
 # ---- unit tests ------------------------------------------------------------
-RULES_UNIT := test_rules test_rules_errors test_rules_schema test_rules_files
+RULES_UNIT := test_rules test_rules_errors test_rules_schema test_rules_files test_rules_response
 UNIT_TESTS += $(addprefix $(BUILD)/tests/unit/,$(RULES_UNIT))
 
 $(addprefix $(BUILD)/tests/unit/,$(RULES_UNIT)): $(BUILD)/tests/unit/%: \
@@ -52,7 +52,8 @@ check-default-rules: $(BUILD)/edrctl ## the default rule pack loads and passes i
 # ---- fuzzing (clang libFuzzer + ASan/UBSan, objects built apart) ---------------
 RULES_FUZZ_CFLAGS := $(FUZZ_BASE_CFLAGS) $(shell $(PKG_CONFIG) --cflags yaml-0.1 libhs 2>/dev/null)
 RULES_FUZZ_SRCS := tests/fuzz/fuzz_rules.c rules/schema.c rules/yaml.c rules/values.c \
-		   rules/condition.c rules/ruleset.c rules/pattern.c rules/matcher.c
+		   rules/condition.c rules/ruleset.c rules/response.c rules/kform.c \
+		   rules/pattern.c rules/matcher.c
 
 $(BUILD)/fuzz/fuzz_rules: $(RULES_FUZZ_SRCS) $(wildcard rules/*.h) rules/schema.def
 	$(call msg,FUZZ,$@)

@@ -140,6 +140,7 @@ static void rule_free(struct edr_rule *r)
 	for (i = 0; i < r->nsample_strs; i++)
 		free(r->sample_strs[i]);
 	free(r->sample_strs);
+	edr_kform_free(&r->kform);
 	free(r);
 }
 
@@ -388,6 +389,11 @@ static void ctx_reset(struct ctx *c)
 	free(c->pend);
 	c->pend = NULL;
 	c->npend = c->cappend = 0;
+	for (i = 0; i < c->nlits; i++)
+		free(c->lits[i].s);
+	free(c->lits);
+	c->lits = NULL;
+	c->nlits = c->caplits = 0;
 	free(c->idents);
 	c->idents = NULL;
 	c->nidents = 0;
@@ -421,6 +427,10 @@ static int load_doc(struct ctx *c, yaml_node_t *root)
 	r->col = (unsigned)root->start_mark.column + 1;
 	r->file = strdup(c->file);
 	ret = r->file ? parse_meta(c, root) : -ENOMEM;
+	if (!ret)
+		ret = edr_rules_parse_response(c, root);
+	if (!ret)
+		ret = edr_rules_kform(c);
 	if (!ret)
 		ret = compile_samples(c, root);
 	if (!ret && (c->flags & EDR_RULES_REQUIRE_SAMPLES) &&

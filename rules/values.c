@@ -156,6 +156,43 @@ static int str_mode(unsigned mods, int field)
 	return M_EXACT;
 }
 
+/*
+ * Keeps the bytes of a value without wildcards behind the predicate just
+ * added (node), for the rule's kernel form; a value with wildcards keeps
+ * nothing. Returns node or a negative errno.
+ */
+static int keep_literal(struct ctx *c, int node, const char *v, size_t len, bool literal,
+			bool cased, int mode)
+{
+	struct plit *pl;
+	char *s;
+	size_t n;
+
+	if (literal) {
+		s = malloc(len + 1);
+		if (!s)
+			return -ENOMEM;
+		memcpy(s, v, len);
+		s[len] = 0;
+		n = len;
+	} else {
+		int ret = edr_pat_unescape(v, len, &s, &n);
+
+		if (ret == -ENOMEM)
+			return ret;
+		if (ret)
+			return node; /* wildcards */
+	}
+	if (!GROW(c->lits, c->nlits, c->caplits)) {
+		free(s);
+		return -ENOMEM;
+	}
+	pl = &c->lits[c->nlits++];
+	*pl = (struct plit){ .pred = (uint32_t)c->r->npreds - 1, .mode = (uint8_t)mode,
+			     .cased = cased, .s = s, .len = n };
+	return node;
+}
+
 /* A literal (or wildcard) string value on a field (or keyword, field < 0). */
 static int string_value(struct ctx *c, const yaml_node_t *vn, int field, unsigned mods,
 			const char *v, size_t len, bool literal, bool cased, int mode)
@@ -179,7 +216,10 @@ static int string_value(struct ctx *c, const yaml_node_t *vn, int field, unsigne
 	/* only "^\z" (the empty value) can match nothing; the flag costs speed */
 	if (!strcmp(expr, "^\\z"))
 		flags |= HS_FLAG_ALLOWEMPTY;
-	return add_atom(c, vn, field, flags, expr);
+	ret = add_atom(c, vn, field, flags, expr);
+	if (ret < 0 || field < 0 || (mods & (MOD_WINDASH | MOD_B64 | MOD_B64OFF)))
+		return ret;
+	return keep_literal(c, ret, v, len, literal, cased, mode);
 }
 
 /* One scalar value of a field (or keyword) with the modifiers of its key. */

@@ -821,6 +821,24 @@ struct edr_content *edr_content__new(const struct edr_content_opts *opts, char *
 		 opts->content_dir ? opts->content_dir : EDR_CONTENT_DEFAULT_DIR);
 	pthread_mutex_init(&mgr->lock, NULL);
 	pthread_mutex_init(&mgr->load_lock, NULL);
+	for (i = 0; i < opts->nprotected; i++)
+		if (!opts->protected[i] || opts->protected[i][0] != '/') {
+			snprintf(err, errlen, "protected path '%s' is not absolute",
+				 opts->protected[i] ? opts->protected[i] : "");
+			edr_content__free(mgr);
+			errno = EINVAL;
+			return NULL;
+		}
+	mgr->protect = edr_protect__new(opts->protected, opts->nprotected);
+	mgr->o.protected = NULL; /* borrowed by the caller: the copy is in mgr->protect */
+	mgr->o.nprotected = 0;
+	if (!mgr->protect) {
+		snprintf(err, errlen, "the protected list: %s", strerror(errno));
+		rc = errno;
+		edr_content__free(mgr);
+		errno = rc;
+		return NULL;
+	}
 	rc = edr_store_mkdir_p(mgr->dir, 0700);
 	if (rc || stat(mgr->dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		snprintf(err, errlen, "%s: cannot create the content directory: %s", mgr->dir,
@@ -858,6 +876,7 @@ void edr_content__free(struct edr_content *mgr)
 	for (i = 0; i < mgr->nbad; i++)
 		free(mgr->bad[i]);
 	free(mgr->bad);
+	edr_protect__free(mgr->protect);
 	pthread_mutex_destroy(&mgr->lock);
 	pthread_mutex_destroy(&mgr->load_lock);
 	free(mgr);

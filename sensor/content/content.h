@@ -105,6 +105,12 @@ struct edr_content_opts {
 	/* Shadow health budgets (0 = defaults: 1 ms per event, 0.5 alerts per event). */
 	uint64_t shadow_max_ns_per_event;
 	double shadow_max_alert_ratio;
+	/* Configured protected executables (absolute paths), added to the
+	 * built-in list (sensor/response/protect.h); copied by edr_content__new.
+	 * Content whose deny or kill rule would match one is refused at
+	 * validate. */
+	const char *const *protected;
+	size_t nprotected;
 	/* Tests only: called in the child before each stage ("validate",
 	 * "self-test"), e.g. to crash or hang it. */
 	void (*child_hook)(const char *stage);

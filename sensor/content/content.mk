@@ -6,8 +6,11 @@
 # The content manager: the load pipeline, swap and evaluation (content.c),
 # the store on disk (store.c), the self-test child (selftest.c) and its
 # control verbs (control.c). It needs the rule engine (RULES_OBJS) and liburcu.
+# The validate stage checks deny/kill rules against the protected list
+# (PROTECT_OBJS, sensor/response/response.mk), so it is part of the manager.
 CONTENT_OBJS := $(BUILD)/sensor/content/content.o $(BUILD)/sensor/content/store.o \
-		$(BUILD)/sensor/content/selftest.o $(BUILD)/sensor/content/control.o
+		$(BUILD)/sensor/content/selftest.o $(BUILD)/sensor/content/control.o \
+		$(PROTECT_OBJS)
 SENSOR_OBJS += $(CONTENT_OBJS)
 $(BUILD)/edr-sensor: $(CONTENT_OBJS)
 # Messages are cut at their buffer on purpose (one bounded line each).

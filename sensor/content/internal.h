@@ -17,9 +17,13 @@
 #include <time.h>
 
 #include "sensor/content/content.h"
+#include "sensor/response/protect.h"
 
 struct edr_content {
 	struct edr_content_opts o;
+	/* The protected list (built-in + o.protected, copied): validate refuses
+	 * content whose deny/kill rule would match one of them. */
+	struct edr_protect *protect;
 	char dir[512];
 	struct edr_bundle_key keys[EDR_CONTENT_MAX_KEYS];
 

@@ -234,6 +234,13 @@ static void __attribute__((noreturn)) child_main(struct edr_content *mgr, const 
 		child_say(fd, "E validate %s", err.msg[0] ? err.msg : strerror(errno));
 		_exit(1);
 	}
+	/* the circuit breaker: no deny/kill rule may match a protected binary */
+	if (mgr->protect && edr_protect__check_ruleset(mgr->protect, rs, err.msg, sizeof(err.msg))) {
+		one_line(err.msg);
+		child_say(fd, "E validate %s", err.msg);
+		edr_ruleset__free(rs);
+		_exit(1);
+	}
 	status = child_test(mgr, rs, fd);
 	/* Nothing needs it freed before _exit, but valgrind checks the child
 	 * for leaks too, and makes them its exit status. */

@@ -2,7 +2,9 @@
 /*
  * edrctl check-rules PATH [--test]: parse and compile Sigma rules without a
  * running sensor. Each rule gets one line, OK or ERROR, in file order, so
- * a rule author sees every problem of a directory in one run.
+ * a rule author sees every problem of a directory in one run. A set whose
+ * deny or kill rule would act on a protected binary gets the one ERROR
+ * line the sensor's validate stage would refuse it with.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -12,6 +14,7 @@
 
 #include "rules/edr_rules.h"
 #include "sensor/ctl/edrctl.h"
+#include "sensor/response/protect.h"
 
 struct line {
 	char *file;
@@ -88,6 +91,26 @@ static void free_lines(struct lines *l)
 	free(l->v);
 }
 
+/* The validate stage's protected-list check (built-in list only): 1 and
+ * one ERROR line when the set would be refused, else 0. */
+static size_t check_protected(const struct edr_ruleset *rs)
+{
+	struct edr_protect *p = edr_protect__new(NULL, 0);
+	char msg[512];
+	int ret;
+
+	if (!p) {
+		printf("ERROR the protected list: %s\n", strerror(errno));
+		return 1;
+	}
+	ret = edr_protect__check_ruleset(p, rs, msg, sizeof(msg));
+	edr_protect__free(p);
+	if (!ret)
+		return 0;
+	printf("ERROR %s (refused at validate: the protected list)\n", msg);
+	return 1;
+}
+
 int edrctl_cmd_check_rules(int argc, char **argv)
 {
 	struct edr_rules_opts opts = { .flags = EDR_RULES_KEEP_GOING };
@@ -139,6 +162,8 @@ int edrctl_cmd_check_rules(int argc, char **argv)
 	qsort(lines.v, lines.n, sizeof(*lines.v), cmp_line);
 	for (i = 0; i < lines.n; i++)
 		puts(lines.v[i].text);
+	if (rs)
+		nbad += check_protected(rs);
 
 	if (rs && test) {
 		struct edr_rules_err terr = { .on_error = on_error, .ctx = &fails };

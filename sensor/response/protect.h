@@ -30,8 +30,10 @@ int edr_protect__path(const struct edr_protect *p, const char *path);
 int edr_protect__pid(const struct edr_protect *p, pid_t pid, const char *exe);
 
 /*
- * Evaluates every deny and kill rule of rs on the corpus of protected exec
- * events. 0, or -EPERM with err one line naming the rule's file and the
+ * Evaluates every deny and kill rule of rs (and quarantine on
+ * process_creation, which would move the binary away) on the corpus of
+ * protected exec events and of events with a protected binary as the
+ * subject. 0, or -EPERM with err one line naming the rule's file and the
  * protected binary: "deny_all_shells.yml: action deny would match protected
  * /usr/bin/bash" (the content pipeline prefixes "rejected at validate: ").
  */

@@ -8,8 +8,9 @@
  * the committed corpus can be compared with a fresh run.
  *
  * Usage: gen_bad_bundles OUTDIR RULES_BAD_DIR [GOOD_OUT]
- *   RULES_BAD_DIR: tests/rules/bad, whose files carry "# expect:" (validate)
- *   or "# expect-selftest:" (self-test) first lines.
+ *   RULES_BAD_DIR: tests/rules/bad, whose files carry "# expect:" or
+ *   "# expect-protect:" (validate) or "# expect-selftest:" (self-test) first
+ *   lines.
  *   GOOD_OUT: also write the good bundle the cases derive from (a fuzz seed).
  *
  * The consumer (tests/unit/test_bundle_corpus.c) trusts the key made from
@@ -871,6 +872,10 @@ static void engine_corpus(const char *dir)
 		} else if (!strncmp(text, "# expect-selftest: ", 19) && nl) {
 			stage = "self-test";
 			snprintf(reason, sizeof(reason), "%.*s", (int)(nl - text - 19), text + 19);
+		} else if (!strncmp(text, "# expect-protect: ", 18) && nl) {
+			/* valid, but it would act on a protected binary */
+			stage = "validate";
+			snprintf(reason, sizeof(reason), "%.*s", (int)(nl - text - 18), text + 18);
 		} else {
 			free(text);
 			goto next;

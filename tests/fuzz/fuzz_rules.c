@@ -3,7 +3,8 @@
  * libFuzzer target for the rule loader: the input is one rule file. If it
  * loads, every category gets a synthetic event (strings taken from the input
  * itself, so patterns can hit) and the rule samples are run: the compiler,
- * the Hyperscan databases and the evaluator all see fuzzed rules.
+ * the Hyperscan databases and the evaluator all see fuzzed rules; then each
+ * rule's response and kernel form are read whole.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -56,6 +57,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		edr_matcher__free(m);
 	}
 	edr_ruleset__selftest(rs, &err);
+	/* the response and kernel form of every rule: read every byte of them */
+	for (i = 0; i < edr_ruleset__count(rs); i++) {
+		const struct edr_rule *r = edr_ruleset__rule(rs, i);
+		volatile size_t sink = edr_rule__response(r)->action;
+		struct edr_kform k;
+		unsigned j;
+
+		edr_rule__kform(r, &k);
+		for (j = 0; j < k.nstrs; j++)
+			sink += strlen(k.strs[j]);
+		for (j = 0; j < k.nnets; j++)
+			sink += k.nets[j].prefix + k.nets[j].addr[15];
+		for (j = 0; j < k.nports; j++)
+			sink += k.ports[j];
+		for (j = 0; j < edr_schema_nfields(edr_rule__category(r)); j++)
+			sink += (size_t)edr_rule__uses_field(r, j);
+		(void)sink;
+	}
 	edr_ruleset__free(rs);
 	return 0;
 }

@@ -247,6 +247,95 @@ static void test_initial_then_load(void **state)
 	edr_content__free(mgr);
 }
 
+/* A signed bundle of one rule file with its own name (the refusal names it). */
+static const char *bundle_file(const char *name, uint64_t version, const char *file,
+			       const char *text)
+{
+	static char path[128];
+	struct edr_bundle_src src = { file, (const uint8_t *)text, strlen(text) };
+	struct edr_bundle_wopts o = { .version = version, .created = 1700000000 };
+	struct edr_bundle_err err;
+	uint8_t *out;
+	size_t len;
+
+	if (edr_bundle__build(&src, 1, &o, sk, &out, &len, &err))
+		fail_msg("build: %s", err.msg);
+	snprintf(path, sizeof(path), "%s/%s", tmp, name);
+	write_file(path, out, len);
+	free(out);
+	return path;
+}
+
+static char *read_text(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = calloc(1, 65536);
+
+	if (!f || !buf)
+		fail_msg("%s: %s (run from the top of the tree)", path, strerror(errno));
+	assert_true(fread(buf, 1, 65535, f) > 0);
+	fclose(f);
+	return buf;
+}
+
+#define DENY_SH(resp) \
+	"title: Deny sh\nid: 00000000-0000-0000-0000-0000000000d5\n" \
+	"logsource:\n  product: linux\n  category: process_creation\n" \
+	"detection:\n  sel:\n    Image: /bin/sh\n  condition: sel\nlevel: high\n" resp \
+	"x-edr-samples:\n  match:\n    - Image: /bin/sh\n  nomatch:\n    - Image: /usr/bin/true\n"
+
+/* The circuit breaker at validate: content whose deny rule would match a
+ * protected binary is refused, the running content stays; the same rule
+ * only alerting loads. */
+static void test_protected_validate(void **state)
+{
+	struct edr_content_opts o = opts("c9");
+	const char *extra[] = { "/opt/agent/bin/agent" }, *rel[] = { "agent" };
+	char err[768], *shells;
+	struct edr_content *mgr;
+	uint64_t v;
+	size_t n;
+
+	(void)state;
+	o.protected = extra;
+	o.nprotected = 1;
+	mgr = mgr_new(&o);
+	assert_int_equal(load(mgr, bundle("p1", 1, sk, 1, rule("5a", NULL)), 0, 0, err,
+			      sizeof(err)), 0);
+
+	expect_reject(mgr, bundle_file("p2", 2, "deny_sh.yml", DENY_SH("x-edr-response: {action: deny}\n")),
+		      0, "rejected at validate: deny_sh.yml: action deny would match protected /bin/sh");
+	shells = read_text("tests/rules/bad/deny_all_shells.yml");
+	load(mgr, bundle_file("p3", 2, "deny_all_shells.yml", shells), 0, 0, err, sizeof(err));
+	assert_string_equal(err, "rejected at validate: deny_all_shells.yml: action deny would "
+				 "match protected /usr/bin/bash");
+	free(shells);
+	/* the configured list counts too (and kill like deny) */
+	expect_reject(mgr, bundle_file("p4", 2, "agent.yml",
+				       "title: a\nlogsource:\n  category: process_creation\n"
+				       "detection:\n  sel:\n    Image: /opt/agent/bin/agent\n"
+				       "  condition: sel\nx-edr-response: {action: kill}\n"),
+		      0, "rejected at validate: agent.yml: action kill would match protected "
+			 "/opt/agent/bin/agent");
+	/* the running content is untouched */
+	edr_content__active_info(mgr, &v, &n);
+	assert_int_equal(v, 1);
+	assert_int_equal(n, 1);
+	assert_int_equal(eval_image(mgr, "/bin/marker-5a"), 1);
+	assert_int_equal(eval_image(mgr, "/bin/sh"), 0);
+
+	/* the same rule, alerting only, loads */
+	assert_int_equal(load(mgr, bundle_file("p5", 2, "deny_sh.yml", DENY_SH("")), 0, 0, err,
+			      sizeof(err)), 0);
+	assert_int_equal(eval_image(mgr, "/bin/sh"), 1);
+	edr_content__free(mgr);
+
+	/* a relative protected path is a configuration error */
+	o.protected = rel;
+	assert_null(edr_content__new(&o, err, sizeof(err)));
+	assert_string_equal(err, "protected path 'agent' is not absolute");
+}
+
 static void crash_hook(const char *stage)
 {
 	if (!strcmp(stage, "self-test"))
@@ -686,6 +775,7 @@ int main(void)
 		cmocka_unit_test_setup(test_shadow, reset_log),
 		cmocka_unit_test_setup(test_swap_under_load, reset_log),
 		cmocka_unit_test_setup(test_ctl_verbs, reset_log),
+		cmocka_unit_test_setup(test_protected_validate, reset_log),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

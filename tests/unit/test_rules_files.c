@@ -2,8 +2,10 @@
 /*
  * The Sigma-style rules under tests/rules/: every good rule loads from the
  * directory and passes its own samples; every bad rule is rejected with the
- * exact error its first line announces ("# expect: line:col: message", or
- * "# expect-selftest: ..." for a rule that loads but fails its samples).
+ * exact error its first line announces ("# expect: line:col: message",
+ * "# expect-selftest: ..." for a rule that loads but fails its samples, or
+ * "# expect-protect: ..." for a rule that loads and passes them but whose
+ * response would act on a protected binary: refused at validate).
  * Run from the top of the tree (make test-unit does).
  */
 #include <dirent.h>
@@ -19,6 +21,7 @@
 #include <cmocka.h>
 
 #include "rules/edr_rules.h"
+#include "sensor/response/protect.h"
 
 #define GOOD "tests/rules/good"
 #define BAD "tests/rules/bad"
@@ -111,7 +114,7 @@ static void test_bad_rules(void **state)
 	for (i = 0; i < n; i++) {
 		struct edr_rules_err err = { 0 };
 		struct edr_ruleset *rs;
-		bool selftest = false;
+		bool selftest = false, protect = false;
 		FILE *f;
 		char *nl;
 
@@ -128,10 +131,30 @@ static void test_bad_rules(void **state)
 		} else if (!strncmp(first, "# expect-selftest: ", 19)) {
 			selftest = true;
 			snprintf(want, sizeof(want), "%s:%s", path, first + 19);
+		} else if (!strncmp(first, "# expect-protect: ", 18)) {
+			protect = true;
+			snprintf(want, sizeof(want), "%s", first + 18);
 		} else {
 			fail_msg("%s: first line must be '# expect: ...'", path);
 		}
 		rs = edr_ruleset__load(path, &err);
+		if (protect) {
+			struct edr_protect *p = edr_protect__new(NULL, 0);
+			char msg[512];
+
+			assert_non_null(p);
+			if (!rs || edr_ruleset__selftest(rs, &err)) {
+				print_error("%s: does not load or pass its samples: %s\n", path, err.msg);
+				bad++;
+			} else if (edr_protect__check_ruleset(p, rs, msg, sizeof(msg)) != -EPERM ||
+				   strcmp(msg, want)) {
+				print_error("%s:\n  got  %s\n  want %s\n", path, msg, want);
+				bad++;
+			}
+			edr_protect__free(p);
+			edr_ruleset__free(rs);
+			continue;
+		}
 		if (selftest) {
 			if (!rs) {
 				print_error("%s: did not load: %s\n", path, err.msg);
@@ -170,11 +193,12 @@ static void test_bad_dir_keep_going(void **state)
 	char **names;
 	size_t n = list_dir(BAD, &names), i;
 
-	/* every bad file but the selftest one is refused; the rest still loads */
+	/* every bad file but the selftest and protect ones is refused; the
+	 * rest still loads */
 	rs = edr_ruleset__load_opts(BAD, &o, &err);
 	assert_non_null(rs);
-	assert_int_equal(edr_ruleset__count(rs), 1);
-	assert_int_equal(err.nerrors, n - 1);
+	assert_int_equal(edr_ruleset__count(rs), 2);
+	assert_int_equal(err.nerrors, n - 2);
 	/* all-or-nothing by default */
 	assert_null(edr_ruleset__load(BAD, &err));
 	edr_ruleset__free(rs);
