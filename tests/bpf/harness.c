@@ -214,6 +214,26 @@ void h_poll(struct harness *h, int ms, int (*done)(struct harness *h, void *ctx)
 	} while (now_ms() < end);
 }
 
+int h_open(struct harness *h, const struct edr_loader_opts *opts)
+{
+	char err[256];
+
+	h->loader = edr_loader__new(&h->probe, opts, err, sizeof(err));
+	if (!h->loader) {
+		fprintf(stderr, "loader: %s\n", err);
+		return -EIO;
+	}
+	h->rb = ring_buffer__new(edr_loader__ring_fd(h->loader), h_on_record, h, NULL);
+	return h->rb ? 0 : -errno;
+}
+
+int h_have(struct harness *h, void *want)
+{
+	const struct h_want *w = want;
+
+	return h_find(h, w->type, w->tgid) != NULL;
+}
+
 void h_stop(struct harness *h)
 {
 	size_t i;

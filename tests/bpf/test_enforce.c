@@ -43,8 +43,7 @@ static int start(struct harness *h, const char *epath, const char *npath, const 
 	const char *const paths[] = { epath, npath, fpath };
 	const char *const feats[] = { "exec_enforce", "net_enforce", "file_enforce" };
 	const struct edr_feature_status *st;
-	char err[256];
-	int i, f;
+	int i, f, e;
 
 	memset(h, 0, sizeof(*h));
 	h->probe = *h_probe();
@@ -55,11 +54,8 @@ static int start(struct harness *h, const char *epath, const char *npath, const 
 			return -ENOTSUP;
 		opts.force[h_feature(feats[i])] = paths[i];
 	}
-	h->loader = edr_loader__new(&h->probe, &opts, err, sizeof(err));
-	if (!h->loader) {
-		fprintf(stderr, "loader: %s\n", err);
-		return -EIO;
-	}
+	if ((e = h_open(h, &opts)))
+		return e;
 	st = edr_loader__status(h->loader);
 	for (i = 0; i < 3; i++) {
 		f = h_feature(feats[i]);
@@ -68,20 +64,7 @@ static int start(struct harness *h, const char *epath, const char *npath, const 
 			return -EIO;
 		}
 	}
-	h->rb = ring_buffer__new(edr_loader__ring_fd(h->loader), h_on_record, h, NULL);
-	return h->rb ? 0 : -errno;
-}
-
-struct want {
-	uint16_t type;
-	uint32_t tgid;
-};
-
-static int have(struct harness *h, void *ctx)
-{
-	struct want *w = ctx;
-
-	return h_find(h, w->type, w->tgid) != NULL;
+	return 0;
 }
 
 /* ---- exec ---- */
@@ -177,7 +160,7 @@ static void test_exec_deny(void **state)
 		assert_true(WIFEXITED(st));
 		assert_int_equal(WEXITSTATUS(st), 125); /* EPERM */
 	}
-	h_poll(&h, 3000, have, &(struct want){ EDR_EVENT_EXEC_DENIED, pid });
+	h_poll(&h, 3000, h_have, &(struct h_want){ EDR_EVENT_EXEC_DENIED, pid });
 	d = h_find(&h, EDR_EVENT_EXEC_DENIED, pid);
 	assert_non_null(d);
 	assert_int_equal(EDR_REC_DENY(d)->rule, 4242);
