@@ -22,6 +22,7 @@
 #include "kern.bpf.h"
 #include "net.bpf.h"
 #include "signal.bpf.h"
+#include "enforce.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -70,6 +71,19 @@ int BPF_PROG(lsm__bprm_check_security, struct linux_binprm *bprm, int ret)
 	if (ret)
 		return ret;
 	return on_bprm_check(bprm) ? -1 /* EPERM */ : 0;
+}
+
+/* Kill-at-exec: a second program on the exec tracepoint (feature exec_enforce). */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(tp_btf__exec_kill, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	return on_exec_kill(p, old_pid, bprm, EDR_SRC_TP_BTF);
+}
+
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(raw_tp__exec_kill, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	return on_exec_kill(p, old_pid, bprm, EDR_SRC_RAW_TP);
 }
 
 /* ---- file (bpf/file.bpf.h): tracepoint path (syscalls:*; every sys_exit_* shares one body) ---- */
@@ -1102,4 +1116,68 @@ int BPF_PROG(raw_tp__signal_generate, int sig, struct kernel_siginfo *info, stru
 	     int group, int result)
 {
 	return on_signal_generate(sig, info, task, group, result, EDR_SRC_RAW_TP);
+}
+
+/* ---- enforcement: net and file (bpf/enforce.bpf.h) ---- */
+
+SEC("lsm/socket_connect")
+int BPF_PROG(lsm__enforce_connect, struct socket *sock, struct sockaddr *address, int addrlen, int ret)
+{
+	if (ret)
+		return ret;
+	return enforce_lsm_sock(sock, address, EDR_DENY_OP_CONNECT);
+}
+
+SEC("lsm/socket_sendmsg")
+int BPF_PROG(lsm__enforce_sendmsg, struct socket *sock, struct msghdr *msg, int size, int ret)
+{
+	if (ret)
+		return ret;
+	return enforce_lsm_sock(sock, BPF_CORE_READ(msg, msg_name), EDR_DENY_OP_SENDMSG);
+}
+
+SEC("cgroup/connect4")
+int cgroup__connect4(struct bpf_sock_addr *ctx)
+{
+	return enforce_sock_addr(ctx, 0, EDR_DENY_OP_CONNECT);
+}
+
+SEC("cgroup/connect6")
+int cgroup__connect6(struct bpf_sock_addr *ctx)
+{
+	return enforce_sock_addr(ctx, 1, EDR_DENY_OP_CONNECT);
+}
+
+SEC("cgroup/sendmsg4")
+int cgroup__sendmsg4(struct bpf_sock_addr *ctx)
+{
+	return enforce_sock_addr(ctx, 0, EDR_DENY_OP_SENDMSG);
+}
+
+SEC("cgroup/sendmsg6")
+int cgroup__sendmsg6(struct bpf_sock_addr *ctx)
+{
+	return enforce_sock_addr(ctx, 1, EDR_DENY_OP_SENDMSG);
+}
+
+SEC("lsm/file_open")
+int BPF_PROG(lsm__enforce_file_open, struct file *file, int ret)
+{
+	if (ret)
+		return ret;
+	return enforce_file_open(file);
+}
+
+/* ---- isolation: attached only while isolated (loader/enforce.c pins them) ---- */
+
+SEC("cgroup_skb/ingress")
+int cgroup_skb__isolate_in(struct __sk_buff *skb)
+{
+	return isolate_pass(skb, 1);
+}
+
+SEC("cgroup_skb/egress")
+int cgroup_skb__isolate_out(struct __sk_buff *skb)
+{
+	return isolate_pass(skb, 0);
 }

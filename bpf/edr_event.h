@@ -17,14 +17,16 @@
 #include <linux/types.h>
 #endif
 
-/* 2: the attach source moved from each family's flags into hdr.flags. */
-#define EDR_ABI_VERSION 2
+/* 2: the attach source moved from each family's flags into hdr.flags.
+ * 3: denial records (struct edr_deny after the fixed part of an exec, net
+ *    or file record); EXEC_DENIED is struct edr_exec_denied. */
+#define EDR_ABI_VERSION 3
 
 enum edr_event_type {
 	EDR_EVENT_EXEC = 1,        /* struct edr_exec */
 	EDR_EVENT_FORK = 2,        /* struct edr_fork */
 	EDR_EVENT_EXIT = 3,        /* struct edr_exit */
-	EDR_EVENT_EXEC_DENIED = 4, /* struct edr_exec, argv empty */
+	EDR_EVENT_EXEC_DENIED = 4, /* struct edr_exec_denied: refused (lsm) or killed at exec */
 	EDR_EVENT_FILE_CREATE = 5, /* struct edr_file: a new file (open O_CREAT that created it) */
 	EDR_EVENT_FILE_WRITE = 6,  /* struct edr_file: existing file opened for write or truncate */
 	EDR_EVENT_FILE_UNLINK = 7, /* struct edr_file: unlink or rmdir */
@@ -50,6 +52,8 @@ enum edr_event_type {
 	EDR_EVENT_FILE_LINK = 25,     /* struct edr_file: hard link old_path -> path */
 	EDR_EVENT_FILE_SYMLINK = 26,  /* struct edr_file: symlink path -> old_path (target) */
 	EDR_EVENT_SIGNAL = 27,        /* struct edr_signal: kill, tkill, tgkill, sigqueue to another process */
+	EDR_EVENT_NET_DENIED = 28,    /* struct edr_net_denied: connect or sendmsg refused by policy */
+	EDR_EVENT_FILE_DENIED = 29,   /* struct edr_file_denied: open for write refused by policy */
 	_EDR_EVENT_MAX,
 };
 
@@ -79,6 +83,7 @@ struct edr_event_hdr {
 #define EDR_SRC_KPROBE      3 /* kprobe, kretprobe, ksyscall */
 #define EDR_SRC_TP_BTF      4
 #define EDR_SRC_RAW_TP      5
+#define EDR_SRC_CGROUP      6 /* cgroup/connect4|6, cgroup/sendmsg4|6 */
 
 /* The process an event is about (the subject). */
 struct edr_task {
@@ -462,23 +467,135 @@ struct edr_bpf_stats {
 	__u64 emitted;     /* records committed to the ring buffer */
 	__u64 drops;       /* records lost because the ring buffer was full */
 	__u64 read_errors; /* kernel reads that failed (fields left empty) */
-	__u64 denied;      /* execs denied by the LSM program */
+	__u64 denied;      /* execs refused (lsm) or killed at exec by policy */
 	__u64 suppressed;  /* repeated write-opens counted, not sent (cfg_open_dedup_ns) */
-	__u64 _rsv[2];
+	__u64 net_denied;  /* connects and sends refused by policy (lsm or cgroup) */
+	__u64 file_denied; /* opens for write refused by policy (lsm) */
 };
 
-/* Key of the deny_exec map: the executable's identity. */
+/* ---- Denials (ABI 3) ---- */
+
+/* struct edr_deny.mechanism: what refused. */
+#define EDR_MECH_LSM          1 /* a BPF LSM hook returned -EPERM */
+#define EDR_MECH_KILL_AT_EXEC 2 /* SIGKILL from the exec tracepoint, before the first instruction */
+#define EDR_MECH_CGROUP       3 /* cgroup/connect4|6 or cgroup/sendmsg4|6 refused (-EPERM) */
+/* struct edr_deny.op: what was refused. */
+#define EDR_DENY_OP_EXEC       1
+#define EDR_DENY_OP_CONNECT    2
+#define EDR_DENY_OP_SENDMSG    3
+#define EDR_DENY_OP_OPEN_WRITE 4
+
+/* Follows the fixed part of the record it extends (exec, net, file). */
+struct edr_deny {
+	__u32 rule;       /* the policy entry's rule number (struct edr_policy_*.rule) */
+	__u16 mechanism;  /* EDR_MECH_* */
+	__u16 op;         /* EDR_DENY_OP_* */
+	__u32 generation; /* the policy generation that refused (0 or 1) */
+	__u32 _pad0;
+};
+
+/* EDR_EVENT_EXEC_DENIED. Tail as struct edr_exec (filename, path, cwd,
+ * argv), after the whole struct. lsm: the exec failed with EPERM, task is
+ * the caller before the exec and argv is empty (not copied yet).
+ * kill-at-exec: the new image was loaded and killed before it ran; task is
+ * the process after the exec and argv is the new one. */
+struct edr_exec_denied {
+	struct edr_exec exec;
+	struct edr_deny deny;
+};
+
+/* EDR_EVENT_NET_DENIED: the destination in daddr/dport as the caller gave
+ * it (AF_INET in the first 4 bytes; a v4-mapped IPv6 destination stays in
+ * IPv6 form), the local side unknown (EDR_NET_SADDR_UNKNOWN), ret -EPERM. */
+struct edr_net_denied {
+	struct edr_net net;
+	struct edr_deny deny;
+};
+
+/* EDR_EVENT_FILE_DENIED: tail as struct edr_file (path only), after the
+ * whole struct; ret -EPERM, open_flags the open(2) flags as the kernel
+ * holds them (f_flags). */
+struct edr_file_denied {
+	struct edr_file file;
+	struct edr_deny deny;
+};
+
+/* Key of the deny_open map (and of the exec identity before ABI 3). */
 struct edr_file_key {
 	__u64 ino;
 	__u32 dev;  /* kernel encoding (major << 20 | minor) */
+	__u32 gen;  /* policy generation, 0 or 1 */
+};
+
+/* ---- Enforcement maps: written by loader/enforce.c, read by bpf/enforce.bpf.h ---- */
+
+/* struct edr_enforce_cfg.exec_mode (the values of enum edr_exec_mode). */
+#define EDR_CFG_EXEC_OFF  0 /* deny_exec is not consulted */
+#define EDR_CFG_EXEC_LSM  1 /* lsm/bprm_check_security refuses */
+#define EDR_CFG_EXEC_KILL 2 /* the exec tracepoint kills */
+
+/* The one entry of enforce_cfg. Zero is "enforcing, generation 0, exec map
+ * not consulted": a map that is not set up refuses nothing. Every count is
+ * an upper bound of the entries of that generation: 0 lets a program return
+ * before any lookup. */
+struct edr_enforce_cfg {
+	__u32 off;        /* the kill switch: 1 = nothing is refused */
+	__u32 gen;        /* the generation in force, 0 or 1 */
+	__u32 exec_mode;  /* EDR_CFG_EXEC_* */
 	__u32 _pad0;
+	__u32 nexec[2];
+	__u32 nnet[2];
+	__u32 nfile[2];
+};
+
+/* Key of deny_exec: the executable's identity and change time. */
+struct edr_exec_key {
+	__u64 ino;
+	__u64 ctime_ns;  /* inode change time, ns since the epoch */
+	__u32 dev;       /* kernel encoding (major << 20 | minor) */
+	__u32 gen;
+};
+
+/* LPM trie keys of deny_net4 / deny_net6: prefixlen counts bits from gen
+ * on (32 + 16 + address prefix); port in network order, 0 = every port. */
+struct edr_net4_key {
+	__u32 prefixlen;
+	__u32 gen;
+	__u16 port;
+	__u8 addr[4];
+	__u8 _pad0[2];
+};
+
+struct edr_net6_key {
+	__u32 prefixlen;
+	__u32 gen;
+	__u16 port;
+	__u8 addr[16];
+	__u8 _pad0[2];
+};
+
+/* Value of deny_net4 / deny_net6. */
+struct edr_net_rule {
+	__u32 rule;
+	__u32 prefix;  /* address prefix length: a loopback destination is refused only by an exact entry */
+};
+
+/* LPM trie key of isolate_allow: port (network order, 0 = every port,
+ * matching the local or the remote port) then the peer address, IPv4 as
+ * ::ffff:a.b.c.d; prefixlen = 16 + address prefix (IPv4: + 96). */
+struct edr_iso_key {
+	__u32 prefixlen;
+	__u16 port;
+	__u8 addr[16];
+	__u8 _pad0[2];
 };
 
 _Static_assert(sizeof(struct edr_event_hdr) == 32, "edr_event_hdr size");
 _Static_assert(__builtin_offsetof(struct edr_event_hdr, flags) == 28, "edr_event_hdr.flags");
 _Static_assert(EDR_SRC_TRACEPOINT == 0 && EDR_SRC_LSM == 1 && EDR_SRC_FENTRY == 2 && EDR_SRC_KPROBE == 3 &&
-	       EDR_SRC_TP_BTF == 4 && EDR_SRC_RAW_TP == 5, "attach sources keep their values");
-_Static_assert((EDR_SRC_RAW_TP & ~EDR_HDR_SRC_MASK) == 0, "every attach source fits EDR_HDR_SRC_MASK");
+	       EDR_SRC_TP_BTF == 4 && EDR_SRC_RAW_TP == 5 && EDR_SRC_CGROUP == 6,
+	       "attach sources keep their values");
+_Static_assert((EDR_SRC_CGROUP & ~EDR_HDR_SRC_MASK) == 0, "every attach source fits EDR_HDR_SRC_MASK");
 _Static_assert(sizeof(struct edr_task) == 80, "edr_task size");
 _Static_assert(__builtin_offsetof(struct edr_task, cgroup_id) == 40, "edr_task.cgroup_id");
 _Static_assert(__builtin_offsetof(struct edr_task, comm) == 64, "edr_task.comm");
@@ -531,6 +648,25 @@ _Static_assert(sizeof(struct edr_module) + 2 * EDR_PATH_MAX <= EDR_EVENT_MAX_SIZ
 _Static_assert(sizeof(struct edr_mount) + EDR_FSTYPE_MAX + 3 * EDR_PATH_MAX <= EDR_EVENT_MAX_SIZE,
 	       "mount record fits EDR_EVENT_MAX_SIZE");
 _Static_assert(sizeof(struct edr_file_key) == 16, "edr_file_key size");
+_Static_assert(sizeof(struct edr_deny) == 16, "edr_deny size");
+_Static_assert(sizeof(struct edr_exec_denied) == 160, "edr_exec_denied size");
+_Static_assert(__builtin_offsetof(struct edr_exec_denied, deny) == 144, "edr_exec_denied.deny");
+_Static_assert(sizeof(struct edr_net_denied) == 184, "edr_net_denied size");
+_Static_assert(__builtin_offsetof(struct edr_net_denied, deny) == 168, "edr_net_denied.deny");
+_Static_assert(sizeof(struct edr_file_denied) == 184, "edr_file_denied size");
+_Static_assert(__builtin_offsetof(struct edr_file_denied, deny) == 168, "edr_file_denied.deny");
+_Static_assert(sizeof(struct edr_file_denied) + EDR_PATH_MAX <= EDR_EVENT_MAX_SIZE,
+	       "file denial fits EDR_EVENT_MAX_SIZE");
+_Static_assert(sizeof(struct edr_exec_denied) + 3 * EDR_PATH_MAX + EDR_ARGV_MAX <= EDR_EVENT_MAX_SIZE,
+	       "exec denial fits EDR_EVENT_MAX_SIZE");
+_Static_assert(sizeof(struct edr_enforce_cfg) == 40, "edr_enforce_cfg size");
+_Static_assert(sizeof(struct edr_exec_key) == 24, "edr_exec_key size");
+_Static_assert(sizeof(struct edr_net4_key) == 16, "edr_net4_key size");
+_Static_assert(__builtin_offsetof(struct edr_net4_key, addr) == 10, "edr_net4_key.addr");
+_Static_assert(sizeof(struct edr_net6_key) == 28, "edr_net6_key size");
+_Static_assert(__builtin_offsetof(struct edr_net6_key, addr) == 10, "edr_net6_key.addr");
+_Static_assert(sizeof(struct edr_iso_key) == 24, "edr_iso_key size");
+_Static_assert(__builtin_offsetof(struct edr_iso_key, addr) == 6, "edr_iso_key.addr");
 _Static_assert(sizeof(struct edr_signal) == 152, "edr_signal size");
 _Static_assert(__builtin_offsetof(struct edr_signal, flags) == 112, "edr_signal.flags");
 _Static_assert(__builtin_offsetof(struct edr_signal, target_pid) == 128, "edr_signal.target_pid");

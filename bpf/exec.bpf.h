@@ -4,7 +4,9 @@
  *   exec:    tp_btf/sched_process_exec (5.5), raw_tp/sched_process_exec (4.17)
  *   fork:    tp_btf/sched_process_fork (5.5), raw_tp/sched_process_fork (4.17)
  *   exit:    tp_btf/sched_process_exit (5.5), raw_tp/sched_process_exit (4.17)
- *   enforce: lsm/bprm_check_security (5.7, needs the BPF LSM active)
+ *   enforce: lsm/bprm_check_security (5.7, needs the BPF LSM active), or
+ *            kill-at-exec on tp_btf/raw_tp sched_process_exec (bpf_send_signal 5.3):
+ *            maps and lookups in enforce.bpf.h
  * The tp_btf and raw_tp wrappers share these bodies; the loader keeps one.
  */
 #ifndef EDR_EXEC_BPF_H
@@ -16,16 +18,9 @@
 
 #include "edr_event.h"
 #include "emit.bpf.h"
+#include "enforce.bpf.h"
 #include "path.bpf.h"
 #include "task.bpf.h"
-
-/* Executables the LSM exec hook refuses, by identity. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
-	__type(key, struct edr_file_key);
-	__type(value, __u32);
-} deny_exec SEC(".maps");
 
 /* argv from the new mm: at sched_process_exec it is already in place. */
 static __always_inline __u16 put_argv(struct edr_scratch *s, __u32 *off, struct task_struct *task,
@@ -52,14 +47,15 @@ static __always_inline __u16 put_argv(struct edr_scratch *s, __u32 *off, struct 
 	return n;
 }
 
-/* Common exec record: task, filename, resolved path, cwd. Returns the tail offset. */
+/* Common exec record: task, filename, resolved path, cwd; the tail starts
+ * at off (the size of the fixed part). Returns the tail offset. */
 static __always_inline __u32 exec_fill(struct edr_scratch *s, struct task_struct *task,
-				       struct linux_binprm *bprm)
+				       struct linux_binprm *bprm, __u32 off)
 {
 	struct edr_exec *e = (void *)s->rec;
 	struct file *file = BPF_CORE_READ(bprm, file);
 	struct path path;
-	__u32 off = sizeof(*e), kind = 0;
+	__u32 kind = 0;
 	int trunc = 0;
 
 	fill_task(&e->task, task);
@@ -93,15 +89,20 @@ static __always_inline int on_exec(struct task_struct *task, __u32 old_pid, stru
 {
 	struct edr_scratch *s;
 	struct edr_exec *e;
-	__u32 off, flags = 0;
+	__u32 off, flags = 0, gen;
+	int hit;
 
 	if (!wanted(task))
+		return 0;
+	/* Killed at this exec: the kill program reports it as EXEC_DENIED. */
+	enforce_exec_rule(BPF_CORE_READ(bprm, file), EDR_CFG_EXEC_KILL, &gen, &hit);
+	if (hit)
 		return 0;
 	s = scratch_get();
 	if (!s)
 		return 0;
 	e = (void *)s->rec;
-	off = exec_fill(s, task, bprm);
+	off = exec_fill(s, task, bprm, sizeof(*e));
 	e->old_pid = old_pid;
 	e->argv_len = put_argv(s, &off, task, &flags);
 	e->flags |= flags;
@@ -153,32 +154,63 @@ static __always_inline int on_exit(struct task_struct *task, __u32 src)
 	return 0;
 }
 
-/* Enforcement point: refuses executables listed in deny_exec. */
+/* The EXEC_DENIED record: the exec part, the denial, argv when asked. */
+static __always_inline void exec_denied_emit(struct task_struct *task, struct linux_binprm *bprm,
+					     __u32 old_pid, __u32 rule, __u32 gen, __u32 mech,
+					     int argv, __u32 src)
+{
+	struct edr_scratch *s = scratch_get();
+	struct edr_exec_denied *d;
+	__u32 off, flags = 0;
+
+	if (!s || !wanted(task))
+		return;
+	d = (void *)s->rec;
+	off = exec_fill(s, task, bprm, sizeof(*d));
+	d->exec.old_pid = old_pid;
+	if (argv)
+		d->exec.argv_len = put_argv(s, &off, task, &flags);
+	d->exec.flags |= flags;
+	deny_fill(&d->deny, rule, mech, EDR_DENY_OP_EXEC, gen);
+	emit(d, EDR_EVENT_EXEC_DENIED, off, src);
+}
+
+/* lsm/bprm_check_security in EDR_CFG_EXEC_LSM: 1 refuses the exec. */
 static __always_inline int on_bprm_check(struct linux_binprm *bprm)
 {
 	struct task_struct *task = (void *)bpf_get_current_task_btf();
-	struct file *file = BPF_CORE_READ(bprm, file);
-	struct edr_file_key key = {};
 	struct edr_bpf_stats *st;
-	struct edr_scratch *s;
-	struct edr_exec *e;
-	__u32 off;
+	__u32 rule, gen;
+	int hit;
 
-	key.ino = BPF_CORE_READ(file, f_inode, i_ino);
-	key.dev = BPF_CORE_READ(file, f_inode, i_sb, s_dev);
-	if (!bpf_map_lookup_elem(&deny_exec, &key))
+	rule = enforce_exec_rule(BPF_CORE_READ(bprm, file), EDR_CFG_EXEC_LSM, &gen, &hit);
+	if (!hit)
 		return 0;
 	st = stats_get();
 	if (st)
 		st->denied++;
-	s = scratch_get();
-	if (s && wanted(task)) {
-		e = (void *)s->rec;
-		off = exec_fill(s, task, bprm);
-		e->old_pid = e->task.pid;
-		emit(e, EDR_EVENT_EXEC_DENIED, off, EDR_SRC_LSM);
-	}
-	return -1; /* -EPERM */
+	exec_denied_emit(task, bprm, BPF_CORE_READ(task, pid), rule, gen, EDR_MECH_LSM, 0, EDR_SRC_LSM);
+	return 1;
+}
+
+/* Kill-at-exec (EDR_CFG_EXEC_KILL), on the exec tracepoint: current has
+ * its new image and is killed before returning to user space. */
+static __always_inline int on_exec_kill(struct task_struct *task, __u32 old_pid, struct linux_binprm *bprm,
+					__u32 src)
+{
+	struct edr_bpf_stats *st;
+	__u32 rule, gen;
+	int hit;
+
+	rule = enforce_exec_rule(BPF_CORE_READ(bprm, file), EDR_CFG_EXEC_KILL, &gen, &hit);
+	if (!hit)
+		return 0;
+	bpf_send_signal(EDR_SIGKILL);
+	st = stats_get();
+	if (st)
+		st->denied++;
+	exec_denied_emit(task, bprm, old_pid, rule, gen, EDR_MECH_KILL_AT_EXEC, 1, src);
+	return 0;
 }
 
 #endif /* EDR_EXEC_BPF_H */

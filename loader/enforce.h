@@ -72,6 +72,23 @@ int edr_enforce__add_exec(struct edr_loader *l, const struct edr_policy_exec *e)
 int edr_enforce__set_enabled(struct edr_loader *l, int on);
 int edr_enforce__set_exec_mode(struct edr_loader *l, enum edr_exec_mode m);
 
+/* Called by edr_loader__new() once everything is attached: enforcing, an
+ * empty policy, generation 0, and the exec mode of the exec_enforce path
+ * the loader chose (lsm: EDR_EXEC_MODE_LSM, kill: EDR_EXEC_MODE_KILL, none:
+ * EDR_EXEC_MODE_OFF). */
+void edr_enforce__init(struct edr_loader *l);
+/* 1 when enforcing (the kill switch is on), 0 when off, negative errno. */
+int edr_enforce__enabled(const struct edr_loader *l);
+/* The exec mode in force, or a negative errno. */
+int edr_enforce__exec_mode(const struct edr_loader *l);
+
+/* Fill an entry from a file by stat(2) (device in the kernel's encoding,
+ * inode, change time). 0 or negative errno with a one-line reason in err. */
+int edr_enforce__exec_identity(const char *path, uint32_t rule, struct edr_policy_exec *e, char *err,
+			       size_t errlen);
+int edr_enforce__file_identity(const char *path, uint32_t rule, struct edr_policy_file *f, char *err,
+			       size_t errlen);
+
 /* Which kernel mechanisms are attached on this kernel (after load). */
 struct edr_enforce_caps {
 	int exec_lsm, exec_kill, net_lsm, net_cgroup, file_lsm, isolate;
@@ -98,9 +115,23 @@ struct edr_isolate_status {
 
 #define EDR_ISOLATE_MAX_ALLOW 64
 
+/* Isolates (or, when already isolated, replaces the allow-list of the
+ * pinned isolation, which a new sensor instance keeps). -EOPNOTSUPP when
+ * the isolate feature is not loaded. */
 int edr_isolate__on(struct edr_loader *l, const struct edr_isolate_allow *a, size_t n, char *err,
 		    size_t errlen);
+/* Releases: removes the pins, which detaches the programs. Works from any
+ * process. -ENOENT ("not isolated") when there was nothing to release. */
 int edr_isolate__off(char *err, size_t errlen);
+/* 0 with st filled (isolated 0 when nothing is pinned), or negative errno. */
 int edr_isolate__status(struct edr_isolate_status *st);
+
+/* The same on a given cgroup2 directory (NULL: the cgroup2 root) and pin
+ * directory (NULL: EDR_BPFFS_ISOLATE_DIR): tests isolate a cgroup of their
+ * own instead of the host. */
+int edr_isolate__on_at(struct edr_loader *l, const char *cgroup, const char *pin_dir,
+		       const struct edr_isolate_allow *a, size_t n, char *err, size_t errlen);
+int edr_isolate__off_at(const char *pin_dir, char *err, size_t errlen);
+int edr_isolate__status_at(const char *pin_dir, struct edr_isolate_status *st);
 
 #endif /* EDR_ENFORCE_H */

@@ -26,10 +26,12 @@ struct edr_prog_ref {
 	size_t off;       /* offsetof(struct edr_bpf, progs.NAME) */
 	const char *name; /* NAME, for messages */
 	int optional;     /* its hook may be missing: an attach ENOENT is not a refusal */
+	int on_demand;    /* loaded, not attached by the loader (isolation: loader/enforce.c) */
 };
 
-#define EDR_PROG(n)     { offsetof(struct edr_bpf, progs.n), #n, 0 }
-#define EDR_PROG_OPT(n) { offsetof(struct edr_bpf, progs.n), #n, 1 }
+#define EDR_PROG(n)     { offsetof(struct edr_bpf, progs.n), #n, 0, 0 }
+#define EDR_PROG_OPT(n) { offsetof(struct edr_bpf, progs.n), #n, 1, 0 }
+#define EDR_PROG_DEMAND(n) { offsetof(struct edr_bpf, progs.n), #n, 0, 1 }
 
 struct edr_path_def {
 	const char *name;                  /* as shown to users and in config */

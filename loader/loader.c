@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "loader/enforce.h"
 #include "loader/feature_def.h"
 #include "loader/loader.h"
 #include "edr.skel.h"
@@ -16,6 +18,7 @@
 struct edr_loader {
 	struct edr_bpf *skel;
 	int nfeat;
+	int cgroup_fd;  /* the cgroup2 root, for cgroup programs; -1 until needed */
 	struct bpf_link *links[EDR_MAX_FEATURES][EDR_MAX_PROGS];
 	struct edr_feature_status status[EDR_MAX_FEATURES];
 };
@@ -125,7 +128,8 @@ static void choose(struct edr_feature_status *st, const struct edr_feature_def *
 		}
 		if (st->chosen < 0) {
 			st->chosen = i;
-			snprintf(st->why[i], sizeof(st->why[i]), "chosen");
+			snprintf(st->why[i], sizeof(st->why[i]), "%s", pd->progs[0].on_demand ?
+				 "chosen: loaded, attached only on demand (while isolated)" : "chosen");
 		} else {
 			snprintf(st->why[i], sizeof(st->why[i]), "available, not needed");
 		}
@@ -181,6 +185,9 @@ static void destroy(struct edr_loader *l)
 	edr_loader__detach(l);
 	edr_bpf__destroy(l->skel);
 	l->skel = NULL;
+	if (l->cgroup_fd >= 0)
+		close(l->cgroup_fd);
+	l->cgroup_fd = -1;
 }
 
 /*
@@ -280,6 +287,32 @@ static int find_refused(const struct edr_loader_opts *opts, const struct edr_fea
 	return cand[lo];
 }
 
+/*
+ * Attaches one program: cgroup programs to the cgroup2 root through a link
+ * (not pinned: it goes when the sensor goes), the others where their
+ * section says. NULL with errno set on failure.
+ */
+static struct bpf_link *attach_prog(struct edr_loader *l, struct bpf_program *prog)
+{
+	enum bpf_prog_type t = bpf_program__type(prog);
+	const char *root;
+
+	if (t != BPF_PROG_TYPE_CGROUP_SOCK_ADDR && t != BPF_PROG_TYPE_CGROUP_SKB &&
+	    t != BPF_PROG_TYPE_CGROUP_SOCK)
+		return bpf_program__attach(prog);
+	if (l->cgroup_fd < 0) {
+		root = edr_cgroup2_root();
+		if (!root) {
+			errno = ENOENT;
+			return NULL;
+		}
+		l->cgroup_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (l->cgroup_fd < 0)
+			return NULL;
+	}
+	return bpf_program__attach_cgroup(prog, l->cgroup_fd);
+}
+
 /* Attaches the chosen path's programs; a refusal refuses the path. */
 static int attach_feature(struct edr_loader *l, int f, const struct edr_loader_opts *opts)
 {
@@ -297,7 +330,9 @@ static int attach_feature(struct edr_loader *l, int f, const struct edr_loader_o
 				 EDR_MAX_PROGS);
 			return -E2BIG;
 		}
-		l->links[f][m] = bpf_program__attach(edr_prog(l->skel, r));
+		if (r->on_demand)
+			continue;
+		l->links[f][m] = attach_prog(l, edr_prog(l->skel, r));
 		if (l->links[f][m])
 			continue;
 		e = -errno;
@@ -407,6 +442,7 @@ struct edr_loader *edr_loader__new(const struct edr_probe *probe, const struct e
 		return NULL;
 	}
 	l->nfeat = edr_feature_count();
+	l->cgroup_fd = -1;
 
 	/* Each failed attempt refuses one more path; the number of paths bounds it. */
 	for (tries = 0; tries < l->nfeat * EDR_MAX_PATHS + 1; tries++) {
@@ -431,6 +467,7 @@ struct edr_loader *edr_loader__new(const struct edr_probe *probe, const struct e
 		e = -ENOTSUP;
 		goto fail;
 	}
+	edr_enforce__init(l);
 	return l;
 fail:
 	destroy(l);
@@ -460,6 +497,21 @@ int edr_loader__ring_fd(const struct edr_loader *l)
 int edr_loader__stats_fd(const struct edr_loader *l)
 {
 	return bpf_map__fd(l->skel->maps.stats);
+}
+
+int edr_loader__map_fd(const struct edr_loader *l, const char *name)
+{
+	int fd = bpf_object__find_map_fd_by_name(l->skel->obj, name);
+
+	return fd < 0 ? -ENOENT : fd;
+}
+
+int edr_loader__prog_fd(const struct edr_loader *l, const char *name)
+{
+	struct bpf_program *p = bpf_object__find_program_by_name(l->skel->obj, name);
+	int fd = p ? bpf_program__fd(p) : -1;
+
+	return fd < 0 ? -ENOENT : fd;
 }
 
 int edr_loader__deny_exec_fd(const struct edr_loader *l)

@@ -97,6 +97,9 @@ const struct edr_feature_status *edr_loader__status(const struct edr_loader *l);
 int edr_loader__ring_fd(const struct edr_loader *l);
 int edr_loader__stats_fd(const struct edr_loader *l);
 int edr_loader__deny_exec_fd(const struct edr_loader *l);
+/* A map's or a program's fd by its name in the object, or -ENOENT. */
+int edr_loader__map_fd(const struct edr_loader *l, const char *name);
+int edr_loader__prog_fd(const struct edr_loader *l, const char *name);
 /* BPF program ids that are attached (for tests checking nothing stays). */
 int edr_loader__prog_ids(const struct edr_loader *l, uint32_t *ids, int max);
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -29,6 +30,8 @@ static const char *const cap_names[EDR_CAP__COUNT] = {
 	[EDR_CAP_FENTRY] = "fentry",
 	[EDR_CAP_KPROBE] = "kprobe",
 	[EDR_CAP_SYSCALL_TP] = "syscall_tp",
+	[EDR_CAP_CGROUP_SOCK_ADDR] = "cgroup_sock_addr",
+	[EDR_CAP_CGROUP_SKB] = "cgroup_skb",
 };
 
 const char *edr_cap_name(enum edr_cap cap)
@@ -138,6 +141,68 @@ static int trial_kprobe(char *why, size_t len)
 	close(fd);
 	snprintf(why, len, "kprobe on vfs_read created");
 	return 0;
+}
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+const char *edr_cgroup2_root(void)
+{
+	static const char *const roots[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
+	struct statfs sf;
+	size_t i;
+
+	for (i = 0; i < sizeof(roots) / sizeof(roots[0]); i++)
+		if (!statfs(roots[i], &sf) && sf.f_type == CGROUP2_SUPER_MAGIC)
+			return roots[i];
+	return NULL;
+}
+
+/*
+ * A cgroup program of type that returns 1 (allow, pass), attached to the
+ * cgroup2 root for a moment through a link: harmless to traffic, and the
+ * only proof the attach works (a cgroup1-only host, or a kernel built
+ * without CONFIG_CGROUP_BPF, refuses it).
+ */
+static int trial_cgroup(enum bpf_prog_type type, enum bpf_attach_type attach, char *why, size_t len)
+{
+	static const struct bpf_insn ret1[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 1 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = attach);
+	const char *root = edr_cgroup2_root();
+	int cg, prog_fd, link_fd, err;
+
+	if (!root) {
+		snprintf(why, len, "no cgroup2 hierarchy at /sys/fs/cgroup or /sys/fs/cgroup/unified");
+		return -ENOENT;
+	}
+	prog_fd = bpf_prog_load(type, "edr_probe", "GPL", ret1, 2, &opts);
+	if (prog_fd < 0) {
+		err = -errno;
+		snprintf(why, len, "load refused: %s", strerror(-err));
+		return err;
+	}
+	cg = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cg < 0) {
+		err = -errno;
+		close(prog_fd);
+		snprintf(why, len, "%s: %s", root, strerror(-err));
+		return err;
+	}
+	link_fd = bpf_link_create(prog_fd, cg, attach, NULL);
+	err = link_fd < 0 ? -errno : 0;
+	if (link_fd >= 0)
+		close(link_fd);
+	close(cg);
+	close(prog_fd);
+	if (err)
+		snprintf(why, len, "attach to %s refused: %s", root, strerror(-err));
+	else
+		snprintf(why, len, "attached to %s", root);
+	return err;
 }
 
 static int lsm_listed(char *why, size_t len)
@@ -265,6 +330,13 @@ void edr_probe__run(struct edr_probe *p)
 	else
 		set(p, EDR_CAP_SYSCALL_TP, 0, "no syscalls:sys_enter_openat in tracefs: %s "
 		    "(tracefs not mounted, or no CONFIG_FTRACE_SYSCALLS)", strerror(errno));
+
+	err = trial_cgroup(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_CGROUP_INET4_CONNECT,
+			   p->detail[EDR_CAP_CGROUP_SOCK_ADDR], sizeof(p->detail[0]));
+	p->ok[EDR_CAP_CGROUP_SOCK_ADDR] = !err;
+	err = trial_cgroup(BPF_PROG_TYPE_CGROUP_SKB, BPF_CGROUP_INET_EGRESS, p->detail[EDR_CAP_CGROUP_SKB],
+			   sizeof(p->detail[0]));
+	p->ok[EDR_CAP_CGROUP_SKB] = !err;
 
 	btf__free(vmlinux);
 	libbpf_set_print(old);

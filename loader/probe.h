@@ -19,6 +19,8 @@ enum edr_cap {
 	EDR_CAP_FENTRY,     /* an fentry program loads and attaches */
 	EDR_CAP_KPROBE,     /* a kprobe can be created */
 	EDR_CAP_SYSCALL_TP, /* syscalls:sys_enter_* tracepoints (CONFIG_FTRACE_SYSCALLS) */
+	EDR_CAP_CGROUP_SOCK_ADDR, /* a cgroup/connect4 program attaches to the cgroup2 root */
+	EDR_CAP_CGROUP_SKB, /* a cgroup_skb/egress program attaches to the cgroup2 root */
 	EDR_CAP__COUNT,
 };
 
@@ -37,6 +39,11 @@ void edr_probe__run(struct edr_probe *p);
  * its old place under debugfs (libbpf looks in both); access(2) mode. On
  * 0, errno is from the last place tried. */
 int edr_tracefs_has(const char *event, int mode);
+
+/* The cgroup2 root the sensor attaches cgroup programs to: /sys/fs/cgroup,
+ * or /sys/fs/cgroup/unified on a hybrid hierarchy; NULL when neither is
+ * cgroup2. */
+const char *edr_cgroup2_root(void);
 
 /* 0 when this process may load BPF (CAP_BPF or CAP_SYS_ADMIN), else -EPERM. */
 int edr_probe__privileged(void);

@@ -80,6 +80,36 @@ enum edr_decode_err edr_decode(const void *data, size_t len, struct edr_decoded 
 	return EDR_DECODE_OK;
 }
 
+enum edr_decode_err edr_decode_deny(struct edr_decoded *ev, size_t off)
+{
+	const struct edr_deny *d = (const void *)((const char *)ev->rec + off);
+
+	if (d->mechanism < EDR_MECH_LSM || d->mechanism > EDR_MECH_CGROUP || d->op < EDR_DENY_OP_EXEC ||
+	    d->op > EDR_DENY_OP_OPEN_WRITE)
+		return EDR_DECODE_FIELD;
+	ev->deny = d;
+	return EDR_DECODE_OK;
+}
+
+const char *edr_deny_mechanism_name(unsigned mech)
+{
+	static const char *const names[] = {
+		[EDR_MECH_LSM] = "lsm", [EDR_MECH_KILL_AT_EXEC] = "kill-at-exec", [EDR_MECH_CGROUP] = "cgroup",
+	};
+
+	return mech < sizeof(names) / sizeof(names[0]) && names[mech] ? names[mech] : "?";
+}
+
+const char *edr_deny_op_name(unsigned op)
+{
+	static const char *const names[] = {
+		[EDR_DENY_OP_EXEC] = "exec", [EDR_DENY_OP_CONNECT] = "connect",
+		[EDR_DENY_OP_SENDMSG] = "sendmsg", [EDR_DENY_OP_OPEN_WRITE] = "open-write",
+	};
+
+	return op < sizeof(names) / sizeof(names[0]) && names[op] ? names[op] : "?";
+}
+
 int edr_argv_next(const struct edr_str *argv, uint32_t *pos, const char **arg)
 {
 	const char *nul;

@@ -40,6 +40,10 @@ struct edr_decoded {
 	struct edr_str name;          /* a module's, a BPF program's or map's (which may fill
 				       * 16 bytes with no NUL: use len), a memfd's as given */
 	struct edr_str fstype, source; /* mount */
+	/* A denial record (EXEC_DENIED, NET_DENIED, FILE_DENIED): the rule
+	 * number, the mechanism (EDR_MECH_*), the operation (EDR_DENY_OP_*)
+	 * and the policy generation; NULL for every other record. */
+	const struct edr_deny *deny;
 };
 
 /* The record as its struct: EDR_REC(ev, file) is a const struct edr_file *. */
@@ -69,6 +73,14 @@ enum edr_decode_err edr_decode(const void *data, size_t len, struct edr_decoded 
  */
 enum edr_decode_err edr_decode_str(const char *base, size_t end, size_t *off, uint32_t len,
 				   struct edr_str *s, int strict_nul);
+
+/* For the families' decoders: points ev->deny at the struct edr_deny at
+ * offset off of the record and checks its mechanism and operation. */
+enum edr_decode_err edr_decode_deny(struct edr_decoded *ev, size_t off);
+/* "lsm", "kill-at-exec", "cgroup" (EDR_MECH_*), else "?". */
+const char *edr_deny_mechanism_name(unsigned mech);
+/* "exec", "connect", "sendmsg", "open-write" (EDR_DENY_OP_*), else "?". */
+const char *edr_deny_op_name(unsigned op);
 
 /* Iterates the NUL-separated argv: returns the next arg's length or -1 at the end. */
 int edr_argv_next(const struct edr_str *argv, uint32_t *pos, const char **arg);

@@ -176,10 +176,24 @@ const char *edr_ecs_attach_path(const struct edr_decoded *ev)
 	static const char *const names[] = {
 		[EDR_SRC_TRACEPOINT] = "tracepoint", [EDR_SRC_LSM] = "lsm", [EDR_SRC_FENTRY] = "fentry",
 		[EDR_SRC_KPROBE] = "kprobe", [EDR_SRC_TP_BTF] = "tp_btf", [EDR_SRC_RAW_TP] = "raw_tp",
+		[EDR_SRC_CGROUP] = "cgroup",
 	};
 	uint32_t src = ev->hdr->flags & EDR_HDR_SRC_MASK;
 
 	return src < sizeof(names) / sizeof(names[0]) ? names[src] : "?";
+}
+
+void edr_ecs_deny(struct edr_json *j, const struct edr_decoded *ev)
+{
+	if (!ev->deny)
+		return;
+	edr_json_key(j, "deny");
+	edr_json_obj_begin(j);
+	edr_json_kuint(j, "rule", ev->deny->rule);
+	edr_json_kcstr(j, "mechanism", edr_deny_mechanism_name(ev->deny->mechanism));
+	edr_json_kcstr(j, "operation", edr_deny_op_name(ev->deny->op));
+	edr_json_kuint(j, "generation", ev->deny->generation);
+	edr_json_obj_end(j);
 }
 
 void edr_ecs_kopt(struct edr_json *j, const char *key, const struct edr_str *s)

@@ -79,5 +79,8 @@ void edr_ecs_kopt(struct edr_json *j, const char *key, const struct edr_str *s);
  * "fentry", "kprobe", "tp_btf", "raw_tp"), from its header, for the
  * families' edr.*.source fields. */
 const char *edr_ecs_attach_path(const struct edr_decoded *ev);
+/* In "edr": a denial's "deny": {rule, mechanism, operation, generation};
+ * nothing for other records. */
+void edr_ecs_deny(struct edr_json *j, const struct edr_decoded *ev);
 
 #endif /* EDR_ECS_H */

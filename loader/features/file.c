@@ -97,5 +97,11 @@ const struct edr_feature_def edr_file_features[] = {
 			EDR_PROG(tracepoint__sys_enter_symlink), EDR_PROG(tracepoint__sys_exit_symlink),
 			EDR_PROG(tracepoint__sys_enter_symlinkat), EDR_PROG(tracepoint__sys_exit_symlinkat)),
 	} },
+	/* Refusing an open for write of a protected file (loader/enforce.h).
+	 * Only the LSM can; elsewhere fanotify does it from user space. */
+	{ "file_enforce", {
+		EDR_PATH("lsm", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM,
+			EDR_PROG(lsm__enforce_file_open)),
+	} },
 };
 const size_t edr_file_features_n = sizeof(edr_file_features) / sizeof(edr_file_features[0]);

@@ -56,5 +56,22 @@ const struct edr_feature_def edr_net_features[] = {
 			EDR_PROG(tracepoint__sys_exit_sendto),
 			EDR_PROG(tracepoint__sys_exit_sendmsg), EDR_PROG(tracepoint__sys_exit_sendmmsg)),
 	} },
+	/* Refusing a connect or send by destination (loader/enforce.h): the
+	 * LSM socket hooks, else cgroup sock_addr programs on the cgroup2 root. */
+	{ "net_enforce", {
+		EDR_PATH("lsm", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM,
+			EDR_PROG(lsm__enforce_connect),
+			EDR_PROG(lsm__enforce_sendmsg)),
+		EDR_PATH("cgroup", EDR_CAP_CGROUP_SOCK_ADDR, NOCAP,
+			EDR_PROG(cgroup__connect4), EDR_PROG(cgroup__connect6),
+			EDR_PROG(cgroup__sendmsg4), EDR_PROG(cgroup__sendmsg6)),
+	} },
+	/* Host isolation: loaded with the sensor, attached to the cgroup2 root
+	 * (and pinned) only by edr_isolate__on(). */
+	{ "isolate", {
+		EDR_PATH("cgroup_skb", EDR_CAP_CGROUP_SKB, NOCAP,
+			EDR_PROG_DEMAND(cgroup_skb__isolate_in),
+			EDR_PROG_DEMAND(cgroup_skb__isolate_out)),
+	} },
 };
 const size_t edr_net_features_n = sizeof(edr_net_features) / sizeof(edr_net_features[0]);

@@ -27,9 +27,16 @@ const struct edr_feature_def edr_process_features[] = {
 		EDR_PATH("raw_tp", EDR_CAP_RAW_TP, NOCAP,
 			EDR_PROG(raw_tp__sched_process_exit)),
 	} },
+	/* Refusing an exec (loader/enforce.h, EDR_EXEC_MODE_*): the LSM
+	 * fails it with EPERM; else kill-at-exec, SIGKILL from the exec
+	 * tracepoint before the new image runs an instruction. */
 	{ "exec_enforce", {
 		EDR_PATH("lsm", EDR_CAP_LSM_ACTIVE, EDR_CAP_LSM,
 			EDR_PROG(lsm__bprm_check_security)),
+		EDR_PATH("kill", EDR_CAP_TP_BTF, NOCAP,
+			EDR_PROG(tp_btf__exec_kill)),
+		EDR_PATH("kill_raw_tp", EDR_CAP_RAW_TP, NOCAP,
+			EDR_PROG(raw_tp__exec_kill)),
 	} },
 };
 const size_t edr_process_features_n = sizeof(edr_process_features) / sizeof(edr_process_features[0]);

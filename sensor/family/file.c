@@ -5,6 +5,7 @@
  * file_delete, file_rename and file_change.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -29,6 +30,8 @@ static const struct edr_rectype types[] = {
 	FILE_TYPE(FILE_CHOWN, "file_chown", "change", "file-chown"),
 	FILE_TYPE(FILE_LINK, "file_link", "creation", "file-link"),
 	FILE_TYPE(FILE_SYMLINK, "file_symlink", "creation", "file-symlink"),
+	/* An open for write refused by policy: not new activity, no Sigma view. */
+	{ EDR_EVENT_FILE_DENIED, "file_denied", "file", "denied", "file-denied", sizeof(struct edr_file_denied), 1 },
 };
 
 /* Only a rename, link or symlink has a second path. */
@@ -49,6 +52,8 @@ static enum edr_decode_err decode(struct edr_decoded *ev, const char *base, size
 	/* Every file event names its file. */
 	if (!ev->path.p || (!ev->old_path.p) != !two_paths(ev->type))
 		return EDR_DECODE_TAIL;
+	if (ev->type == EDR_EVENT_FILE_DENIED)
+		return edr_decode_deny(ev, offsetof(struct edr_file_denied, deny));
 	return EDR_DECODE_OK;
 }
 
@@ -177,6 +182,12 @@ static void ecs_edr(struct edr_json *j, const struct edr_event_ctx *c)
 	}
 	edr_json_kcstr(j, "source", edr_ecs_attach_path(ev));
 	edr_json_obj_end(j);
+	edr_ecs_deny(j, ev);
+}
+
+static const char *outcome(const struct edr_decoded *ev)
+{
+	return ev->type == EDR_EVENT_FILE_DENIED ? "failure" : NULL;
 }
 
 /*
@@ -257,6 +268,7 @@ const struct edr_family edr_family_file = {
 	.types = types,
 	.ntypes = sizeof(types) / sizeof(types[0]),
 	.decode = decode,
+	.outcome = outcome,
 	.apply = apply,
 	.ecs_objects = ecs_objects,
 	.ecs_edr = ecs_edr,

@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,6 +25,8 @@ static const struct edr_rectype types[] = {
 	NET_TYPE(NET_BIND, "net_bind", "start", "bind"),
 	NET_TYPE(NET_LISTEN, "net_listen", "start", "listen"),
 	NET_TYPE(NET_SEND, "net_send", "connection", "udp-send"),
+	/* A connect or send refused by policy: not new activity, no Sigma view. */
+	{ EDR_EVENT_NET_DENIED, "net_denied", "network", "denied", "net-denied", sizeof(struct edr_net_denied), 0 },
 };
 
 /* Consumers index tables by these; the kernel side sends only INET/INET6
@@ -34,6 +37,8 @@ static enum edr_decode_err decode(struct edr_decoded *ev, const char *base, size
 
 	if ((n->family != 2 && n->family != 10) || (n->protocol != 6 && n->protocol != 17))
 		return EDR_DECODE_FIELD;
+	if (ev->type == EDR_EVENT_NET_DENIED)
+		return edr_decode_deny(ev, offsetof(struct edr_net_denied, deny));
 	return EDR_DECODE_OK;
 }
 
@@ -72,6 +77,7 @@ static void ecs_objects(struct edr_json *j, const struct edr_decoded *ev)
 	switch (ev->type) {
 	case EDR_EVENT_NET_CONNECT:
 	case EDR_EVENT_NET_SEND:
+	case EDR_EVENT_NET_DENIED:
 		if (known_local)
 			net_endpoint(j, "source", n, 1);
 		net_endpoint(j, "destination", n, 0);
@@ -113,6 +119,12 @@ static void ecs_edr(struct edr_json *j, const struct edr_event_ctx *c)
 		edr_json_kuint(j, "socket_inode", n->sock_ino);
 	edr_json_kcstr(j, "source", edr_ecs_attach_path(ev));
 	edr_json_obj_end(j);
+	edr_ecs_deny(j, ev);
+}
+
+static const char *outcome(const struct edr_decoded *ev)
+{
+	return ev->type == EDR_EVENT_NET_DENIED ? "failure" : NULL;
 }
 
 /*
@@ -153,6 +165,7 @@ const struct edr_family edr_family_net = {
 	.types = types,
 	.ntypes = sizeof(types) / sizeof(types[0]),
 	.decode = decode,
+	.outcome = outcome,
 	.ecs_objects = ecs_objects,
 	.ecs_edr = ecs_edr,
 	.sigma = sigma,

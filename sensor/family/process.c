@@ -5,6 +5,7 @@
  * file is a memfd or has no name left.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,7 +20,7 @@ static const struct edr_rectype types[] = {
 	{ EDR_EVENT_FORK, "fork", "process", "start", "fork", sizeof(struct edr_fork), 0 },
 	{ EDR_EVENT_EXIT, "exit", "process", "end", "exit", sizeof(struct edr_exit), 0 },
 	{ EDR_EVENT_EXEC_DENIED, "exec_denied", "process", "denied", "exec-denied",
-	  sizeof(struct edr_exec), 1 },
+	  sizeof(struct edr_exec_denied), 1 },
 };
 
 static int is_exec(const struct edr_decoded *ev)
@@ -34,6 +35,8 @@ static enum edr_decode_err decode(struct edr_decoded *ev, const char *base, size
 
 	if (!is_exec(ev))
 		return EDR_DECODE_OK;
+	if (ev->type == EDR_EVENT_EXEC_DENIED && (err = edr_decode_deny(ev, offsetof(struct edr_exec_denied, deny))))
+		return err;
 	if ((err = edr_decode_str(base, len, off, e->filename_len, &ev->filename, 1)) ||
 	    (err = edr_decode_str(base, len, off, e->path_len, &ev->path, 1)) ||
 	    (err = edr_decode_str(base, len, off, e->cwd_len, &ev->cwd, 1)) ||
@@ -129,6 +132,7 @@ static void ecs_edr(struct edr_json *j, const struct edr_event_ctx *c)
 		/* The executable has no file name left: a memfd or unlinked file. */
 		if (fl & (EDR_EXEC_MEMFD | EDR_EXEC_DELETED))
 			edr_json_kcstr(j, "fileless", fl & EDR_EXEC_MEMFD ? "memfd" : "deleted");
+		edr_ecs_deny(j, ev);
 	} else if (ev->type == EDR_EVENT_FORK) {
 		edr_json_kuint(j, "parent_pid", EDR_REC(ev, fork)->parent_tgid);
 		edr_json_kuint(j, "parent_thread_id", EDR_REC(ev, fork)->parent_pid);

@@ -108,13 +108,23 @@ const char *h_path_missing(const struct edr_probe *p, const char *path)
 		return p->ok[EDR_CAP_FENTRY] ? NULL : p->detail[EDR_CAP_FENTRY];
 	if (!strcmp(path, "kprobe"))
 		return p->ok[EDR_CAP_KPROBE] ? NULL : p->detail[EDR_CAP_KPROBE];
+	if (!strcmp(path, "kill") || !strcmp(path, "tp_btf"))
+		return p->ok[EDR_CAP_TP_BTF] ? NULL : p->detail[EDR_CAP_TP_BTF];
+	if (!strcmp(path, "kill_raw_tp") || !strcmp(path, "raw_tp"))
+		return p->ok[EDR_CAP_RAW_TP] ? NULL : p->detail[EDR_CAP_RAW_TP];
+	if (!strcmp(path, "cgroup"))
+		return p->ok[EDR_CAP_CGROUP_SOCK_ADDR] ? NULL : p->detail[EDR_CAP_CGROUP_SOCK_ADDR];
+	if (!strcmp(path, "cgroup_skb"))
+		return p->ok[EDR_CAP_CGROUP_SKB] ? NULL : p->detail[EDR_CAP_CGROUP_SKB];
 	return p->ok[EDR_CAP_SYSCALL_TP] ? NULL : p->detail[EDR_CAP_SYSCALL_TP];
 }
 
 uint32_t h_path_src(const char *path)
 {
 	return !strcmp(path, "lsm") ? EDR_SRC_LSM : !strcmp(path, "fentry") ? EDR_SRC_FENTRY :
-	       !strcmp(path, "kprobe") ? EDR_SRC_KPROBE : EDR_SRC_TRACEPOINT;
+	       !strcmp(path, "kprobe") ? EDR_SRC_KPROBE : !strcmp(path, "kill") ? EDR_SRC_TP_BTF :
+	       !strcmp(path, "kill_raw_tp") ? EDR_SRC_RAW_TP : !strcmp(path, "cgroup") ? EDR_SRC_CGROUP :
+	       EDR_SRC_TRACEPOINT;
 }
 
 int h_feature(const char *name)
@@ -202,6 +212,26 @@ void h_poll(struct harness *h, int ms, int (*done)(struct harness *h, void *ctx)
 		if (done && done(h, ctx))
 			return;
 	} while (now_ms() < end);
+}
+
+int h_open(struct harness *h, const struct edr_loader_opts *opts)
+{
+	char err[256];
+
+	h->loader = edr_loader__new(&h->probe, opts, err, sizeof(err));
+	if (!h->loader) {
+		fprintf(stderr, "loader: %s\n", err);
+		return -EIO;
+	}
+	h->rb = ring_buffer__new(edr_loader__ring_fd(h->loader), h_on_record, h, NULL);
+	return h->rb ? 0 : -errno;
+}
+
+int h_have(struct harness *h, void *want)
+{
+	const struct h_want *w = want;
+
+	return h_find(h, w->type, w->tgid) != NULL;
 }
 
 void h_stop(struct harness *h)

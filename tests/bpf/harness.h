@@ -102,6 +102,17 @@ void h_runs_add(struct h_runs *r, const char *name, CMUnitTestFunction fn, const
  * (skipped) when not root. */
 int h_runs_main(struct h_runs *r, const char *group);
 
+/* Creates h->loader with opts (onto a cleared h whose probe is set) and its
+ * ring buffer: 0, or -EIO (the loader's reason printed) or -errno. */
+int h_open(struct harness *h, const struct edr_loader_opts *opts);
+
+/* A done() for h_poll(): a record of type for tgid has arrived. */
+struct h_want {
+	uint16_t type;
+	uint32_t tgid;
+};
+int h_have(struct harness *h, void *want);
+
 /* Collects records for up to ms milliseconds, returning early once
  * done(h, ctx) says so (done may be NULL). */
 void h_poll(struct harness *h, int ms, int (*done)(struct harness *h, void *ctx), void *ctx);

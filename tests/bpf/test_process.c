@@ -21,6 +21,7 @@
 
 #include <bpf/bpf.h>
 
+#include "loader/enforce.h"
 #include "tests/bpf/harness.h"
 
 #define START(h, state, ring) H_START(*(state), h_start(h, *(state), getpid(), ring, &why_))
@@ -244,17 +245,17 @@ static void test_detach(void **state)
 	assert_false(any_loaded(ids, n));
 }
 
-/* LSM exec enforcement: a denied executable fails with EPERM and is reported. */
+/* LSM exec enforcement: a denied executable fails with EPERM and is
+ * reported (tests/bpf/test_enforce.c covers the rest of enforcement). */
 static void test_exec_denied(void **state)
 {
 	const struct edr_probe *p = h_probe();
-	struct edr_file_key key = {};
+	struct edr_policy_exec x;
+	struct edr_policy pol = { .exec = &x, .nexec = 1 };
 	const struct edr_decoded *d;
 	struct harness h;
 	char *argv[] = { "/bin/true", NULL };
-	struct stat st;
-	uint32_t one = 1;
-	char real[PATH_MAX];
+	char real[PATH_MAX], err[256];
 	pid_t pid;
 
 	if (!p->ok[EDR_CAP_LSM] || !p->ok[EDR_CAP_LSM_ACTIVE]) {
@@ -269,10 +270,8 @@ static void test_exec_denied(void **state)
 	}
 	assert_int_equal(edr_loader__status(h.loader)[h_feature("exec_enforce")].state, EDR_FEAT_ACTIVE);
 	h_report(&h, "exec_denied");
-	assert_int_equal(stat("/bin/true", &st), 0);
-	key.ino = st.st_ino;
-	key.dev = h_kdev(st.st_dev);
-	assert_int_equal(bpf_map_update_elem(edr_loader__deny_exec_fd(h.loader), &key, &one, BPF_ANY), 0);
+	assert_int_equal(edr_enforce__exec_identity("/bin/true", 1, &x, err, sizeof(err)), 0);
+	assert_int_equal(edr_enforce__apply(h.loader, &pol, err, sizeof(err)), 0);
 	pid = spawn(NULL, argv);
 	assert_int_equal(WEXITSTATUS(wait_status(pid)), 125); /* execv failed with EPERM */
 	h_poll(&h, 3000, have, &(struct want){ EDR_EVENT_EXEC_DENIED, pid });
@@ -281,9 +280,12 @@ static void test_exec_denied(void **state)
 	assert_non_null(realpath("/bin/true", real));
 	assert_string_equal(d->path.p, real);
 	assert_int_equal(d->hdr->flags & EDR_HDR_SRC_MASK, EDR_SRC_LSM);
+	assert_non_null(d->deny);
+	assert_int_equal(d->deny->rule, 1);
+	assert_int_equal(d->deny->mechanism, EDR_MECH_LSM);
 	assert_null(h_find(&h, EDR_EVENT_EXEC, pid));
-	/* removed from the map, the same exec works again */
-	assert_int_equal(bpf_map_delete_elem(edr_loader__deny_exec_fd(h.loader), &key), 0);
+	/* an empty policy: the same exec works again */
+	assert_int_equal(edr_enforce__apply(h.loader, NULL, err, sizeof(err)), 0);
 	pid = spawn(NULL, argv);
 	assert_int_equal(WEXITSTATUS(wait_status(pid)), 0);
 	h_stop(&h);

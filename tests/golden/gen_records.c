@@ -50,45 +50,57 @@ struct shape {
 	size_t flags_off;       /* the family's flags word */
 	size_t lens[4];         /* tail length fields; 0 ends the list */
 	int argv_at;            /* index in lens[] of an argv piece, or -1 */
+	size_t rnd_size;        /* bytes of the fixed part drawn at random; 0: all of it. The
+				 * denial part of EXEC_DENIED (ABI 3) is not, so the stream
+				 * of every other record stays what it was. */
 };
 
 #define O(s, f) offsetof(struct s, f)
 static const struct shape shapes[] = {
 	{ EDR_EVENT_EXEC, sizeof(struct edr_exec), O(edr_exec, flags),
-	  { O(edr_exec, filename_len), O(edr_exec, path_len), O(edr_exec, cwd_len), O(edr_exec, argv_len) }, 3 },
-	{ EDR_EVENT_EXEC_DENIED, sizeof(struct edr_exec), O(edr_exec, flags),
-	  { O(edr_exec, filename_len), O(edr_exec, path_len), O(edr_exec, cwd_len), O(edr_exec, argv_len) }, 3 },
-	{ EDR_EVENT_FORK, sizeof(struct edr_fork), 0, { 0 }, -1 },
-	{ EDR_EVENT_EXIT, sizeof(struct edr_exit), 0, { 0 }, -1 },
-	{ EDR_EVENT_FILE_CREATE, sizeof(struct edr_file), O(edr_file, flags), { O(edr_file, path_len) }, -1 },
-	{ EDR_EVENT_FILE_WRITE, sizeof(struct edr_file), O(edr_file, flags), { O(edr_file, path_len) }, -1 },
-	{ EDR_EVENT_FILE_UNLINK, sizeof(struct edr_file), O(edr_file, flags), { O(edr_file, path_len) }, -1 },
+	  { O(edr_exec, filename_len), O(edr_exec, path_len), O(edr_exec, cwd_len), O(edr_exec, argv_len) }, 3, 0 },
+	{ EDR_EVENT_EXEC_DENIED, sizeof(struct edr_exec_denied), O(edr_exec, flags),
+	  { O(edr_exec, filename_len), O(edr_exec, path_len), O(edr_exec, cwd_len), O(edr_exec, argv_len) }, 3,
+	  sizeof(struct edr_exec) },
+	{ EDR_EVENT_FORK, sizeof(struct edr_fork), 0, { 0 }, -1, 0 },
+	{ EDR_EVENT_EXIT, sizeof(struct edr_exit), 0, { 0 }, -1, 0 },
+	{ EDR_EVENT_FILE_CREATE, sizeof(struct edr_file), O(edr_file, flags), { O(edr_file, path_len) }, -1, 0 },
+	{ EDR_EVENT_FILE_WRITE, sizeof(struct edr_file), O(edr_file, flags), { O(edr_file, path_len) }, -1, 0 },
+	{ EDR_EVENT_FILE_UNLINK, sizeof(struct edr_file), O(edr_file, flags), { O(edr_file, path_len) }, -1, 0 },
 	{ EDR_EVENT_FILE_RENAME, sizeof(struct edr_file), O(edr_file, flags),
-	  { O(edr_file, path_len), O(edr_file, old_path_len) }, -1 },
-	{ EDR_EVENT_FILE_CHMOD, sizeof(struct edr_file), O(edr_file, flags), { O(edr_file, path_len) }, -1 },
-	{ EDR_EVENT_FILE_CHOWN, sizeof(struct edr_file), O(edr_file, flags), { O(edr_file, path_len) }, -1 },
+	  { O(edr_file, path_len), O(edr_file, old_path_len) }, -1, 0 },
+	{ EDR_EVENT_FILE_CHMOD, sizeof(struct edr_file), O(edr_file, flags), { O(edr_file, path_len) }, -1, 0 },
+	{ EDR_EVENT_FILE_CHOWN, sizeof(struct edr_file), O(edr_file, flags), { O(edr_file, path_len) }, -1, 0 },
 	{ EDR_EVENT_FILE_LINK, sizeof(struct edr_file), O(edr_file, flags),
-	  { O(edr_file, path_len), O(edr_file, old_path_len) }, -1 },
+	  { O(edr_file, path_len), O(edr_file, old_path_len) }, -1, 0 },
 	{ EDR_EVENT_FILE_SYMLINK, sizeof(struct edr_file), O(edr_file, flags),
-	  { O(edr_file, path_len), O(edr_file, old_path_len) }, -1 },
-	{ EDR_EVENT_NET_CONNECT, sizeof(struct edr_net), O(edr_net, flags), { 0 }, -1 },
-	{ EDR_EVENT_NET_ACCEPT, sizeof(struct edr_net), O(edr_net, flags), { 0 }, -1 },
-	{ EDR_EVENT_NET_BIND, sizeof(struct edr_net), O(edr_net, flags), { 0 }, -1 },
-	{ EDR_EVENT_NET_LISTEN, sizeof(struct edr_net), O(edr_net, flags), { 0 }, -1 },
-	{ EDR_EVENT_NET_SEND, sizeof(struct edr_net), O(edr_net, flags), { 0 }, -1 },
-	{ EDR_EVENT_CRED_CHANGE, sizeof(struct edr_cred), O(edr_cred, flags), { 0 }, -1 },
-	{ EDR_EVENT_PTRACE, sizeof(struct edr_ptrace), O(edr_ptrace, flags), { 0 }, -1 },
-	{ EDR_EVENT_PROC_VM_WRITE, sizeof(struct edr_vm_write), O(edr_vm_write, flags), { 0 }, -1 },
+	  { O(edr_file, path_len), O(edr_file, old_path_len) }, -1, 0 },
+	{ EDR_EVENT_NET_CONNECT, sizeof(struct edr_net), O(edr_net, flags), { 0 }, -1, 0 },
+	{ EDR_EVENT_NET_ACCEPT, sizeof(struct edr_net), O(edr_net, flags), { 0 }, -1, 0 },
+	{ EDR_EVENT_NET_BIND, sizeof(struct edr_net), O(edr_net, flags), { 0 }, -1, 0 },
+	{ EDR_EVENT_NET_LISTEN, sizeof(struct edr_net), O(edr_net, flags), { 0 }, -1, 0 },
+	{ EDR_EVENT_NET_SEND, sizeof(struct edr_net), O(edr_net, flags), { 0 }, -1, 0 },
+	{ EDR_EVENT_CRED_CHANGE, sizeof(struct edr_cred), O(edr_cred, flags), { 0 }, -1, 0 },
+	{ EDR_EVENT_PTRACE, sizeof(struct edr_ptrace), O(edr_ptrace, flags), { 0 }, -1, 0 },
+	{ EDR_EVENT_PROC_VM_WRITE, sizeof(struct edr_vm_write), O(edr_vm_write, flags), { 0 }, -1, 0 },
 	{ EDR_EVENT_MODULE_LOAD, sizeof(struct edr_module), O(edr_module, flags),
-	  { O(edr_module, name_len), O(edr_module, path_len) }, -1 },
-	{ EDR_EVENT_BPF_PROG, sizeof(struct edr_bpf), O(edr_bpf, flags), { 0 }, -1 },
-	{ EDR_EVENT_BPF_MAP, sizeof(struct edr_bpf), O(edr_bpf, flags), { 0 }, -1 },
+	  { O(edr_module, name_len), O(edr_module, path_len) }, -1, 0 },
+	{ EDR_EVENT_BPF_PROG, sizeof(struct edr_bpf), O(edr_bpf, flags), { 0 }, -1, 0 },
+	{ EDR_EVENT_BPF_MAP, sizeof(struct edr_bpf), O(edr_bpf, flags), { 0 }, -1, 0 },
 	{ EDR_EVENT_MOUNT, sizeof(struct edr_mount), O(edr_mount, flags),
-	  { O(edr_mount, fstype_len), O(edr_mount, source_len), O(edr_mount, target_len) }, -1 },
-	{ EDR_EVENT_MEMFD_CREATE, sizeof(struct edr_memfd), O(edr_memfd, flags), { O(edr_memfd, name_len) }, -1 },
-	{ EDR_EVENT_MEM_WX, sizeof(struct edr_mem_wx), O(edr_mem_wx, flags), { O(edr_mem_wx, path_len) }, -1 },
+	  { O(edr_mount, fstype_len), O(edr_mount, source_len), O(edr_mount, target_len) }, -1, 0 },
+	{ EDR_EVENT_MEMFD_CREATE, sizeof(struct edr_memfd), O(edr_memfd, flags), { O(edr_memfd, name_len) }, -1, 0 },
+	{ EDR_EVENT_MEM_WX, sizeof(struct edr_mem_wx), O(edr_mem_wx, flags), { O(edr_mem_wx, path_len) }, -1, 0 },
 };
 #define NSHAPES (sizeof(shapes) / sizeof(shapes[0]))
+
+/* Record types added after the stream was fixed: generated after it, so
+ * the records before them are unchanged. */
+static const struct shape late_shapes[] = {
+	{ EDR_EVENT_NET_DENIED, sizeof(struct edr_net_denied), O(edr_net, flags), { 0 }, -1, 0 },
+	{ EDR_EVENT_FILE_DENIED, sizeof(struct edr_file_denied), O(edr_file, flags), { O(edr_file, path_len) }, -1, 0 },
+};
+#define NLATE (sizeof(late_shapes) / sizeof(late_shapes[0]))
 
 /* Processes the stream is about: 100 (parent 1), 200 (parent 100), and
  * 300, which the table never learns of. */
@@ -171,7 +183,7 @@ static void constrain(const struct shape *s, int k)
 		break;
 	}
 	case EDR_EVENT_NET_CONNECT: case EDR_EVENT_NET_ACCEPT: case EDR_EVENT_NET_BIND:
-	case EDR_EVENT_NET_LISTEN: case EDR_EVENT_NET_SEND: {
+	case EDR_EVENT_NET_LISTEN: case EDR_EVENT_NET_SEND: case EDR_EVENT_NET_DENIED: {
 		struct edr_net *n = (void *)rec;
 
 		n->family = k % 2 ? 10 : 2;
@@ -256,6 +268,8 @@ static void constrain(const struct shape *s, int k)
 		struct edr_file *f = (void *)rec;
 
 		f->flags &= 0x1ff;
+		if (s->type == EDR_EVENT_FILE_DENIED)
+			f->flags &= EDR_FILE_PATH_TRUNC;
 		if (s->type != EDR_EVENT_FILE_RENAME && s->type != EDR_EVENT_FILE_LINK &&
 		    s->type != EDR_EVENT_FILE_SYMLINK)
 			f->old_path_len = 0;
@@ -268,13 +282,41 @@ static void constrain(const struct shape *s, int k)
 	}
 }
 
+/* The denial part of a denial record: rule, mechanism, operation by k. */
+static void deny(const struct shape *s, int k)
+{
+	static const size_t at[] = {
+		[EDR_EVENT_EXEC_DENIED] = offsetof(struct edr_exec_denied, deny),
+		[EDR_EVENT_NET_DENIED] = offsetof(struct edr_net_denied, deny),
+		[EDR_EVENT_FILE_DENIED] = offsetof(struct edr_file_denied, deny),
+	};
+	struct edr_deny *d;
+
+	if (s->type >= sizeof(at) / sizeof(at[0]) || !at[s->type])
+		return;
+	d = (void *)(rec + at[s->type]);
+	d->rule = 1000 + (uint32_t)k;
+	d->generation = k % 2;
+	if (s->type == EDR_EVENT_EXEC_DENIED) {
+		d->mechanism = k % 2 ? EDR_MECH_LSM : EDR_MECH_KILL_AT_EXEC;
+		d->op = EDR_DENY_OP_EXEC;
+	} else if (s->type == EDR_EVENT_NET_DENIED) {
+		d->mechanism = k % 2 ? EDR_MECH_LSM : EDR_MECH_CGROUP;
+		d->op = k % 3 ? EDR_DENY_OP_CONNECT : EDR_DENY_OP_SENDMSG;
+	} else {
+		d->mechanism = EDR_MECH_LSM;
+		d->op = EDR_DENY_OP_OPEN_WRITE;
+	}
+}
+
 /* One record of shape s from source src; k varies the values. */
 static size_t build(const struct shape *s, unsigned src, int k)
 {
 	size_t off = s->size, i;
 
 	memset(rec, 0, sizeof(rec));
-	for (i = sizeof(struct edr_event_hdr) + sizeof(struct edr_task); i < s->size; i++)
+	for (i = sizeof(struct edr_event_hdr) + sizeof(struct edr_task); i < (s->rnd_size ? s->rnd_size : s->size);
+	     i++)
 		rec[i] = (uint8_t)rnd();
 	task((struct edr_task *)(rec + sizeof(struct edr_event_hdr)), tgids[k % 3], k);
 	for (i = 0; i < 4 && s->lens[i]; i++) {
@@ -298,6 +340,7 @@ static size_t build(const struct shape *s, unsigned src, int k)
 		off += len;
 	}
 	constrain(s, k);
+	deny(s, k);
 	hdr(s->type, off, k);
 	set_source(src);
 	return off;
@@ -352,6 +395,16 @@ int main(int argc, char **argv)
 	for (k = 0; k < 2; k++) {
 		n = build(&shapes[3], 0, k ? 0 : 1);
 		put(f, rec, n);
+	}
+	/* The denials of ABI 3, from the sources that produce them. */
+	for (i = 0; i < NLATE; i++) {
+		static const unsigned srcs[] = { EDR_SRC_LSM, EDR_SRC_CGROUP };
+
+		for (src = 0; src < 2; src++)
+			for (k = 0; k < 4; k++) {
+				n = build(&late_shapes[i], srcs[src], (int)(i + src * 4 + k));
+				put(f, rec, n);
+			}
 	}
 	return fclose(f) ? 1 : 0;
 }

@@ -187,7 +187,7 @@ static void test_bad_values_ignored(void **state)
 				      "duration like 10m or 30s, at most 7d), ignoring");
 	assert_non_null(strstr(d.msg[8], "t.conf:9: bad value '99999999999999999999s' for 'shadow_default'"));
 	assert_string_equal(d.msg[9], "t.conf:10: bad value 'raw_tp' for 'attach.exec_enforce' "
-				      "(expected auto or one of lsm), ignoring");
+				      "(expected auto or one of lsm, kill, kill_raw_tp), ignoring");
 	assert_string_equal(d.msg[10], "t.conf:11: bad value 'maybe' for 'verbose' (expected yes or no), "
 				       "ignoring");
 	assert_string_equal(d.msg[11], "t.conf:12: bad value 'kprobe' for 'attach.exec' (expected auto "
@@ -634,9 +634,9 @@ static void test_usage(void **state)
 	assert_non_null(strstr(buf, "list of exec, fork, exit, exec_enforce, file_write, file_unlink, "
 				    "file_rename, file_attr"));
 	/* features appended after the file ones (link, memory, privilege, ...) */
-	assert_non_null(strstr(buf, "file_attr, file_link, memfd, mem_wx"));
+	assert_non_null(strstr(buf, "file_attr, file_link, file_enforce, memfd, mem_wx"));
 	assert_non_null(strstr(buf, "cred, ptrace, vm_write"));
-	assert_non_null(strstr(buf, "net_connect, net_accept, net_bind, net_send"));
+	assert_non_null(strstr(buf, "net_connect, net_accept, net_bind, net_send, net_enforce, isolate"));
 	assert_non_null(strstr(buf, "--target_pid PID"));
 	free(buf);
 }

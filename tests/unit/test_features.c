@@ -20,14 +20,15 @@
 #include "edr.skel.h"
 
 /* The order of --probe, edrctl status and the configuration's help: these
- * first, as they always were; a new family's features come after them. */
+ * first, as they always were (the enforcement features of issue 12 sit with
+ * their families); a new family's features come after them. */
 static const char *const order[] = {
 	"exec", "fork", "exit", "exec_enforce",
-	"file_write", "file_unlink", "file_rename", "file_attr", "file_link",
+	"file_write", "file_unlink", "file_rename", "file_attr", "file_link", "file_enforce",
 	"memfd", "mem_wx",
 	"cred", "ptrace", "vm_write",
 	"module", "bpf", "mount",
-	"net_connect", "net_accept", "net_bind", "net_send",
+	"net_connect", "net_accept", "net_bind", "net_send", "net_enforce", "isolate",
 };
 
 static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
