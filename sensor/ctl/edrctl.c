@@ -25,7 +25,7 @@ static const struct edrctl_verb verbs[] = {
 	{ "config", "config check [--json] [--dump] [FILE]", "check a sensor configuration file offline", edrctl_cmd_config },
 	{ "check-rules", "check-rules PATH [--test] [--require-samples]", "validate Sigma rules (and run their samples)", edrctl_cmd_check_rules },
 	{ "bundle", "bundle keygen|create|verify|list ...", "sign, check and inspect content bundles", edrctl_cmd_bundle },
-	{ "load-rules", "load-rules PATH [--shadow DURATION] [--force]", "verify, test and activate new content", edrctl_cmd_load_rules },
+	{ "load-rules", "load-rules PATH [--shadow DURATION] [--force] [--enforce-now]", "verify, test and activate new content", edrctl_cmd_load_rules },
 	{ "rules", "rules [--json]", "show active, shadow and last-known-good content", edrctl_cmd_rules },
 };
 

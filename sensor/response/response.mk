@@ -3,3 +3,21 @@
 # own section: the protected list (PROTECT_OBJS, linked by the content
 # manager's validate stage too), the user-space mechanisms (fanotify,
 # quarantine) and the response engine (RESPONSE_OBJS).
+
+# ---- the response engine (part C1) ----
+# response.c: tables, policy, matches and the circuit breaker; act.c: pidfd
+# kill, the worker, isolation; ctl.c: control verbs and reply items.
+RESPONSE_OBJS := $(BUILD)/sensor/response/response.o $(BUILD)/sensor/response/act.o \
+		 $(BUILD)/sensor/response/ctl.o
+SENSOR_OBJS += $(RESPONSE_OBJS)
+$(BUILD)/edr-sensor: $(RESPONSE_OBJS)
+# Messages are cut at their buffer on purpose (one bounded line each).
+$(RESPONSE_OBJS): CFLAGS += -Wno-format-truncation
+
+# The engine against fake mechanisms (no root): budgets, demotion, re-arm,
+# shadow, kill switch, protected targets, rule numbers across generations.
+UNIT_TESTS += $(BUILD)/tests/unit/test_response
+$(BUILD)/tests/unit/test_response: $(BUILD)/tests/unit/test_response.o $(RESPONSE_OBJS) \
+		$(PROTECT_OBJS) $(EVENT_OBJS) $(CTL_SERVER_OBJS) $(RULES_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $(sort $^) -o $@ $(LDLIBS) -lcmocka
