@@ -12,6 +12,7 @@
 
 int edrctl_cmd_load_rules(int argc, char **argv);
 int edrctl_cmd_rules(int argc, char **argv);
+int edrctl_response_rules(const char *sock, int json);
 
 /* --socket wins, then $EDR_SOCKET, then the default. */
 static const char *socket_path(const char *opt)
@@ -125,6 +126,8 @@ int edrctl_cmd_rules(int argc, char **argv)
 		edr_ctl_reply__print_table(&r, stdout);
 	if (r.status)
 		fprintf(stderr, "edrctl: rules: %s\n", r.msg);
+	else if (!json)
+		edrctl_response_rules(socket_path(sock), 0);
 	rc = r.status == 0 ? 0 : 1;
 	edr_ctl_reply__fini(&r);
 	return rc;

@@ -175,7 +175,7 @@ void edr_resp_run_job(struct edr_responder *r, struct job *j)
 
 	if (j->kind == JOB_QUARANTINE) {
 		l.action = EDR_ACT_QUARANTINE;
-		l.mech = EDR_MECH_QUARANTINE;
+		l.mech = EDR_RMECH_QUARANTINE;
 		if (!j->t.file)
 			rc = -ENOENT, snprintf(why, sizeof(why), "the event names no file");
 		else if (!r->o.ops.quarantine)
@@ -293,7 +293,7 @@ int edr_response__isolate(struct edr_responder *r, const struct edr_isolate_allo
 {
 	int rc;
 
-	if (!r->o.ops.isolate_on || r->mech_isolate == EDR_MECH_NONE) {
+	if (!r->o.ops.isolate_on || r->mech_isolate == EDR_RMECH_NONE) {
 		snprintf(err, errlen, "host isolation is not available on this kernel");
 		return -EOPNOTSUPP;
 	}

@@ -81,7 +81,7 @@ int edr_response__stats_reply(struct edr_responder *r, struct edr_ctl_reply *rep
 		snprintf(key, sizeof(key), "response.%s.demoted", edr_action_name(a));
 		add_i(reply, &err, key, st.demoted[a]);
 	}
-	for (m = EDR_MECH_LSM; m < _EDR_MECH_MAX; m++) {
+	for (m = EDR_RMECH_LSM; m < _EDR_RMECH_MAX; m++) {
 		snprintf(key, sizeof(key), "response_mechanism.%s.taken", edr_mech_name(m));
 		add_i(reply, &err, key, st.by_mech[m]);
 	}

@@ -93,6 +93,7 @@ struct edr_responder {
 	size_t nlearned, caplearned;
 	int needs_hash;
 	size_t response_rules;
+	size_t fan_rules;       /* deny rules decided in the fanotify worker */
 	/* Counters (atomics). */
 	struct edr_response_stats c;
 	/* The worker. */

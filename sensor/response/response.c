@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "rules/schema.h"
 #include "sensor/content/content.h"
@@ -21,13 +22,13 @@
 #include "sensor/response/internal.h"
 #include "sensor/response/protect.h"
 
-static const char *const mech_names[_EDR_MECH_MAX] = {
+static const char *const mech_names[_EDR_RMECH_MAX] = {
 	"none", "lsm", "kill-at-exec", "cgroup", "fanotify", "pidfd", "quarantine", "cgroup_skb",
 };
 
 const char *edr_mech_name(int m)
 {
-	return m >= 0 && m < _EDR_MECH_MAX ? mech_names[m] : "?";
+	return m >= 0 && m < _EDR_RMECH_MAX ? mech_names[m] : "?";
 }
 
 int edr_response_choose_exec(int pref, const struct edr_enforce_caps *caps, int fanotify_ok,
@@ -38,25 +39,25 @@ int edr_response_choose_exec(int pref, const struct edr_enforce_caps *caps, int 
 
 	why[0] = 0;
 	if (pref == EDR_EXEC_PREF_LSM && caps->exec_lsm)
-		return EDR_MECH_LSM;
+		return EDR_RMECH_LSM;
 	if (pref == EDR_EXEC_PREF_FANOTIFY && fanotify_ok)
-		return EDR_MECH_FANOTIFY;
+		return EDR_RMECH_FANOTIFY;
 	if (pref == EDR_EXEC_PREF_KILL && caps->exec_kill)
-		return EDR_MECH_KILL_AT_EXEC;
+		return EDR_RMECH_KILL_AT_EXEC;
 	if (pref != EDR_EXEC_PREF_AUTO && pref >= 0 && pref <= EDR_EXEC_PREF_KILL) {
 		snprintf(why, whylen, "enforce_exec = %s is not available on this kernel, choosing "
 			 "automatically", pref_names[pref]);
 		ok = 0;
 	}
 	if (caps->exec_lsm)
-		return EDR_MECH_LSM;
+		return EDR_RMECH_LSM;
 	if (fanotify_ok)
-		return EDR_MECH_FANOTIFY;
+		return EDR_RMECH_FANOTIFY;
 	if (caps->exec_kill)
-		return EDR_MECH_KILL_AT_EXEC;
+		return EDR_RMECH_KILL_AT_EXEC;
 	if (ok)
 		snprintf(why, whylen, "no pre-exec mechanism: exec deny rules kill after the fact");
-	return EDR_MECH_PIDFD;
+	return EDR_RMECH_PIDFD;
 }
 
 uint64_t edr_resp_now(const struct edr_responder *r)
@@ -358,41 +359,41 @@ static int rule_mech(const struct edr_responder *r, const struct edr_rule *rule,
 	*pre = 0;
 	switch (action) {
 	case EDR_ACT_KILL:
-		return EDR_MECH_PIDFD;
+		return EDR_RMECH_PIDFD;
 	case EDR_ACT_QUARANTINE:
-		return EDR_MECH_QUARANTINE;
+		return EDR_RMECH_QUARANTINE;
 	case EDR_ACT_ISOLATE:
 		return r->mech_isolate;
 	case EDR_ACT_DENY:
 		break;
 	default:
-		return EDR_MECH_NONE;
+		return EDR_RMECH_NONE;
 	}
 	if (cat == EDR_CAT_PROCESS_CREATION) {
-		if (r->mech_exec == EDR_MECH_FANOTIFY && edr_response_rule_pre_exec(rule)) {
+		if (r->mech_exec == EDR_RMECH_FANOTIFY && edr_response_rule_pre_exec(rule)) {
 			*pre = 1;
-			return EDR_MECH_FANOTIFY;
+			return EDR_RMECH_FANOTIFY;
 		}
-		if ((r->mech_exec == EDR_MECH_LSM || r->mech_exec == EDR_MECH_KILL_AT_EXEC) &&
+		if ((r->mech_exec == EDR_RMECH_LSM || r->mech_exec == EDR_RMECH_KILL_AT_EXEC) &&
 		    (kform == EDR_KFORM_EXEC_PATH || kform == EDR_KFORM_EXEC_SHA256)) {
 			/* SHA-256: the first exec of an identity is killed after the
 			 * fact and the identity learned (see on_match). */
 			*pre = kform == EDR_KFORM_EXEC_PATH;
 			return r->mech_exec;
 		}
-		return EDR_MECH_PIDFD;
+		return EDR_RMECH_PIDFD;
 	}
 	if (cat == EDR_CAT_NETWORK_CONNECTION && kform == EDR_KFORM_NET &&
-	    r->mech_net != EDR_MECH_PIDFD) {
+	    r->mech_net != EDR_RMECH_PIDFD) {
 		*pre = 1;
 		return r->mech_net;
 	}
 	if (cat == EDR_CAT_FILE_EVENT && kform == EDR_KFORM_FILE_PATH &&
-	    r->mech_file != EDR_MECH_PIDFD) {
+	    r->mech_file != EDR_RMECH_PIDFD) {
 		*pre = 1;
 		return r->mech_file;
 	}
-	return EDR_MECH_PIDFD;
+	return EDR_RMECH_PIDFD;
 }
 
 /* ---- the policy ---- */
@@ -524,13 +525,13 @@ int edr_resp_reapply(struct edr_responder *r, char *err, size_t errlen)
 	for (i = 0; i < r->nnet; i++)
 		if (num_armed(r, r->net[i].rule))
 			nt[p.nnet++] = r->net[i];
-	if (r->mech_file == EDR_MECH_LSM)
+	if (r->mech_file == EDR_RMECH_LSM)
 		for (i = 0; i < r->nfile; i++)
 			if (num_armed(r, r->file[i].rule))
 				fl[p.nfile++] = r->file[i];
 	if (r->o.ops.apply)
 		rc = r->o.ops.apply(r->o.ops.ctx, &p, err, errlen);
-	if (r->mech_file == EDR_MECH_FANOTIFY && r->o.ops.unprotect_all) {
+	if (r->mech_file == EDR_RMECH_FANOTIFY && r->o.ops.unprotect_all) {
 		char e2[256];
 
 		r->o.ops.unprotect_all(r->o.ops.ctx);
@@ -579,6 +580,7 @@ static int compile_set(struct edr_responder *r, const struct edr_ruleset *rs)
 		return -ENOMEM;
 	policy_clear(r);
 	r->response_rules = 0;
+	r->fan_rules = 0;
 	for (i = 0; i < n; i++) {
 		const struct edr_rule *rule = edr_ruleset__rule(rs, i);
 		const struct edr_response *resp = edr_rule__response(rule);
@@ -599,6 +601,7 @@ static int compile_set(struct edr_responder *r, const struct edr_ruleset *rs)
 		gr->cat = edr_rule__category(rule);
 		gr->kform = k.kind;
 		gr->mech = rule_mech(r, rule, resp->action, k.kind, &gr->pre);
+		r->fan_rules += gr->mech == EDR_RMECH_FANOTIFY && gr->cat == EDR_CAT_PROCESS_CREATION;
 		if (resp->action == EDR_ACT_DENY && k.kind != EDR_KFORM_NONE &&
 		    policy_add(r, &k, rule_num(seq, i))) {
 			free(rules);
@@ -716,6 +719,15 @@ static int protected_target(const struct edr_responder *r, int action,
 	}
 	if (action == EDR_ACT_ISOLATE)
 		return 0;
+	/* Refusing one open or connect cannot lock anyone out: there only
+	 * init and the sensor are exempt, not every shell that writes. */
+	if (action == EDR_ACT_DENY && t->cat != EDR_CAT_PROCESS_CREATION) {
+		if (t->pid == 1 || t->pid == getpid()) {
+			snprintf(why, whylen, "protected process %d", (int)t->pid);
+			return 1;
+		}
+		return 0;
+	}
 	if (t->exe && edr_protect__path(p, t->exe)) {
 		snprintf(why, whylen, "protected binary %s", t->exe);
 		return 1;
@@ -733,7 +745,7 @@ static void count(struct edr_responder *r, int action, int outcome, int mech)
 	if (action < 0 || action >= _EDR_ACT_MAX)
 		return;
 	RINC(r->c.by_action[action][outcome]);
-	if (outcome == EDR_OUT_TAKEN && mech >= 0 && mech < _EDR_MECH_MAX)
+	if (outcome == EDR_OUT_TAKEN && mech >= 0 && mech < _EDR_RMECH_MAX)
 		RINC(r->c.by_mech[mech]);
 }
 
@@ -792,7 +804,7 @@ static int gate(struct edr_responder *r, struct rstate *st, int action, int mech
 static void take_kill(struct edr_responder *r, const struct rstate *st, int action, int tree,
 		      const struct edr_response_target *t)
 {
-	struct resp_line l = { action, EDR_MECH_PIDFD, "taken", NULL, st->id, st->name, 0, t,
+	struct resp_line l = { action, EDR_RMECH_PIDFD, "taken", NULL, st->id, st->name, 0, t,
 			       NULL };
 	char why[256] = "";
 	int rc = edr_resp_kill(r, t, tree, why, sizeof(why));
@@ -803,11 +815,11 @@ static void take_kill(struct edr_responder *r, const struct rstate *st, int acti
 		l.outcome = "skipped";
 		l.reason = why;
 		l.latency_us = -1;
-		count(r, action, EDR_OUT_SKIPPED, EDR_MECH_PIDFD);
+		count(r, action, EDR_OUT_SKIPPED, EDR_RMECH_PIDFD);
 	} else {
 		if (action == EDR_ACT_DENY)
 			l.reason = "decided after the fact";
-		count(r, action, EDR_OUT_TAKEN, EDR_MECH_PIDFD);
+		count(r, action, EDR_OUT_TAKEN, EDR_RMECH_PIDFD);
 	}
 	edr_resp_emit(r, &l);
 }
@@ -819,7 +831,7 @@ static void queue_job(struct edr_responder *r, int kind, const struct rstate *st
 
 	if (!j) {
 		skipped(r, kind == JOB_ISOLATE ? EDR_ACT_ISOLATE : EDR_ACT_QUARANTINE,
-			kind == JOB_ISOLATE ? r->mech_isolate : EDR_MECH_QUARANTINE, st->id,
+			kind == JOB_ISOLATE ? r->mech_isolate : EDR_RMECH_QUARANTINE, st->id,
 			st->name, "out of memory", t);
 		return;
 	}
@@ -1018,6 +1030,16 @@ int edr_response__needs_hash(struct edr_responder *r)
 	return n;
 }
 
+int edr_response__fan_rules(struct edr_responder *r)
+{
+	int n;
+
+	pthread_mutex_lock(&r->lock);
+	n = (int)r->fan_rules;
+	pthread_mutex_unlock(&r->lock);
+	return n;
+}
+
 /* The number of a rule of the current generation (0 if not in it). */
 static uint32_t current_num(struct edr_responder *r, const struct edr_rule *rule)
 {
@@ -1040,7 +1062,20 @@ int edr_response__may_deny(struct edr_responder *r, const struct edr_rule *rule,
 	st = state_get(r, rule, 1);
 	*num = current_num(r, rule);
 	pthread_mutex_unlock(&r->lock);
-	return st && gate(r, st, EDR_ACT_DENY, EDR_MECH_FANOTIFY, t);
+	return st && gate(r, st, EDR_ACT_DENY, EDR_RMECH_FANOTIFY, t);
+}
+
+int edr_response__may_deny_num(struct edr_responder *r, uint32_t num,
+			       const struct edr_response_target *t)
+{
+	struct grule *g;
+	struct rstate *st;
+
+	pthread_mutex_lock(&r->lock);
+	g = gen_lookup(r, num);
+	st = g ? g->st : NULL;
+	pthread_mutex_unlock(&r->lock);
+	return st && gate(r, st, EDR_ACT_DENY, EDR_RMECH_FANOTIFY, t);
 }
 
 int edr_response__rule_name(struct edr_responder *r, uint32_t num, char *id, size_t idlen,
@@ -1131,7 +1166,7 @@ void edr_response__status(struct edr_responder *r, struct edr_response_status *s
 	st->mech_exec = r->mech_exec;
 	st->mech_net = r->mech_net;
 	st->mech_file = r->mech_file;
-	st->mech_kill = EDR_MECH_PIDFD;
+	st->mech_kill = EDR_RMECH_PIDFD;
 	st->mech_isolate = r->mech_isolate;
 	if (r->o.ops.isolate_status && !r->o.ops.isolate_status(r->o.ops.ctx, &is)) {
 		st->isolated = is.isolated;
@@ -1160,11 +1195,11 @@ static void choose(struct edr_responder *r)
 						sizeof(why));
 	if (why[0])
 		edr_resp_log(r, "%s", why);
-	r->mech_net = r->o.caps.net_lsm ? EDR_MECH_LSM :
-		      r->o.caps.net_cgroup ? EDR_MECH_CGROUP : EDR_MECH_PIDFD;
-	r->mech_file = r->o.caps.file_lsm ? EDR_MECH_LSM :
-		       r->o.fanotify_ok ? EDR_MECH_FANOTIFY : EDR_MECH_PIDFD;
-	r->mech_isolate = r->o.caps.isolate ? EDR_MECH_CGROUP_SKB : EDR_MECH_NONE;
+	r->mech_net = r->o.caps.net_lsm ? EDR_RMECH_LSM :
+		      r->o.caps.net_cgroup ? EDR_RMECH_CGROUP : EDR_RMECH_PIDFD;
+	r->mech_file = r->o.caps.file_lsm ? EDR_RMECH_LSM :
+		       r->o.fanotify_file_ok ? EDR_RMECH_FANOTIFY : EDR_RMECH_PIDFD;
+	r->mech_isolate = r->o.caps.isolate ? EDR_RMECH_CGROUP_SKB : EDR_RMECH_NONE;
 	edr_resp_log(r, "response mechanisms: exec deny %s, connect deny %s, file deny %s, kill "
 		     "pidfd, isolate %s; enforcement %s", edr_mech_name(r->mech_exec),
 		     edr_mech_name(r->mech_net), edr_mech_name(r->mech_file),
@@ -1188,8 +1223,8 @@ struct edr_responder *edr_response__new(const struct edr_response_opts *o)
 	r->total_tokens = r->o.rate_total;
 	r->total_last_ns = edr_resp_now(r);
 	choose(r);
-	mode = r->mech_exec == EDR_MECH_LSM ? EDR_EXEC_MODE_LSM :
-	       r->mech_exec == EDR_MECH_KILL_AT_EXEC ? EDR_EXEC_MODE_KILL : EDR_EXEC_MODE_OFF;
+	mode = r->mech_exec == EDR_RMECH_LSM ? EDR_EXEC_MODE_LSM :
+	       r->mech_exec == EDR_RMECH_KILL_AT_EXEC ? EDR_EXEC_MODE_KILL : EDR_EXEC_MODE_OFF;
 	if (r->o.ops.set_exec_mode && r->o.ops.set_exec_mode(r->o.ops.ctx, mode))
 		edr_resp_log(r, "cannot set the kernel's exec mode, ignoring");
 	r->enabled = r->o.enabled ? 1 : 0;

@@ -45,15 +45,15 @@ struct edr_ctl_reply;
 
 /* How an action is carried out; names as in events, --probe and status. */
 enum edr_mech {
-	EDR_MECH_NONE = 0,
-	EDR_MECH_LSM,
-	EDR_MECH_KILL_AT_EXEC,
-	EDR_MECH_CGROUP,
-	EDR_MECH_FANOTIFY,
-	EDR_MECH_PIDFD,
-	EDR_MECH_QUARANTINE,
-	EDR_MECH_CGROUP_SKB,
-	_EDR_MECH_MAX,
+	EDR_RMECH_NONE = 0,
+	EDR_RMECH_LSM,
+	EDR_RMECH_KILL_AT_EXEC,
+	EDR_RMECH_CGROUP,
+	EDR_RMECH_FANOTIFY,
+	EDR_RMECH_PIDFD,
+	EDR_RMECH_QUARANTINE,
+	EDR_RMECH_CGROUP_SKB,
+	_EDR_RMECH_MAX,
 };
 
 /* "none", "lsm", "kill-at-exec", "cgroup", "fanotify", "pidfd",
@@ -113,7 +113,8 @@ struct edr_response_opts {
 	struct edr_response_ops ops;
 	struct edr_enforce_caps caps;   /* what is attached in the kernel */
 	int exec_pref;                  /* enum edr_exec_pref */
-	int fanotify_ok;                /* the fanotify group works (exec and open marks) */
+	int fanotify_ok;                /* fanotify exec marks work (exec decisions) */
+	int fanotify_file_ok;           /* fanotify open marks work (protected files) */
 	int enabled;                    /* enforce = on at start */
 	unsigned rate_per_rule;         /* actions a minute per rule; 0 = 20 */
 	unsigned rate_total;            /* actions a minute in total; 0 = 100 */
@@ -196,6 +197,8 @@ uint32_t edr_response__exec_policy_hit(struct edr_responder *r, uint32_t dev, ui
 uint32_t edr_response__file_policy_hit(struct edr_responder *r, uint32_t dev, uint64_t ino);
 /* Whether any active deny rule of process_creation needs a hash before exec. */
 int edr_response__needs_hash(struct edr_responder *r);
+/* How many active deny rules the fanotify worker decides on the pre-exec view. */
+int edr_response__fan_rules(struct edr_responder *r);
 
 /*
  * May a deny by this rule go ahead now (in a pre-operation mechanism)? The
@@ -206,6 +209,10 @@ int edr_response__needs_hash(struct edr_responder *r);
  */
 int edr_response__may_deny(struct edr_responder *r, const struct edr_rule *rule,
 			   const struct edr_response_target *t, uint32_t *rule_num);
+
+/* The same for a policy hit (exec identity, protected file) by number. */
+int edr_response__may_deny_num(struct edr_responder *r, uint32_t num,
+			       const struct edr_response_target *t);
 
 /* The rule of a number, from the current or the previous generation's
  * table; 0 and "" when unknown. */
@@ -235,7 +242,7 @@ enum edr_resp_outcome { EDR_OUT_TAKEN = 0, EDR_OUT_SKIPPED, EDR_OUT_WOULD, _EDR_
 struct edr_response_stats {
 	uint64_t by_action[_EDR_ACT_MAX][_EDR_OUT_MAX];
 	uint64_t demoted[_EDR_ACT_MAX];       /* demotions of rules with this action */
-	uint64_t by_mech[_EDR_MECH_MAX];      /* actions taken */
+	uint64_t by_mech[_EDR_RMECH_MAX];      /* actions taken */
 	uint64_t kill_failed;                 /* target gone or reused */
 	uint64_t policy_applies, policy_errors;
 };

@@ -9,10 +9,13 @@
 # kill, the worker, isolation; ctl.c: control verbs and reply items.
 RESPONSE_OBJS := $(BUILD)/sensor/response/response.o $(BUILD)/sensor/response/act.o \
 		 $(BUILD)/sensor/response/ctl.o
-SENSOR_OBJS += $(RESPONSE_OBJS)
-$(BUILD)/edr-sensor: $(RESPONSE_OBJS)
+# daemon.c wires them to the loader, fanotify and the quarantine: the
+# daemon only.
+RESPONSE_DAEMON_OBJS := $(BUILD)/sensor/response/daemon.o
+SENSOR_OBJS += $(RESPONSE_OBJS) $(RESPONSE_DAEMON_OBJS)
+$(BUILD)/edr-sensor: $(RESPONSE_OBJS) $(RESPONSE_DAEMON_OBJS)
 # Messages are cut at their buffer on purpose (one bounded line each).
-$(RESPONSE_OBJS): CFLAGS += -Wno-format-truncation
+$(RESPONSE_OBJS) $(RESPONSE_DAEMON_OBJS): CFLAGS += -Wno-format-truncation
 
 # The engine against fake mechanisms (no root): budgets, demotion, re-arm,
 # shadow, kill switch, protected targets, rule numbers across generations.

@@ -214,7 +214,7 @@ static void test_budget_demotion_rearm(void **state)
 	assert_int_equal(st.demoted[EDR_ACT_KILL], 1);
 	assert_int_equal(st.by_action[EDR_ACT_KILL][EDR_OUT_TAKEN], 3);
 	assert_int_equal(st.by_action[EDR_ACT_KILL][EDR_OUT_SKIPPED], 2);
-	assert_int_equal(st.by_mech[EDR_MECH_PIDFD], 3);
+	assert_int_equal(st.by_mech[EDR_RMECH_PIDFD], 3);
 	assert_int_equal(edr_response__rearm(r, "no-such-rule"), -ENOENT);
 	assert_int_equal(edr_response__rearm(r, "kill-marker"), 1);
 	edr_response__on_match(r, rule, 0, &set, &target);
@@ -370,12 +370,12 @@ static void test_generations(void **state)
 	assert_string_equal(id, "deny-two");
 	/* Kernel denials are reported and count against the budget: the
 	 * third demotes the rule and its entry leaves the kernel. */
-	edr_response__kernel_denial(r, n2, EDR_MECH_KILL_AT_EXEC, &target);
+	edr_response__kernel_denial(r, n2, EDR_RMECH_KILL_AT_EXEC, &target);
 	assert_non_null(line_with("\"mechanism\":\"kill-at-exec\""));
 	assert_non_null(line_with("\"id\":\"deny-two\""));
-	edr_response__kernel_denial(r, n2, EDR_MECH_KILL_AT_EXEC, &target);
+	edr_response__kernel_denial(r, n2, EDR_RMECH_KILL_AT_EXEC, &target);
 	assert_int_equal(F.nexec, 1);
-	edr_response__kernel_denial(r, n2, EDR_MECH_KILL_AT_EXEC, &target);
+	edr_response__kernel_denial(r, n2, EDR_RMECH_KILL_AT_EXEC, &target);
 	assert_int_equal(F.nexec, 0);
 	assert_non_null(line_with("response-demoted"));
 	/* Matches of a rule decided in the kernel are not acted on twice. */
@@ -495,18 +495,18 @@ static void test_choose_exec(void **state)
 	char why[256];
 
 	assert_int_equal(edr_response_choose_exec(EDR_EXEC_PREF_AUTO, &lsm, 1, why, sizeof(why)),
-			 EDR_MECH_LSM);
+			 EDR_RMECH_LSM);
 	assert_int_equal(edr_response_choose_exec(EDR_EXEC_PREF_AUTO, &kill, 1, why, sizeof(why)),
-			 EDR_MECH_FANOTIFY);
+			 EDR_RMECH_FANOTIFY);
 	assert_int_equal(edr_response_choose_exec(EDR_EXEC_PREF_AUTO, &kill, 0, why, sizeof(why)),
-			 EDR_MECH_KILL_AT_EXEC);
+			 EDR_RMECH_KILL_AT_EXEC);
 	assert_int_equal(edr_response_choose_exec(EDR_EXEC_PREF_KILL, &lsm, 1, why, sizeof(why)),
-			 EDR_MECH_KILL_AT_EXEC);
+			 EDR_RMECH_KILL_AT_EXEC);
 	assert_int_equal(edr_response_choose_exec(EDR_EXEC_PREF_LSM, &kill, 0, why, sizeof(why)),
-			 EDR_MECH_KILL_AT_EXEC);
+			 EDR_RMECH_KILL_AT_EXEC);
 	assert_non_null(strstr(why, "enforce_exec = lsm is not available"));
 	assert_int_equal(edr_response_choose_exec(EDR_EXEC_PREF_AUTO, &none, 0, why, sizeof(why)),
-			 EDR_MECH_PIDFD);
+			 EDR_RMECH_PIDFD);
 }
 
 static void test_pidfd_kill_reuse(void **state)
