@@ -24,3 +24,10 @@ $(BUILD)/tests/unit/test_response: $(BUILD)/tests/unit/test_response.o $(RESPONS
 		$(PROTECT_OBJS) $(EVENT_OBJS) $(CTL_SERVER_OBJS) $(RULES_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $(sort $^) -o $@ $(LDLIBS) -lcmocka
+
+# e2e: deny, kill, quarantine, isolation and the circuit breaker against the
+# real daemon on this host's kernel (root).
+.PHONY: test-response-e2e
+TEST_STEPS += test-response-e2e
+test-response-e2e: $(BINS) $(TEST_HELPERS) ## e2e: response and prevention against the real daemon (root)
+	@python3 tests/e2e/test_response.py --build $(BUILD)
