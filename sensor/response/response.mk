@@ -31,3 +31,9 @@ $(BUILD)/tests/unit/test_response: $(BUILD)/tests/unit/test_response.o $(RESPONS
 TEST_STEPS += test-response-e2e
 test-response-e2e: $(BINS) $(TEST_HELPERS) ## e2e: response and prevention against the real daemon (root)
 	@python3 tests/e2e/test_response.py --build $(BUILD)
+
+# make bench: asynchronous kill latency, exec latency enforcing and not (root).
+.PHONY: bench-response
+BENCH_STEPS += bench-response
+bench-response: $(BINS) ## benchmark: async kill latency p50/p99, exec latency with enforcement on/off (root)
+	@python3 tests/bench/response_bench.py --build $(BUILD)
