@@ -21,7 +21,8 @@ $(RESPONSE_OBJS) $(RESPONSE_DAEMON_OBJS): CFLAGS += -Wno-format-truncation
 # shadow, kill switch, protected targets, rule numbers across generations.
 UNIT_TESTS += $(BUILD)/tests/unit/test_response
 $(BUILD)/tests/unit/test_response: $(BUILD)/tests/unit/test_response.o $(RESPONSE_OBJS) \
-		$(PROTECT_OBJS) $(EVENT_OBJS) $(CTL_SERVER_OBJS) $(RULES_OBJS)
+		$(PROTECT_OBJS) $(EVENT_OBJS) $(CTL_SERVER_OBJS) $(BUILD)/sensor/ctl/ctl_client.o \
+		$(RULES_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $(sort $^) -o $@ $(LDLIBS) -lcmocka
 

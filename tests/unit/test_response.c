@@ -6,6 +6,7 @@
  * generation flip, and the control verbs' argument checks.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -338,8 +339,9 @@ static char *deny_rule(const char *id, const char *path)
 
 static void test_generations(void **state)
 {
-	char path[] = "/tmp/edr-unit-genXXXXXX";
-	int fd = mkstemp(path);
+	char path[64];
+	int fd = (snprintf(path, sizeof(path), "/tmp/edr-unit-gen-%d", (int)getpid()),
+		  open(path, O_CREAT | O_WRONLY | O_TRUNC, 0600));
 	char *y1 = deny_rule("deny-one", path), *y2 = deny_rule("deny-two", path);
 	struct edr_content_set s1 = { 0 }, s2 = { 0 };
 	struct edr_ruleset *r1, *r2;
