@@ -523,7 +523,16 @@ static void test_pidfd_kill_reuse(void **state)
 		_exit(0);
 	}
 	/* A start time that is not the child's: refused, the child lives. */
-	assert_int_equal(edr_response_pidfd_kill(NULL, pid, 1, why, sizeof(why)), -ESRCH);
+	st = edr_response_pidfd_kill(NULL, pid, 1, why, sizeof(why));
+	if (st == -ENOSYS) {
+		/* valgrind does not know pidfd_open */
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		skip();
+	}
+	if (st != -ESRCH)
+		kill(pid, SIGKILL);
+	assert_int_equal(st, -ESRCH);
 	assert_non_null(strstr(why, "reused"));
 	assert_int_equal(kill(pid, 0), 0);
 	assert_int_equal(edr_response_pidfd_kill(NULL, pid, 0, why, sizeof(why)), 0);
