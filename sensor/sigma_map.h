@@ -11,7 +11,9 @@
 
 #include "rules/edr_rules.h"
 #include "sensor/decode.h"
+#include "sensor/enrich/container.h"
 #include "sensor/enrich/hashcache.h"
+#include "sensor/enrich/idcache.h"
 #include "sensor/family/net.h"
 #include "sensor/family/family.h"
 #include "sensor/proctable.h"
@@ -24,6 +26,12 @@ struct edr_sigma_view {
 	char num[8][24];
 	char hashes[8 + EDR_SHA256_HEX_LEN];             /* "SHA256=<hex>" */
 	char addr[2][EDR_NET_ADDR_STR];                  /* textual IP addresses */
+	/* The pre-exec and open views of a fanotify request
+	 * (sensor/response/fanview.c): parent image and current directory,
+	 * user and parent user names, container id. */
+	char paths[2][EDR_PATH_MAX];
+	char names[2][EDR_IDCACHE_NAME_MAX];
+	char cid[EDR_CONTAINER_ID_MAX + 1];
 };
 
 /*

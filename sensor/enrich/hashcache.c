@@ -280,47 +280,59 @@ static int rate_admit(struct edr_hashcache *hc, uint64_t size)
 	return 0;
 }
 
-/* Runs one job outside the lock and records its result. Called with the
- * lock held and the job already taken off the ring; returns with it held. */
-static void run_job(struct edr_hashcache *hc, struct hc_job j)
+/* Records the digest of job j (ok: hashed whole and unchanged meanwhile).
+ * Locked. */
+static void record(struct edr_hashcache *hc, const struct hc_job *j, int ok, int64_t n,
+		   const char hex[EDR_SHA256_HEX_LEN + 1])
 {
-	char hex[EDR_SHA256_HEX_LEN + 1];
-	struct stat after;
-	struct hc_job now;
-	struct hc_entry *e;
-	int64_t n;
-	int ok;
+	struct hc_entry *e = find(hc, j->dev, j->ino);
 
-	hc->running++;
-	pthread_mutex_unlock(&hc->lock);
-
-	n = edr_sha256_fd(j.fd, j.size, hex);
-	/* A file written while we read it has no single digest: drop it. */
-	ok = n >= 0 && (uint64_t)n == j.size && fstat(j.fd, &after) == 0;
-	if (ok) {
-		job_from_stat(&now, j.fd, &after);
-		ok = same_version(&(struct hc_entry){ .size = j.size, .mtime_ns = j.mtime_ns,
-						      .ctime_ns = j.ctime_ns }, &now);
-	}
-	close(j.fd);
-
-	pthread_mutex_lock(&hc->lock);
-	e = find(hc, j.dev, j.ino);
 	if (ok) {
 		hc->st.computed++;
 		hc->st.bytes_hashed += (uint64_t)n;
-		if (e && !same_version(e, &j)) {
+		if (e && !same_version(e, j)) {
 			/* A newer version of the file is cached or queued: it wins. */
-		} else if (e || (e = insert(hc, &j))) {
-			memcpy(e->hex, hex, sizeof(hex));
+		} else if (e || (e = insert(hc, j))) {
+			memcpy(e->hex, hex, EDR_SHA256_HEX_LEN + 1);
 			e->done = 1;
 		}
 	} else {
 		hc->st.failed++;
 		/* Let a later exec queue the file again rather than wait forever. */
-		if (e && !e->done && same_version(e, &j))
+		if (e && !e->done && same_version(e, j))
 			remove_entry(hc, e);
 	}
+}
+
+/* Hashes j's file and checks it did not change meanwhile. Unlocked. */
+static int hash_job(const struct hc_job *j, int64_t *n, char hex[EDR_SHA256_HEX_LEN + 1])
+{
+	struct stat after;
+	struct hc_job now;
+
+	*n = edr_sha256_fd(j->fd, j->size, hex);
+	/* A file written while we read it has no single digest: drop it. */
+	if (*n < 0 || (uint64_t)*n != j->size || fstat(j->fd, &after))
+		return 0;
+	job_from_stat(&now, j->fd, &after);
+	return same_version(&(struct hc_entry){ .size = j->size, .mtime_ns = j->mtime_ns,
+						.ctime_ns = j->ctime_ns }, &now);
+}
+
+/* Runs one job outside the lock and records its result. Called with the
+ * lock held and the job already taken off the ring; returns with it held. */
+static void run_job(struct edr_hashcache *hc, struct hc_job j)
+{
+	char hex[EDR_SHA256_HEX_LEN + 1];
+	int64_t n;
+	int ok;
+
+	hc->running++;
+	pthread_mutex_unlock(&hc->lock);
+	ok = hash_job(&j, &n, hex);
+	close(j.fd);
+	pthread_mutex_lock(&hc->lock);
+	record(hc, &j, ok, n, hex);
 	hc->running--;
 	pthread_cond_broadcast(&hc->idle_cond);
 }
@@ -514,8 +526,9 @@ static int mount_dev_matches(struct edr_hashcache *hc, uint64_t mnt_id, uint32_t
 }
 
 /* The file at path is a regular file and the one the event reported. */
-static int check_file(struct edr_hashcache *hc, const char *path, const struct stat *st,
-		      const struct edr_file_ident *id, enum edr_hash_skip *reason)
+static int check_file(struct edr_hashcache *hc, int dirfd, const char *path, int at_flags,
+		      const struct stat *st, const struct edr_file_ident *id,
+		      enum edr_hash_skip *reason)
 {
 	struct statx sx;
 
@@ -529,7 +542,7 @@ static int check_file(struct edr_hashcache *hc, const char *path, const struct s
 	 * subvolume's device; the event has the superblock's, which the mount
 	 * table gives. */
 	if ((uint64_t)st->st_ino == id->ino &&
-	    !statx(AT_FDCWD, path, 0, STATX_MNT_ID, &sx) && (sx.stx_mask & STATX_MNT_ID) &&
+	    !statx(dirfd, path, at_flags, STATX_MNT_ID, &sx) && (sx.stx_mask & STATX_MNT_ID) &&
 	    mount_dev_matches(hc, sx.stx_mnt_id, id->dev)) {
 		pthread_mutex_lock(&hc->lock);
 		hc->st.dev_by_mount++;
@@ -591,7 +604,7 @@ static int try_path(struct edr_hashcache *hc, const char *path, const struct edr
 		*reason = EDR_HASH_SKIP_UNREADABLE;
 		return 0;
 	}
-	if (check_file(hc, path, &st, id, reason))
+	if (check_file(hc, AT_FDCWD, path, 0, &st, id, reason))
 		return 0;
 	if (from_cache(hc, &st, out_hex, state))
 		return 1;
@@ -741,6 +754,56 @@ enum edr_hash_state edr_hashcache__lookup_exec(struct edr_hashcache *hc, const c
 	if (n < 0 || (size_t)n >= sizeof(exe))
 		return lookup2(hc, NULL, path, id, out_hex, reason);
 	return lookup2(hc, exe, path, id, out_hex, reason);
+}
+
+int edr_hashcache__digest_fd(struct edr_hashcache *hc, int fd, const struct edr_file_ident *id,
+			     char out_hex[EDR_SHA256_HEX_LEN + 1])
+{
+	enum edr_hash_skip reason = EDR_HASH_SKIP_NONE;
+	enum edr_hash_state state;
+	char hex[EDR_SHA256_HEX_LEN + 1];
+	struct stat st;
+	struct hc_job j;
+	int64_t n;
+	int ok;
+
+	out_hex[0] = '\0';
+	pthread_mutex_lock(&hc->lock);
+	hc->st.lookups++;
+	pthread_mutex_unlock(&hc->lock);
+	if (!hc->opts.max_file_size) {
+		skipped(hc, EDR_HASH_SKIP_DISABLED, &reason);
+		return -EFBIG;
+	}
+	if (fstat(fd, &st)) {
+		ok = -errno;
+		skipped(hc, EDR_HASH_SKIP_UNREADABLE, &reason);
+		return ok;
+	}
+	if (check_file(hc, fd, "", AT_EMPTY_PATH, &st, id, &reason)) {
+		skipped(hc, reason, &reason);
+		return reason == EDR_HASH_SKIP_NOT_REGULAR ? -EINVAL : -ESTALE;
+	}
+	if (from_cache(hc, &st, out_hex, &state) && state == EDR_HASH_DONE)
+		return 0;
+	/* Not cached, or queued for a worker: hashed here, not waited for. */
+	pthread_mutex_lock(&hc->lock);
+	hc->st.misses++;
+	if ((uint64_t)st.st_size > hc->opts.max_file_size) {
+		hc->st.skipped[EDR_HASH_SKIP_TOO_BIG]++;
+		pthread_mutex_unlock(&hc->lock);
+		return -EFBIG;
+	}
+	pthread_mutex_unlock(&hc->lock);
+	job_from_stat(&j, fd, &st);
+	ok = hash_job(&j, &n, hex);
+	pthread_mutex_lock(&hc->lock);
+	record(hc, &j, ok, n, hex);
+	pthread_mutex_unlock(&hc->lock);
+	if (!ok)
+		return n < 0 ? (int)n : -ESTALE;
+	memcpy(out_hex, hex, sizeof(hex));
+	return 0;
 }
 
 int edr_hashcache__drain(struct edr_hashcache *hc, unsigned int timeout_ms)

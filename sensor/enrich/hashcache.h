@@ -136,6 +136,21 @@ enum edr_hash_state edr_hashcache__lookup_exec(struct edr_hashcache *hc, const c
 					       enum edr_hash_skip *reason);
 
 /*
+ * The digest of an open file (e.g. the descriptor of a fanotify permission
+ * event), computed in the calling thread when not cached: the caller is
+ * waiting for it, so neither the queue nor the byte rate applies, and a job
+ * already queued for the same file is not waited for. The result is cached
+ * under the file's identity as lookup's are, so the next lookup or
+ * digest_fd of this version is a hit. id: as for lookup, or NULL. fd is
+ * read with pread (its offset is left alone) and not closed. Returns 0 with
+ * out_hex filled; -EFBIG when skipped (over max_file_size, or hashing
+ * disabled); -EINVAL for a file that is not regular; -ESTALE when it is not
+ * the reported file or changed while read; or -errno of fstat/read.
+ */
+int edr_hashcache__digest_fd(struct edr_hashcache *hc, int fd, const struct edr_file_ident *id,
+			     char out_hex[EDR_SHA256_HEX_LEN + 1]);
+
+/*
  * Runs up to max_jobs queued jobs in the calling thread (for owners without
  * worker threads). Returns the number run.
  */

@@ -4,6 +4,77 @@
 # manager's validate stage too), the user-space mechanisms (fanotify,
 # quarantine) and the response engine (RESPONSE_OBJS).
 
+# ---- user-space mechanisms (part C2) ----
+# fanotify.c: the permission-event group, its reader and workers with the
+# hard deadline; fanview.c: the pre-exec and open Sigma views of a request;
+# quarantine.c and quarantine_meta.c: the store and its meta file.
+FAN_OBJS := $(BUILD)/sensor/response/fanotify.o $(BUILD)/sensor/response/fanview.o \
+	    $(BUILD)/sensor/response/quarantine.o $(BUILD)/sensor/response/quarantine_meta.o
+SENSOR_OBJS += $(FAN_OBJS)
+$(BUILD)/edr-sensor: $(FAN_OBJS)
+
+# The fanotify group for real (root with CAP_SYS_ADMIN, else exit 77 =
+# skipped): exec denied/allowed, the deadline, free while stuck, protect,
+# queue full, the pre-exec view and hashing of the request's descriptor.
+UNIT_TESTS += $(BUILD)/tests/unit/test_fanotify
+$(BUILD)/tests/unit/test_fanotify: $(BUILD)/tests/unit/test_fanotify.o $(FAN_OBJS) $(EVENT_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $(sort $^) -o $@ $(LDLIBS) -lcmocka
+
+# The views against a fake /proc and passwd (no root).
+UNIT_TESTS += $(BUILD)/tests/unit/test_fanview
+$(BUILD)/tests/unit/test_fanview: $(BUILD)/tests/unit/test_fanview.o $(FAN_OBJS) $(EVENT_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $(sort $^) -o $@ $(LDLIBS) -lcmocka
+
+# The store: round trip, refusals, cross-filesystem moves, the meta parser.
+QUARANTINE_OBJS := $(BUILD)/sensor/response/quarantine.o $(BUILD)/sensor/response/quarantine_meta.o \
+		   $(BUILD)/sensor/json.o $(BUILD)/sensor/enrich/hashcache.o
+UNIT_TESTS += $(BUILD)/tests/unit/test_quarantine
+$(BUILD)/tests/unit/test_quarantine: $(BUILD)/tests/unit/test_quarantine.o $(QUARANTINE_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
+
+# libFuzzer target for the meta parser (and format -> parse round trips).
+$(BUILD)/fuzz/fuzz_quarantine: tests/fuzz/fuzz_quarantine.c sensor/response/quarantine_meta.c \
+		sensor/json.c sensor/response/quarantine.h sensor/json.h
+	$(call msg,FUZZ,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_BASE_CFLAGS) tests/fuzz/fuzz_quarantine.c sensor/response/quarantine_meta.c \
+		sensor/json.c -o $@
+
+QUARANTINE_FUZZ_RUN = mkdir -p $(BUILD)/fuzz/corpus-quarantine && \
+	$(BUILD)/fuzz/fuzz_quarantine -max_len=16384 -timeout=10 $(BUILD)/fuzz/corpus-quarantine \
+	tests/fuzz/corpus/quarantine
+
+$(eval $(call fuzz_target,quarantine,QUARANTINE_FUZZ_RUN,300000,300))
+
+# Added exec latency of the fanotify path (root): no group, a cached verdict,
+# and a first-time hash of a 10 MB binary, side by side in one run.
+$(BUILD)/tests/bench/bench_fanotify: $(BUILD)/tests/bench/bench_fanotify.o $(FAN_OBJS) $(EVENT_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $(sort $^) -o $@ $(LDLIBS)
+
+.PHONY: bench-fanotify
+BENCH_STEPS += bench-fanotify
+bench-fanotify: $(BUILD)/tests/bench/bench_fanotify ## benchmark: added exec latency of the fanotify path (root)
+	@python3 tests/bench/fanotify_overhead.py --build $(BUILD)
+
+# The fanotify group's threads under ThreadSanitizer (root; exit 77 without
+# CAP_SYS_ADMIN counts as skipped).
+FAN_TSAN_SRCS := tests/unit/test_fanotify.c sensor/response/fanotify.c sensor/response/fanview.c \
+		 $(EVENT_SRCS)
+.PHONY: tsan-fanotify
+TEST_STEPS += tsan-fanotify
+$(BUILD)/tsan/test_fanotify: $(FAN_TSAN_SRCS) sensor/response/fanotify.h
+	$(call msg,TSAN,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) -std=gnu11 -g -O1 -fsanitize=thread -I$(BUILD) -I. -Ibpf -D_GNU_SOURCE $(FAN_TSAN_SRCS) \
+	  -o $@ $(PKG_CFLAGS) $(PKG_LIBS) -lcmocka -lpthread -lm
+tsan-fanotify: $(BUILD)/tsan/test_fanotify ## the fanotify threads under ThreadSanitizer (root)
+	$(Q)TSAN_OPTIONS=halt_on_error=1:exitcode=66 $(BUILD)/tsan/test_fanotify >$(BUILD)/tsan/test_fanotify.log 2>&1; \
+	  rc=$$?; [ $$rc = 0 ] || [ $$rc = 77 ] || { tail -60 $(BUILD)/tsan/test_fanotify.log; exit 1; }
+
 # ---- the response engine (part C1) ----
 # response.c: tables, policy, matches and the circuit breaker; act.c: pidfd
 # kill, the worker, isolation; ctl.c: control verbs and reply items.

@@ -640,6 +640,52 @@ static void test_bad_opts(void **state)
 	assert_string_equal(edr_hash_skip_str(_EDR_HASH_SKIP_MAX), "unknown");
 }
 
+/* digest_fd: computed at once in the calling thread, cached by identity so
+ * the next lookup (by path) and digest_fd are hits; limits and identity. */
+static void test_digest_fd(void **state)
+{
+	struct edr_hashcache *hc = cache(1 << 20, 1, 0, 1);
+	const char *p = file("dfd", "abc", 3);
+	struct edr_file_ident id = ident(p), other = id;
+	struct edr_hashcache_stats st;
+	char hex[65];
+	int fd = open(p, O_RDONLY), dfd;
+
+	assert_true(fd >= 0);
+	assert_int_equal(edr_hashcache__digest_fd(hc, fd, &id, hex), 0);
+	assert_string_equal(hex, SHA_ABC);
+	edr_hashcache__stats(hc, &st);
+	assert_int_equal(st.computed, 1);
+	assert_int_equal(st.queued, 0);
+	assert_int_equal(look(hc, p, hex, NULL), EDR_HASH_DONE);
+	assert_string_equal(hex, SHA_ABC);
+	assert_int_equal(edr_hashcache__digest_fd(hc, fd, NULL, hex), 0);
+	edr_hashcache__stats(hc, &st);
+	assert_int_equal(st.computed, 1);
+	assert_int_equal(st.hits, 2);
+	/* Rewritten in place: a new version, hashed again. */
+	file("dfd", "abcd", 4);
+	assert_int_equal(edr_hashcache__digest_fd(hc, fd, &id, hex), 0);
+	assert_string_not_equal(hex, SHA_ABC);
+	other.ino++;
+	assert_int_equal(edr_hashcache__digest_fd(hc, fd, &other, hex), -ESTALE);
+	assert_string_equal(hex, "");
+	close(fd);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_int_equal(edr_hashcache__digest_fd(hc, dfd, NULL, hex), -EINVAL);
+	close(dfd);
+	edr_hashcache__free(hc);
+
+	hc = cache(2, 0, 0, 0);
+	fd = open(p, O_RDONLY);
+	assert_int_equal(edr_hashcache__digest_fd(hc, fd, &id, hex), -EFBIG);
+	edr_hashcache__free(hc);
+	hc = cache(0, 0, 0, 0);
+	assert_int_equal(edr_hashcache__digest_fd(hc, fd, &id, hex), -EFBIG);
+	edr_hashcache__free(hc);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -662,6 +708,7 @@ int main(void)
 		cmocka_unit_test(test_concurrent),
 		cmocka_unit_test(test_sha256_fd_limit),
 		cmocka_unit_test(test_bad_opts),
+		cmocka_unit_test(test_digest_fd),
 	};
 
 	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
