@@ -23,6 +23,7 @@
 #include "sensor/ctl/ctl_server.h"
 #include "sensor/ecs.h"
 #include "sensor/enrich/hashcache.h"
+#include "sensor/family/net.h"
 #include "sensor/json.h"
 #include "sensor/output/output.h"
 #include "sensor/response/daemon.h"
@@ -458,6 +459,63 @@ void edr_response_daemon__match(struct edr_response_daemon *d, const struct edr_
 	edr_response__on_match(d->r, rule, shadow, set, &t);
 }
 
+/* The kernel's mechanism numbers (bpf/edr_event.h) as the engine's. */
+static int kmech(unsigned m)
+{
+	switch (m) {
+	case EDR_MECH_LSM:
+		return EDR_RMECH_LSM;
+	case EDR_MECH_KILL_AT_EXEC:
+		return EDR_RMECH_KILL_AT_EXEC;
+	case EDR_MECH_CGROUP:
+		return EDR_RMECH_CGROUP;
+	default:
+		return EDR_RMECH_NONE;
+	}
+}
+
+/* A denial record: one response event naming the rule, on the budget. */
+static void denial(struct edr_response_daemon *d, const struct edr_event_ctx *c)
+{
+	const struct edr_decoded *ev = c->ev;
+	struct edr_response_target t = {
+		.ts_ns = ev->hdr->ts_ns, .pid = (pid_t)ev->task->tgid,
+		.start_ns = ev->task->start_ns,
+	};
+	const struct edr_deny *dn;
+	char ip[EDR_NET_ADDR_STR], path[EDR_PATH_MAX];
+
+	switch (ev->type) {
+	case EDR_EVENT_EXEC_DENIED:
+		dn = &EDR_REC(ev, exec_denied)->deny;
+		t.cat = EDR_CAT_PROCESS_CREATION;
+		if (ev->path.len || ev->filename.len) {
+			const struct edr_str *p = ev->path.len ? &ev->path : &ev->filename;
+
+			snprintf(path, sizeof(path), "%.*s", (int)p->len, p->p);
+			t.exe = path;
+		}
+		break;
+	case EDR_EVENT_NET_DENIED:
+		dn = &EDR_REC(ev, net_denied)->deny;
+		t.cat = EDR_CAT_NETWORK_CONNECTION;
+		t.dst_ip = edr_net_addr(&EDR_REC(ev, net_denied)->net, 0, ip);
+		t.dst_port = EDR_REC(ev, net_denied)->net.dport;
+		t.exe = c->p ? c->p->exe : NULL;
+		break;
+	case EDR_EVENT_FILE_DENIED:
+		dn = &EDR_REC(ev, file_denied)->deny;
+		t.cat = EDR_CAT_FILE_EVENT;
+		snprintf(path, sizeof(path), "%.*s", (int)ev->path.len, ev->path.p ? ev->path.p : "");
+		t.file = path;
+		t.exe = c->p ? c->p->exe : NULL;
+		break;
+	default:
+		return;
+	}
+	edr_response__kernel_denial(d->r, dn->rule, kmech(dn->mechanism), &t);
+}
+
 void edr_response_daemon__record(struct edr_response_daemon *d, const struct edr_event_ctx *c)
 {
 	const struct edr_enrichment *en = c->en;
@@ -466,6 +524,7 @@ void edr_response_daemon__record(struct edr_response_daemon *d, const struct edr
 
 	if (!d->r)
 		return;
+	denial(d, c);
 	/* A digest served for a new image feeds the SHA-256 policy: the next
 	 * exec of that identity is refused in the kernel. */
 	if (en && en->have_hash && en->hash_state == EDR_HASH_DONE &&
