@@ -141,6 +141,24 @@ static void emit_target(struct edr_json *j, const struct edr_response_target *t,
 	}
 }
 
+/* Starts a line: @timestamp and event {kind, category: [category], left
+ * open for more keys. */
+static void line_begin(struct edr_responder *r, struct edr_json *j, const char *kind,
+		       const char *category)
+{
+	edr_json_init(j);
+	edr_json_obj_begin(j);
+	if (r->o.ecs)
+		edr_ecs__timestamp(r->o.ecs, j, edr_resp_now(r));
+	edr_json_key(j, "event");
+	edr_json_obj_begin(j);
+	edr_json_kcstr(j, "kind", kind);
+	edr_json_key(j, "category");
+	edr_json_arr_begin(j);
+	edr_json_cstr(j, category);
+	edr_json_arr_end(j);
+}
+
 void edr_resp_emit(struct edr_responder *r, const struct resp_line *l)
 {
 	const char *act = edr_action_name(l->action);
@@ -156,17 +174,7 @@ void edr_resp_emit(struct edr_responder *r, const struct resp_line *l)
 			 !strcmp(l->outcome, "would") ? "would" : "skipped", act);
 	if (!r->o.emit)
 		return;
-	edr_json_init(&j);
-	edr_json_obj_begin(&j);
-	if (r->o.ecs)
-		edr_ecs__timestamp(r->o.ecs, &j, edr_resp_now(r));
-	edr_json_key(&j, "event");
-	edr_json_obj_begin(&j);
-	edr_json_kcstr(&j, "kind", "event");
-	edr_json_key(&j, "category");
-	edr_json_arr_begin(&j);
-	edr_json_cstr(&j, category_of(l->action, l->t ? l->t->cat : -1));
-	edr_json_arr_end(&j);
+	line_begin(r, &j, "event", category_of(l->action, l->t ? l->t->cat : -1));
 	edr_json_key(&j, "type");
 	edr_json_arr_begin(&j);
 	edr_json_cstr(&j, denied ? "denied" : !strcmp(l->outcome, "taken") ? "change" : "info");
@@ -215,17 +223,7 @@ static void emit_demoted(struct edr_responder *r, const struct rstate *st)
 
 	if (!r->o.emit)
 		return;
-	edr_json_init(&j);
-	edr_json_obj_begin(&j);
-	if (r->o.ecs)
-		edr_ecs__timestamp(r->o.ecs, &j, edr_resp_now(r));
-	edr_json_key(&j, "event");
-	edr_json_obj_begin(&j);
-	edr_json_kcstr(&j, "kind", "alert");
-	edr_json_key(&j, "category");
-	edr_json_arr_begin(&j);
-	edr_json_cstr(&j, "configuration");
-	edr_json_arr_end(&j);
+	line_begin(r, &j, "alert", "configuration");
 	edr_json_kcstr(&j, "action", "response-demoted");
 	edr_json_kint(&j, "severity", 73);
 	edr_json_obj_end(&j);
@@ -398,21 +396,26 @@ static int rule_mech(const struct edr_responder *r, const struct edr_rule *rule,
 
 /* ---- the policy ---- */
 
-#define GROW(arr, n, cap)                                                              \
-	({                                                                             \
-		int _ok = 1;                                                           \
-		if ((n) == (cap)) {                                                    \
-			size_t _nc = (cap) ? (cap) * 2 : 16;                           \
-			void *_p = realloc((arr), _nc * sizeof(*(arr)));               \
-			if (_p) {                                                      \
-				(arr) = _p;                                            \
-				(cap) = _nc;                                           \
-			} else {                                                       \
-				_ok = 0;                                               \
-			}                                                              \
-		}                                                                      \
-		_ok;                                                                   \
-	})
+/* Room for one more element of *arr (n used of *cap, elem bytes each):
+ * 1, or 0 when out of memory. */
+static int grow_array(void *arr, size_t n, size_t *cap, size_t elem)
+{
+	void **a = arr;
+	size_t nc;
+	void *p;
+
+	if (n < *cap)
+		return 1;
+	nc = *cap ? *cap * 2 : 16;
+	p = realloc(*a, nc * elem);
+	if (!p)
+		return 0;
+	*a = p;
+	*cap = nc;
+	return 1;
+}
+
+#define GROW(arr, n, cap) grow_array(&(arr), (n), &(cap), sizeof(*(arr)))
 
 static uint32_t kdev(dev_t d)
 {
