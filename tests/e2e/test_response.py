@@ -126,6 +126,14 @@ def rule_id(name):
     return m.group(1).strip("'\"") if m else ""
 
 
+def rules_dir(*paths):
+    """A directory holding copies of rule files (load-rules takes a bundle or a directory)."""
+    d = tempfile.mkdtemp(prefix="edr-resp-rules-")
+    for p in paths:
+        shutil.copy(p, d)
+    return d
+
+
 def need_rules(*names):
     for n in names:
         if not os.path.exists(os.path.join(RULES, n)):
@@ -261,10 +269,12 @@ def kill_at_exec():
     assert resp(ev[0])["rule"]["id"] == rule_id("deny_exec_path.yml"), ev[0]
 
 
-TREE = ("import subprocess, sys, time\n"
+# The child exists before the marker appears: the process forks it, then
+# execs itself with the marker in its command line (same pid, same tree).
+TREE = ("import os, subprocess, sys\n"
         "c = subprocess.Popen(['sleep', '60'])\n"
         "print(c.pid, flush=True)\n"
-        "time.sleep(60)\n")
+        "os.execv(sys.executable, [sys.executable, '-c', 'import time; time.sleep(60)', sys.argv[1]])\n")
 
 
 @test
@@ -403,7 +413,7 @@ def validate_refuses_deny_all_shells():
         raise Skip("tests/rules/bad/deny_all_shells.yml is missing (part A)")
     s = Sensor()
     try:
-        r = s.ctl("load-rules", path, "--enforce-now", check=False)
+        r = s.ctl("load-rules", rules_dir(path), "--enforce-now", check=False)
     finally:
         s.stop()
     assert r.returncode == 1, r
@@ -523,7 +533,7 @@ def shadow_logs_would_deny():
     make_denied()
     s = Sensor()
     try:
-        r = s.ctl("load-rules", os.path.join(RULES, "deny_exec_path.yml"), "--shadow", "10m")
+        r = s.ctl("load-rules", rules_dir(os.path.join(RULES, "deny_exec_path.yml")), "--shadow", "10m")
         got = run_denied()
         ev = responses(s, "deny", "would")
         rules = s.ctl("rules").stdout
