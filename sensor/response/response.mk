@@ -88,12 +88,14 @@ $(BUILD)/edr-sensor: $(RESPONSE_OBJS) $(RESPONSE_DAEMON_OBJS)
 # Messages are cut at their buffer on purpose (one bounded line each).
 $(RESPONSE_OBJS) $(RESPONSE_DAEMON_OBJS): CFLAGS += -Wno-format-truncation
 
+# content.mk is read after this file: its objects by name (the shadow gate).
+RESPONSE_CONTENT_OBJS := $(patsubst %,$(BUILD)/sensor/content/%.o,content store selftest control)
 # The engine against fake mechanisms (no root): budgets, demotion, re-arm,
 # shadow, kill switch, protected targets, rule numbers across generations.
 UNIT_TESTS += $(BUILD)/tests/unit/test_response
 $(BUILD)/tests/unit/test_response: $(BUILD)/tests/unit/test_response.o $(RESPONSE_OBJS) \
-		$(PROTECT_OBJS) $(EVENT_OBJS) $(CTL_SERVER_OBJS) $(BUILD)/sensor/ctl/ctl_client.o \
-		$(RULES_OBJS)
+		$(PROTECT_OBJS) $(RESPONSE_CONTENT_OBJS) $(EVENT_OBJS) $(CTL_SERVER_OBJS) \
+		$(BUILD)/sensor/ctl/ctl_client.o $(RULES_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $(sort $^) -o $@ $(LDLIBS) -lcmocka
 

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,6 +22,7 @@
 
 #include "rules/schema.h"
 #include "sensor/content/content.h"
+#include "sensor/content/internal.h"
 #include "sensor/ctl/ctl_client.h"
 #include "sensor/ctl/ctl_server.h"
 #include "sensor/response/protect.h"
@@ -541,6 +543,72 @@ static void test_pidfd_kill_reuse(void **state)
 	assert_int_equal(edr_response_pidfd_kill(NULL, 1, 0, why, sizeof(why)), -EPERM);
 }
 
+struct shadow_ctx {
+	struct edr_responder *r;
+	int matches;
+};
+
+static void shadow_cb(const struct edr_rule *rule, int shadow, const struct edr_content_set *set,
+		      void *ctx)
+{
+	struct shadow_ctx *c = ctx;
+
+	c->matches++;
+	edr_response__on_match(c->r, rule, shadow, set, &target);
+}
+
+/* Content with responses goes to shadow first; what it would do gates its
+ * promotion; --enforce-now skips the window. */
+static void test_shadow_gate(void **state)
+{
+	char dir[] = "/tmp/edr-unit-shadowXXXXXX", cdir[128], rdir[128], f[160], err[512];
+	struct edr_field_value fv[EDR_SCHEMA_MAX_FIELDS] = { 0 };
+	struct edr_rule_event ev = { EDR_CAT_PROCESS_CREATION, EDR_NFIELDS(PROCESS_CREATION), fv };
+	struct edr_content_load_opts lo = { 0 };
+	struct edr_content_opts co = {
+		.allow_unsigned = 1, .response_shadow_ms = 60000, .shadow_max_would_act_per_min = 2,
+		.child_wall_ms = 20000,
+	};
+	struct shadow_ctx c = { 0 };
+	struct edr_content *mgr;
+	FILE *fp;
+	int i;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(cdir, sizeof(cdir), "%s/content", dir);
+	snprintf(rdir, sizeof(rdir), "%s/rules", dir);
+	snprintf(f, sizeof(f), "%s/kill.yml", rdir);
+	assert_int_equal(mkdir(rdir, 0700), 0);
+	fp = fopen(f, "w");
+	assert_non_null(fp);
+	fputs(KILL_RULE, fp);
+	fclose(fp);
+	co.content_dir = cdir;
+	mgr = edr_content__new(&co, err, sizeof(err));
+	assert_non_null(mgr);
+	reset();
+	c.r = engine(20, 100, NULL);
+	assert_int_equal(edr_content__load(mgr, rdir, &lo, NULL, NULL, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "accepted into shadow"));
+	fv[EDR_F_PROCESS_CREATION_COMMAND_LINE] = (struct edr_field_value){ "x marker", 8, 0, 1 };
+	for (i = 0; i < 3; i++)
+		edr_content__eval(mgr, &ev, shadow_cb, &c);
+	assert_int_equal(c.matches, 3);
+	assert_int_equal(F.kills, 0);
+	assert_int_equal(lines_with("would-kill"), 3);
+	/* Three would-act in a window counted as a minute: over 2, discarded. */
+	edr_content__tick(mgr, mgr->shadow_until_ms + 1);
+	assert_null(mgr->shadow);
+	assert_non_null(strstr(mgr->last_shadow, "over shadow_max_would_act_per_min"));
+	/* --enforce-now: active at once. */
+	lo.enforce_now = 1;
+	assert_int_equal(edr_content__load(mgr, rdir, &lo, NULL, NULL, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "active"));
+	edr_content__free(mgr);
+	edr_response__free(c.r);
+	reset();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -554,6 +622,7 @@ int main(void)
 		cmocka_unit_test(test_verbs),
 		cmocka_unit_test(test_choose_exec),
 		cmocka_unit_test(test_pidfd_kill_reuse),
+		cmocka_unit_test(test_shadow_gate),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
