@@ -312,8 +312,8 @@ def quarantine_and_restore():
         ev = responses(s, "quarantine")
         gone = not os.path.exists(path)
         lst = s.ctl("quarantine", "list", "--json")
-        items = json.loads(lst.stdout).get("quarantine", {})
-        qid = next(iter(items), None)
+        items = json.loads(lst.stdout)["items"]
+        qid = next(iter(k.split(".")[1] for k in items if k.endswith(".path")), None)
         s.ctl("quarantine", "restore", qid) if qid else None
         back = os.path.exists(path) and open(path, "rb").read() == b"\x7fELF not really\n"
         bad = s.ctl("quarantine", "restore", "not-an-id", check=False)
@@ -322,7 +322,7 @@ def quarantine_and_restore():
         shutil.rmtree(QDIR, ignore_errors=True)
     assert ev, "no quarantine event"
     assert gone, "the file is still there"
-    assert qid and items[qid]["path"] == path, items
+    assert qid and items["quarantine.%s.path" % qid] == path, items
     assert back, "not restored"
     assert bad.returncode == 2 or "16 hex digits" in bad.stderr, bad
 
