@@ -13,6 +13,7 @@
 
 #include "sensor/ctl/ctl_client.h"
 #include "sensor/ctl/edrctl.h"
+#include "sensor/ctl/render.h"
 #include "sensor/paths.h"
 
 int edrctl_cmd_enforce(int argc, char **argv);
@@ -56,7 +57,7 @@ static int send_req(const char *verb, struct edr_ctl_req *req, const char *sock,
 		edr_ctl_reply__print_json(&r, stdout);
 	} else {
 		if (table && r.nitems)
-			edr_ctl_reply__print_table(&r, stdout);
+			edr_render_table(stdout, r.items, r.nitems);
 		if (r.msg[0])
 			printf("%s\n", r.msg);
 	}
@@ -209,7 +210,7 @@ int edrctl_response_rules(const char *sock, int json)
 		if (json)
 			edr_ctl_reply__print_json(&r, stdout);
 		else
-			edr_ctl_reply__print_table(&r, stdout);
+			edr_render_table(stdout, r.items, r.nitems);
 	}
 	edr_ctl_reply__fini(&r);
 	return 0;
