@@ -998,7 +998,7 @@ static int sensor_run(struct daemon *d)
 	int running = 1, n, i;
 
 	while (running) {
-		n = epoll_wait(d->efd, evs, 4, POLL_MS);
+		n = epoll_wait(d->efd, evs, 4, edr_response_daemon__poll_ms(&s->resp, POLL_MS));
 		if (n < 0 && errno != EINTR) {
 			logmsg("epoll_wait: %s", strerror(errno));
 			break;

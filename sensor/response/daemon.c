@@ -540,6 +540,11 @@ void edr_response_daemon__record(struct edr_response_daemon *d, const struct edr
 	}
 }
 
+int edr_response_daemon__poll_ms(struct edr_response_daemon *d, int def_ms)
+{
+	return d->r && edr_response__async_rules(d->r) && def_ms > 10 ? 10 : def_ms;
+}
+
 /* ---- control ---- */
 
 static int valid_qid(const char *id)

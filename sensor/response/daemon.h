@@ -89,6 +89,11 @@ void edr_response_daemon__match(struct edr_response_daemon *d, const struct edr_
  * response events; a hash the cache just served feeds the SHA-256 policy. */
 void edr_response_daemon__record(struct edr_response_daemon *d, const struct edr_event_ctx *c);
 
+/* How long the event loop may wait for the ring buffer: short (10 ms) while
+ * rules act after their event, so an asynchronous kill is not held back by
+ * the loop's batching; else def_ms. */
+int edr_response_daemon__poll_ms(struct edr_response_daemon *d, int def_ms);
+
 /* "enforce", "response", "isolate", "release", "quarantine", "response-rules". */
 int edr_response_daemon__register(struct edr_response_daemon *d, struct edr_ctl_server *srv);
 /* The response block of `edrctl status` and the counters of `edrctl stats`. */

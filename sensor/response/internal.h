@@ -94,6 +94,7 @@ struct edr_responder {
 	int needs_hash;
 	size_t response_rules;
 	size_t fan_rules;       /* deny rules decided in the fanotify worker */
+	size_t async_rules;     /* rules acting after the event (pidfd, quarantine, isolate) */
 	/* Counters (atomics). */
 	struct edr_response_stats c;
 	/* The worker. */

@@ -584,6 +584,7 @@ static int compile_set(struct edr_responder *r, const struct edr_ruleset *rs)
 	policy_clear(r);
 	r->response_rules = 0;
 	r->fan_rules = 0;
+	r->async_rules = 0;
 	for (i = 0; i < n; i++) {
 		const struct edr_rule *rule = edr_ruleset__rule(rs, i);
 		const struct edr_response *resp = edr_rule__response(rule);
@@ -605,6 +606,7 @@ static int compile_set(struct edr_responder *r, const struct edr_ruleset *rs)
 		gr->kform = k.kind;
 		gr->mech = rule_mech(r, rule, resp->action, k.kind, &gr->pre);
 		r->fan_rules += gr->mech == EDR_RMECH_FANOTIFY && gr->cat == EDR_CAT_PROCESS_CREATION;
+		r->async_rules += !gr->pre;
 		if (resp->action == EDR_ACT_DENY && k.kind != EDR_KFORM_NONE &&
 		    policy_add(r, &k, rule_num(seq, i))) {
 			free(rules);
@@ -1031,6 +1033,11 @@ int edr_response__needs_hash(struct edr_responder *r)
 	n = r->needs_hash;
 	pthread_mutex_unlock(&r->lock);
 	return n;
+}
+
+int edr_response__async_rules(struct edr_responder *r)
+{
+	return (int)__atomic_load_n(&r->async_rules, __ATOMIC_RELAXED);
 }
 
 int edr_response__fan_rules(struct edr_responder *r)

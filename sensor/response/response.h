@@ -197,6 +197,9 @@ uint32_t edr_response__exec_policy_hit(struct edr_responder *r, uint32_t dev, ui
 uint32_t edr_response__file_policy_hit(struct edr_responder *r, uint32_t dev, uint64_t ino);
 /* Whether any active deny rule of process_creation needs a hash before exec. */
 int edr_response__needs_hash(struct edr_responder *r);
+/* How many active rules act after their event (their latency is the event
+ * loop's: the daemon polls the ring buffer more often while there are any). */
+int edr_response__async_rules(struct edr_responder *r);
 /* How many active deny rules the fanotify worker decides on the pre-exec view. */
 int edr_response__fan_rules(struct edr_responder *r);
 
