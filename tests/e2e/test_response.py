@@ -271,10 +271,13 @@ def kill_at_exec():
 
 # The child exists before the marker appears: the process forks it, then
 # execs itself with the marker in its command line (same pid, same tree).
+# The marker is put together only for the exec, so the first command line
+# does not match.
 TREE = ("import os, subprocess, sys\n"
         "c = subprocess.Popen(['sleep', '60'])\n"
         "print(c.pid, flush=True)\n"
-        "os.execv(sys.executable, [sys.executable, '-c', 'import time; time.sleep(60)', sys.argv[1]])\n")
+        "os.execv(sys.executable, [sys.executable, '-c', 'import time; time.sleep(60)',\n"
+        "         'edr-test-kill-' + 'marker'])\n")
 
 
 @test
@@ -282,7 +285,7 @@ def async_kill_tree():
     need_rules("kill_cmdline.yml")
     s = Sensor(["kill_cmdline.yml"])
     try:
-        p = subprocess.Popen([sys.executable, "-c", TREE, MARKER], stdout=subprocess.PIPE, text=True)
+        p = subprocess.Popen([sys.executable, "-c", TREE], stdout=subprocess.PIPE, text=True)
         child = int(p.stdout.readline())
         p.wait(timeout=10)
         end = time.time() + 5
