@@ -125,6 +125,23 @@ struct resp_line {
 };
 void edr_resp_emit(struct edr_responder *r, const struct resp_line *l);
 
+/* policy.c: states, tables and the policy (all under lock). */
+struct rstate *edr_resp_state_get(struct edr_responder *r, const struct edr_rule *rule, int create);
+uint32_t edr_resp_rule_num(uint64_t seq, size_t idx);
+struct grule *edr_resp_gen_lookup(struct edr_responder *r, uint32_t num);
+/* The mechanism a rule's action uses here; *pre: decided before the
+ * operation (kernel or fanotify), so its match after it is not acted on. */
+int edr_resp_rule_mech(const struct edr_responder *r, const struct edr_rule *rule, int action,
+		       int kform, int *pre);
+int edr_resp_num_armed(struct edr_responder *r, uint32_t num);
+/* A SHA-256 deny's identity learned: into the kernel's exec map. */
+int edr_resp_learn_locked(struct edr_responder *r, uint32_t dev, uint64_t ino, uint64_t ctime_ns,
+			  const char *hex);
+void edr_resp_policy_clear(struct edr_responder *r);
+
+/* response.c: the budget; under lock. 0, or -EDQUOT after demoting st. */
+int edr_resp_charge(struct edr_responder *r, struct rstate *st, char *why, size_t whylen);
+
 /* act.c */
 int edr_resp_worker_start(struct edr_responder *r);
 void edr_resp_worker_stop(struct edr_responder *r);

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The response engine: the per-generation rule tables, the policy compiled
- * from the active content, matches turned into actions, and the circuit
- * breaker (protected targets, budgets and demotion, shadow, kill switch).
- * The mechanisms themselves are in act.c and behind struct edr_response_ops.
+ * The response engine: matches turned into actions, response lines, and the
+ * circuit breaker (protected targets, budgets and demotion, shadow, kill
+ * switch). The rule tables and the kernel policy are in policy.c, the
+ * mechanisms in act.c and behind struct edr_response_ops.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -248,408 +248,6 @@ static void emit_demoted(struct edr_responder *r, const struct rstate *st)
 	edr_json_free(&j);
 }
 
-/* ---- rule states and generation tables ---- */
-
-static void rule_key(const struct edr_rule *rule, char *buf, size_t len)
-{
-	const char *id = edr_rule__id(rule);
-
-	if (id && id[0])
-		snprintf(buf, len, "%s", id);
-	else
-		snprintf(buf, len, "%s:%s", edr_rule__file(rule), edr_rule__title(rule));
-}
-
-/* Under lock. NULL on ENOMEM. */
-static struct rstate *state_get(struct edr_responder *r, const struct edr_rule *rule, int create)
-{
-	char key[sizeof(((struct rstate *)0)->key)];
-	struct rstate *st;
-	size_t i;
-
-	rule_key(rule, key, sizeof(key));
-	for (i = 0; i < r->nstates; i++)
-		if (!strcmp(r->states[i]->key, key))
-			return r->states[i];
-	if (!create)
-		return NULL;
-	if (r->nstates == r->capstates) {
-		size_t nc = r->capstates ? r->capstates * 2 : 16;
-		struct rstate **p = realloc(r->states, nc * sizeof(*p));
-
-		if (!p)
-			return NULL;
-		r->states = p;
-		r->capstates = nc;
-	}
-	st = calloc(1, sizeof(*st));
-	if (!st)
-		return NULL;
-	snprintf(st->key, sizeof(st->key), "%s", key);
-	snprintf(st->id, sizeof(st->id), "%s", edr_rule__id(rule));
-	snprintf(st->name, sizeof(st->name), "%s", edr_rule__title(rule));
-	st->action = edr_rule__response(rule)->action;
-	st->tokens = r->o.rate_per_rule;
-	st->last_ns = edr_resp_now(r);
-	r->states[r->nstates++] = st;
-	return st;
-}
-
-static uint32_t rule_num(uint64_t seq, size_t idx)
-{
-	return ((seq & 1) ? GEN_BIT : 0) | (uint32_t)(idx + 1);
-}
-
-/* Under lock: the table entry of a number, or NULL. */
-static struct grule *gen_lookup(struct edr_responder *r, uint32_t num)
-{
-	struct gen *g = &r->gens[(num & GEN_BIT) ? 1 : 0];
-	size_t idx = (num & ~GEN_BIT);
-
-	if (!idx || idx > g->n || !g->rules)
-		return NULL;
-	return &g->rules[idx - 1];
-}
-
-/* Fields of process_creation known before the exec happens. */
-static int pre_exec_field(unsigned f)
-{
-	switch (f) {
-	case EDR_F_PROCESS_CREATION_IMAGE:
-	case EDR_F_PROCESS_CREATION_PARENT_IMAGE:
-	case EDR_F_PROCESS_CREATION_USER:
-	case EDR_F_PROCESS_CREATION_USER_ID:
-	case EDR_F_PROCESS_CREATION_CURRENT_DIRECTORY:
-	case EDR_F_PROCESS_CREATION_SHA256:
-	case EDR_F_PROCESS_CREATION_HASHES:
-	case EDR_F_PROCESS_CREATION_PARENT_PROCESS_ID:
-	case EDR_F_PROCESS_CREATION_PARENT_COMMAND_LINE:
-	case EDR_F_PROCESS_CREATION_PARENT_USER:
-	case EDR_F_PROCESS_CREATION_CONTAINER_ID:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
-int edr_response_rule_pre_exec(const struct edr_rule *rule)
-{
-	unsigned f;
-
-	if (edr_rule__category(rule) != EDR_CAT_PROCESS_CREATION)
-		return 0;
-	for (f = 0; f < EDR_NFIELDS(PROCESS_CREATION); f++)
-		if (!pre_exec_field(f) && edr_rule__uses_field(rule, f))
-			return 0;
-	return 1;
-}
-
-/*
- * The mechanism a rule's action uses here, and whether it is decided before
- * the operation (then a match on the event after it is not acted on again:
- * the kernel's denial record or the fanotify worker reports it).
- */
-static int rule_mech(const struct edr_responder *r, const struct edr_rule *rule, int action,
-		     int kform, int *pre)
-{
-	int cat = edr_rule__category(rule);
-
-	*pre = 0;
-	switch (action) {
-	case EDR_ACT_KILL:
-		return EDR_RMECH_PIDFD;
-	case EDR_ACT_QUARANTINE:
-		return EDR_RMECH_QUARANTINE;
-	case EDR_ACT_ISOLATE:
-		return r->mech_isolate;
-	case EDR_ACT_DENY:
-		break;
-	default:
-		return EDR_RMECH_NONE;
-	}
-	if (cat == EDR_CAT_PROCESS_CREATION) {
-		if (r->mech_exec == EDR_RMECH_FANOTIFY && edr_response_rule_pre_exec(rule)) {
-			*pre = 1;
-			return EDR_RMECH_FANOTIFY;
-		}
-		if ((r->mech_exec == EDR_RMECH_LSM || r->mech_exec == EDR_RMECH_KILL_AT_EXEC) &&
-		    (kform == EDR_KFORM_EXEC_PATH || kform == EDR_KFORM_EXEC_SHA256)) {
-			/* SHA-256: the first exec of an identity is killed after the
-			 * fact and the identity learned (see on_match). */
-			*pre = kform == EDR_KFORM_EXEC_PATH;
-			return r->mech_exec;
-		}
-		return EDR_RMECH_PIDFD;
-	}
-	if (cat == EDR_CAT_NETWORK_CONNECTION && kform == EDR_KFORM_NET &&
-	    r->mech_net != EDR_RMECH_PIDFD) {
-		*pre = 1;
-		return r->mech_net;
-	}
-	if (cat == EDR_CAT_FILE_EVENT && kform == EDR_KFORM_FILE_PATH &&
-	    r->mech_file != EDR_RMECH_PIDFD) {
-		*pre = 1;
-		return r->mech_file;
-	}
-	return EDR_RMECH_PIDFD;
-}
-
-/* ---- the policy ---- */
-
-/* Room for one more element of *arr (n used of *cap, elem bytes each):
- * 1, or 0 when out of memory. */
-static int grow_array(void *arr, size_t n, size_t *cap, size_t elem)
-{
-	void **a = arr;
-	size_t nc;
-	void *p;
-
-	if (n < *cap)
-		return 1;
-	nc = *cap ? *cap * 2 : 16;
-	p = realloc(*a, nc * elem);
-	if (!p)
-		return 0;
-	*a = p;
-	*cap = nc;
-	return 1;
-}
-
-#define GROW(arr, n, cap) grow_array(&(arr), (n), &(cap), sizeof(*(arr)))
-
-static uint32_t kdev(dev_t d)
-{
-	return (uint32_t)(major(d) << 20 | minor(d));
-}
-
-static void policy_clear(struct edr_responder *r)
-{
-	size_t i;
-
-	for (i = 0; i < r->nfpaths; i++)
-		free(r->fpaths[i]);
-	r->nexec = r->nnet = r->nfile = r->nfpaths = r->nsha = 0;
-	r->needs_hash = 0;
-}
-
-/* One deny rule's kernel form into the user-space policy (under lock). */
-static int policy_add(struct edr_responder *r, const struct edr_kform *k, uint32_t num)
-{
-	struct stat sb;
-	size_t i, p;
-
-	for (i = 0; i < k->nstrs && k->kind != EDR_KFORM_NET; i++) {
-		const char *s = k->strs[i];
-
-		if (k->kind == EDR_KFORM_EXEC_SHA256) {
-			if (!GROW(r->sha, r->nsha, r->capsha))
-				return -ENOMEM;
-			snprintf(r->sha[r->nsha].hex, sizeof(r->sha[r->nsha].hex), "%s", s);
-			r->sha[r->nsha++].num = num;
-			r->needs_hash = 1;
-			continue;
-		}
-		if (stat(s, &sb)) {
-			edr_resp_log(r, "policy: %s: %s, not enforced until the next activation",
-				     s, strerror(errno));
-			continue;
-		}
-		if (k->kind == EDR_KFORM_EXEC_PATH) {
-			if (!GROW(r->exec, r->nexec, r->capexec))
-				return -ENOMEM;
-			r->exec[r->nexec++] = (struct edr_policy_exec){
-				.dev = kdev(sb.st_dev), .ino = sb.st_ino,
-				.ctime_ns = (uint64_t)sb.st_ctim.tv_sec * 1000000000ull +
-					    (uint64_t)sb.st_ctim.tv_nsec,
-				.rule = num,
-			};
-		} else if (k->kind == EDR_KFORM_FILE_PATH) {
-			if (!GROW(r->file, r->nfile, r->capfile) ||
-			    !GROW(r->fpaths, r->nfpaths, r->capfpaths))
-				return -ENOMEM;
-			r->fpath_num = realloc(r->fpath_num, r->capfpaths * sizeof(*r->fpath_num));
-			r->fpaths[r->nfpaths] = strdup(s);
-			if (!r->fpath_num || !r->fpaths[r->nfpaths])
-				return -ENOMEM;
-			r->fpath_num[r->nfpaths++] = num;
-			r->file[r->nfile++] = (struct edr_policy_file){
-				.dev = kdev(sb.st_dev), .ino = sb.st_ino, .rule = num,
-			};
-		}
-	}
-	for (i = 0; k->kind == EDR_KFORM_NET && i < k->nnets; i++)
-		for (p = 0; p < (k->nports ? k->nports : 1); p++) {
-			struct edr_policy_net *n;
-
-			if (!GROW(r->net, r->nnet, r->capnet))
-				return -ENOMEM;
-			n = &r->net[r->nnet++];
-			memset(n, 0, sizeof(*n));
-			n->family = k->nets[i].family;
-			n->prefix = k->nets[i].prefix;
-			memcpy(n->addr, k->nets[i].addr, sizeof(n->addr));
-			n->port = k->nports ? k->ports[p] : 0;
-			n->rule = num;
-		}
-	return 0;
-}
-
-/* Whether the rule behind a number may act now (not demoted). */
-static int num_armed(struct edr_responder *r, uint32_t num)
-{
-	struct grule *g = gen_lookup(r, num);
-
-	return g && g->st && !g->st->demoted;
-}
-
-/* Under lock: the policy without demoted rules goes to the kernel (and
- * the fanotify marks). */
-int edr_resp_reapply(struct edr_responder *r, char *err, size_t errlen)
-{
-	struct edr_policy_exec *ex = calloc(r->nexec + r->nlearned + 1, sizeof(*ex));
-	struct edr_policy_net *nt = calloc(r->nnet + 1, sizeof(*nt));
-	struct edr_policy_file *fl = calloc(r->nfile + 1, sizeof(*fl));
-	struct edr_policy p = { ex, 0, nt, 0, fl, 0 };
-	size_t i;
-	int rc = 0;
-
-	err[0] = 0;
-	if (!ex || !nt || !fl) {
-		snprintf(err, errlen, "out of memory");
-		rc = -ENOMEM;
-		goto out;
-	}
-	for (i = 0; i < r->nexec; i++)
-		if (num_armed(r, r->exec[i].rule))
-			ex[p.nexec++] = r->exec[i];
-	for (i = 0; i < r->nlearned; i++)
-		if (num_armed(r, r->learned[i].e.rule))
-			ex[p.nexec++] = r->learned[i].e;
-	for (i = 0; i < r->nnet; i++)
-		if (num_armed(r, r->net[i].rule))
-			nt[p.nnet++] = r->net[i];
-	if (r->mech_file == EDR_RMECH_LSM)
-		for (i = 0; i < r->nfile; i++)
-			if (num_armed(r, r->file[i].rule))
-				fl[p.nfile++] = r->file[i];
-	if (r->o.ops.apply)
-		rc = r->o.ops.apply(r->o.ops.ctx, &p, err, errlen);
-	if (r->mech_file == EDR_RMECH_FANOTIFY && r->o.ops.unprotect_all) {
-		char e2[256];
-
-		r->o.ops.unprotect_all(r->o.ops.ctx);
-		for (i = 0; i < r->nfpaths; i++)
-			if (num_armed(r, r->fpath_num[i]) && r->o.ops.protect_path &&
-			    r->o.ops.protect_path(r->o.ops.ctx, r->fpaths[i], e2, sizeof(e2)))
-				edr_resp_log(r, "policy: fanotify mark on %s: %s", r->fpaths[i], e2);
-	}
-	RINC(r->c.policy_applies);
-	if (rc)
-		RINC(r->c.policy_errors);
-out:
-	free(ex);
-	free(nt);
-	free(fl);
-	return rc;
-}
-
-/* Learned identities whose hash no active rule names any more are dropped;
- * the others get the new rule number. */
-static void relearn(struct edr_responder *r)
-{
-	size_t i, k, o = 0;
-
-	for (i = 0; i < r->nlearned; i++) {
-		for (k = 0; k < r->nsha; k++)
-			if (!strcmp(r->sha[k].hex, r->learned[i].hex))
-				break;
-		if (k == r->nsha)
-			continue;
-		r->learned[i].e.rule = r->sha[k].num;
-		r->learned[o++] = r->learned[i];
-	}
-	r->nlearned = o;
-}
-
-/* Builds the next generation's table and policy from rs (under lock). */
-static int compile_set(struct edr_responder *r, const struct edr_ruleset *rs)
-{
-	uint64_t seq = r->seq + 1;
-	struct gen *g = &r->gens[seq & 1];
-	size_t i, n = rs ? edr_ruleset__count(rs) : 0;
-	struct grule *rules = calloc(n + 1, sizeof(*rules));
-
-	if (!rules)
-		return -ENOMEM;
-	policy_clear(r);
-	r->response_rules = 0;
-	r->fan_rules = 0;
-	r->async_rules = 0;
-	for (i = 0; i < n; i++) {
-		const struct edr_rule *rule = edr_ruleset__rule(rs, i);
-		const struct edr_response *resp = edr_rule__response(rule);
-		struct edr_kform k;
-		struct grule *gr = &rules[i];
-
-		if (resp->action == EDR_ACT_NONE)
-			continue;
-		r->response_rules++;
-		edr_rule__kform(rule, &k);
-		gr->st = state_get(r, rule, 1);
-		if (!gr->st) {
-			free(rules);
-			return -ENOMEM;
-		}
-		gr->action = resp->action;
-		gr->tree = resp->tree;
-		gr->cat = edr_rule__category(rule);
-		gr->kform = k.kind;
-		gr->mech = rule_mech(r, rule, resp->action, k.kind, &gr->pre);
-		r->fan_rules += gr->mech == EDR_RMECH_FANOTIFY && gr->cat == EDR_CAT_PROCESS_CREATION;
-		r->async_rules += !gr->pre;
-		if (resp->action == EDR_ACT_DENY && k.kind != EDR_KFORM_NONE &&
-		    policy_add(r, &k, rule_num(seq, i))) {
-			free(rules);
-			return -ENOMEM;
-		}
-		if (resp->action == EDR_ACT_DENY && gr->cat == EDR_CAT_PROCESS_CREATION &&
-		    (edr_rule__uses_field(rule, EDR_F_PROCESS_CREATION_SHA256) ||
-		     edr_rule__uses_field(rule, EDR_F_PROCESS_CREATION_HASHES)))
-			r->needs_hash = 1;
-	}
-	free(g->rules);
-	g->rules = rules;
-	g->n = n;
-	g->seq = seq;
-	r->seq = seq;
-	relearn(r);
-	return 0;
-}
-
-void edr_response__on_activate(const struct edr_content_set *set, void *ctx)
-{
-	struct edr_responder *r = ctx;
-	char err[256];
-	int rc;
-
-	pthread_mutex_lock(&r->lock);
-	rc = compile_set(r, set ? set->rs : NULL);
-	if (!rc)
-		rc = edr_resp_reapply(r, err, sizeof(err));
-	else
-		snprintf(err, sizeof(err), "%s", strerror(-rc));
-	if (rc)
-		edr_resp_log(r, "policy of content version %llu not applied: %s (the previous "
-			     "policy stays in force)", set ? (unsigned long long)set->version : 0ull,
-			     err);
-	else
-		edr_resp_log(r, "policy of content version %llu: %zu rules with a response, %zu exec, "
-			     "%zu net, %zu file entries, %zu SHA-256 values",
-			     set ? (unsigned long long)set->version : 0ull, r->response_rules,
-			     r->nexec, r->nnet, r->nfile, r->nsha);
-	pthread_mutex_unlock(&r->lock);
-}
-
 /* ---- the circuit breaker ---- */
 
 static void refill(double *tokens, uint64_t *last, uint64_t now, unsigned per_min)
@@ -682,7 +280,7 @@ static void demote(struct edr_responder *r, struct rstate *st, const char *why)
  * Under lock: charges one action to st and the total. Returns 0 when within
  * budget, else demotes the rule and returns -EDQUOT with why.
  */
-static int charge(struct edr_responder *r, struct rstate *st, char *why, size_t whylen)
+int edr_resp_charge(struct edr_responder *r, struct rstate *st, char *why, size_t whylen)
 {
 	uint64_t now = edr_resp_now(r);
 
@@ -792,7 +390,7 @@ static int gate(struct edr_responder *r, struct rstate *st, int action, int mech
 	pthread_mutex_lock(&r->lock);
 	if (st->demoted)
 		snprintf(why, sizeof(why), "rule demoted to alert-only (edrctl response rearm)");
-	else if (!charge(r, st, why, sizeof(why)))
+	else if (!edr_resp_charge(r, st, why, sizeof(why)))
 		ok = 1;
 	pthread_mutex_unlock(&r->lock);
 	if (!ok) {
@@ -856,42 +454,6 @@ static void queue_job(struct edr_responder *r, int kind, const struct rstate *st
 	edr_resp_enqueue(r, j);
 }
 
-/* A SHA-256 deny decided after the exec: the identity goes to the kernel
- * map so the next exec of the same file is refused there. */
-static int learn_locked(struct edr_responder *r, uint32_t dev, uint64_t ino, uint64_t ctime_ns,
-			const char *hex)
-{
-	size_t i, k;
-
-	if (!hex || !hex[0] || !dev)
-		return 0;
-	for (k = 0; k < r->nsha; k++)
-		if (!strcmp(r->sha[k].hex, hex))
-			break;
-	if (k == r->nsha || !num_armed(r, r->sha[k].num))
-		return 0;
-	for (i = 0; i < r->nlearned; i++)
-		if (r->learned[i].e.dev == dev && r->learned[i].e.ino == ino &&
-		    r->learned[i].e.ctime_ns == ctime_ns)
-			return 1;
-	if (!GROW(r->learned, r->nlearned, r->caplearned))
-		return 0;
-	r->learned[r->nlearned].e = (struct edr_policy_exec){ dev, ino, ctime_ns, r->sha[k].num };
-	snprintf(r->learned[r->nlearned].hex, sizeof(r->learned[r->nlearned].hex), "%s", hex);
-	if (r->o.ops.add_exec && r->o.ops.add_exec(r->o.ops.ctx, &r->learned[r->nlearned].e))
-		edr_resp_log(r, "exec map: cannot add the identity of %.16s...", hex);
-	r->nlearned++;
-	return 1;
-}
-
-void edr_response__hash_learned(struct edr_responder *r, uint32_t dev, uint64_t ino,
-				uint64_t ctime_ns, const char *sha256_hex)
-{
-	pthread_mutex_lock(&r->lock);
-	learn_locked(r, dev, ino, ctime_ns, sha256_hex);
-	pthread_mutex_unlock(&r->lock);
-}
-
 static void would(struct edr_responder *r, const struct edr_rule *rule,
 		  const struct edr_content_set *set, int action, int mech,
 		  const struct edr_response_target *t)
@@ -918,7 +480,7 @@ void edr_response__on_match(struct edr_responder *r, const struct edr_rule *rule
 	if (!r || resp->action == EDR_ACT_NONE)
 		return;
 	edr_rule__kform(rule, &k);
-	mech = rule_mech(r, rule, resp->action, k.kind, &pre);
+	mech = edr_resp_rule_mech(r, rule, resp->action, k.kind, &pre);
 	if (shadow) {
 		would(r, rule, set, resp->action, mech, t);
 		return;
@@ -926,10 +488,10 @@ void edr_response__on_match(struct edr_responder *r, const struct edr_rule *rule
 	if (pre)
 		return; /* refused before it happened; reported from there */
 	pthread_mutex_lock(&r->lock);
-	st = state_get(r, rule, 1);
+	st = edr_resp_state_get(r, rule, 1);
 	if (st && resp->action == EDR_ACT_DENY && k.kind == EDR_KFORM_EXEC_SHA256 &&
 	    t->sha256 && t->sha256[0])
-		learn_locked(r, t->dev, t->ino, t->ctime_ns, t->sha256);
+		edr_resp_learn_locked(r, t->dev, t->ino, t->ctime_ns, t->sha256);
 	pthread_mutex_unlock(&r->lock);
 	if (!st)
 		return;
@@ -976,7 +538,7 @@ void edr_response__kernel_denial(struct edr_responder *r, uint32_t num, int mech
 	char why[160];
 
 	pthread_mutex_lock(&r->lock);
-	g = gen_lookup(r, num);
+	g = edr_resp_gen_lookup(r, num);
 	if (g && g->st) {
 		l.id = g->st->id;
 		l.name = g->st->name;
@@ -984,7 +546,7 @@ void edr_response__kernel_denial(struct edr_responder *r, uint32_t num, int mech
 		/* Counted against the budget: a rule refusing too much is demoted
 		 * and its entries leave the kernel. */
 		if (!g->st->demoted)
-			charge(r, g->st, why, sizeof(why));
+			edr_resp_charge(r, g->st, why, sizeof(why));
 	} else {
 		l.reason = "rule of an earlier generation";
 	}
@@ -993,70 +555,13 @@ void edr_response__kernel_denial(struct edr_responder *r, uint32_t num, int mech
 	pthread_mutex_unlock(&r->lock);
 }
 
-uint32_t edr_response__exec_policy_hit(struct edr_responder *r, uint32_t dev, uint64_t ino,
-				       uint64_t ctime_ns)
-{
-	uint32_t num = 0;
-	size_t i;
-
-	pthread_mutex_lock(&r->lock);
-	for (i = 0; !num && i < r->nexec; i++)
-		if (r->exec[i].dev == dev && r->exec[i].ino == ino &&
-		    r->exec[i].ctime_ns == ctime_ns && num_armed(r, r->exec[i].rule))
-			num = r->exec[i].rule;
-	for (i = 0; !num && i < r->nlearned; i++)
-		if (r->learned[i].e.dev == dev && r->learned[i].e.ino == ino &&
-		    r->learned[i].e.ctime_ns == ctime_ns && num_armed(r, r->learned[i].e.rule))
-			num = r->learned[i].e.rule;
-	pthread_mutex_unlock(&r->lock);
-	return num;
-}
-
-uint32_t edr_response__file_policy_hit(struct edr_responder *r, uint32_t dev, uint64_t ino)
-{
-	uint32_t num = 0;
-	size_t i;
-
-	pthread_mutex_lock(&r->lock);
-	for (i = 0; !num && i < r->nfile; i++)
-		if (r->file[i].dev == dev && r->file[i].ino == ino && num_armed(r, r->file[i].rule))
-			num = r->file[i].rule;
-	pthread_mutex_unlock(&r->lock);
-	return num;
-}
-
-int edr_response__needs_hash(struct edr_responder *r)
-{
-	int n;
-
-	pthread_mutex_lock(&r->lock);
-	n = r->needs_hash;
-	pthread_mutex_unlock(&r->lock);
-	return n;
-}
-
-int edr_response__async_rules(struct edr_responder *r)
-{
-	return (int)__atomic_load_n(&r->async_rules, __ATOMIC_RELAXED);
-}
-
-int edr_response__fan_rules(struct edr_responder *r)
-{
-	int n;
-
-	pthread_mutex_lock(&r->lock);
-	n = (int)r->fan_rules;
-	pthread_mutex_unlock(&r->lock);
-	return n;
-}
-
 /* The number of a rule of the current generation (0 if not in it). */
 static uint32_t current_num(struct edr_responder *r, const struct edr_rule *rule)
 {
 	struct gen *g = &r->gens[r->seq & 1];
 	size_t idx = edr_rule__index(rule);
 
-	return idx < g->n && g->rules[idx].st ? rule_num(r->seq, idx) : 0;
+	return idx < g->n && g->rules[idx].st ? edr_resp_rule_num(r->seq, idx) : 0;
 }
 
 int edr_response__may_deny(struct edr_responder *r, const struct edr_rule *rule,
@@ -1069,7 +574,7 @@ int edr_response__may_deny(struct edr_responder *r, const struct edr_rule *rule,
 	if (resp->action != EDR_ACT_DENY)
 		return 0;
 	pthread_mutex_lock(&r->lock);
-	st = state_get(r, rule, 1);
+	st = edr_resp_state_get(r, rule, 1);
 	*num = current_num(r, rule);
 	pthread_mutex_unlock(&r->lock);
 	return st && gate(r, st, EDR_ACT_DENY, EDR_RMECH_FANOTIFY, t);
@@ -1082,7 +587,7 @@ int edr_response__may_deny_num(struct edr_responder *r, uint32_t num,
 	struct rstate *st;
 
 	pthread_mutex_lock(&r->lock);
-	g = gen_lookup(r, num);
+	g = edr_resp_gen_lookup(r, num);
 	st = g ? g->st : NULL;
 	pthread_mutex_unlock(&r->lock);
 	return st && gate(r, st, EDR_ACT_DENY, EDR_RMECH_FANOTIFY, t);
@@ -1095,7 +600,7 @@ int edr_response__rule_name(struct edr_responder *r, uint32_t num, char *id, siz
 	int found = 0;
 
 	pthread_mutex_lock(&r->lock);
-	g = gen_lookup(r, num);
+	g = edr_resp_gen_lookup(r, num);
 	if (g && g->st) {
 		snprintf(id, idlen, "%s", g->st->id);
 		snprintf(name, namelen, "%s", g->st->name);
@@ -1255,7 +760,7 @@ void edr_response__free(struct edr_responder *r)
 		return;
 	edr_resp_worker_stop(r);
 	edr_response__drain(r);
-	policy_clear(r);
+	edr_resp_policy_clear(r);
 	for (i = 0; i < r->nstates; i++)
 		free(r->states[i]);
 	free(r->states);

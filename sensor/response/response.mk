@@ -76,10 +76,11 @@ tsan-fanotify: $(BUILD)/tsan/test_fanotify ## the fanotify threads under ThreadS
 	  rc=$$?; [ $$rc = 0 ] || [ $$rc = 77 ] || { tail -60 $(BUILD)/tsan/test_fanotify.log; exit 1; }
 
 # ---- the response engine (part C1) ----
-# response.c: tables, policy, matches and the circuit breaker; act.c: pidfd
-# kill, the worker, isolation; ctl.c: control verbs and reply items.
-RESPONSE_OBJS := $(BUILD)/sensor/response/response.o $(BUILD)/sensor/response/act.o \
-		 $(BUILD)/sensor/response/ctl.o
+# response.c: matches and the circuit breaker; policy.c: rule tables and the
+# kernel policy; act.c: pidfd kill, the worker, isolation; ctl.c: control
+# verbs and reply items.
+RESPONSE_OBJS := $(BUILD)/sensor/response/response.o $(BUILD)/sensor/response/policy.o \
+		 $(BUILD)/sensor/response/act.o $(BUILD)/sensor/response/ctl.o
 # daemon.c wires them to the loader, fanotify and the quarantine: the
 # daemon only.
 RESPONSE_DAEMON_OBJS := $(BUILD)/sensor/response/daemon.o
