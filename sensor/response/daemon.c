@@ -398,6 +398,19 @@ void edr_response_daemon__on_activate(const struct edr_content_set *set, void *c
 
 /* ---- matches and records from the event thread ---- */
 
+/* The change time of pid's executable if it is still inode ino (the
+ * identity the kernel's exec map keys); 0 when not. */
+static uint64_t exe_ctime(pid_t pid, uint64_t ino)
+{
+	struct stat sb;
+	char p[64];
+
+	snprintf(p, sizeof(p), "/proc/%d/exe", (int)pid);
+	if (stat(p, &sb) || sb.st_ino != ino)
+		return 0;
+	return (uint64_t)sb.st_ctim.tv_sec * 1000000000ull + (uint64_t)sb.st_ctim.tv_nsec;
+}
+
 /* A string field of the view, copied (view strings are not terminated). */
 static const char *vstr(const struct edr_sigma_view *v, unsigned f, char *buf, size_t len)
 {
@@ -446,16 +459,8 @@ void edr_response_daemon__match(struct edr_response_daemon *d, const struct edr_
 		t.dst_port = port->set ? (uint16_t)port->n : 0;
 		break;
 	}
-	if (t.sha256 && t.dev) {
-		/* The identity the kernel's exec map keys: with its change time. */
-		char p[64];
-		struct stat sb;
-
-		snprintf(p, sizeof(p), "/proc/%d/exe", (int)t.pid);
-		if (!stat(p, &sb) && sb.st_ino == t.ino)
-			t.ctime_ns = (uint64_t)sb.st_ctim.tv_sec * 1000000000ull +
-				     (uint64_t)sb.st_ctim.tv_nsec;
-	}
+	if (t.sha256 && t.dev)
+		t.ctime_ns = exe_ctime(t.pid, t.ino);
 	edr_response__on_match(d->r, rule, shadow, set, &t);
 }
 
@@ -529,14 +534,10 @@ void edr_response_daemon__record(struct edr_response_daemon *d, const struct edr
 	 * exec of that identity is refused in the kernel. */
 	if (en && en->have_hash && en->hash_state == EDR_HASH_DONE &&
 	    edr_family_new_image(c->ev, &dev, &ino) && edr_response__needs_hash(d->r)) {
-		char p[64];
-		struct stat sb;
+		uint64_t ctime_ns = exe_ctime((pid_t)c->ev->task->tgid, ino);
 
-		snprintf(p, sizeof(p), "/proc/%u/exe", c->ev->task->tgid);
-		if (!stat(p, &sb) && sb.st_ino == ino)
-			edr_response__hash_learned(d->r, dev, ino,
-						   (uint64_t)sb.st_ctim.tv_sec * 1000000000ull +
-						   (uint64_t)sb.st_ctim.tv_nsec, en->sha256);
+		if (ctime_ns)
+			edr_response__hash_learned(d->r, dev, ino, ctime_ns, en->sha256);
 	}
 }
 
