@@ -199,6 +199,7 @@ static enum edr_fan_verdict fan_decide(const struct edr_fan_req *req, void *ctx)
 	char hex[EDR_SHA256_HEX_LEN + 1] = "";
 	struct fan_match m = { d->r, &t, EDR_FAN_ALLOW };
 	struct edr_sigma_view *v;
+	uint32_t num;
 
 	if (!d->r || !edr_response__enabled(d->r))
 		return EDR_FAN_ALLOW;
@@ -209,10 +210,12 @@ static enum edr_fan_verdict fan_decide(const struct edr_fan_req *req, void *ctx)
 		return deny_num(d->r, edr_response__file_policy_hit(d->r, req->dev, req->ino), &t);
 	}
 	t.cat = EDR_CAT_PROCESS_CREATION;
-	/* The exec map's identities first: no view, no hash. */
-	if (edr_response__exec_policy_hit(d->r, req->dev, req->ino, req->ctime_ns))
-		return deny_num(d->r, edr_response__exec_policy_hit(d->r, req->dev, req->ino,
-								    req->ctime_ns), &t);
+	/* The exec map's identities and exact paths first: no view, no hash. */
+	num = edr_response__exec_policy_hit(d->r, req->dev, req->ino, req->ctime_ns);
+	if (!num)
+		num = edr_response__exec_path_hit(d->r, req->path);
+	if (num)
+		return deny_num(d->r, num, &t);
 	if (!edr_response__fan_rules(d->r))
 		return EDR_FAN_ALLOW;
 	/* Hashed only when a rule reads the hash: the exec waits for it. */

@@ -48,6 +48,14 @@ struct sha_rule {
 	uint32_t num;
 };
 
+/* A path of a kernel form: fanotify marks (FILE_PATH) and the pre-exec
+ * path check (EXEC_PATH, which also covers a file replaced since). */
+struct kpath {
+	char *path;
+	uint32_t num;
+	int kind;              /* EDR_KFORM_EXEC_PATH or EDR_KFORM_FILE_PATH */
+};
+
 struct learned {
 	struct edr_policy_exec e;
 	char hex[65];
@@ -84,9 +92,8 @@ struct edr_responder {
 	size_t nnet, capnet;
 	struct edr_policy_file *file;
 	size_t nfile, capfile;
-	char **fpaths;          /* FILE_PATH paths for fanotify marks, with fpath_num */
-	uint32_t *fpath_num;
-	size_t nfpaths, capfpaths;
+	struct kpath *paths;    /* the EXEC_PATH and FILE_PATH paths themselves */
+	size_t npaths, cappaths;
 	struct sha_rule *sha;
 	size_t nsha, capsha;
 	struct learned *learned;

@@ -196,9 +196,9 @@ void edr_resp_policy_clear(struct edr_responder *r)
 {
 	size_t i;
 
-	for (i = 0; i < r->nfpaths; i++)
-		free(r->fpaths[i]);
-	r->nexec = r->nnet = r->nfile = r->nfpaths = r->nsha = 0;
+	for (i = 0; i < r->npaths; i++)
+		free(r->paths[i].path);
+	r->nexec = r->nnet = r->nfile = r->npaths = r->nsha = 0;
 	r->needs_hash = 0;
 }
 
@@ -219,8 +219,15 @@ static int policy_add(struct edr_responder *r, const struct edr_kform *k, uint32
 			r->needs_hash = 1;
 			continue;
 		}
+		if (!GROW(r->paths, r->npaths, r->cappaths))
+			return -ENOMEM;
+		r->paths[r->npaths].path = strdup(s);
+		if (!r->paths[r->npaths].path)
+			return -ENOMEM;
+		r->paths[r->npaths].num = num;
+		r->paths[r->npaths++].kind = k->kind;
 		if (stat(s, &sb)) {
-			edr_resp_log(r, "policy: %s: %s, not enforced until the next activation",
+			edr_resp_log(r, "policy: %s: %s, no kernel entry until the next activation",
 				     s, strerror(errno));
 			continue;
 		}
@@ -234,14 +241,8 @@ static int policy_add(struct edr_responder *r, const struct edr_kform *k, uint32
 				.rule = num,
 			};
 		} else if (k->kind == EDR_KFORM_FILE_PATH) {
-			if (!GROW(r->file, r->nfile, r->capfile) ||
-			    !GROW(r->fpaths, r->nfpaths, r->capfpaths))
+			if (!GROW(r->file, r->nfile, r->capfile))
 				return -ENOMEM;
-			r->fpath_num = realloc(r->fpath_num, r->capfpaths * sizeof(*r->fpath_num));
-			r->fpaths[r->nfpaths] = strdup(s);
-			if (!r->fpath_num || !r->fpaths[r->nfpaths])
-				return -ENOMEM;
-			r->fpath_num[r->nfpaths++] = num;
 			r->file[r->nfile++] = (struct edr_policy_file){
 				.dev = kdev(sb.st_dev), .ino = sb.st_ino, .rule = num,
 			};
@@ -308,10 +309,11 @@ int edr_resp_reapply(struct edr_responder *r, char *err, size_t errlen)
 		char e2[256];
 
 		r->o.ops.unprotect_all(r->o.ops.ctx);
-		for (i = 0; i < r->nfpaths; i++)
-			if (edr_resp_num_armed(r, r->fpath_num[i]) && r->o.ops.protect_path &&
-			    r->o.ops.protect_path(r->o.ops.ctx, r->fpaths[i], e2, sizeof(e2)))
-				edr_resp_log(r, "policy: fanotify mark on %s: %s", r->fpaths[i], e2);
+		for (i = 0; i < r->npaths; i++)
+			if (r->paths[i].kind == EDR_KFORM_FILE_PATH &&
+			    edr_resp_num_armed(r, r->paths[i].num) && r->o.ops.protect_path &&
+			    r->o.ops.protect_path(r->o.ops.ctx, r->paths[i].path, e2, sizeof(e2)))
+				edr_resp_log(r, "policy: fanotify mark on %s: %s", r->paths[i].path, e2);
 	}
 	RINC(r->c.policy_applies);
 	if (rc)
@@ -375,7 +377,9 @@ static int compile_set(struct edr_responder *r, const struct edr_ruleset *rs)
 		gr->cat = edr_rule__category(rule);
 		gr->kform = k.kind;
 		gr->mech = edr_resp_rule_mech(r, rule, resp->action, k.kind, &gr->pre);
-		r->fan_rules += gr->mech == EDR_RMECH_FANOTIFY && gr->cat == EDR_CAT_PROCESS_CREATION;
+		/* An exact path list is checked by path and identity: no view. */
+		r->fan_rules += gr->mech == EDR_RMECH_FANOTIFY && gr->cat == EDR_CAT_PROCESS_CREATION &&
+				k.kind != EDR_KFORM_EXEC_PATH;
 		r->async_rules += !gr->pre;
 		if (resp->action == EDR_ACT_DENY && k.kind != EDR_KFORM_NONE &&
 		    policy_add(r, &k, edr_resp_rule_num(seq, i))) {
@@ -471,6 +475,20 @@ uint32_t edr_response__exec_policy_hit(struct edr_responder *r, uint32_t dev, ui
 		if (r->learned[i].e.dev == dev && r->learned[i].e.ino == ino &&
 		    r->learned[i].e.ctime_ns == ctime_ns && edr_resp_num_armed(r, r->learned[i].e.rule))
 			num = r->learned[i].e.rule;
+	pthread_mutex_unlock(&r->lock);
+	return num;
+}
+
+uint32_t edr_response__exec_path_hit(struct edr_responder *r, const char *path)
+{
+	uint32_t num = 0;
+	size_t i;
+
+	pthread_mutex_lock(&r->lock);
+	for (i = 0; !num && path && i < r->npaths; i++)
+		if (r->paths[i].kind == EDR_KFORM_EXEC_PATH && !strcmp(r->paths[i].path, path) &&
+		    edr_resp_num_armed(r, r->paths[i].num))
+			num = r->paths[i].num;
 	pthread_mutex_unlock(&r->lock);
 	return num;
 }

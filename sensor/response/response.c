@@ -769,8 +769,7 @@ void edr_response__free(struct edr_responder *r)
 	free(r->exec);
 	free(r->net);
 	free(r->file);
-	free(r->fpaths);
-	free(r->fpath_num);
+	free(r->paths);
 	free(r->sha);
 	free(r->learned);
 	pthread_mutex_destroy(&r->lock);

@@ -195,6 +195,8 @@ void edr_response__report(struct edr_responder *r, uint32_t rule_num, int action
 uint32_t edr_response__exec_policy_hit(struct edr_responder *r, uint32_t dev, uint64_t ino,
 				       uint64_t ctime_ns);
 uint32_t edr_response__file_policy_hit(struct edr_responder *r, uint32_t dev, uint64_t ino);
+/* path (as the kernel resolved the exec) equals an EXEC_PATH rule's path. */
+uint32_t edr_response__exec_path_hit(struct edr_responder *r, const char *path);
 /* Whether any active deny rule of process_creation needs a hash before exec. */
 int edr_response__needs_hash(struct edr_responder *r);
 /* How many active rules act after their event (their latency is the event

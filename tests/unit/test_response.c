@@ -367,6 +367,11 @@ static void test_generations(void **state)
 	assert_int_equal(F.nexec, 1);
 	n2 = F.exec[0].rule;
 	assert_int_not_equal(n1, n2);
+	/* The pre-exec path check (a file replaced since still matches by path). */
+	assert_int_equal(edr_response__exec_path_hit(r, path), n2);
+	assert_int_equal(edr_response__exec_path_hit(r, "/tmp/elsewhere"), 0);
+	assert_int_equal(edr_response__exec_policy_hit(r, F.exec[0].dev, F.exec[0].ino,
+						       F.exec[0].ctime_ns), n2);
 	/* A record of the old generation still names its rule. */
 	assert_true(edr_response__rule_name(r, n1, id, sizeof(id), name, sizeof(name)));
 	assert_string_equal(id, "deny-one");
@@ -382,6 +387,7 @@ static void test_generations(void **state)
 	edr_response__kernel_denial(r, n2, EDR_RMECH_KILL_AT_EXEC, &target);
 	assert_int_equal(F.nexec, 0);
 	assert_non_null(line_with("response-demoted"));
+	assert_int_equal(edr_response__exec_path_hit(r, path), 0);
 	/* Matches of a rule decided in the kernel are not acted on twice. */
 	edr_response__on_match(r, edr_ruleset__rule(r2, 0), 0, &s2, &target);
 	assert_int_equal(F.kills, 0);
