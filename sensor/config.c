@@ -31,6 +31,8 @@
 
 
 static const char *const syslog_names[] = { "off", "journald", "syslog", NULL };
+/* enum edr_exec_pref (sensor/response/response.h), in its order. */
+static const char *const exec_pref_names[] = { "auto", "lsm", "fanotify", "kill", NULL };
 
 _Static_assert(sizeof(enum edr_syslog_mode) == sizeof(int), "enums are stored as int");
 
@@ -86,6 +88,40 @@ static const struct key base_keys[] = {
 	{ "shadow_default", T_DURATION, "0", "DURATION",
 	  "default shadow period of new content (alerts logged, not acted on); 0 = none",
 	  0, OFF(shadow_default_ms), 0, INT64_C(30) * 24 * 3600 * 1000, NULL, 0 },
+	{ "enforce", T_BOOL, "on", "BOOL",
+	  "take the actions rules declare (deny, kill, quarantine, isolate); off = observe only "
+	  "(edrctl enforce on|off flips it at run time)",
+	  K_SAFETY, OFF(enforce), 0, 0, NULL, 0 },
+	{ "enforce_exec", T_ENUM, "auto", "MECH",
+	  "how exec deny rules are enforced: auto (lsm, else fanotify, else kill at exec), lsm, "
+	  "fanotify or kill",
+	  0, OFF(enforce_exec), 0, 0, exec_pref_names, 0 },
+	{ "response_rate_per_rule", T_INT, "20", "N",
+	  "actions a minute one rule may take before it is demoted to alert-only",
+	  0, OFF(response_rate_per_rule), 1, 100000, NULL, 0 },
+	{ "response_rate_total", T_INT, "100", "N",
+	  "actions a minute all rules together may take; the rule going over is demoted",
+	  0, OFF(response_rate_total), 1, 1000000, NULL, 0 },
+	{ "response_shadow", T_DURATION, "10m", "DURATION",
+	  "shadow window of new content with responses (they log what they would do); "
+	  "edrctl load-rules --enforce-now skips it; 0 = none",
+	  0, OFF(response_shadow_ms), 0, INT64_C(30) * 24 * 3600 * 1000, NULL, 0 },
+	{ "shadow_max_would_act_per_min", T_INT, "20", "N",
+	  "shadow content whose responses would act more often than this a minute is discarded",
+	  0, OFF(shadow_max_would_act_per_min), 1, 1000000, NULL, 0 },
+	{ "protected", T_LIST, "", "PATHS",
+	  "comma-separated executables never denied or killed, beside the built-in list "
+	  "(init, the sensor, sshd, login tools, package managers, shells)",
+	  K_SAFETY | K_ABS, OFF(protected_paths), 0, 0, NULL, 0 },
+	{ "isolate_allow", T_LIST, "", "CIDRS",
+	  "comma-separated CIDR[:PORT] still reachable when the host is isolated (management)",
+	  0, OFF(isolate_allow), 0, 0, NULL, 0 },
+	{ "fanotify_deadline", T_DURATION, "250ms", "DURATION",
+	  "longest a fanotify permission decision may take; then the answer is allow",
+	  0, OFF(fanotify_deadline_ms), 1, 10000, NULL, 0 },
+	{ "quarantine_dir", T_PATH, EDR_QUARANTINE_PATH, "DIR",
+	  "where the quarantine action moves files (root only)",
+	  K_SAFETY | K_ABS, OFF(quarantine_dir), 0, 0, NULL, 0 },
 	{ "socket", T_PATH, EDR_CTL_DEFAULT_SOCKET, "PATH", "control socket for edrctl",
 	  K_SAFETY | K_ABS | K_SOCKET, OFF(socket), 0, 0, NULL, 0 },
 	{ "socket_group", T_GROUP, "", "GROUP",

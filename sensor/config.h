@@ -32,7 +32,7 @@
 #define EDR_CONFIG_MAX_LINE   4096       /* bytes, newline excluded */
 #define EDR_CONFIG_MAX_LIST   64         /* entries in a list value */
 #define EDR_CONFIG_MAX_VALUE  4096       /* bytes in one string value */
-#define EDR_CONFIG_MAX_KEYS   80         /* keys in the table, attach.* included */
+#define EDR_CONFIG_MAX_KEYS   96         /* keys in the table, attach.* included */
 
 /*
  * Features and their attach paths are the loader's (loader/loader.h): the
@@ -69,6 +69,20 @@ struct edr_config {
 	bool allow_unsigned;
 	uint64_t probation_ms;
 	uint64_t shadow_default_ms;         /* 0 = new content goes live at once */
+
+	/* Response and prevention (issue 12). */
+	bool enforce;                       /* off: observe only (kill switch at start) */
+	int enforce_exec;                   /* enum edr_exec_pref: auto, lsm, fanotify, kill */
+	int64_t response_rate_per_rule;     /* actions a minute per rule before demotion */
+	int64_t response_rate_total;        /* actions a minute in total */
+	uint64_t response_shadow_ms;        /* shadow window of content with responses */
+	int64_t shadow_max_would_act_per_min;
+	char **protected_paths;             /* executables never denied or killed */
+	size_t n_protected_paths;
+	char **isolate_allow;               /* CIDR[:PORT] kept reachable when isolated */
+	size_t n_isolate_allow;
+	uint64_t fanotify_deadline_ms;      /* answer allow after this long */
+	char *quarantine_dir;
 
 	/* Control socket and state. */
 	char *socket;

@@ -40,6 +40,7 @@
 #include "sensor/enrich/ancestry.h"
 #include "sensor/enrich/container.h"
 #include "sensor/enrich/hashcache.h"
+#include "sensor/response/daemon.h"
 #include "sensor/version.h"
 
 #define MAX_ALERT_RULES 1024
@@ -71,6 +72,7 @@ struct sensor {
 	struct edr_loader_opts lo;
 	struct edr_loader *loader;
 	struct edr_content *content;
+	struct edr_response_daemon resp;
 	struct edr_ctl_server *srv;
 	struct edr_ops ops;
 	struct edr_sigma_view view;
@@ -187,6 +189,7 @@ static void on_match(const struct edr_rule *rule, int shadow, const struct edr_c
 		INC(s->c.alerts);
 		count_alert(s, a.rule_id[0] ? a.rule_id : a.rule_name);
 	}
+	edr_response_daemon__match(&s->resp, rule, shadow, set, m->c, &s->view);
 }
 
 /* Runs the rules over the Sigma view just mapped into s->view. */
@@ -306,10 +309,12 @@ static int on_record(void *ctx, void *data, size_t len)
 		INC(s->c.emitted_type[ev.type]);
 	}
 	evaluate(s, &c);
+	edr_response_daemon__record(&s->resp, &c);
 	return 0;
 }
 
-static void print_probe(const struct edr_probe *p, const struct edr_feature_status *st, int json)
+static void print_probe(const struct edr_config *cfg, const struct edr_probe *p,
+			const struct edr_feature_status *st, int json)
 {
 	struct edr_json j;
 	int c, f, i;
@@ -350,6 +355,7 @@ static void print_probe(const struct edr_probe *p, const struct edr_feature_stat
 			edr_json_obj_end(&j);
 		}
 		edr_json_obj_end(&j);
+		edr_response_probe(cfg, st, edr_feature_count(), &j);
 		edr_json_obj_end(&j);
 		printf("%s\n", j.buf);
 		edr_json_free(&j);
@@ -367,6 +373,7 @@ static void print_probe(const struct edr_probe *p, const struct edr_feature_stat
 			printf("%s%s: %s", i ? "; " : " ", st[f].paths[i], st[f].why[i]);
 		printf("\n");
 	}
+	edr_response_probe(cfg, st, edr_feature_count(), NULL);
 }
 
 static void diag(enum edr_diag_level level, const char *msg, void *ctx)
@@ -547,6 +554,13 @@ static int ops_stats(struct edr_sensor_stats *st, void *arg)
 	return st->alerts ? 0 : -ENOMEM;
 }
 
+static int ops_more(const char *verb, struct edr_ctl_reply *reply, void *arg)
+{
+	struct sensor *s = arg;
+
+	return edr_response_daemon__reply(&s->resp, verb, reply);
+}
+
 static void notify_status(struct sensor *s)
 {
 	struct edr_sensor_status *st = calloc(1, sizeof(*st));
@@ -595,9 +609,11 @@ static int start_control(struct sensor *s)
 		logmsg("control socket %s: %s", s->cfg.socket, cerr.msg);
 		return -EIO;
 	}
-	s->ops = (struct edr_ops){ .status = ops_status, .stats = ops_stats, .arg = s };
+	s->ops = (struct edr_ops){ .status = ops_status, .stats = ops_stats, .more = ops_more,
+				   .arg = s };
 	if (edr_ops__register(s->srv, &s->ops) ||
 	    (s->content && edr_content__register_verbs(s->content, s->srv)) ||
+	    edr_response_daemon__register(&s->resp, s->srv) ||
 	    edr_ctl_server__start(s->srv)) {
 		logmsg("control socket %s: cannot start", s->cfg.socket);
 		return -EIO;
@@ -683,7 +699,7 @@ static int open_probe(struct sensor *s, struct edr_probe *probe)
 	edr_probe__run(probe);
 	if (s->cfg.probe) {
 		edr_loader__plan(probe, &s->lo, plan);
-		print_probe(probe, plan, s->cfg.json);
+		print_probe(&s->cfg, probe, plan, s->cfg.json);
 		return 0;
 	}
 	s->ncpus = libbpf_num_possible_cpus();
@@ -784,6 +800,10 @@ static int open_content(struct sensor *s)
 	co.shadow_default_ms = s->cfg.shadow_default_ms;
 	co.initial_path = s->cfg.rules;
 	co.log = content_log;
+	co.on_activate = edr_response_daemon__on_activate;
+	co.activate_ctx = &s->resp;
+	co.response_shadow_ms = s->cfg.response_shadow_ms;
+	co.shadow_max_would_act_per_min = (double)s->cfg.shadow_max_would_act_per_min;
 	edr_content__thread_init();
 	s->content = edr_content__new(&co, err, sizeof(err));
 	if (!s->content) {
@@ -859,6 +879,27 @@ static int open_loader(struct sensor *s, const struct edr_probe *probe)
 	return 0;
 }
 
+static void response_log(void *ctx, const char *msg)
+{
+	logmsg("response: %s", msg);
+}
+
+/* The response engine, once the loader says what the kernel enforces. */
+static int open_response(struct sensor *s)
+{
+	struct edr_response_daemon_opts o = {
+		.cfg = &s->cfg, .loader = s->loader, .content = s->content, .hashes = s->hashes,
+		.procs = s->procs, .ecs = &s->ecs, .out = &s->out, .log = response_log,
+	};
+	char err[256];
+
+	if (edr_response_daemon__open(&s->resp, &o, err, sizeof(err))) {
+		logmsg("response: %s", err);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* One epoll set: the ring buffer and the signalfd. */
 static int open_loop(struct daemon *d)
 {
@@ -900,7 +941,7 @@ static int sensor_open(struct daemon *d, int argc, char **argv)
 	if (open_outputs(s) || open_tables(s) || open_content(s))
 		return 1;
 	open_caches(s);
-	if (open_loader(s, &probe) || open_loop(d) || start_control(s))
+	if (open_loader(s, &probe) || open_response(s) || open_loop(d) || start_control(s))
 		return 1;
 	logmsg("running, %zu processes known, control socket %s", edr_proctable__count(s->procs),
 	       s->cfg.socket);
@@ -957,7 +998,7 @@ static int sensor_run(struct daemon *d)
 	int running = 1, n, i;
 
 	while (running) {
-		n = epoll_wait(d->efd, evs, 4, POLL_MS);
+		n = epoll_wait(d->efd, evs, 4, edr_response_daemon__poll_ms(&s->resp, POLL_MS));
 		if (n < 0 && errno != EINTR) {
 			logmsg("epoll_wait: %s", strerror(errno));
 			break;
@@ -985,6 +1026,8 @@ static void sensor_close(struct daemon *d)
 	edr_notify_stopping();
 	/* The control thread goes first: it reads what is freed below. */
 	edr_ctl_server__free(s->srv);
+	/* fanotify answers what is pending, the response worker finishes. */
+	edr_response_daemon__close(&s->resp);
 	/* Detach, then drain what the programs left in the ring, so the
 	 * counters read last are final. */
 	edr_loader__detach(s->loader);
@@ -1024,7 +1067,7 @@ static void sensor_close(struct daemon *d)
 int main(int argc, char **argv)
 {
 	/* Static: the sensor holds per-CPU arrays too big for the stack. */
-	static struct daemon d = { .sfd = -1, .efd = -1 };
+	static struct daemon d = { .s.resp.qfd = -1, .sfd = -1, .efd = -1 };
 	int rc;
 
 	rc = sensor_open(&d, argc, argv);

@@ -16,5 +16,7 @@
 /* StateDirectory=edr in the unit file. */
 #define EDR_STATE_DEFAULT_DIR	"/var/lib/edr"
 #define EDR_CONTENT_DEFAULT_DIR	EDR_STATE_DEFAULT_DIR "/content"
+/* Files moved away by the quarantine action (root only). */
+#define EDR_QUARANTINE_PATH	EDR_STATE_DEFAULT_DIR "/quarantine"
 
 #endif

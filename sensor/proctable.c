@@ -95,6 +95,20 @@ static size_t bucket(uint32_t tgid)
 	return (tgid * 2654435761u) % NBUCKETS;
 }
 
+int edr_proctable__foreach(struct edr_proctable *pt, int (*fn)(struct edr_proc *p, void *ctx),
+			   void *ctx)
+{
+	struct edr_proc *p;
+	size_t b;
+	int rc;
+
+	for (b = 0; b < NBUCKETS; b++)
+		for (p = pt->buckets[b]; p; p = p->next)
+			if ((rc = fn(p, ctx)))
+				return rc;
+	return 0;
+}
+
 struct edr_proc *edr_proctable__get(struct edr_proctable *pt, uint32_t tgid)
 {
 	struct edr_proc *p;

@@ -62,6 +62,10 @@ void edr_proctable__reap(struct edr_proctable *pt, uint64_t now_ns, uint64_t gra
 int edr_proctable__seed(struct edr_proctable *pt, const char *proc_root);
 
 size_t edr_proctable__count(const struct edr_proctable *pt);
+/* Calls fn for every entry (exited ones included) until it returns non-zero;
+ * returns that value or 0. fn must not change the table. */
+int edr_proctable__foreach(struct edr_proctable *pt, int (*fn)(struct edr_proc *p, void *ctx),
+			   void *ctx);
 size_t edr_proctable__refused(const struct edr_proctable *pt);
 
 /* The entity id for (tgid, start): same whether seen from /proc or BPF,

@@ -375,6 +375,26 @@ static void publish_active(struct edr_content *mgr, struct edr_content_set *set)
 		set_free(old);
 		set->free_ns = mono_ns(CLOCK_MONOTONIC) - t1;
 	}
+	if (mgr->o.on_activate)
+		mgr->o.on_activate(set, mgr->o.activate_ctx);
+}
+
+void edr_content__notify_active(struct edr_content *mgr)
+{
+	pthread_mutex_lock(&mgr->lock);
+	if (mgr->o.on_activate)
+		mgr->o.on_activate(mgr->active, mgr->o.activate_ctx);
+	pthread_mutex_unlock(&mgr->lock);
+}
+
+int edr_content_has_response(const struct edr_ruleset *rs)
+{
+	size_t i, n = rs ? edr_ruleset__count(rs) : 0;
+
+	for (i = 0; i < n; i++)
+		if (edr_rule__response(edr_ruleset__rule(rs, i))->action != EDR_ACT_NONE)
+			return 1;
+	return 0;
 }
 
 static void drop_shadow(struct edr_content *mgr, const char *why)
@@ -508,7 +528,7 @@ int edr_content__load(struct edr_content *mgr, const char *path,
 	const char *stage = "verify";
 	char why[512] = "", p[640], hex[17];
 	struct cand c;
-	uint64_t cur;
+	uint64_t cur, shadow_ms;
 	int rc;
 
 	if (!lo)
@@ -541,15 +561,26 @@ int edr_content__load(struct edr_content *mgr, const char *path,
 		rc = reject(mgr, stage, why, -EINVAL, err, errlen);
 		goto out;
 	}
+	shadow_ms = lo->shadow_ms;
+	/* Responses go through a shadow window first: what they would have
+	 * done is logged and gates the promotion. */
+	if (!shadow_ms && !lo->enforce_now && mgr->o.response_shadow_ms &&
+	    edr_content_has_response(set->rs)) {
+		shadow_ms = mgr->o.response_shadow_ms;
+		if (progress)
+			progress("shadow: the content has rules with responses; they only log what "
+				 "they would do until promoted (--enforce-now skips this)", pctx);
+	}
 	pthread_mutex_lock(&mgr->lock);
-	if (lo->shadow_ms) {
+	if (shadow_ms) {
 		char t[32];
 
 		drop_shadow(mgr, "superseded by a newer candidate");
 		mgr->shadow_raw = c.raw;
 		mgr->shadow_rawlen = c.rawlen;
 		c.raw = NULL;
-		mgr->shadow_until_ms = now_ms() + lo->shadow_ms;
+		mgr->shadow_since_ms = now_ms();
+		mgr->shadow_until_ms = mgr->shadow_since_ms + shadow_ms;
 		rcu_assign_pointer(mgr->shadow, set);
 		if (progress) {
 			snprintf(p, sizeof(p), "shadow: evaluating beside the active rules until %s",
@@ -583,6 +614,10 @@ static int shadow_healthy(struct edr_content *mgr, struct edr_content_set *s, ch
 	uint64_t ns = __atomic_load_n(&s->ev_ns, __ATOMIC_RELAXED);
 	uint64_t alerts = __atomic_load_n(&s->alerts, __ATOMIC_RELAXED);
 	uint64_t errors = __atomic_load_n(&s->errors, __ATOMIC_RELAXED);
+	uint64_t would = __atomic_load_n(&s->would_acts, __ATOMIC_RELAXED);
+	uint64_t span_ms = mgr->shadow_until_ms - mgr->shadow_since_ms;
+	/* A window shorter than a minute counts as one. */
+	double would_per_min = (double)would * 60000.0 / (double)(span_ms > 60000 ? span_ms : 60000);
 
 	if (errors) {
 		snprintf(why, whylen, "%" PRIu64 " evaluation errors in %" PRIu64 " events", errors, n);
@@ -593,13 +628,19 @@ static int shadow_healthy(struct edr_content *mgr, struct edr_content_set *s, ch
 			 ns / n, mgr->o.shadow_max_ns_per_event);
 		return 0;
 	}
+	if (would_per_min > mgr->o.shadow_max_would_act_per_min) {
+		snprintf(why, whylen, "%" PRIu64 " responses it would have taken in %" PRIu64 " s "
+			 "(%.1f a minute), over shadow_max_would_act_per_min = %.1f", would,
+			 span_ms / 1000, would_per_min, mgr->o.shadow_max_would_act_per_min);
+		return 0;
+	}
 	if (n && (double)alerts / (double)n > mgr->o.shadow_max_alert_ratio) {
 		snprintf(why, whylen, "%" PRIu64 " alerts for %" PRIu64 " events, over the budget of "
 			 "%.2f per event", alerts, n, mgr->o.shadow_max_alert_ratio);
 		return 0;
 	}
-	snprintf(why, whylen, "%" PRIu64 " events, %" PRIu64 " alerts, %" PRIu64 " ns per event",
-		 n, alerts, n ? ns / n : 0);
+	snprintf(why, whylen, "%" PRIu64 " events, %" PRIu64 " alerts, %" PRIu64 " ns per event, "
+		 "%" PRIu64 " responses it would have taken", n, alerts, n ? ns / n : 0, would);
 	return 1;
 }
 
@@ -817,6 +858,8 @@ struct edr_content *edr_content__new(const struct edr_content_opts *opts, char *
 		mgr->o.shadow_max_ns_per_event = 1000000;
 	if (mgr->o.shadow_max_alert_ratio <= 0)
 		mgr->o.shadow_max_alert_ratio = 0.5;
+	if (mgr->o.shadow_max_would_act_per_min <= 0)
+		mgr->o.shadow_max_would_act_per_min = 20;
 	snprintf(mgr->dir, sizeof(mgr->dir), "%s",
 		 opts->content_dir ? opts->content_dir : EDR_CONTENT_DEFAULT_DIR);
 	pthread_mutex_init(&mgr->lock, NULL);

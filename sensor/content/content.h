@@ -74,6 +74,7 @@
 #include "sensor/version.h"
 
 struct edr_ctl_server;
+struct edr_content_set;
 
 #define EDR_CONTENT_MAX_KEYS		16
 #define EDR_CONTENT_MAX_RULES		10000
@@ -114,6 +115,18 @@ struct edr_content_opts {
 	/* Tests only: called in the child before each stage ("validate",
 	 * "self-test"), e.g. to crash or hang it. */
 	void (*child_hook)(const char *stage);
+
+	/* Responses (issue 12). on_activate is called with the active set
+	 * after every swap and once at start (set NULL: no content), under the
+	 * manager's lock: it must not call back into the manager. */
+	void (*on_activate)(const struct edr_content_set *set, void *ctx);
+	void *activate_ctx;
+	/* Content holding a rule with a response runs this shadow window first
+	 * when loaded without one, unless loaded with enforce_now (0 = none). */
+	uint64_t response_shadow_ms;
+	/* Promotion gate: "would act" responses per minute of shadow at most
+	 * (0 = default 20; the window counts as one minute at least). */
+	double shadow_max_would_act_per_min;
 };
 
 /* One immutable compiled content set, published with RCU. */
@@ -132,6 +145,9 @@ struct edr_content_set {
 	struct edr_content_slots *slots;
 	/* Shadow health counters (updated by event threads, atomically). */
 	uint64_t ev_count, ev_ns, alerts, errors;
+	/* Actions its rules would have taken (shadow "would-<action>" lines,
+	 * counted by the response engine): part of the promotion gate. */
+	uint64_t would_acts;
 };
 
 struct edr_content;
@@ -165,6 +181,7 @@ int edr_content__eval(struct edr_content *mgr, const struct edr_rule_event *ev,
 struct edr_content_load_opts {
 	uint64_t shadow_ms; /* 0 = activate now */
 	int force;          /* allow downgrade / same version / content marked bad */
+	int enforce_now;    /* responses act at once: no response_shadow_ms window */
 };
 
 /* Called with one line per stage passed ("verify: ok (...)"). */
@@ -183,6 +200,13 @@ int edr_content__load(struct edr_content *mgr, const char *path,
 /* Ends probation and shadow windows that are over; now_ms = Unix ms
  * (0 = now). Call about once a second from the main loop. */
 void edr_content__tick(struct edr_content *mgr, uint64_t now_ms);
+
+/* Calls opts->on_activate again with the active set (for a subscriber that
+ * starts after the manager, e.g. the response engine after the loader). */
+void edr_content__notify_active(struct edr_content *mgr);
+
+/* Whether any rule of rs carries a response (x-edr-response). */
+int edr_content_has_response(const struct edr_ruleset *rs);
 
 /* Registers "load-rules" (root) and "rules" (read-only) on srv. */
 int edr_content__register_verbs(struct edr_content *mgr, struct edr_ctl_server *srv);

@@ -26,6 +26,7 @@ static int h_load_rules(const struct edr_ctl_req *req, struct edr_ctl_reply *rep
 	const char *path = edr_ctl_req__get(req, "path");
 	const char *shadow = edr_ctl_req__get(req, "shadow");
 	const char *force = edr_ctl_req__get(req, "force");
+	const char *enforce_now = edr_ctl_req__get(req, "enforce_now");
 	char msg[768];
 	uint64_t v;
 	size_t n;
@@ -40,6 +41,7 @@ static int h_load_rules(const struct edr_ctl_req *req, struct edr_ctl_reply *rep
 		return edr_ctl_reply__set(reply, -EINVAL, "load-rules: bad shadow duration '%s'",
 					  shadow);
 	lo.force = force && !strcmp(force, "1");
+	lo.enforce_now = enforce_now && !strcmp(enforce_now, "1");
 	rc = edr_content__load(mgr, path, &lo, progress_to_reply, reply, msg, sizeof(msg));
 	edr_ctl_reply__set(reply, rc, "%s", msg);
 	edr_content__active_info(mgr, &v, &n);
@@ -90,6 +92,8 @@ static int h_rules(const struct edr_ctl_req *req, struct edr_ctl_reply *r, void 
 				       (int64_t)__atomic_load_n(&s->alerts, __ATOMIC_RELAXED));
 		edr_ctl_reply__add_int(r, "shadow.errors",
 				       (int64_t)__atomic_load_n(&s->errors, __ATOMIC_RELAXED));
+		edr_ctl_reply__add_int(r, "shadow.would_act",
+				       (int64_t)__atomic_load_n(&s->would_acts, __ATOMIC_RELAXED));
 		edr_ctl_reply__add_int(r, "shadow.ns_per_event",
 				       n ? (int64_t)(__atomic_load_n(&s->ev_ns, __ATOMIC_RELAXED) / n)
 					 : 0);

@@ -37,6 +37,7 @@ struct edr_content {
 	uint8_t *shadow_raw;       /* bundle bytes of the shadow candidate */
 	size_t shadow_rawlen;
 	uint64_t shadow_until_ms;
+	uint64_t shadow_since_ms;
 
 	/* Probation record, mirrored in <dir>/state. */
 	uint64_t probation_until_ms;

@@ -12,10 +12,11 @@ CTL_CLIENT_OBJS := $(CTL_PROTO_OBJS) $(BUILD)/sensor/ctl/ctl_client.o
 # should they move back ($^ lists each prerequisite once).
 SENSOR_OBJS += $(BUILD)/sensor/ctl/ctl_proto.o $(BUILD)/sensor/ctl/ctl_server.o
 EDRCTL_OBJS += $(BUILD)/sensor/ctl/ctl_proto.o $(BUILD)/sensor/ctl/ctl_client.o
-EDRCTL_OBJS += $(BUILD)/sensor/ctl/edrctl_bundle.o $(BUILD)/sensor/ctl/edrctl_content.o
+EDRCTL_OBJS += $(BUILD)/sensor/ctl/edrctl_bundle.o $(BUILD)/sensor/ctl/edrctl_content.o \
+	       $(BUILD)/sensor/ctl/edrctl_response.o
 $(BUILD)/edrctl: $(BUILD)/sensor/ctl/ctl_proto.o $(BUILD)/sensor/ctl/ctl_client.o \
 		 $(BUILD)/sensor/ctl/edrctl_bundle.o $(BUILD)/rules/bundle.o \
-		 $(BUILD)/sensor/ctl/edrctl_content.o
+		 $(BUILD)/sensor/ctl/edrctl_content.o $(BUILD)/sensor/ctl/edrctl_response.o
 $(BUILD)/edr-sensor: $(BUILD)/sensor/ctl/ctl_proto.o $(BUILD)/sensor/ctl/ctl_server.o
 
 UNIT_TESTS += $(BUILD)/tests/unit/test_ctl

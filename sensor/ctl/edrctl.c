@@ -16,6 +16,11 @@ int edrctl_cmd_bundle(int argc, char **argv);
 int edrctl_cmd_load_rules(int argc, char **argv);
 int edrctl_cmd_rules(int argc, char **argv);
 int edrctl_cmd_check_rules(int argc, char **argv);
+int edrctl_cmd_enforce(int argc, char **argv);
+int edrctl_cmd_response(int argc, char **argv);
+int edrctl_cmd_isolate(int argc, char **argv);
+int edrctl_cmd_release(int argc, char **argv);
+int edrctl_cmd_quarantine(int argc, char **argv);
 
 static const struct edrctl_verb verbs[] = {
 	{ "help", "help", "show this list", cmd_help },
@@ -25,8 +30,13 @@ static const struct edrctl_verb verbs[] = {
 	{ "config", "config check [--json] [--dump] [FILE]", "check a sensor configuration file offline", edrctl_cmd_config },
 	{ "check-rules", "check-rules PATH [--test] [--require-samples]", "validate Sigma rules (and run their samples)", edrctl_cmd_check_rules },
 	{ "bundle", "bundle keygen|create|verify|list ...", "sign, check and inspect content bundles", edrctl_cmd_bundle },
-	{ "load-rules", "load-rules PATH [--shadow DURATION] [--force]", "verify, test and activate new content", edrctl_cmd_load_rules },
-	{ "rules", "rules [--json]", "show active, shadow and last-known-good content", edrctl_cmd_rules },
+	{ "load-rules", "load-rules PATH [--shadow DURATION] [--force] [--enforce-now]", "verify, test and activate new content", edrctl_cmd_load_rules },
+	{ "rules", "rules [--json]", "show active, shadow and last-known-good content, and the response rules", edrctl_cmd_rules },
+	{ "enforce", "enforce on|off", "kill switch: take the actions rules declare, or only observe", edrctl_cmd_enforce },
+	{ "response", "response rearm RULE|--all", "re-arm rules demoted to alert-only by their budget", edrctl_cmd_response },
+	{ "isolate", "isolate [--allow CIDR[:PORT]]...", "isolate the host: drop all but loopback and the allow-list", edrctl_cmd_isolate },
+	{ "release", "release", "end host isolation", edrctl_cmd_release },
+	{ "quarantine", "quarantine list|restore ID [--force]", "list quarantined files or put one back", edrctl_cmd_quarantine },
 };
 
 int edrctl_usage_error(const char *fmt, ...)

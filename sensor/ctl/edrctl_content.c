@@ -12,6 +12,7 @@
 
 int edrctl_cmd_load_rules(int argc, char **argv);
 int edrctl_cmd_rules(int argc, char **argv);
+int edrctl_response_rules(const char *sock, int json);
 
 /* --socket wins, then $EDR_SOCKET, then the default. */
 static const char *socket_path(const char *opt)
@@ -36,20 +37,23 @@ int edrctl_cmd_load_rules(int argc, char **argv)
 	struct edr_ctl_req *req;
 	char abs[PATH_MAX];
 	uint64_t ms;
-	int i, force = 0, rc;
+	int i, force = 0, enforce_now = 0, rc;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--shadow") && i + 1 < argc)
 			shadow = argv[++i];
 		else if (!strcmp(argv[i], "--force"))
 			force = 1;
+		else if (!strcmp(argv[i], "--enforce-now"))
+			enforce_now = 1;
 		else if (!strcmp(argv[i], "--socket") && i + 1 < argc)
 			sock = argv[++i];
 		else if (argv[i][0] != '-' && !path)
 			path = argv[i];
 		else
 			return edrctl_usage_error("load-rules: unexpected '%s' (usage: load-rules PATH "
-						  "[--shadow DURATION] [--force] [--socket PATH])",
+						  "[--shadow DURATION] [--force] [--enforce-now] "
+						  "[--socket PATH])",
 						  argv[i]);
 	}
 	if (!path)
@@ -65,7 +69,8 @@ int edrctl_cmd_load_rules(int argc, char **argv)
 	req = edr_ctl_req__new("load-rules");
 	if (!req || edr_ctl_req__add(req, "path", abs) ||
 	    (shadow && edr_ctl_req__add(req, "shadow", shadow)) ||
-	    (force && edr_ctl_req__add(req, "force", "1"))) {
+	    (force && edr_ctl_req__add(req, "force", "1")) ||
+	    (enforce_now && edr_ctl_req__add(req, "enforce_now", "1"))) {
 		edr_ctl_req__free(req);
 		fprintf(stderr, "edrctl: load-rules: path too long or out of memory\n");
 		return 1;
@@ -121,6 +126,8 @@ int edrctl_cmd_rules(int argc, char **argv)
 		edr_ctl_reply__print_table(&r, stdout);
 	if (r.status)
 		fprintf(stderr, "edrctl: rules: %s\n", r.msg);
+	else if (!json)
+		edrctl_response_rules(socket_path(sock), 0);
 	rc = r.status == 0 ? 0 : 1;
 	edr_ctl_reply__fini(&r);
 	return rc;

@@ -288,6 +288,8 @@ int edr_ops__status_handler(const struct edr_ctl_req *req, struct edr_ctl_reply 
 		edr_ctl_reply__set(reply, err, "status: cannot take a snapshot: %s", strerror(-err));
 	else
 		err = edr_ops__status_reply(st, reply);
+	if (!err && ops->more && (err = ops->more("status", reply, ops->arg)))
+		edr_ctl_reply__set(reply, err, "status: cannot build the reply: %s", strerror(-err));
 	free(st);
 	return err;
 }
@@ -308,6 +310,8 @@ int edr_ops__stats_handler(const struct edr_ctl_req *req, struct edr_ctl_reply *
 		edr_ctl_reply__set(reply, err, "stats: cannot take a snapshot: %s", strerror(-err));
 	else
 		err = edr_ops__stats_reply(&st, reply);
+	if (!err && ops->more && (err = ops->more("stats", reply, ops->arg)))
+		edr_ctl_reply__set(reply, err, "stats: cannot build the reply: %s", strerror(-err));
 	edr_sensor_stats__fini(&st);
 	return err;
 }

@@ -99,6 +99,9 @@ struct edr_ops {
 	/* Fill a snapshot (zeroed by the caller). 0 or negative errno. */
 	int (*status)(struct edr_sensor_status *st, void *arg);
 	int (*stats)(struct edr_sensor_stats *st, void *arg);
+	/* Optional: adds items of other parts (the response engine's block)
+	 * to the "status" or "stats" reply, after the snapshot's. */
+	int (*more)(const char *verb, struct edr_ctl_reply *reply, void *arg);
 	void *arg;
 };
 

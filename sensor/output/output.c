@@ -157,28 +157,34 @@ void edr_output__write(struct edr_output *o, const char *line, size_t len, int i
 {
 	int i;
 
+	pthread_mutex_lock(&o->lock);
 	o->lines++;
 	for (i = 0; i < o->n; i++)
 		if (o->sinks[i]->write(o->sinks[i], line, len, is_alert, severity))
 			o->write_errors++;
+	pthread_mutex_unlock(&o->lock);
 }
 
 void edr_output__flush(struct edr_output *o)
 {
 	int i;
 
+	pthread_mutex_lock(&o->lock);
 	for (i = 0; i < o->n; i++)
 		if (o->sinks[i]->flush && o->sinks[i]->flush(o->sinks[i]))
 			o->write_errors++;
+	pthread_mutex_unlock(&o->lock);
 }
 
 int edr_output__reopen(struct edr_output *o)
 {
 	int i, err, first = 0;
 
+	pthread_mutex_lock(&o->lock);
 	for (i = 0; i < o->n; i++)
 		if (o->sinks[i]->reopen && (err = o->sinks[i]->reopen(o->sinks[i])) && !first)
 			first = err;
+	pthread_mutex_unlock(&o->lock);
 	return first;
 }
 

@@ -7,6 +7,7 @@
 #ifndef EDR_OUTPUT_H
 #define EDR_OUTPUT_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,10 +25,18 @@ struct edr_sink *edr_sink_file__new(const char *path);
 
 #define EDR_MAX_SINKS 4
 
+/*
+ * write, flush and reopen may be called from several threads (the event
+ * thread, the response worker, fanotify workers): one mutex, uncontended in
+ * the common case (the event thread alone). A zeroed struct is ready to use
+ * (glibc's PTHREAD_MUTEX_INITIALIZER is all zeros), as the daemon's static
+ * one is.
+ */
 struct edr_output {
 	struct edr_sink *sinks[EDR_MAX_SINKS];
 	int n;
 	uint64_t lines, write_errors;
+	pthread_mutex_t lock;
 };
 
 int edr_output__add(struct edr_output *o, struct edr_sink *s);

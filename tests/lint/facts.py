@@ -42,7 +42,7 @@ def main():
     v = defines('sensor/version.h')
     errors = []
     known = {p['EDR_RUN_DIR'], p['EDR_CTL_DEFAULT_SOCKET'], p['EDR_STATE_DEFAULT_DIR'],
-             p['EDR_CONTENT_DEFAULT_DIR'], p['EDR_CONFIG_DEFAULT_PATH']}
+             p['EDR_CONTENT_DEFAULT_DIR'], p['EDR_CONFIG_DEFAULT_PATH'], p['EDR_QUARANTINE_PATH']}
 
     def expect(path, what, want, got):
         if want != got:
