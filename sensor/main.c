@@ -540,6 +540,9 @@ static int ops_stats(struct edr_sensor_stats *st, void *arg)
 		st->cpus[cpu].drops = pc[cpu].drops;
 		st->cpus[cpu].read_errors = pc[cpu].read_errors;
 		st->cpus[cpu].suppressed = pc[cpu].suppressed;
+		st->cpus[cpu].exec_denied = pc[cpu].denied;
+		st->cpus[cpu].net_denied = pc[cpu].net_denied;
+		st->cpus[cpu].file_denied = pc[cpu].file_denied;
 	}
 	pthread_mutex_lock(&s->alerts_lock);
 	st->alerts = calloc(s->n_alert_rules ? s->n_alert_rules : 1, sizeof(*st->alerts));
@@ -800,6 +803,8 @@ static int open_content(struct sensor *s)
 	co.shadow_default_ms = s->cfg.shadow_default_ms;
 	co.initial_path = s->cfg.rules;
 	co.log = content_log;
+	co.protected = (const char *const *)s->cfg.protected_paths;
+	co.nprotected = s->cfg.n_protected_paths;
 	co.on_activate = edr_response_daemon__on_activate;
 	co.activate_ctx = &s->resp;
 	co.response_shadow_ms = s->cfg.response_shadow_ms;

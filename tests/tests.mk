@@ -112,3 +112,22 @@ CHECK_STEPS += lint-facts
 lint-facts: ## man pages, unit file and sensor.conf agree with paths.h
 	$(call msg,LINT,facts)
 	$(Q)python3 tests/lint/facts.py
+
+# Exec latency the kernel enforcement adds (exec_enforce alone, 1,000
+# non-matching entries): unloaded, kill switch off, enforcing, alternated in
+# one run. On the host the path is kill-at-exec; in the 6.12 guest (BPF LSM
+# active) it is lsm.
+$(BUILD)/tests/bench/bench_enforce.o: $(BPF_SKEL)
+$(BUILD)/tests/bench/bench_enforce: $(BUILD)/tests/bench/bench_enforce.o $(LOADER_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+.PHONY: bench-enforce bench-enforce-vm
+BENCH_STEPS += bench-enforce
+bench-enforce: $(BUILD)/tests/bench/bench_enforce ## benchmark: exec latency added by kernel enforcement (root)
+	@$(BUILD)/tests/bench/bench_enforce 2000 3 1000
+
+BENCH_STEPS += bench-enforce-vm
+bench-enforce-vm: $(BUILD)/tests/bench/bench_enforce ## benchmark: the same on the LSM path, in the 6.12 guest
+	@EDR_VMTEST_KERNELS=6.12 vmtest/vmtest.sh --timeout 900 --budget 1200 \
+		--command "$(BUILD)/tests/bench/bench_enforce 300 3 1000"

@@ -179,7 +179,7 @@ static int by_count_desc(const void *a, const void *b)
 int edr_ops__stats_reply(const struct edr_sensor_stats *st, struct edr_ctl_reply *reply)
 {
 	char key[EDR_CTL_MAX_KEY + 1], name[16];
-	uint64_t read = 0, emitted = 0, drops = 0, rerr = 0, supp = 0;
+	uint64_t read = 0, emitted = 0, drops = 0, rerr = 0, supp = 0, xden = 0, nden = 0, fden = 0;
 	struct edr_rule_alerts *sorted = NULL;
 	size_t i, n;
 	int err = 0;
@@ -192,12 +192,18 @@ int edr_ops__stats_reply(const struct edr_sensor_stats *st, struct edr_ctl_reply
 		drops += st->cpus[i].drops;
 		rerr += st->cpus[i].read_errors;
 		supp += st->cpus[i].suppressed;
+		xden += st->cpus[i].exec_denied;
+		nden += st->cpus[i].net_denied;
+		fden += st->cpus[i].file_denied;
 	}
 	add_int(reply, &err, "events_read", read);
 	add_int(reply, &err, "events_emitted", emitted);
 	add_int(reply, &err, "kernel_drops", drops);
 	add_int(reply, &err, "kernel_read_errors", rerr);
 	add_int(reply, &err, "kernel_suppressed", supp);
+	add_int(reply, &err, "kernel_denied.exec", xden);
+	add_int(reply, &err, "kernel_denied.net", nden);
+	add_int(reply, &err, "kernel_denied.file", fden);
 	add_int(reply, &err, "decode_errors", st->decode_errors);
 	add_int(reply, &err, "rule_evaluations", st->rule_evaluations);
 	add_int(reply, &err, "alerts", st->alerts_total);

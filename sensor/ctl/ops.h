@@ -62,6 +62,7 @@ struct edr_sensor_status {
 
 struct edr_cpu_stats {
 	uint64_t emitted, drops, read_errors, suppressed; /* from the BPF per-CPU stats map */
+	uint64_t exec_denied, net_denied, file_denied;    /* refusals by the enforcement programs */
 };
 
 struct edr_rule_alerts {
