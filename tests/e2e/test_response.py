@@ -41,61 +41,24 @@ def test(fn):
     return fn
 
 
-class Sensor:
+class Sensor(runner.Daemon):
     """build/edr-sensor with its output, socket, content and quarantine in a
     temporary directory; rules: files copied into one initial rule dir."""
 
     def __init__(self, rules=(), extra=(), keep_dir=None):
-        self.dir = keep_dir or tempfile.mkdtemp(prefix="edr-resp-")
-        self.out = os.path.join(self.dir, "events.json")
-        self.socket = os.path.join(self.dir, "edr.sock")
-        rdir = os.path.join(self.dir, "rules")
+        d = keep_dir or tempfile.mkdtemp(prefix="edr-resp-")
+        out = os.path.join(d, "events.json")
+        self.socket = os.path.join(d, "edr.sock")
+        rdir = os.path.join(d, "rules")
         os.makedirs(rdir, exist_ok=True)
         for r in rules:
             shutil.copy(os.path.join(RULES, r), rdir)
-        self.errf = open(os.path.join(self.dir, "stderr"), "a+")
-        self.proc = subprocess.Popen(
-            [os.path.join(ARGS.build, "edr-sensor"), "--output", self.out, "--socket", self.socket,
-             "--content-dir", os.path.join(self.dir, "content"), "--rules", rdir,
-             "--allow-unsigned", "--quarantine-dir", os.path.join(self.dir, "quarantine"),
-             *extra],
-            stdout=subprocess.DEVNULL, stderr=self.errf)
-        self.wait_for_log("running")
-
-    def stderr(self):
-        self.errf.flush()
-        with open(self.errf.name) as f:
-            return f.read()
-
-    def wait_for_log(self, what, timeout=30):
-        end = time.time() + timeout
-        while time.time() < end:
-            if what in self.stderr():
-                return
-            if self.proc.poll() is not None:
-                raise AssertionError("sensor exited early (%s): %s" % (self.proc.returncode,
-                                                                       self.stderr()))
-            time.sleep(0.05)
-        raise AssertionError("sensor did not log %r: %s" % (what, self.stderr()))
-
-    def events(self):
-        evs = []
-        if os.path.exists(self.out):
-            with open(self.out, "rb") as f:
-                for line in f:
-                    if not line.endswith(b"\n"):
-                        break
-                    evs.append(json.loads(line))
-        return evs
-
-    def wait_for(self, pred, timeout=10):
-        end = time.time() + timeout
-        while time.time() < end:
-            found = [e for e in self.events() if pred(e)]
-            if found:
-                return found
-            time.sleep(0.1)
-        return []
+        super().__init__(
+            [os.path.join(ARGS.build, "edr-sensor"), "--output", out, "--socket", self.socket,
+             "--content-dir", os.path.join(d, "content"), "--rules", rdir,
+             "--allow-unsigned", "--quarantine-dir", os.path.join(d, "quarantine"), *extra],
+            d, out)
+        self.wait_for_log("running", timeout=30)
 
     def ctl(self, *args, check=True):
         r = subprocess.run([os.path.join(ARGS.build, "edrctl"), *args, "--socket", self.socket],
@@ -103,12 +66,6 @@ class Sensor:
         if check and r.returncode:
             raise AssertionError("edrctl %s: %s%s" % (" ".join(args), r.stdout, r.stderr))
         return r
-
-    def stop(self, sig=signal.SIGTERM):
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            self.proc.wait(timeout=30)
-        return self.events(), self.stderr()
 
 
 def resp(e):

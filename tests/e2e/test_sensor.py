@@ -32,61 +32,18 @@ def test(fn):
 Skip = runner.Skip
 
 
-class Sensor:
+class Sensor(runner.Daemon):
     """Runs build/edr-sensor with output to a file; stop() returns (events, stderr)."""
 
     def __init__(self, *extra):
-        self.dir = tempfile.mkdtemp(prefix="edr-e2e-")
-        self.out = os.path.join(self.dir, "events.json")
-        self.errf = open(os.path.join(self.dir, "stderr"), "w+")
-        self.socket = os.path.join(self.dir, "edr.sock")
+        d = tempfile.mkdtemp(prefix="edr-e2e-")
+        self.socket = os.path.join(d, "edr.sock")
+        out = os.path.join(d, "events.json")
         # Everything the daemon writes stays in the test's own directory.
-        self.proc = subprocess.Popen(
-            [os.path.join(ARGS.build, "edr-sensor"), "--output", self.out,
-             "--socket", self.socket, "--content-dir", os.path.join(self.dir, "content"), *extra],
-            stdout=subprocess.DEVNULL, stderr=self.errf)
+        super().__init__([os.path.join(ARGS.build, "edr-sensor"), "--output", out,
+                          "--socket", self.socket, "--content-dir", os.path.join(d, "content"), *extra],
+                         d, out)
         self.wait_for_log("running")
-
-    def stderr(self):
-        self.errf.flush()
-        with open(self.errf.name) as f:
-            return f.read()
-
-    def wait_for_log(self, what, timeout=20):
-        end = time.time() + timeout
-        while time.time() < end:
-            if what in self.stderr():
-                return
-            if self.proc.poll() is not None:
-                raise AssertionError("sensor exited early (%s): %s" % (self.proc.returncode, self.stderr()))
-            time.sleep(0.05)
-        raise AssertionError("sensor did not log %r within %ss: %s" % (what, timeout, self.stderr()))
-
-    def events(self):
-        evs = []
-        if not os.path.exists(self.out):
-            return evs
-        with open(self.out, "rb") as f:
-            for line in f:
-                if not line.endswith(b"\n"):
-                    break  # a line still being written (read while the sensor runs)
-                evs.append(json.loads(line))  # every line must be valid JSON
-        return evs
-
-    def wait_for(self, pred, timeout=10):
-        end = time.time() + timeout
-        while time.time() < end:
-            found = [e for e in self.events() if pred(e)]
-            if found:
-                return found
-            time.sleep(0.1)
-        return []
-
-    def stop(self, sig=signal.SIGTERM):
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            self.proc.wait(timeout=30)
-        return self.events(), self.stderr()
 
 
 def helper(name, *args):
