@@ -147,8 +147,7 @@ test-service: $(BINS) ## e2e: the sensor from a config file, operated with edrct
 	@python3 tests/e2e/test_service.py --build $(BUILD)
 
 # Fuzzing the configuration parser (it also links the loader's feature table).
-CONFIG_FUZZ_SRCS := tests/fuzz/fuzz_config.c sensor/config.c sensor/config_values.c loader/loader.c loader/probe.c \
-		    $(LOADER_FEATURE_SRCS)
+CONFIG_FUZZ_SRCS := tests/fuzz/fuzz_config.c sensor/config.c sensor/config_values.c $(LOADER_SRCS)
 $(BUILD)/fuzz/fuzz_config: $(CONFIG_FUZZ_SRCS) sensor/config.h sensor/config_keys.h loader/loader.h $(BPF_SKEL)
 	$(call msg,FUZZ,$@)
 	@mkdir -p $(@D)
