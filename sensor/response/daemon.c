@@ -299,8 +299,8 @@ static void open_fanotify(struct edr_response_daemon *d, const struct edr_config
 		.deadline_ms = cfg->fanotify_deadline_ms, .decide = fan_decide,
 		.on_timeout = fan_timeout, .ctx = d,
 	};
-	int want_exec = !caps->exec_lsm && (cfg->enforce_exec == EDR_EXEC_PREF_AUTO ||
-					     cfg->enforce_exec == EDR_EXEC_PREF_FANOTIFY);
+	int want_exec = !caps->exec_lsm && (cfg->enforce_exec == EDR_EXEC_PREF_FANOTIFY ||
+					     (cfg->enforce_exec == EDR_EXEC_PREF_AUTO && !caps->exec_kill));
 	char err[256];
 
 	*exec_ok = 0;

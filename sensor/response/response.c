@@ -49,12 +49,16 @@ int edr_response_choose_exec(int pref, const struct edr_enforce_caps *caps, int 
 			 "automatically", pref_names[pref]);
 		ok = 0;
 	}
+	/* Automatically, fanotify comes after kill-at-exec: its exec marks make
+	 * every exec on the host wait for this process, so a stopped (SIGSTOP,
+	 * debugger) sensor would hold them all; kill-at-exec runs in the kernel
+	 * and never waits. enforce_exec = fanotify chooses it knowingly. */
 	if (caps->exec_lsm)
 		return EDR_RMECH_LSM;
-	if (fanotify_ok)
-		return EDR_RMECH_FANOTIFY;
 	if (caps->exec_kill)
 		return EDR_RMECH_KILL_AT_EXEC;
+	if (fanotify_ok)
+		return EDR_RMECH_FANOTIFY;
 	if (ok)
 		snprintf(why, whylen, "no pre-exec mechanism: exec deny rules kill after the fact");
 	return EDR_RMECH_PIDFD;

@@ -506,7 +506,12 @@ static void test_choose_exec(void **state)
 
 	assert_int_equal(edr_response_choose_exec(EDR_EXEC_PREF_AUTO, &lsm, 1, why, sizeof(why)),
 			 EDR_RMECH_LSM);
+	/* automatically kill-at-exec before fanotify (a stopped sensor holds no exec) */
 	assert_int_equal(edr_response_choose_exec(EDR_EXEC_PREF_AUTO, &kill, 1, why, sizeof(why)),
+			 EDR_RMECH_KILL_AT_EXEC);
+	assert_int_equal(edr_response_choose_exec(EDR_EXEC_PREF_AUTO, &none, 1, why, sizeof(why)),
+			 EDR_RMECH_FANOTIFY);
+	assert_int_equal(edr_response_choose_exec(EDR_EXEC_PREF_FANOTIFY, &kill, 1, why, sizeof(why)),
 			 EDR_RMECH_FANOTIFY);
 	assert_int_equal(edr_response_choose_exec(EDR_EXEC_PREF_AUTO, &kill, 0, why, sizeof(why)),
 			 EDR_RMECH_KILL_AT_EXEC);
