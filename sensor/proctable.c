@@ -329,9 +329,27 @@ static ssize_t slurp(int dirfd, const char *name, char *buf, size_t cap)
 	return total;
 }
 
+int edr_proc_stat_parse(const char *buf, char *comm, size_t commlen, int *ppid,
+			unsigned long long *start_ticks)
+{
+	const char *p = strrchr(buf, ')'), *open = strchr(buf, '(');
+
+	/* comm may contain spaces and parentheses: fields start after the last ')'. */
+	if (!p || !open || p < open)
+		return -EINVAL;
+	if (comm)
+		snprintf(comm, commlen, "%.*s", (int)(p - open - 1), open + 1);
+	/* state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt
+	 * utime stime cutime cstime priority nice threads itrealvalue starttime */
+	if (sscanf(p + 1, " %*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+		   ppid, start_ticks) != 2)
+		return -EINVAL;
+	return 0;
+}
+
 static int seed_one(struct edr_proctable *pt, int procfd, uint32_t tgid)
 {
-	char name[32], buf[8192], *p, *end;
+	char name[32], buf[8192], *p;
 	struct edr_task t = {};
 	unsigned long long start_ticks = 0;
 	struct edr_proc *e;
@@ -346,16 +364,7 @@ static int seed_one(struct edr_proctable *pt, int procfd, uint32_t tgid)
 	if (n <= 0)
 		goto out;
 	buf[n] = 0;
-	/* comm may contain spaces and parentheses: fields start after the last ')'. */
-	p = strrchr(buf, ')');
-	end = strchr(buf, '(');
-	if (!p || !end)
-		goto out;
-	snprintf(t.comm, sizeof(t.comm), "%.*s", (int)(p - end - 1), end + 1);
-	/* state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt
-	 * utime stime cutime cstime priority nice threads itrealvalue starttime */
-	if (sscanf(p + 2, "%*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
-		   &ppid, &start_ticks) != 2)
+	if (edr_proc_stat_parse(buf, t.comm, sizeof(t.comm), &ppid, &start_ticks))
 		goto out;
 	t.pid = t.tgid = tgid;
 	t.ppid = ppid;

@@ -72,4 +72,9 @@ size_t edr_proctable__refused(const struct edr_proctable *pt);
  * since it uses the start time in clock ticks as /proc reports it. */
 void edr_entity_id(const char *boot_id, uint32_t tgid, uint64_t start_ns, char out[33]);
 
+/* Parses the text of /proc/PID/stat: comm (may be NULL), the parent's pid and
+ * the start time in clock ticks since boot. 0 or -EINVAL. */
+int edr_proc_stat_parse(const char *buf, char *comm, size_t commlen, int *ppid,
+			unsigned long long *start_ticks);
+
 #endif /* EDR_PROCTABLE_H */

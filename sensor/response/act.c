@@ -28,9 +28,9 @@
 /* Start time of /proc/PID in clock ticks since boot (field 22 of stat). */
 static int proc_start_ticks(const char *proc_root, pid_t pid, unsigned long long *ticks)
 {
-	char path[256], buf[1024], *p;
+	char path[256], buf[1024];
 	ssize_t n;
-	int fd, i;
+	int fd, ppid;
 
 	snprintf(path, sizeof(path), "%s/%d/stat", proc_root, (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -41,17 +41,7 @@ static int proc_start_ticks(const char *proc_root, pid_t pid, unsigned long long
 	if (n <= 0)
 		return -EIO;
 	buf[n] = 0;
-	/* comm may hold spaces and parentheses: fields start after the last ')'. */
-	p = strrchr(buf, ')');
-	if (!p)
-		return -EIO;
-	p++;
-	/* p is at " S ppid ...": state is field 3, starttime field 22. */
-	for (i = 3; i < 22 && p; i++)
-		p = strchr(p + 1, ' ');
-	if (!p || sscanf(p + 1, "%llu", ticks) != 1)
-		return -EIO;
-	return 0;
+	return edr_proc_stat_parse(buf, NULL, 0, &ppid, ticks) ? -EIO : 0;
 }
 
 int edr_response_pidfd_kill(const char *proc_root, pid_t pid, uint64_t start_ns, char *why,
