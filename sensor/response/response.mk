@@ -128,3 +128,6 @@ test-response-e2e: $(BINS) $(TEST_HELPERS) ## e2e: response and prevention again
 BENCH_STEPS += bench-response
 bench-response: $(BINS) ## benchmark: async kill latency p50/p99, exec latency with enforcement on/off (root)
 	@python3 tests/bench/response_bench.py --build $(BUILD)
+
+# iproute2: ip netns and veth pairs, used by the isolation and net-deny tests.
+DEPS_PKGS += iproute2
