@@ -9,7 +9,9 @@
 #   - kills a guest over its command or boot time limit with a clear message;
 #   - reports an unavailable kernel as skipped (a failure with
 #     EDR_VMTEST_REQUIRE=1) without booting anything;
-#   - goes through vng when it is on PATH (a stand-in here: tests/vmtest/fake-vng).
+#   - goes through vng when it is on PATH (a stand-in here: tests/vmtest/fake-vng);
+#   - boots once more when the kernel panics before the guest's init (a
+#     stand-in QEMU here: tests/vmtest/fake-qemu-panic), and only once.
 # Exits 77 (skipped) when no kernel can be fetched here. Set
 # EDR_VMTEST_SELFTEST_SYSTEMD=0 to leave out the systemd boot,
 # EDR_VMTEST_SELFTEST_QUICK=1 to run only the cases that boot nothing.
@@ -73,6 +75,17 @@ cat "$work/r-vng/log" "$work/vng.args" >> "$work/vng.out" 2>/dev/null
 expect "with vng on PATH, run.sh runs the command through vng --run KERNEL --exec" 3 "$rc" \
 	"$work/vng.out" "^vng guest side ran in $tree\$" "^--run$" "^$work/fake-bzImage\$" \
 	"^--disable-kvm$" "^--rwdir$" "stage2.sh vng$"
+
+# A kernel that panics before the guest's init: booted twice, then a failure.
+printf 'panicky\tfile:%s\n' "$work/fake-bzImage" > "$work/kernels.panic"
+EDR_VMTEST_VNG=0 EDR_VMTEST_QEMU=$here/fake-qemu-panic FAKE_QEMU_BOOTS=$work/boots \
+	vmtest/vmtest.sh --kernels "$work/kernels.panic" --results "$work/m-panic" -- \
+	tests/vmtest/pass-test.sh > "$work/panic.out" 2>&1
+rc=$?
+echo "boots: $(wc -l < "$work/boots" 2>/dev/null)" >> "$work/panic.out"
+expect "an early kernel panic is retried once, said aloud, and fails the second time" 1 "$rc" \
+	"$work/panic.out" "vmtest: panicky: the kernel panicked before the guest started \(.*Oops: int3.*\); booting once more" \
+	"^  panicky +FAIL +guest did not run the tests.*retried once after an early panic" "^boots: 2$"
 
 # --- the kernel the VM tests use -------------------------------------------------
 if [ "${EDR_VMTEST_SELFTEST_QUICK:-0}" = 1 ]; then
