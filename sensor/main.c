@@ -519,6 +519,17 @@ static int ops_stats(struct edr_sensor_stats *st, void *arg)
 		st->ids_reloads = is.reloads;
 		st->ids_parse_errors = is.parse_errors;
 	}
+	if (s->srv) {
+		struct edr_ctl_server_stats cs;
+
+		edr_ctl_server__stats(s->srv, &cs);
+		st->ctl_accepted = cs.accepted;
+		st->ctl_served = cs.served;
+		st->ctl_denied = cs.denied;
+		st->ctl_busy = cs.busy;
+		st->ctl_busy_per_uid = cs.busy_per_uid;
+		st->ctl_malformed = cs.malformed;
+	}
 	for (t = 0; t < _EDR_EVENT_MAX; t++) {
 		st->read[t] = GET(s->c.per_type[t]);
 		st->emitted[t] = GET(s->c.emitted_type[t]);

@@ -229,6 +229,12 @@ int edr_ops__stats_reply(const struct edr_sensor_stats *st, struct edr_ctl_reply
 	add_int(reply, &err, "ids.queue_full", st->ids_queue_full);
 	add_int(reply, &err, "ids.reloads", st->ids_reloads);
 	add_int(reply, &err, "ids.parse_errors", st->ids_parse_errors);
+	add_int(reply, &err, "ctl.accepted", st->ctl_accepted);
+	add_int(reply, &err, "ctl.served", st->ctl_served);
+	add_int(reply, &err, "ctl.denied", st->ctl_denied);
+	add_int(reply, &err, "ctl.busy", st->ctl_busy);
+	add_int(reply, &err, "ctl.busy_per_uid", st->ctl_busy_per_uid);
+	add_int(reply, &err, "ctl.malformed", st->ctl_malformed);
 	add_int(reply, &err, "ring_buffer.size_bytes", st->ring_size_bytes);
 	add_int(reply, &err, "ring_buffer.used_bytes", st->ring_used_bytes);
 	add_int(reply, &err, "ring_buffer.used_max_bytes", st->ring_used_max_bytes);

@@ -94,6 +94,8 @@ struct edr_sensor_stats {
 	/* user and group names (sensor/enrich/idcache.h) */
 	uint64_t ids_lookups, ids_file_hits, ids_nss_resolved, ids_nss_pending, ids_queue_full,
 		 ids_reloads, ids_parse_errors;
+	/* The control socket (sensor/ctl/ctl_server.h). */
+	uint64_t ctl_accepted, ctl_served, ctl_denied, ctl_busy, ctl_busy_per_uid, ctl_malformed;
 };
 
 struct edr_ops {
