@@ -16,6 +16,7 @@
 #include <zstd.h>
 
 #include "rules/bundle.h"
+#include "rules/filetype.h"
 #include "rules/limits.h"
 #include "rules/schema.h"
 
@@ -109,7 +110,8 @@ int edr_bundle_read_file(const char *path, size_t max, uint8_t **out, size_t *le
 	size_t got = 0;
 	int fd, rc;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO in its place must not stall the open. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return set_err(err, -errno, "%s: %s", path, strerror(errno));
 	if (fstat(fd, &st) < 0) {
@@ -119,7 +121,7 @@ int edr_bundle_read_file(const char *path, size_t max, uint8_t **out, size_t *le
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
-		return set_err(err, -EINVAL, "%s: not a regular file", path);
+		return set_err(err, -EINVAL, "%s: %s, not a regular file", path, edr_file_type(st.st_mode));
 	}
 	if ((uint64_t)st.st_size > max) {
 		close(fd);

@@ -14,7 +14,6 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/mman.h>
-#include <sys/signalfd.h>
 #include <sys/utsname.h>
 #include <syslog.h>
 #include <time.h>
@@ -33,6 +32,8 @@
 #include "sensor/config.h"
 #include "sensor/content/content.h"
 #include "sensor/ctl/ctl_server.h"
+#include "sensor/shutdown.h"
+#include "rules/filetype.h"
 #include "sensor/notify.h"
 #include "sensor/ctl/ops.h"
 #include "sensor/output/output_syslog.h"
@@ -660,7 +661,7 @@ enum { EV_RING = 1, EV_SIGNAL = 2 };    /* epoll_event.data.u32 */
  * when its periodic work last ran. */
 struct daemon {
 	struct sensor s;
-	int sfd, efd;                       /* signalfd, epoll; -1 when closed */
+	int sfd, efd;                       /* the signal watchdog's eventfd, epoll */
 	int opened;                         /* signals blocked: sensor_close() has work */
 	uint64_t last_drop_check, last_reap, last_tick;
 };
@@ -729,22 +730,22 @@ static int open_probe(struct sensor *s, struct edr_probe *probe)
 	return SENSOR_OPENED;
 }
 
-/* SIGINT and SIGTERM stop, SIGHUP reopens the outputs. */
+static void shutdown_log(const char *msg)
+{
+	logmsg("%s", msg);
+}
+
+/* SIGINT and SIGTERM stop, within shutdown_timeout whatever the stage;
+ * SIGHUP reopens the outputs (sensor/shutdown.h). */
 static int open_signals(struct daemon *d)
 {
-	sigset_t mask;
+	int rc = edr_shutdown__start((unsigned)d->s.cfg.shutdown_timeout_ms, shutdown_log);
 
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	/* Blocked before any thread starts, so only the signalfd sees them. */
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	d->sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (d->sfd < 0) {
-		logmsg("signalfd: %s", strerror(errno));
+	if (rc) {
+		logmsg("signals: %s", strerror(-rc));
 		return -EIO;
 	}
+	d->sfd = edr_shutdown__fd();
 	d->opened = 1;
 	return 0;
 }
@@ -759,7 +760,16 @@ static int open_outputs(struct sensor *s)
 	if (strcmp(s->cfg.output, "none")) {
 		sink = edr_sink_file__new(output);
 		if (!sink) {
-			logmsg("cannot open output '%s': %s", output ? output : "stdout", strerror(errno));
+			struct stat st;
+			int e = errno;
+
+			/* Say what is in the way rather than "Invalid argument". */
+			if (output && (e == ELOOP || e == EINVAL) && lstat(output, &st) == 0)
+				logmsg("cannot open output '%s': %s, not a regular file%s", output,
+				       edr_file_type(st.st_mode),
+				       S_ISLNK(st.st_mode) ? " (symbolic links are not followed)" : "");
+			else
+				logmsg("cannot open output '%s': %s", output ? output : "stdout", strerror(e));
 			return -EIO;
 		}
 		edr_output__add(&s->out, sink);
@@ -916,7 +926,7 @@ static int open_response(struct sensor *s)
 	return 0;
 }
 
-/* One epoll set: the ring buffer and the signalfd. */
+/* One epoll set: the ring buffer and the signal watchdog's eventfd. */
 static int open_loop(struct daemon *d)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
@@ -954,11 +964,20 @@ static int sensor_open(struct daemon *d, int argc, char **argv)
 		return rc;
 	if (open_signals(d))
 		return 1;
-	if (open_outputs(s) || open_tables(s) || open_content(s))
-		return 1;
+	/* A stop asked for during start-up is served between the steps (and by
+	 * the watchdog's deadline within a long one). */
+#define STEP(name, call) (edr_shutdown__stage(name), (call) ? 1 : edr_shutdown__requested() ? 0 : -1)
+	if ((rc = STEP("opening outputs", open_outputs(s))) >= 0 ||
+	    (rc = STEP("reading /proc", open_tables(s))) >= 0 ||
+	    (rc = STEP("loading content", open_content(s))) >= 0)
+		return rc;
 	open_caches(s);
-	if (open_loader(s, &probe) || open_response(s) || open_loop(d) || start_control(s))
-		return 1;
+	if ((rc = STEP("loading and attaching BPF", open_loader(s, &probe))) >= 0 ||
+	    (rc = STEP("starting responses", open_response(s))) >= 0 ||
+	    (rc = STEP("starting the control socket", open_loop(d) || start_control(s))) >= 0)
+		return rc;
+#undef STEP
+	edr_shutdown__stage("running");
 	logmsg("running, %zu processes known, control socket %s", edr_proctable__count(s->procs),
 	       s->cfg.socket);
 	notify_status(s);
@@ -966,21 +985,16 @@ static int sensor_open(struct daemon *d, int argc, char **argv)
 	return SENSOR_OPENED;
 }
 
-/* Reads every pending signal; returns 0 once one asked to stop. */
+/* After a wake-up from the signal watchdog; returns 0 once a stop was asked. */
 static int read_signals(struct daemon *d)
 {
-	struct signalfd_siginfo si;
-	int running = 1;
+	int running = !edr_shutdown__requested();
 
-	while (read(d->sfd, &si, sizeof(si)) == sizeof(si)) {
-		if (si.ssi_signo == SIGHUP) {
-			int e = edr_output__reopen(&d->s.out);
+	if (edr_shutdown__take_hup()) {
+		int e = edr_output__reopen(&d->s.out);
 
-			if (e)
-				logmsg("SIGHUP: cannot reopen output: %s", strerror(-e));
-		} else {
-			running = 0;
-		}
+		if (e)
+			logmsg("SIGHUP: cannot reopen output: %s", strerror(-e));
 	}
 	return running;
 }
@@ -1041,11 +1055,14 @@ static void sensor_close(struct daemon *d)
 		return;
 	edr_notify_stopping();
 	/* The control thread goes first: it reads what is freed below. */
+	edr_shutdown__stage("stopping: waiting for control requests");
 	edr_ctl_server__free(s->srv);
 	/* fanotify answers what is pending, the response worker finishes. */
+	edr_shutdown__stage("stopping: responses");
 	edr_response_daemon__close(&s->resp);
 	/* Detach, then drain what the programs left in the ring, so the
 	 * counters read last are final. */
+	edr_shutdown__stage("stopping: detaching BPF");
 	edr_loader__detach(s->loader);
 	if (s->rb) {
 		ring_buffer__consume(s->rb);
@@ -1058,6 +1075,7 @@ static void sensor_close(struct daemon *d)
 		       (unsigned long long)s->c.read, (unsigned long long)s->c.emitted,
 		       (unsigned long long)s->kernel_drops, (unsigned long long)s->c.decode_errors_total,
 		       (unsigned long long)s->kernel_seq, (unsigned long long)s->c.alerts);
+	edr_shutdown__stage("stopping: freeing");
 	ring_buffer__free(s->rb);
 	if (s->rb_cons)
 		munmap((void *)s->rb_cons, s->page);
@@ -1076,8 +1094,6 @@ static void sensor_close(struct daemon *d)
 	free(s->alert_rules);
 	if (d->efd >= 0)
 		close(d->efd);
-	if (d->sfd >= 0)
-		close(d->sfd);
 }
 
 int main(int argc, char **argv)

@@ -14,6 +14,7 @@ $(eval $(call unit_test,test_decode,$(EVENT_OBJS)))
 $(eval $(call unit_test,test_json,$(BUILD)/sensor/json.o))
 $(eval $(call unit_test,test_proctable,$(EVENT_OBJS)))
 $(eval $(call unit_test,test_families,$(EVENT_OBJS)))
+$(eval $(call unit_test,test_shutdown,$(BUILD)/sensor/shutdown.o))
 # Unit tests of one family of events: decode, ECS and Sigma mapping.
 EVENT_UNIT_OBJS := $(BUILD)/tests/unit/event_util.o $(EVENT_OBJS)
 # tests/unit/test_<family>_events.c, one per family, found by name.
@@ -56,6 +57,13 @@ $(BUILD)/tests/helpers/%: $(BUILD)/tests/helpers/%.o
 TEST_STEPS += test-e2e
 test-e2e: $(BINS) $(TEST_HELPERS) ## e2e: the real daemon against the real kernel (root)
 	@python3 tests/e2e/test_sensor.py --build $(BUILD)
+
+# The sensor on a hostile host (issue 13): control socket abuse, files that
+# are not what they should be, stops that must not hang.
+.PHONY: test-hostile-e2e
+TEST_STEPS += test-hostile-e2e
+test-hostile-e2e: $(BINS) $(TEST_HELPERS) ## e2e: the sensor against a hostile host (root)
+	@python3 tests/e2e/test_hostile.py --build $(BUILD)
 
 # Benchmarks (make bench): not tests, never timed assertions.
 .PHONY: bench-exec

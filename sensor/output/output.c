@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sensor/output/output.h"
@@ -25,12 +26,27 @@ struct file_sink {
 
 static int file_open(struct file_sink *fs)
 {
+	struct stat st = { 0 };
+
 	if (!fs->path) {
 		fs->fd = STDOUT_FILENO;
 		return 0;
 	}
-	fs->fd = open(fs->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-	return fs->fd < 0 ? -errno : 0;
+	/* Not through a symlink (someone could point it at /etc/shadow), and
+	 * only into a regular file: a FIFO nobody reads would stall the event
+	 * loop, a device or socket is not a log. */
+	fs->fd = open(fs->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK |
+				O_NOCTTY, 0640);
+	if (fs->fd < 0)
+		return errno == ELOOP ? -ELOOP : -errno;
+	if (fstat(fs->fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		int e = S_ISREG(st.st_mode) ? -errno : -EINVAL;
+
+		close(fs->fd);
+		fs->fd = -1;
+		return e;
+	}
+	return 0;
 }
 
 static int write_all(int fd, const char *p, size_t n)
