@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -167,17 +168,55 @@ static void note(const struct edr_loader_opts *opts, const char *fmt, ...)
 	opts->log(0, msg, opts->log_ctx);
 }
 
+/* Links destroyed by one detach thread: every DETACH_THREADS-th of the list. */
+#define DETACH_THREADS 16
+struct detach_job {
+	struct bpf_link **links;
+	int n, first;
+};
+
+static void *detach_some(void *arg)
+{
+	struct detach_job *j = arg;
+	int i;
+
+	for (i = j->first; i < j->n; i += DETACH_THREADS)
+		bpf_link__destroy(j->links[i]);
+	return NULL;
+}
+
+/*
+ * Closing a tracepoint link waits for the kernel to let go of the program
+ * (tens of ms, a grace period), so closing 85 links one after the other
+ * took seconds. Closed from several threads at once, the waits overlap.
+ * A thread that cannot start leaves its share to the calling thread.
+ */
 void edr_loader__detach(struct edr_loader *l)
 {
-	int f, m;
+	struct bpf_link *links[EDR_MAX_FEATURES * EDR_MAX_PROGS];
+	struct detach_job jobs[DETACH_THREADS];
+	pthread_t tids[DETACH_THREADS];
+	int started[DETACH_THREADS] = { 0 };
+	int f, m, n = 0, t;
 
 	if (!l)
 		return;
 	for (f = 0; f < EDR_MAX_FEATURES; f++)
 		for (m = 0; m < EDR_MAX_PROGS; m++) {
-			bpf_link__destroy(l->links[f][m]);
+			if (l->links[f][m])
+				links[n++] = l->links[f][m];
 			l->links[f][m] = NULL;
 		}
+	for (t = 0; t < DETACH_THREADS && t < n; t++) {
+		jobs[t] = (struct detach_job){ links, n, t };
+		started[t] = t > 0 && pthread_create(&tids[t], NULL, detach_some, &jobs[t]) == 0;
+	}
+	for (t = 0; t < DETACH_THREADS && t < n; t++)
+		if (!started[t])
+			detach_some(&jobs[t]);
+	for (t = 0; t < DETACH_THREADS && t < n; t++)
+		if (started[t])
+			pthread_join(tids[t], NULL);
 }
 
 static void destroy(struct edr_loader *l)

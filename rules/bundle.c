@@ -675,8 +675,15 @@ static int walk_dir(const char *root, const char *rel, int depth, struct walk *w
 			rc = walk_dir(root, sub, depth + 1, w, err);
 			continue;
 		}
-		if (!S_ISREG(st.st_mode) || !has_rule_ext(de->d_name))
+		if (!has_rule_ext(de->d_name))
 			continue;
+		if (!S_ISREG(st.st_mode)) {
+			/* A rule file that is a FIFO or a device is an error, not a
+			 * file quietly left out of the content. */
+			rc = set_err(err, -EINVAL, "%s: %s, not a regular file", full,
+				     edr_file_type(st.st_mode));
+			break;
+		}
 		if (w->n >= EDR_BUNDLE_MAX_FILES) {
 			rc = set_err(err, -E2BIG, "%s: more than %d rule files", root,
 				     EDR_BUNDLE_MAX_FILES);
@@ -719,7 +726,11 @@ int edr_bundle_write_atomic(const char *path, const uint8_t *buf, size_t len, un
 
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= sizeof(tmp))
 		return set_err(err, -ENAMETOOLONG, "%s: path too long", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
+	/* The name is predictable: whatever sits there (a symlink planted to
+	 * redirect the write) is removed, and only a new file is written. */
+	if (unlink(tmp) < 0 && errno != ENOENT)
+		return set_err(err, -errno, "%s: %s", tmp, strerror(errno));
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, (mode_t)mode);
 	if (fd < 0)
 		return set_err(err, -errno, "%s: %s", tmp, strerror(errno));
 	while (off < len) {

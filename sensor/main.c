@@ -97,6 +97,7 @@ struct sensor {
 	uint64_t drops_reported[MAX_CPUS];
 	uint64_t kernel_drops;              /* sum over CPUs at last read */
 	uint64_t kernel_seq;                /* sequence numbers handed out, all CPUs */
+	int rcu_registered;                 /* edr_content__thread_init() ran */
 };
 
 static int verbose;
@@ -764,7 +765,8 @@ static int open_outputs(struct sensor *s)
 			int e = errno;
 
 			/* Say what is in the way rather than "Invalid argument". */
-			if (output && (e == ELOOP || e == EINVAL) && lstat(output, &st) == 0)
+			/* ENXIO: a FIFO nobody reads (opened without blocking). */
+			if (output && (e == ELOOP || e == EINVAL || e == ENXIO) && lstat(output, &st) == 0)
 				logmsg("cannot open output '%s': %s, not a regular file%s", output,
 				       edr_file_type(st.st_mode),
 				       S_ISLNK(st.st_mode) ? " (symbolic links are not followed)" : "");
@@ -831,6 +833,7 @@ static int open_content(struct sensor *s)
 	co.response_shadow_ms = s->cfg.response_shadow_ms;
 	co.shadow_max_would_act_per_min = (double)s->cfg.shadow_max_would_act_per_min;
 	edr_content__thread_init();
+	s->rcu_registered = 1;
 	s->content = edr_content__new(&co, err, sizeof(err));
 	if (!s->content) {
 		logmsg("content: %s", err);
@@ -1083,7 +1086,8 @@ static void sensor_close(struct daemon *d)
 		munmap((void *)s->rb_prod, s->page);
 	edr_loader__free(s->loader);
 	edr_content__free(s->content);
-	edr_content__thread_fini();
+	if (s->rcu_registered)
+		edr_content__thread_fini();
 	edr_hashcache__free(s->hashes);
 	edr_cgroup_cache__free(s->cgroups);
 	edr_proctable__free(s->procs);
