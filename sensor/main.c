@@ -431,6 +431,17 @@ static void map_ring_positions(struct sensor *s)
 /* edrctl status lists every feature. */
 _Static_assert(EDR_MAX_FEATURES <= EDR_OPS_MAX_FEATURES, "EDR_OPS_MAX_FEATURES too small");
 
+/* Per output: lines written, lost for good, held for a retry. */
+static void fill_outputs(struct sensor *s, struct edr_ops_output *o, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(o[i].dest, sizeof(o[i].dest), "%s", s->out.sinks[i]->name);
+		edr_output__sink_stats(&s->out, (int)i, &o[i].lines, &o[i].lost, &o[i].pending);
+	}
+}
+
 static int ops_status(struct edr_sensor_status *st, void *arg)
 {
 	struct sensor *s = arg;
@@ -473,7 +484,7 @@ static int ops_status(struct edr_sensor_status *st, void *arg)
 		snprintf(st->outputs[i].dest, sizeof(st->outputs[i].dest), "%s", s->out.sinks[i]->name);
 		st->n_outputs++;
 	}
-	st->outputs[0].lines = GET(s->out.lines);
+	fill_outputs(s, st->outputs, st->n_outputs);
 	st->outputs[0].errors = GET(s->out.write_errors);
 	return 0;
 }
@@ -521,6 +532,8 @@ static int ops_stats(struct edr_sensor_stats *st, void *arg)
 		st->ids_reloads = is.reloads;
 		st->ids_parse_errors = is.parse_errors;
 	}
+	st->n_outputs = (size_t)s->out.n < EDR_OPS_MAX_OUTPUTS ? (size_t)s->out.n : EDR_OPS_MAX_OUTPUTS;
+	fill_outputs(s, st->outputs, st->n_outputs);
 	if (s->srv) {
 		struct edr_ctl_server_stats cs;
 
@@ -751,11 +764,40 @@ static int open_signals(struct daemon *d)
 	return 0;
 }
 
+static void output_log(void *ctx, const char *msg)
+{
+	(void)ctx;
+	logmsg("%s", msg);
+}
+
+/* The gap record of an output that lost lines, in a JSON buffer of its own
+ * (this runs inside a write of the event thread's buffer). */
+static size_t output_gap_line(void *ctx, const char *sink, uint64_t lost, const char *reason,
+			      char *buf, size_t size)
+{
+	struct sensor *s = ctx;
+	struct edr_json j;
+	size_t n = 0;
+
+	edr_json_init(&j);
+	edr_ecs__output_gap(&s->ecs, &j, sink, lost, reason, boot_ns());
+	if (!j.oom && j.len < size) {
+		memcpy(buf, j.buf, j.len);
+		n = j.len;
+	}
+	edr_json_free(&j);
+	return n;
+}
+
 /* The output file (or stdout) and syslog or journald. */
 static int open_outputs(struct sensor *s)
 {
 	struct edr_sink *sink;
 	const char *output;
+
+	s->out.log = output_log;
+	s->out.gap_line = output_gap_line;
+	s->out.ctx = s;
 
 	output = !strcmp(s->cfg.output, "stdout") ? NULL : s->cfg.output;
 	if (strcmp(s->cfg.output, "none")) {
@@ -1072,12 +1114,23 @@ static void sensor_close(struct daemon *d)
 		report_drops(s);
 	}
 	edr_output__flush(&s->out);
-	if (s->loader || s->rb)
+	if (s->loader || s->rb) {
+		uint64_t w, lost = 0, pend = 0, l, p;
+		int i;
+
+		/* Lines an output lost, or still held when it cannot be written. */
+		for (i = 0; i < s->out.n; i++) {
+			edr_output__sink_stats(&s->out, i, &w, &l, &p);
+			lost += l;
+			pend += p;
+		}
 		logmsg("stopped: events read %llu, emitted %llu, dropped %llu, decode errors %llu, sequence %llu, "
-		       "alerts %llu",
+		       "alerts %llu, output lines lost %llu",
 		       (unsigned long long)s->c.read, (unsigned long long)s->c.emitted,
 		       (unsigned long long)s->kernel_drops, (unsigned long long)s->c.decode_errors_total,
-		       (unsigned long long)s->kernel_seq, (unsigned long long)s->c.alerts);
+		       (unsigned long long)s->kernel_seq, (unsigned long long)s->c.alerts,
+		       (unsigned long long)(lost + pend));
+	}
 	edr_shutdown__stage("stopping: freeing");
 	ring_buffer__free(s->rb);
 	if (s->rb_cons)

@@ -136,6 +136,10 @@ int edr_ops__status_reply(const struct edr_sensor_status *st, struct edr_ctl_rep
 		add_int(reply, &err, key, st->outputs[i].lines);
 		snprintf(key, sizeof(key), "output.%zu.errors", i);
 		add_int(reply, &err, key, st->outputs[i].errors);
+		snprintf(key, sizeof(key), "output.%zu.lost", i);
+		add_int(reply, &err, key, st->outputs[i].lost);
+		snprintf(key, sizeof(key), "output.%zu.pending", i);
+		add_int(reply, &err, key, st->outputs[i].pending);
 	}
 	if (err)
 		edr_ctl_reply__set(reply, err, "status: cannot build the reply: %s", strerror(-err));
@@ -235,6 +239,16 @@ int edr_ops__stats_reply(const struct edr_sensor_stats *st, struct edr_ctl_reply
 	add_int(reply, &err, "ctl.busy", st->ctl_busy);
 	add_int(reply, &err, "ctl.busy_per_uid", st->ctl_busy_per_uid);
 	add_int(reply, &err, "ctl.malformed", st->ctl_malformed);
+	for (i = 0; i < bounded(st->n_outputs, EDR_OPS_MAX_OUTPUTS); i++) {
+		snprintf(key, sizeof(key), "output.%zu.dest", i);
+		add_str(reply, &err, key, st->outputs[i].dest);
+		snprintf(key, sizeof(key), "output.%zu.written", i);
+		add_int(reply, &err, key, st->outputs[i].lines);
+		snprintf(key, sizeof(key), "output.%zu.lost", i);
+		add_int(reply, &err, key, st->outputs[i].lost);
+		snprintf(key, sizeof(key), "output.%zu.pending", i);
+		add_int(reply, &err, key, st->outputs[i].pending);
+	}
 	add_int(reply, &err, "ring_buffer.size_bytes", st->ring_size_bytes);
 	add_int(reply, &err, "ring_buffer.used_bytes", st->ring_used_bytes);
 	add_int(reply, &err, "ring_buffer.used_max_bytes", st->ring_used_max_bytes);

@@ -9,6 +9,7 @@ request stuck. Each test also checks that events keep flowing.
 Ends with "hostile-e2e: N passed, N failed, N skipped".
 """
 import argparse
+import json
 import os
 import re
 import select
@@ -41,10 +42,10 @@ def binary(name):
 class Sensor(runner.Daemon):
     """build/edr-sensor with everything in a temporary directory."""
 
-    def __init__(self, *extra, sock_dir=None, wait=True, d=None):
+    def __init__(self, *extra, sock_dir=None, wait=True, d=None, out=None):
         d = d or tempfile.mkdtemp(prefix="edr-hostile-")
         self.socket = os.path.join(sock_dir or d, "edr.sock")
-        out = os.path.join(d, "events.json")
+        out = out or os.path.join(d, "events.json")
         super().__init__([binary("edr-sensor"), "--output", out, "--socket", self.socket,
                           "--content-dir", os.path.join(d, "content"), "--rules", RULES, *extra],
                          d, out)
@@ -65,6 +66,9 @@ class Sensor(runner.Daemon):
         m = re.search(r"^\s*%s\s+(\d+)\s*$" % re.escape(key), out, re.M)
         assert m, "no %s in edrctl stats:\n%s" % (key, out)
         return int(m.group(1))
+
+    def output_stats(self):
+        return json.loads(self.ctl("stats", "--json").stdout)["output"]["0"]
 
     def events_flow(self):
         """An exec with a unique argument shows up in the output."""
@@ -265,6 +269,49 @@ def sigterm_during_start_up():
         s2.events_flow()
     finally:
         s2.stop()
+
+
+@test
+def full_output_disk_loses_nothing_silently():
+    """The output on a full filesystem (a small tmpfs): lines that reach the
+    file are exactly those counted as written, the rest wait in memory or
+    are counted lost, and a gap record with the exact number follows once
+    space is back."""
+    d = tempfile.mkdtemp(prefix="edr-hostile-")
+    mnt = os.path.join(d, "out")
+    os.mkdir(mnt, 0o700)
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m,mode=0700", "tmpfs", mnt]).returncode:
+        raise Skip("cannot mount a tmpfs")
+    try:
+        filler = os.path.join(mnt, "filler")
+        with open(filler, "wb") as f:
+            f.write(b"x" * (8 * 1024 * 1024 - 96 * 1024))
+        s = Sensor(d=d, out=os.path.join(mnt, "events.json"))
+        try:
+            for i in range(1500):
+                subprocess.run(["/bin/true", "fill-%d" % i])
+            s.wait_for_log("cannot write: No space left on device", timeout=20)
+            time.sleep(0.5)
+            st = s.output_stats()
+            written, lost, pending = st["written"], st["lost"], st["pending"]
+            assert lost > 0 and pending > 0, st
+            # Every line in the file is whole JSON, and as many as counted.
+            assert len(s.events()) == written, (len(s.events()), written)
+            os.unlink(filler)
+            s.wait_for_log("writing again", timeout=20)
+            gaps = s.wait_for(lambda e: e.get("event", {}).get("action") == "output-lines-lost", timeout=10)
+            assert gaps and gaps[0]["edr"]["lost"] >= lost, (gaps, lost)
+            assert gaps[0]["event"]["reason"] == "No space left on device", gaps
+            st = s.output_stats()
+            lost2 = st["lost"]
+            assert gaps[0]["edr"]["lost"] == lost2 and st["pending"] == 0, (gaps, st)
+            s.events_flow()
+        finally:
+            _, err = s.stop()
+        m = re.search(r"output lines lost (\d+)", err)
+        assert m and int(m.group(1)) == lost2, err
+    finally:
+        subprocess.run(["umount", "-l", mnt])
 
 
 def main():
