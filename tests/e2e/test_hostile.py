@@ -8,7 +8,6 @@ and SIGTERM ending the sensor within shutdown_timeout even with a control
 request stuck. Each test also checks that events keep flowing.
 Ends with "hostile-e2e: N passed, N failed, N skipped".
 """
-import argparse
 import json
 import os
 import re
@@ -316,10 +315,7 @@ def full_output_disk_loses_nothing_silently():
 
 def main():
     global ARGS
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--build", default="build")
-    ap.add_argument("-k", default=None, help="run tests whose name contains this")
-    ARGS = ap.parse_args()
+    ARGS = runner.parse_args()
     return runner.run("hostile-e2e", TESTS, ARGS.k)
 
 
