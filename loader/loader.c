@@ -172,7 +172,7 @@ static void note(const struct edr_loader_opts *opts, const char *fmt, ...)
 #define DETACH_THREADS 16
 struct detach_job {
 	struct bpf_link **links;
-	int n, first;
+	int n, first, step;
 };
 
 static void *detach_some(void *arg)
@@ -180,7 +180,7 @@ static void *detach_some(void *arg)
 	struct detach_job *j = arg;
 	int i;
 
-	for (i = j->first; i < j->n; i += DETACH_THREADS)
+	for (i = j->first; i < j->n; i += j->step)
 		bpf_link__destroy(j->links[i]);
 	return NULL;
 }
@@ -197,7 +197,7 @@ void edr_loader__detach(struct edr_loader *l)
 	struct detach_job jobs[DETACH_THREADS];
 	pthread_t tids[DETACH_THREADS];
 	int started[DETACH_THREADS] = { 0 };
-	int f, m, n = 0, t;
+	int f, m, n = 0, t, nt;
 
 	if (!l)
 		return;
@@ -207,14 +207,19 @@ void edr_loader__detach(struct edr_loader *l)
 				links[n++] = l->links[f][m];
 			l->links[f][m] = NULL;
 		}
-	for (t = 0; t < DETACH_THREADS && t < n; t++) {
-		jobs[t] = (struct detach_job){ links, n, t };
+	/* EDR_DETACH_THREADS=1 detaches one link after the other, as before
+	 * (for make bench-restart's side-by-side figure). */
+	nt = getenv("EDR_DETACH_THREADS") ? atoi(getenv("EDR_DETACH_THREADS")) : DETACH_THREADS;
+	if (nt < 1 || nt > DETACH_THREADS)
+		nt = DETACH_THREADS;
+	for (t = 0; t < nt && t < n; t++) {
+		jobs[t] = (struct detach_job){ links, n, t, nt };
 		started[t] = t > 0 && pthread_create(&tids[t], NULL, detach_some, &jobs[t]) == 0;
 	}
-	for (t = 0; t < DETACH_THREADS && t < n; t++)
+	for (t = 0; t < nt && t < n; t++)
 		if (!started[t])
 			detach_some(&jobs[t]);
-	for (t = 0; t < DETACH_THREADS && t < n; t++)
+	for (t = 0; t < nt && t < n; t++)
 		if (started[t])
 			pthread_join(tids[t], NULL);
 }

@@ -71,6 +71,11 @@ BENCH_STEPS += bench-exec
 bench-exec: $(BINS) $(TEST_HELPERS) ## benchmark: exec overhead of the sensor (root)
 	@python3 tests/bench/exec_overhead.py --build $(BUILD)
 
+.PHONY: bench-restart
+BENCH_STEPS += bench-restart
+bench-restart: $(BINS) ## benchmark: start and stop time, links detached in parallel vs serially (root)
+	@python3 tests/bench/restart_bench.py --build $(BUILD)
+
 .PHONY: bench-file
 BENCH_STEPS += bench-file
 bench-file: $(BINS) $(TEST_HELPERS) ## benchmark: file-open overhead of the sensor (root)
