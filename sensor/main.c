@@ -800,6 +800,22 @@ static int open_outputs(struct sensor *s)
 	s->out.ctx = s;
 
 	output = !strcmp(s->cfg.output, "stdout") ? NULL : s->cfg.output;
+	if (output && strcmp(output, "none")) {
+		/* Its directory along the whole path: nobody else may swap the
+		 * file (or the directory) under the sensor. */
+		char dir[512], why[640], *slash;
+		int rc;
+
+		snprintf(dir, sizeof(dir), "%s", output);
+		slash = strrchr(dir, '/');
+		if (slash)
+			slash == dir ? (void)(slash[1] = 0) : (void)(*slash = 0);
+		rc = slash ? edr_store_check_dir(dir, why, sizeof(why)) : 0;
+		if (rc) {
+			logmsg("cannot use output '%s': directory %s", output, why);
+			return -EIO;
+		}
+	}
 	if (strcmp(s->cfg.output, "none")) {
 		sink = edr_sink_file__new(output);
 		if (!sink) {

@@ -313,6 +313,26 @@ def full_output_disk_loses_nothing_silently():
         subprocess.run(["umount", "-l", mnt])
 
 
+@test
+def output_directory_checked_along_its_path():
+    d = tempfile.mkdtemp(prefix="edr-hostile-")
+    shared = os.path.join(d, "shared")
+    os.mkdir(shared)
+    os.chmod(shared, 0o1777)  # like /tmp: fine above, not as the output's own directory
+    for out, why in ((os.path.join(shared, "events.json"), "%s: writable by others (mode 1777)" % shared),):
+        p = subprocess.run([binary("edr-sensor"), "--output", out, "--socket", os.path.join(d, "s"),
+                            "--content-dir", os.path.join(d, "content"), "--rules", RULES],
+                           capture_output=True, text=True, timeout=30)
+        assert p.returncode != 0 and why in p.stderr, p.stderr
+    sub = os.path.join(shared, "mine")
+    os.mkdir(sub, 0o700)
+    s = Sensor(d=d, out=os.path.join(sub, "events.json"))
+    try:
+        s.events_flow()
+    finally:
+        s.stop()
+
+
 def main():
     global ARGS
     ARGS = runner.parse_args()
