@@ -724,13 +724,24 @@ int edr_bundle_write_atomic(const char *path, const uint8_t *buf, size_t len, un
 	size_t off = 0;
 	int fd, dfd, rc = 0;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= sizeof(tmp))
-		return set_err(err, -ENAMETOOLONG, "%s: path too long", path);
-	/* The name is predictable: whatever sits there (a symlink planted to
-	 * redirect the write) is removed, and only a new file is written. */
-	if (unlink(tmp) < 0 && errno != ENOENT)
-		return set_err(err, -errno, "%s: %s", tmp, strerror(errno));
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, (mode_t)mode);
+	/* An unpredictable temporary name, created O_EXCL|O_NOFOLLOW: a name
+	 * planted in advance (a symlink to anything) fails the create instead
+	 * of redirecting the write; a few fresh names are tried. */
+	for (int tries = 0;; tries++) {
+		uint8_t rnd[8];
+
+		if (crypto_ready())
+			return set_err(err, -EIO, "libsodium failed to initialise");
+		randombytes_buf(rnd, sizeof(rnd));
+		if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%02x%02x%02x%02x%02x%02x%02x%02x",
+				     path, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6],
+				     rnd[7]) >= sizeof(tmp))
+			return set_err(err, -ENAMETOOLONG, "%s: path too long", path);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
+			  (mode_t)mode);
+		if (fd >= 0 || errno != EEXIST || tries >= 8)
+			break;
+	}
 	if (fd < 0)
 		return set_err(err, -errno, "%s: %s", tmp, strerror(errno));
 	while (off < len) {

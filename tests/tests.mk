@@ -65,6 +65,12 @@ TEST_STEPS += test-hostile-e2e
 test-hostile-e2e: $(BINS) $(TEST_HELPERS) ## e2e: the sensor against a hostile host (root)
 	@python3 tests/e2e/test_hostile.py --build $(BUILD)
 
+# Hostile directories, planted temporary names, files that are not files.
+.PHONY: test-hostile-files-e2e
+TEST_STEPS += test-hostile-files-e2e
+test-hostile-files-e2e: $(BINS) $(TEST_HELPERS) ## e2e: hostile files and directories against the real daemon (root)
+	@python3 tests/e2e/test_hostile_files.py $(BUILD)
+
 # Benchmarks (make bench): not tests, never timed assertions.
 .PHONY: bench-exec
 BENCH_STEPS += bench-exec

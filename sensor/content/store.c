@@ -254,9 +254,13 @@ static int check_component(const char *p, int last, char *why, size_t whylen)
 		snprintf(why, whylen, "%s: %s", p, strerror(errno));
 		return -errno;
 	}
-	if (S_ISLNK(l.st_mode) && (last || l.st_uid != 0)) {
-		snprintf(why, whylen, "%s: a symbolic link%s", p,
-			 last ? ", not a directory" : " not owned by root");
+	if (S_ISLNK(l.st_mode) && last) {
+		snprintf(why, whylen, "%s: a symbolic link, not a directory", p);
+		return -ELOOP;
+	}
+	if (S_ISLNK(l.st_mode) && l.st_uid != 0) {
+		snprintf(why, whylen, "%s: a symbolic link owned by uid %u, not root", p,
+			 (unsigned)l.st_uid);
 		return -ELOOP;
 	}
 	if (!S_ISDIR(st.st_mode)) {
