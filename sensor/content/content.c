@@ -529,6 +529,32 @@ static struct edr_content_set *build_set(struct edr_content *mgr, const struct c
 	return set;
 }
 
+/* Progress lines made while mgr->lock is held wait here and go to the
+ * client after the unlock: a client that stops reading then holds no lock
+ * that the event loop's tick or another request waits on. */
+#define PQ_LINES 8
+struct pq {
+	char line[PQ_LINES][640];
+	int n;
+};
+
+static void pq_add(const char *line, void *ctx)
+{
+	struct pq *q = ctx;
+
+	if (q->n < PQ_LINES)
+		snprintf(q->line[q->n++], sizeof(q->line[0]), "%s", line);
+}
+
+static void pq_flush(struct pq *q, edr_content_progress_fn progress, void *pctx)
+{
+	int i;
+
+	for (i = 0; progress && i < q->n; i++)
+		progress(q->line[i], pctx);
+	q->n = 0;
+}
+
 static int reject(struct edr_content *mgr, const char *stage, const char *reason, int rc,
 		  char *err, size_t errlen)
 {
@@ -548,6 +574,7 @@ int edr_content__load(struct edr_content *mgr, const char *path,
 	struct edr_content_set *set;
 	const char *stage = "verify";
 	char why[512] = "", p[640], hex[17];
+	struct pq q = { .n = 0 };
 	struct cand c;
 	uint64_t cur, shadow_ms;
 	int rc;
@@ -593,6 +620,17 @@ int edr_content__load(struct edr_content *mgr, const char *path,
 				 "they would do until promoted (--enforce-now skips this)", pctx);
 	}
 	pthread_mutex_lock(&mgr->lock);
+	/* The tick may have promoted a shadow while this one was built
+	 * (it does not wait for a load): the version check again. */
+	if (!lo->force && mgr->active && set->version <= mgr->active->version) {
+		snprintf(why, sizeof(why), "content version %" PRIu64 " is not newer than the "
+			 "active %" PRIu64 " (activated during this load)", set->version,
+			 mgr->active->version);
+		pthread_mutex_unlock(&mgr->lock);
+		set_free(set);
+		rc = reject(mgr, "swap", why, -ESTALE, err, errlen);
+		goto out;
+	}
 	if (shadow_ms) {
 		char t[32];
 
@@ -606,7 +644,7 @@ int edr_content__load(struct edr_content *mgr, const char *path,
 		if (progress) {
 			snprintf(p, sizeof(p), "shadow: evaluating beside the active rules until %s",
 				 fmt_time(mgr->shadow_until_ms, t, sizeof(t)));
-			progress(p, pctx);
+			pq_add(p, &q);
 		}
 		logf_(mgr, LOG_NOTICE, "content version %" PRIu64 " (%zu rules) in shadow until %s",
 		      set->version, set->nrules, fmt_time(mgr->shadow_until_ms, t, sizeof(t)));
@@ -619,10 +657,12 @@ int edr_content__load(struct edr_content *mgr, const char *path,
 		 * use this version (anti-rollback counts from it). */
 		if (lo->force && set->version < highest)
 			mgr->highest_version = set->version;
-		rc = activate(mgr, set, c.raw, c.rawlen, progress, pctx, why, sizeof(why));
+		rc = activate(mgr, set, c.raw, c.rawlen, progress ? pq_add : NULL, &q, why,
+			      sizeof(why));
 		if (rc) {
 			mgr->highest_version = highest;
 			pthread_mutex_unlock(&mgr->lock);
+			pq_flush(&q, progress, pctx);
 			set_free(set);
 			rc = reject(mgr, "persist", why, rc, err, errlen);
 			goto out;
@@ -632,6 +672,7 @@ int edr_content__load(struct edr_content *mgr, const char *path,
 			 set->nrules);
 	}
 	pthread_mutex_unlock(&mgr->lock);
+	pq_flush(&q, progress, pctx);
 	rc = 0;
 out:
 	cand_fini(&c);
@@ -684,8 +725,11 @@ void edr_content__tick(struct edr_content *mgr, uint64_t now)
 
 	if (!now)
 		now = now_ms();
-	if (pthread_mutex_trylock(&mgr->load_lock))
-		return; /* a load is running; next tick */
+	/* Not behind load_lock: a load (self-test, compile, progress to a
+	 * client that may not read) must not hold back the end of probation or
+	 * of a shadow window. Everything here is under mgr->lock, which a load
+	 * only holds for its swap, and the load checks the version again
+	 * there. */
 	pthread_mutex_lock(&mgr->lock);
 	if (mgr->shadow && now >= mgr->shadow_until_ms) {
 		struct edr_content_set *s = mgr->shadow;
@@ -723,7 +767,6 @@ void edr_content__tick(struct edr_content *mgr, uint64_t now)
 		edr_store_save_state(mgr, 0);
 	}
 	pthread_mutex_unlock(&mgr->lock);
-	pthread_mutex_unlock(&mgr->load_lock);
 }
 
 /* ---- start-up: what to run, rollback ---- */
