@@ -83,6 +83,7 @@ def signal_to_the_sensor_is_seen_with_the_sender():
         events, err = s.stop()
     assert seen, "no signal event for SIGCONT to the sensor from %d: %s" % (pid, err)
     assert seen[0]["edr"]["signal"]["name"] == "SIGCONT", seen[0]
+    assert seen[0]["edr"]["signal"]["target"].get("sensor") is True, seen[0]
 
 
 def main():
