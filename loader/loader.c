@@ -22,6 +22,7 @@ struct edr_loader {
 	int cgroup_fd;  /* the cgroup2 root, for cgroup programs; -1 until needed */
 	struct bpf_link *links[EDR_MAX_FEATURES][EDR_MAX_PROGS];
 	struct edr_feature_status status[EDR_MAX_FEATURES];
+	int frozen_maps; /* kernel-only maps frozen after load */
 };
 
 const char *edr_feat_state_name(enum edr_feat_state s)
@@ -417,6 +418,44 @@ static void replan(struct edr_loader *l, const struct edr_probe *probe, const st
 }
 
 /*
+ * Maps only the BPF programs write (scratch and per-call state, the
+ * counters): frozen once loaded so that no process, the sensor included,
+ * can write them through bpf(); the programs still can. The maps user space
+ * writes (enforce_cfg, the deny and isolate maps) stay writable, and the
+ * ring buffer cannot be frozen (its consumer page is mapped writable).
+ */
+static const char *const kernel_only_maps[] = {
+	"stats", "scratch", "file_args", "open_seen", "chmod_old", "file_pend", "file_trunc",
+	"kern_modname", "memfd_args", "net_dests", "walkbuf", "cred_args", "ptrace_args", "vm_args",
+};
+
+const char *const *edr_loader_kernel_only_maps(size_t *n)
+{
+	*n = sizeof(kernel_only_maps) / sizeof(kernel_only_maps[0]);
+	return kernel_only_maps;
+}
+
+static int freeze_kernel_maps(struct edr_loader *l, char *err, size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(kernel_only_maps) / sizeof(kernel_only_maps[0]); i++) {
+		int fd = bpf_object__find_map_fd_by_name(l->skel->obj, kernel_only_maps[i]);
+
+		if (fd < 0)
+			continue;
+		if (bpf_map_freeze(fd)) {
+			int e = -errno;
+
+			snprintf(err, errlen, "cannot freeze BPF map %s: %s", kernel_only_maps[i], strerror(-e));
+			return e;
+		}
+		l->frozen_maps++;
+	}
+	return 0;
+}
+
+/*
  * One open, configure, load and attach of the current plan. 0 when all is
  * attached; 1 when a path was refused (marked in refused[], try again);
  * a negative errno, with err filled, when nothing more can be tried.
@@ -460,9 +499,11 @@ static int attempt(struct edr_loader *l, const struct edr_loader_opts *opts, int
 			retry = 1;
 		}
 	}
-	if (retry)
+	if (retry) {
 		destroy(l);
-	return retry;
+		return retry;
+	}
+	return freeze_kernel_maps(l, err, errlen);
 }
 
 struct edr_loader *edr_loader__new(const struct edr_probe *probe, const struct edr_loader_opts *opts,
@@ -541,6 +582,11 @@ int edr_loader__ring_fd(const struct edr_loader *l)
 int edr_loader__stats_fd(const struct edr_loader *l)
 {
 	return bpf_map__fd(l->skel->maps.stats);
+}
+
+int edr_loader__frozen_maps(const struct edr_loader *l)
+{
+	return l->frozen_maps;
 }
 
 int edr_loader__map_fd(const struct edr_loader *l, const char *name)

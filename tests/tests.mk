@@ -150,3 +150,9 @@ BENCH_STEPS += bench-enforce-vm
 bench-enforce-vm: $(BUILD)/tests/bench/bench_enforce ## benchmark: the same on the LSM path, in the 6.12 guest
 	@EDR_VMTEST_KERNELS=6.12 vmtest/vmtest.sh --timeout 900 --budget 1200 \
 		--command "$(BUILD)/tests/bench/bench_enforce 300 3 1000"
+
+# Tamper evidence: the real daemon ptraced and signalled by another process.
+.PHONY: test-tamper-e2e
+TEST_STEPS += test-tamper-e2e
+test-tamper-e2e: $(BINS) $(TEST_HELPERS) ## e2e: tamper attempts on the real daemon are seen and alerted (root)
+	@python3 tests/e2e/test_tamper.py --build $(BUILD)
