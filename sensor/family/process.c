@@ -212,6 +212,12 @@ static void process_creation(struct edr_sigma_view *v, const struct edr_event_ct
 		edr_sigma_cstr(&f[EDR_F_PROCESS_CREATION_CONTAINER_ID], en->container->id);
 	if (c->parent)
 		parent_fields(v, f, c);
+	/* An explicit field, so a rule can name an exec whose path the kernel
+	 * buffer could not hold instead of matching a silently shorter one. */
+	f[EDR_F_PROCESS_CREATION_PATH_TRUNCATED].n =
+		!!(EDR_REC(ev, exec)->flags & (EDR_EXEC_PATH_TRUNC | EDR_EXEC_CWD_TRUNC | EDR_EXEC_FILENAME_TRUNC));
+	edr_sigma_cstr(&f[EDR_F_PROCESS_CREATION_PATH_TRUNCATED],
+		       f[EDR_F_PROCESS_CREATION_PATH_TRUNCATED].n ? "true" : "false");
 }
 
 /* fileless_exec: Name is the memfd's name without "/memfd:", or the path
