@@ -131,3 +131,8 @@ BENCH_STEPS += bench-enforce-vm
 bench-enforce-vm: $(BUILD)/tests/bench/bench_enforce ## benchmark: the same on the LSM path, in the 6.12 guest
 	@EDR_VMTEST_KERNELS=6.12 vmtest/vmtest.sh --timeout 900 --budget 1200 \
 		--command "$(BUILD)/tests/bench/bench_enforce 300 3 1000"
+
+.PHONY: test-evasion-e2e
+TEST_STEPS += test-evasion-e2e
+test-evasion-e2e: $(BINS) $(TEST_HELPERS) ## e2e: deep exec paths and ld.so PROGRAM against the real daemon (root)
+	@python3 tests/e2e/test_evasion.py --build $(BUILD)
