@@ -156,3 +156,9 @@ bench-enforce-vm: $(BUILD)/tests/bench/bench_enforce ## benchmark: the same on t
 TEST_STEPS += test-tamper-e2e
 test-tamper-e2e: $(BINS) $(TEST_HELPERS) ## e2e: tamper attempts on the real daemon are seen and alerted (root)
 	@python3 tests/e2e/test_tamper.py --build $(BUILD)
+
+# Evasion: deep exec paths, programs run through the dynamic loader.
+.PHONY: test-evasion-e2e
+TEST_STEPS += test-evasion-e2e
+test-evasion-e2e: $(BINS) $(TEST_HELPERS) ## e2e: deep exec paths and ld.so PROGRAM against the real daemon (root)
+	@python3 tests/e2e/test_evasion.py --build $(BUILD)
