@@ -50,6 +50,28 @@ mnt() { # TYPE DIR
 	mkdir -p "$2" 2>/dev/null
 	mount -t "$1" "$1" "$2" 2>> "$R/mounts.err" || echo "vmtest-guest: cannot mount $1 on $2" >> "$R/mounts.err"
 }
+# vng makes /tmp an overlay of the host's; the tests need what the plain
+# path gives them, a tmpfs: on overlayfs a file's stat() identity is not the
+# inode the LSM hooks see, and tests key file denials on that identity.
+# A tree (and its results directory) under /tmp, as in a CI clone there, is
+# kept visible: bound aside, then moved back over the new tmpfs.
+tmpfs_tmp() {
+	local keep=() d i=0
+	for d in "$JOB_CWD" "$R"; do
+		[[ $d == /tmp/* ]] || continue
+		[ "$d" = "$R" ] && [[ $R/ == "$JOB_CWD"/* ]] && continue
+		mkdir -p "/run/vmtest-keep/$i" && mount --rbind "$d" "/run/vmtest-keep/$i" || return 1
+		keep+=("$d")
+		i=$((i + 1))
+	done
+	mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /tmp || return 1
+	for i in "${!keep[@]}"; do
+		mkdir -p "${keep[$i]}" && mount --move "/run/vmtest-keep/$i" "${keep[$i]}" || return 1
+	done
+}
+if [ "$mode" = vng ] && [[ $mounted != *" /tmp tmpfs "* ]]; then
+	tmpfs_tmp 2>> "$R/mounts.err" || echo "vmtest-guest: cannot mount tmpfs on /tmp" >> "$R/mounts.err"
+fi
 mnt securityfs /sys/kernel/security
 mnt tracefs /sys/kernel/tracing
 mnt bpf /sys/fs/bpf
