@@ -24,9 +24,13 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 echo "  DEPS     virtme-ng from Debian $suite (private apt state in $cache/apt-$suite), udev"
 
-# Its dependencies come from the host's own archive.
-apt-get install -y -qq --no-install-recommends udev python3-argcomplete python3-pkg-resources \
-	python3-requests file kmod > /dev/null || die "apt-get install of udev and vng's dependencies failed"
+# Its dependencies come from the host's own archive (lists updated once if
+# they are too old to have them).
+host_pkgs=(udev python3-argcomplete python3-pkg-resources python3-requests file kmod)
+apt-get install -y -qq --no-install-recommends "${host_pkgs[@]}" > /dev/null 2>&1 ||
+	{ apt-get update -qq > /dev/null &&
+	  apt-get install -y -qq --no-install-recommends "${host_pkgs[@]}" > /dev/null; } ||
+	die "apt-get install of ${host_pkgs[*]} failed"
 
 st=$cache/apt-$suite
 mkdir -p "$st/lists/partial" "$st/cache/archives/partial" "$st/dl" || die "cannot create $st"
