@@ -217,11 +217,11 @@ start_guest() {
 		# From /: vng checks a --rwdir's guest path (relative to its root)
 		# against its own working directory.
 		# shellcheck disable=SC2086 # a word list on purpose
-		cd / && setsid vng --run "$kernel" ${EDR_VMTEST_VNG_ARGS---disable-kvm} --cpus "$smp" --memory "$mem" \
-			--rwdir "$R" --exec "EDR_VMTEST_RESULTS=$(printf '%q' "$R") bash $(printf '%q' "$R/stage2.sh") vng" \
+		# exec: $! is then vng itself, the leader of setsid's new group.
+		(cd / && exec setsid vng --run "$kernel" ${EDR_VMTEST_VNG_ARGS---disable-kvm} --cpus "$smp" --memory "$mem" \
+			--rwdir "$R" --exec "EDR_VMTEST_RESULTS=$(printf '%q' "$R") bash $(printf '%q' "$R/stage2.sh") vng") \
 			> "$console" 2>&1 < /dev/null &
 		pid=$!
-		cd "$OLDPWD" || die "cannot return to $OLDPWD"
 	else
 		qemu=${EDR_VMTEST_QEMU:-qemu-system-x86_64}
 		command -v "$qemu" >/dev/null || die "$qemu not found (install qemu-system-x86)"
