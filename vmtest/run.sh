@@ -10,7 +10,9 @@
 # CMD timed out, 125 when the guest could not run it (boot failure, panic).
 #
 # With `vng` (virtme-ng) on PATH it is used instead of plain QEMU unless
-# EDR_VMTEST_VNG=0; the guest side (vmtest/guest.sh) is the same.
+# EDR_VMTEST_VNG=0; the guest side (vmtest/guest.sh) is the same. Plain QEMU
+# is the fallback, chosen by trying (a vng guest that does not start) and for
+# systemd as init, and said in the output.
 usage() {
 	cat <<EOF
 Usage: vmtest/run.sh --kernel PATH [options] -- CMD [ARG...]
