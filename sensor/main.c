@@ -42,6 +42,7 @@
 #include "sensor/enrich/hashcache.h"
 #include "sensor/response/daemon.h"
 #include "sensor/version.h"
+#include "sensor/privdrop.h"
 
 #define MAX_ALERT_RULES 1024
 #define MAX_CPUS 1024
@@ -928,6 +929,26 @@ static int open_loop(struct daemon *d)
 	return 0;
 }
 
+/* Last step of the start-up: everything that needs more privilege than the
+ * run phase (loading, attaching, mounts, memlock, the socket's chown) is done. */
+static int drop_privileges(struct sensor *s)
+{
+	char err[256];
+
+	if (edr_privdrop__apply(s->cfg.seccomp, err, sizeof(err))) {
+		logmsg("privilege drop: %s", err);
+		return -EPERM;
+	}
+	logmsg("privileges dropped: capabilities %#llx, no_new_privs, seccomp %s",
+	       (unsigned long long)edr_privdrop__keep(), s->cfg.seccomp ? "on" : "off (seccomp=off)");
+	return 0;
+}
+
+static void privdrop_log(void *ctx, const char *line)
+{
+	logmsg("%s", line);
+}
+
 /* Returns SENSOR_OPENED when running, or the exit status. After a failure
  * past the signals, sensor_close() still has to run. */
 static int sensor_open(struct daemon *d, int argc, char **argv)
@@ -947,6 +968,8 @@ static int sensor_open(struct daemon *d, int argc, char **argv)
 		return 1;
 	open_caches(s);
 	if (open_loader(s, &probe) || open_response(s) || open_loop(d) || start_control(s))
+		return 1;
+	if (drop_privileges(s))
 		return 1;
 	logmsg("running, %zu processes known, control socket %s", edr_proctable__count(s->procs),
 	       s->cfg.socket);
@@ -990,6 +1013,7 @@ static void periodic(struct daemon *d, uint64_t now)
 	}
 	if (now - d->last_tick >= 1000000000ull) {
 		edr_content__tick(s->content, 0);
+		edr_privdrop__report(privdrop_log, NULL);
 		notify_status(s);
 		d->last_tick = now;
 	}

@@ -10,6 +10,8 @@ EVENT_CORE_SRCS := sensor/decode.c sensor/json.c sensor/proctable.c sensor/ecs.c
 		   $(FAMILY_SRCS)
 EVENT_CORE_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(EVENT_CORE_SRCS))
 SENSOR_OBJS += $(EVENT_CORE_OBJS) $(BUILD)/sensor/output/output.o
+# The run-phase privilege drop (README, Privileges).
+SENSOR_OBJS += $(BUILD)/sensor/privdrop.o
 
 # EDRCTL_OBJS: one file per group of verbs; each registers in edrctl.c's table.
 EDRCTL_OBJS += $(BUILD)/sensor/ctl/edrctl.o
