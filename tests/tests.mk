@@ -131,3 +131,6 @@ BENCH_STEPS += bench-enforce-vm
 bench-enforce-vm: $(BUILD)/tests/bench/bench_enforce ## benchmark: the same on the LSM path, in the 6.12 guest
 	@EDR_VMTEST_KERNELS=6.12 vmtest/vmtest.sh --timeout 900 --budget 1200 \
 		--command "$(BUILD)/tests/bench/bench_enforce 300 3 1000"
+
+# The run-phase privilege drop, applied in a forked child.
+$(eval $(call unit_test,test_privdrop,$(BUILD)/sensor/privdrop.o))
