@@ -61,6 +61,9 @@ static const char *const allow[] = {
 	"sigaltstack", "signalfd4", "kill", "tgkill", "tkill", "pidfd_open", "pidfd_send_signal",
 	"restart_syscall", "sched_yield", "sched_getaffinity", "sched_setaffinity",
 	"arch_prctl", "prctl", "getpriority", "setpriority",
+	"getcpu", "msync", "mincore", "alarm", "setitimer", "getitimer", "timer_create",
+	"timer_settime", "timer_gettime", "timer_getoverrun", "timer_delete", "sched_getparam",
+	"sched_getscheduler", "getsid", "getpgid",
 	/* identity and limits (read only) */
 	"getpid", "gettid", "getppid", "getuid", "geteuid", "getgid", "getegid", "getgroups",
 	"getresuid", "getresgid", "capget", "getrlimit", "prlimit64", "getrusage", "uname",
@@ -83,6 +86,7 @@ static const char *const allow[] = {
 	"fallocate", "flock", "fadvise64", "sendfile", "copy_file_range", "splice",
 	"name_to_handle_at", "open_by_handle_at", "fchdir", "chdir", "inotify_init1",
 	"inotify_add_watch", "inotify_rm_watch",
+	"getxattr", "lgetxattr", "fgetxattr", "listxattr", "flistxattr",
 	/* BPF maps and links, fanotify */
 	"bpf", "fanotify_init", "fanotify_mark",
 	/* control socket, journald, /dev/log, netlink */
