@@ -136,6 +136,7 @@ deps: ## install the Debian packages needed (only those missing; root)
 		apt-get install -y -qq --no-install-recommends $$missing >/dev/null || \
 		{ echo "make deps: apt-get install failed for:" $$missing >&2; exit 1; }; \
 	fi
+	@$(foreach c,$(DEPS_SCRIPTS),$(c) &&) true
 
 # bpffs, tracefs and securityfs are not mounted at boot on every host.
 mounts: ## mount bpffs, tracefs and securityfs where missing (root)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@ struct edr_loader {
 	int cgroup_fd;  /* the cgroup2 root, for cgroup programs; -1 until needed */
 	struct bpf_link *links[EDR_MAX_FEATURES][EDR_MAX_PROGS];
 	struct edr_feature_status status[EDR_MAX_FEATURES];
+	int frozen_maps; /* kernel-only maps frozen after load */
 };
 
 const char *edr_feat_state_name(enum edr_feat_state s)
@@ -167,17 +169,60 @@ static void note(const struct edr_loader_opts *opts, const char *fmt, ...)
 	opts->log(0, msg, opts->log_ctx);
 }
 
+/* Links destroyed by one detach thread: every DETACH_THREADS-th of the list. */
+#define DETACH_THREADS 16
+struct detach_job {
+	struct bpf_link **links;
+	int n, first, step;
+};
+
+static void *detach_some(void *arg)
+{
+	struct detach_job *j = arg;
+	int i;
+
+	for (i = j->first; i < j->n; i += j->step)
+		bpf_link__destroy(j->links[i]);
+	return NULL;
+}
+
+/*
+ * Closing a tracepoint link waits for the kernel to let go of the program
+ * (tens of ms, a grace period), so closing 85 links one after the other
+ * took seconds. Closed from several threads at once, the waits overlap.
+ * A thread that cannot start leaves its share to the calling thread.
+ */
 void edr_loader__detach(struct edr_loader *l)
 {
-	int f, m;
+	struct bpf_link *links[EDR_MAX_FEATURES * EDR_MAX_PROGS];
+	struct detach_job jobs[DETACH_THREADS];
+	pthread_t tids[DETACH_THREADS];
+	int started[DETACH_THREADS] = { 0 };
+	int f, m, n = 0, t, nt;
 
 	if (!l)
 		return;
 	for (f = 0; f < EDR_MAX_FEATURES; f++)
 		for (m = 0; m < EDR_MAX_PROGS; m++) {
-			bpf_link__destroy(l->links[f][m]);
+			if (l->links[f][m])
+				links[n++] = l->links[f][m];
 			l->links[f][m] = NULL;
 		}
+	/* EDR_DETACH_THREADS=1 detaches one link after the other, as before
+	 * (for make bench-restart's side-by-side figure). */
+	nt = getenv("EDR_DETACH_THREADS") ? atoi(getenv("EDR_DETACH_THREADS")) : DETACH_THREADS;
+	if (nt < 1 || nt > DETACH_THREADS)
+		nt = DETACH_THREADS;
+	for (t = 0; t < nt && t < n; t++) {
+		jobs[t] = (struct detach_job){ links, n, t, nt };
+		started[t] = t > 0 && pthread_create(&tids[t], NULL, detach_some, &jobs[t]) == 0;
+	}
+	for (t = 0; t < nt && t < n; t++)
+		if (!started[t])
+			detach_some(&jobs[t]);
+	for (t = 0; t < nt && t < n; t++)
+		if (started[t])
+			pthread_join(tids[t], NULL);
 }
 
 static void destroy(struct edr_loader *l)
@@ -373,6 +418,44 @@ static void replan(struct edr_loader *l, const struct edr_probe *probe, const st
 }
 
 /*
+ * Maps only the BPF programs write (scratch and per-call state, the
+ * counters): frozen once loaded so that no process, the sensor included,
+ * can write them through bpf(); the programs still can. The maps user space
+ * writes (enforce_cfg, the deny and isolate maps) stay writable, and the
+ * ring buffer cannot be frozen (its consumer page is mapped writable).
+ */
+static const char *const kernel_only_maps[] = {
+	"stats", "scratch", "file_args", "open_seen", "chmod_old", "file_pend", "file_trunc",
+	"kern_modname", "memfd_args", "net_dests", "walkbuf", "cred_args", "ptrace_args", "vm_args",
+};
+
+const char *const *edr_loader_kernel_only_maps(size_t *n)
+{
+	*n = sizeof(kernel_only_maps) / sizeof(kernel_only_maps[0]);
+	return kernel_only_maps;
+}
+
+static int freeze_kernel_maps(struct edr_loader *l, char *err, size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(kernel_only_maps) / sizeof(kernel_only_maps[0]); i++) {
+		int fd = bpf_object__find_map_fd_by_name(l->skel->obj, kernel_only_maps[i]);
+
+		if (fd < 0)
+			continue;
+		if (bpf_map_freeze(fd)) {
+			int e = -errno;
+
+			snprintf(err, errlen, "cannot freeze BPF map %s: %s", kernel_only_maps[i], strerror(-e));
+			return e;
+		}
+		l->frozen_maps++;
+	}
+	return 0;
+}
+
+/*
  * One open, configure, load and attach of the current plan. 0 when all is
  * attached; 1 when a path was refused (marked in refused[], try again);
  * a negative errno, with err filled, when nothing more can be tried.
@@ -416,9 +499,11 @@ static int attempt(struct edr_loader *l, const struct edr_loader_opts *opts, int
 			retry = 1;
 		}
 	}
-	if (retry)
+	if (retry) {
 		destroy(l);
-	return retry;
+		return retry;
+	}
+	return freeze_kernel_maps(l, err, errlen);
 }
 
 struct edr_loader *edr_loader__new(const struct edr_probe *probe, const struct edr_loader_opts *opts,
@@ -497,6 +582,11 @@ int edr_loader__ring_fd(const struct edr_loader *l)
 int edr_loader__stats_fd(const struct edr_loader *l)
 {
 	return bpf_map__fd(l->skel->maps.stats);
+}
+
+int edr_loader__frozen_maps(const struct edr_loader *l)
+{
+	return l->frozen_maps;
 }
 
 int edr_loader__map_fd(const struct edr_loader *l, const char *name)

@@ -96,6 +96,10 @@ void edr_loader__free(struct edr_loader *l);
 const struct edr_feature_status *edr_loader__status(const struct edr_loader *l);
 int edr_loader__ring_fd(const struct edr_loader *l);
 int edr_loader__stats_fd(const struct edr_loader *l);
+/* How many kernel-only maps were frozen (no bpf() writes from user space)
+ * after load, and their names. */
+int edr_loader__frozen_maps(const struct edr_loader *l);
+const char *const *edr_loader_kernel_only_maps(size_t *n);
 int edr_loader__deny_exec_fd(const struct edr_loader *l);
 /* A map's or a program's fd by its name in the object, or -ENOENT. */
 int edr_loader__map_fd(const struct edr_loader *l, const char *name);

@@ -16,6 +16,7 @@
 #include <zstd.h>
 
 #include "rules/bundle.h"
+#include "rules/filetype.h"
 #include "rules/limits.h"
 #include "rules/schema.h"
 
@@ -109,7 +110,8 @@ int edr_bundle_read_file(const char *path, size_t max, uint8_t **out, size_t *le
 	size_t got = 0;
 	int fd, rc;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO in its place must not stall the open. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return set_err(err, -errno, "%s: %s", path, strerror(errno));
 	if (fstat(fd, &st) < 0) {
@@ -119,7 +121,7 @@ int edr_bundle_read_file(const char *path, size_t max, uint8_t **out, size_t *le
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
-		return set_err(err, -EINVAL, "%s: not a regular file", path);
+		return set_err(err, -EINVAL, "%s: %s, not a regular file", path, edr_file_type(st.st_mode));
 	}
 	if ((uint64_t)st.st_size > max) {
 		close(fd);
@@ -673,8 +675,15 @@ static int walk_dir(const char *root, const char *rel, int depth, struct walk *w
 			rc = walk_dir(root, sub, depth + 1, w, err);
 			continue;
 		}
-		if (!S_ISREG(st.st_mode) || !has_rule_ext(de->d_name))
+		if (!has_rule_ext(de->d_name))
 			continue;
+		if (!S_ISREG(st.st_mode)) {
+			/* A rule file that is a FIFO or a device is an error, not a
+			 * file quietly left out of the content. */
+			rc = set_err(err, -EINVAL, "%s: %s, not a regular file", full,
+				     edr_file_type(st.st_mode));
+			break;
+		}
 		if (w->n >= EDR_BUNDLE_MAX_FILES) {
 			rc = set_err(err, -E2BIG, "%s: more than %d rule files", root,
 				     EDR_BUNDLE_MAX_FILES);
@@ -715,9 +724,24 @@ int edr_bundle_write_atomic(const char *path, const uint8_t *buf, size_t len, un
 	size_t off = 0;
 	int fd, dfd, rc = 0;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= sizeof(tmp))
-		return set_err(err, -ENAMETOOLONG, "%s: path too long", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
+	/* An unpredictable temporary name, created O_EXCL|O_NOFOLLOW: a name
+	 * planted in advance (a symlink to anything) fails the create instead
+	 * of redirecting the write; a few fresh names are tried. */
+	for (int tries = 0;; tries++) {
+		uint8_t rnd[8];
+
+		if (crypto_ready())
+			return set_err(err, -EIO, "libsodium failed to initialise");
+		randombytes_buf(rnd, sizeof(rnd));
+		if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%02x%02x%02x%02x%02x%02x%02x%02x",
+				     path, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6],
+				     rnd[7]) >= sizeof(tmp))
+			return set_err(err, -ENAMETOOLONG, "%s: path too long", path);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
+			  (mode_t)mode);
+		if (fd >= 0 || errno != EEXIST || tries >= 8)
+			break;
+	}
 	if (fd < 0)
 		return set_err(err, -errno, "%s: %s", tmp, strerror(errno));
 	while (off < len) {

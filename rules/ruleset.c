@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "rules/filetype.h"
 #include "rules/internal.h"
 #include "rules/parse.h"
 
@@ -691,11 +692,18 @@ static int read_file(const char *path, char **data, size_t *len, struct edr_rule
 	int fd, ret;
 
 	*data = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO in a rules directory must not stall the load. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		goto ioerr;
 	if (fstat(fd, &st))
 		goto ioerr;
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(msg, sizeof(msg), "%s, not a regular file", edr_file_type(st.st_mode));
+		edr_rules_report(err, path, 0, 0, msg);
+		close(fd);
+		return -EINVAL;
+	}
 	if (st.st_size > EDR_RULES_MAX_FILE_SIZE) {
 		snprintf(msg, sizeof(msg), "file is %lld bytes (limit %u)", (long long)st.st_size,
 			 EDR_RULES_MAX_FILE_SIZE);

@@ -16,8 +16,8 @@
  * edr_schema_fingerprint() computes it; test_rules_schema fails when the
  * table changes without both being updated.
  */
-#define EDR_SCHEMA_VERSION	1
-#define EDR_SCHEMA_FINGERPRINT	0x833f4068c87e9680ULL
+#define EDR_SCHEMA_VERSION	2
+#define EDR_SCHEMA_FINGERPRINT	0xb617e0e15b321bd6ULL
 
 enum edr_ftype {
 	EDR_FT_STR = 0,	/* bytes in s/len */

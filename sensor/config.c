@@ -93,7 +93,7 @@ static const struct key base_keys[] = {
 	  "(edrctl enforce on|off flips it at run time)",
 	  K_SAFETY, OFF(enforce), 0, 0, NULL, 0 },
 	{ "enforce_exec", T_ENUM, "auto", "MECH",
-	  "how exec deny rules are enforced: auto (lsm, else fanotify, else kill at exec), lsm, "
+	  "how exec deny rules are enforced: auto (lsm, else kill at exec, else fanotify), lsm, "
 	  "fanotify or kill",
 	  0, OFF(enforce_exec), 0, 0, exec_pref_names, 0 },
 	{ "response_rate_per_rule", T_INT, "20", "N",
@@ -127,6 +127,10 @@ static const struct key base_keys[] = {
 	{ "socket_group", T_GROUP, "", "GROUP",
 	  "group allowed the read-only verbs (status, stats, rules); empty = root only",
 	  K_SAFETY, OFF(socket_group), 0, 0, NULL, 0 },
+	{ "shutdown_timeout", T_DURATION, "15s", "DURATION",
+	  "longest a stop may take after SIGTERM or SIGINT, at any stage (start-up, a content "
+	  "load, a stuck control request, hashing); then the sensor exits at once (status 3)",
+	  0, OFF(shutdown_timeout_ms), 100, 600000, NULL, 0 },
 	{ "verbose", T_BOOL, "no", "BOOL", "debug logging, libbpf's included",
 	  0, OFF(verbose), 0, 0, NULL, 'v' },
 	{ "host_name", T_STRING, "", "NAME", "host.name in events; empty = the system host name",

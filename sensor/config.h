@@ -82,6 +82,7 @@ struct edr_config {
 	char **isolate_allow;               /* CIDR[:PORT] kept reachable when isolated */
 	size_t n_isolate_allow;
 	uint64_t fanotify_deadline_ms;      /* answer allow after this long */
+	uint64_t shutdown_timeout_ms;       /* SIGTERM to exit, at most */
 	char *quarantine_dir;
 
 	/* Control socket and state. */

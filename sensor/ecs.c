@@ -378,15 +378,17 @@ void edr_ecs__alert(struct edr_ecs *ecs, struct edr_json *j, const struct edr_ev
 	record(ecs, j, c, a);
 }
 
-void edr_ecs__gap(struct edr_ecs *ecs, struct edr_json *j, uint32_t cpu, uint64_t lost, uint64_t boot_ns)
+/* A gap record: what was lost, why, and where (a CPU's ring, an output). */
+static void gap(struct edr_ecs *ecs, struct edr_json *j, uint64_t boot_ns, const char *action,
+		const char *reason, uint64_t lost, int64_t cpu, const char *output)
 {
 	edr_json_obj_begin(j);
 	edr_ecs__timestamp(ecs, j, boot_ns);
 	edr_json_key(j, "event");
 	edr_json_obj_begin(j);
 	edr_json_kcstr(j, "kind", "event");
-	edr_json_kcstr(j, "action", "events-lost");
-	edr_json_kcstr(j, "reason", "ring buffer full");
+	edr_json_kcstr(j, "action", action);
+	edr_json_kcstr(j, "reason", reason);
 	edr_json_obj_end(j);
 	edr_json_key(j, "host");
 	edr_json_obj_begin(j);
@@ -395,8 +397,22 @@ void edr_ecs__gap(struct edr_ecs *ecs, struct edr_json *j, uint32_t cpu, uint64_
 	edr_json_key(j, "edr");
 	edr_json_obj_begin(j);
 	edr_json_kuint(j, "lost", lost);
-	edr_json_kuint(j, "cpu", cpu);
+	if (cpu >= 0)
+		edr_json_kuint(j, "cpu", (uint64_t)cpu);
+	if (output)
+		edr_json_kcstr(j, "output", output);
 	edr_json_obj_end(j);
 	edr_json_obj_end(j);
+}
+
+void edr_ecs__gap(struct edr_ecs *ecs, struct edr_json *j, uint32_t cpu, uint64_t lost, uint64_t boot_ns)
+{
+	gap(ecs, j, boot_ns, "events-lost", "ring buffer full", lost, cpu, NULL);
+}
+
+void edr_ecs__output_gap(struct edr_ecs *ecs, struct edr_json *j, const char *output, uint64_t lost,
+			 const char *reason, uint64_t boot_ns)
+{
+	gap(ecs, j, boot_ns, "output-lines-lost", reason, lost, -1, output);
 }
 

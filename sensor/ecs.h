@@ -71,6 +71,10 @@ void edr_ecs__process(struct edr_ecs *ecs, struct edr_json *j, const struct edr_
 
 /* {"event":{"kind":"event","action":"events-lost",...},"edr":{"lost":N,"cpu":C}} */
 void edr_ecs__gap(struct edr_ecs *ecs, struct edr_json *j, uint32_t cpu, uint64_t lost, uint64_t boot_ns);
+/* An output that lost lines (a full disk) writes this once it works again:
+ * event.action output-lines-lost, event.reason, edr.lost, edr.output. */
+void edr_ecs__output_gap(struct edr_ecs *ecs, struct edr_json *j, const char *output, uint64_t lost,
+			 const char *reason, uint64_t boot_ns);
 
 /* "key": the string, only when present (s->p set). */
 void edr_ecs_kopt(struct edr_json *j, const char *key, const struct edr_str *s);

@@ -139,6 +139,13 @@ $(BUILD)/tests/unit/test_output_syslog: $(BUILD)/tests/unit/test_output_syslog.o
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
 
+# The file output on a full disk (RLIMIT_FSIZE stands in for it).
+UNIT_TESTS += $(BUILD)/tests/unit/test_output_file
+$(BUILD)/tests/unit/test_output_file: $(BUILD)/tests/unit/test_output_file.o \
+		$(BUILD)/sensor/output/output.o
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
+
 # The sensor started from a configuration file and operated with edrctl
 # (root, real kernel): status matches what runs, stats match what was written.
 TEST_STEPS += test-service

@@ -14,7 +14,6 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/mman.h>
-#include <sys/signalfd.h>
 #include <sys/utsname.h>
 #include <syslog.h>
 #include <time.h>
@@ -33,6 +32,8 @@
 #include "sensor/config.h"
 #include "sensor/content/content.h"
 #include "sensor/ctl/ctl_server.h"
+#include "sensor/shutdown.h"
+#include "rules/filetype.h"
 #include "sensor/notify.h"
 #include "sensor/ctl/ops.h"
 #include "sensor/output/output_syslog.h"
@@ -97,6 +98,7 @@ struct sensor {
 	uint64_t drops_reported[MAX_CPUS];
 	uint64_t kernel_drops;              /* sum over CPUs at last read */
 	uint64_t kernel_seq;                /* sequence numbers handed out, all CPUs */
+	int rcu_registered;                 /* edr_content__thread_init() ran */
 };
 
 static int verbose;
@@ -430,6 +432,17 @@ static void map_ring_positions(struct sensor *s)
 /* edrctl status lists every feature. */
 _Static_assert(EDR_MAX_FEATURES <= EDR_OPS_MAX_FEATURES, "EDR_OPS_MAX_FEATURES too small");
 
+/* Per output: lines written, lost for good, held for a retry. */
+static void fill_outputs(struct sensor *s, struct edr_ops_output *o, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(o[i].dest, sizeof(o[i].dest), "%s", s->out.sinks[i]->name);
+		edr_output__sink_stats(&s->out, (int)i, &o[i].lines, &o[i].lost, &o[i].pending);
+	}
+}
+
 static int ops_status(struct edr_sensor_status *st, void *arg)
 {
 	struct sensor *s = arg;
@@ -472,7 +485,7 @@ static int ops_status(struct edr_sensor_status *st, void *arg)
 		snprintf(st->outputs[i].dest, sizeof(st->outputs[i].dest), "%s", s->out.sinks[i]->name);
 		st->n_outputs++;
 	}
-	st->outputs[0].lines = GET(s->out.lines);
+	fill_outputs(s, st->outputs, st->n_outputs);
 	st->outputs[0].errors = GET(s->out.write_errors);
 	return 0;
 }
@@ -519,6 +532,19 @@ static int ops_stats(struct edr_sensor_stats *st, void *arg)
 		st->ids_queue_full = is.queue_full;
 		st->ids_reloads = is.reloads;
 		st->ids_parse_errors = is.parse_errors;
+	}
+	st->n_outputs = (size_t)s->out.n < EDR_OPS_MAX_OUTPUTS ? (size_t)s->out.n : EDR_OPS_MAX_OUTPUTS;
+	fill_outputs(s, st->outputs, st->n_outputs);
+	if (s->srv) {
+		struct edr_ctl_server_stats cs;
+
+		edr_ctl_server__stats(s->srv, &cs);
+		st->ctl_accepted = cs.accepted;
+		st->ctl_served = cs.served;
+		st->ctl_denied = cs.denied;
+		st->ctl_busy = cs.busy;
+		st->ctl_busy_per_uid = cs.busy_per_uid;
+		st->ctl_malformed = cs.malformed;
 	}
 	for (t = 0; t < _EDR_EVENT_MAX; t++) {
 		st->read[t] = GET(s->c.per_type[t]);
@@ -650,7 +676,7 @@ enum { EV_RING = 1, EV_SIGNAL = 2 };    /* epoll_event.data.u32 */
  * when its periodic work last ran. */
 struct daemon {
 	struct sensor s;
-	int sfd, efd;                       /* signalfd, epoll; -1 when closed */
+	int sfd, efd;                       /* the signal watchdog's eventfd, epoll */
 	int opened;                         /* signals blocked: sensor_close() has work */
 	uint64_t last_drop_check, last_reap, last_tick;
 };
@@ -719,24 +745,49 @@ static int open_probe(struct sensor *s, struct edr_probe *probe)
 	return SENSOR_OPENED;
 }
 
-/* SIGINT and SIGTERM stop, SIGHUP reopens the outputs. */
+static void shutdown_log(const char *msg)
+{
+	logmsg("%s", msg);
+}
+
+/* SIGINT and SIGTERM stop, within shutdown_timeout whatever the stage;
+ * SIGHUP reopens the outputs (sensor/shutdown.h). */
 static int open_signals(struct daemon *d)
 {
-	sigset_t mask;
+	int rc = edr_shutdown__start((unsigned)d->s.cfg.shutdown_timeout_ms, shutdown_log);
 
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	/* Blocked before any thread starts, so only the signalfd sees them. */
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	d->sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (d->sfd < 0) {
-		logmsg("signalfd: %s", strerror(errno));
+	if (rc) {
+		logmsg("signals: %s", strerror(-rc));
 		return -EIO;
 	}
+	d->sfd = edr_shutdown__fd();
 	d->opened = 1;
 	return 0;
+}
+
+static void output_log(void *ctx, const char *msg)
+{
+	(void)ctx;
+	logmsg("%s", msg);
+}
+
+/* The gap record of an output that lost lines, in a JSON buffer of its own
+ * (this runs inside a write of the event thread's buffer). */
+static size_t output_gap_line(void *ctx, const char *sink, uint64_t lost, const char *reason,
+			      char *buf, size_t size)
+{
+	struct sensor *s = ctx;
+	struct edr_json j;
+	size_t n = 0;
+
+	edr_json_init(&j);
+	edr_ecs__output_gap(&s->ecs, &j, sink, lost, reason, boot_ns());
+	if (!j.oom && j.len < size) {
+		memcpy(buf, j.buf, j.len);
+		n = j.len;
+	}
+	edr_json_free(&j);
+	return n;
 }
 
 /* The output file (or stdout) and syslog or journald. */
@@ -745,11 +796,41 @@ static int open_outputs(struct sensor *s)
 	struct edr_sink *sink;
 	const char *output;
 
+	s->out.log = output_log;
+	s->out.gap_line = output_gap_line;
+	s->out.ctx = s;
+
 	output = !strcmp(s->cfg.output, "stdout") ? NULL : s->cfg.output;
+	if (output && strcmp(output, "none")) {
+		/* Its directory along the whole path: nobody else may swap the
+		 * file (or the directory) under the sensor. */
+		char dir[512], why[640], *slash;
+		int rc;
+
+		snprintf(dir, sizeof(dir), "%s", output);
+		slash = strrchr(dir, '/');
+		if (slash)
+			slash == dir ? (void)(slash[1] = 0) : (void)(*slash = 0);
+		rc = slash ? edr_store_check_dir(dir, why, sizeof(why)) : 0;
+		if (rc) {
+			logmsg("cannot use output '%s': directory %s", output, why);
+			return -EIO;
+		}
+	}
 	if (strcmp(s->cfg.output, "none")) {
 		sink = edr_sink_file__new(output);
 		if (!sink) {
-			logmsg("cannot open output '%s': %s", output ? output : "stdout", strerror(errno));
+			struct stat st;
+			int e = errno;
+
+			/* Say what is in the way rather than "Invalid argument". */
+			/* ENXIO: a FIFO nobody reads (opened without blocking). */
+			if (output && (e == ELOOP || e == EINVAL || e == ENXIO) && lstat(output, &st) == 0)
+				logmsg("cannot open output '%s': %s, not a regular file%s", output,
+				       edr_file_type(st.st_mode),
+				       S_ISLNK(st.st_mode) ? " (symbolic links are not followed)" : "");
+			else
+				logmsg("cannot open output '%s': %s", output ? output : "stdout", strerror(e));
 			return -EIO;
 		}
 		edr_output__add(&s->out, sink);
@@ -811,6 +892,7 @@ static int open_content(struct sensor *s)
 	co.response_shadow_ms = s->cfg.response_shadow_ms;
 	co.shadow_max_would_act_per_min = (double)s->cfg.shadow_max_would_act_per_min;
 	edr_content__thread_init();
+	s->rcu_registered = 1;
 	s->content = edr_content__new(&co, err, sizeof(err));
 	if (!s->content) {
 		logmsg("content: %s", err);
@@ -906,7 +988,7 @@ static int open_response(struct sensor *s)
 	return 0;
 }
 
-/* One epoll set: the ring buffer and the signalfd. */
+/* One epoll set: the ring buffer and the signal watchdog's eventfd. */
 static int open_loop(struct daemon *d)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
@@ -931,11 +1013,24 @@ static int open_loop(struct daemon *d)
 
 /* Last step of the start-up: everything that needs more privilege than the
  * run phase (loading, attaching, mounts, memlock, the socket's chown) is done. */
+/* Before any thread starts: capabilities are per thread and inherited. */
+static int drop_capabilities(void)
+{
+	char err[256];
+
+	if (edr_privdrop__caps(err, sizeof(err))) {
+		logmsg("privilege drop: %s", err);
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* Once start-up is done: the allow-list, for every thread. */
 static int drop_privileges(struct sensor *s)
 {
 	char err[256];
 
-	if (edr_privdrop__apply(s->cfg.seccomp, err, sizeof(err))) {
+	if (s->cfg.seccomp && edr_privdrop__seccomp(err, sizeof(err))) {
 		logmsg("privilege drop: %s", err);
 		return -EPERM;
 	}
@@ -962,15 +1057,24 @@ static int sensor_open(struct daemon *d, int argc, char **argv)
 		rc = open_probe(s, &probe);
 	if (rc != SENSOR_OPENED)
 		return rc;
-	if (open_signals(d))
+	if (drop_capabilities() || open_signals(d))
 		return 1;
-	if (open_outputs(s) || open_tables(s) || open_content(s))
-		return 1;
+	/* A stop asked for during start-up is served between the steps (and by
+	 * the watchdog's deadline within a long one). */
+#define STEP(name, call) (edr_shutdown__stage(name), (call) ? 1 : edr_shutdown__requested() ? 0 : -1)
+	if ((rc = STEP("opening outputs", open_outputs(s))) >= 0 ||
+	    (rc = STEP("reading /proc", open_tables(s))) >= 0 ||
+	    (rc = STEP("loading content", open_content(s))) >= 0)
+		return rc;
 	open_caches(s);
-	if (open_loader(s, &probe) || open_response(s) || open_loop(d) || start_control(s))
-		return 1;
+	if ((rc = STEP("loading and attaching BPF", open_loader(s, &probe))) >= 0 ||
+	    (rc = STEP("starting responses", open_response(s))) >= 0 ||
+	    (rc = STEP("starting the control socket", open_loop(d) || start_control(s))) >= 0)
+		return rc;
+#undef STEP
 	if (drop_privileges(s))
 		return 1;
+	edr_shutdown__stage("running");
 	logmsg("running, %zu processes known, control socket %s", edr_proctable__count(s->procs),
 	       s->cfg.socket);
 	notify_status(s);
@@ -978,21 +1082,16 @@ static int sensor_open(struct daemon *d, int argc, char **argv)
 	return SENSOR_OPENED;
 }
 
-/* Reads every pending signal; returns 0 once one asked to stop. */
+/* After a wake-up from the signal watchdog; returns 0 once a stop was asked. */
 static int read_signals(struct daemon *d)
 {
-	struct signalfd_siginfo si;
-	int running = 1;
+	int running = !edr_shutdown__requested();
 
-	while (read(d->sfd, &si, sizeof(si)) == sizeof(si)) {
-		if (si.ssi_signo == SIGHUP) {
-			int e = edr_output__reopen(&d->s.out);
+	if (edr_shutdown__take_hup()) {
+		int e = edr_output__reopen(&d->s.out);
 
-			if (e)
-				logmsg("SIGHUP: cannot reopen output: %s", strerror(-e));
-		} else {
-			running = 0;
-		}
+		if (e)
+			logmsg("SIGHUP: cannot reopen output: %s", strerror(-e));
 	}
 	return running;
 }
@@ -1054,23 +1153,38 @@ static void sensor_close(struct daemon *d)
 		return;
 	edr_notify_stopping();
 	/* The control thread goes first: it reads what is freed below. */
+	edr_shutdown__stage("stopping: waiting for control requests");
 	edr_ctl_server__free(s->srv);
 	/* fanotify answers what is pending, the response worker finishes. */
+	edr_shutdown__stage("stopping: responses");
 	edr_response_daemon__close(&s->resp);
 	/* Detach, then drain what the programs left in the ring, so the
 	 * counters read last are final. */
+	edr_shutdown__stage("stopping: detaching BPF");
 	edr_loader__detach(s->loader);
 	if (s->rb) {
 		ring_buffer__consume(s->rb);
 		report_drops(s);
 	}
 	edr_output__flush(&s->out);
-	if (s->loader || s->rb)
+	if (s->loader || s->rb) {
+		uint64_t w, lost = 0, pend = 0, l, p;
+		int i;
+
+		/* Lines an output lost, or still held when it cannot be written. */
+		for (i = 0; i < s->out.n; i++) {
+			edr_output__sink_stats(&s->out, i, &w, &l, &p);
+			lost += l;
+			pend += p;
+		}
 		logmsg("stopped: events read %llu, emitted %llu, dropped %llu, decode errors %llu, sequence %llu, "
-		       "alerts %llu",
+		       "alerts %llu, output lines lost %llu",
 		       (unsigned long long)s->c.read, (unsigned long long)s->c.emitted,
 		       (unsigned long long)s->kernel_drops, (unsigned long long)s->c.decode_errors_total,
-		       (unsigned long long)s->kernel_seq, (unsigned long long)s->c.alerts);
+		       (unsigned long long)s->kernel_seq, (unsigned long long)s->c.alerts,
+		       (unsigned long long)(lost + pend));
+	}
+	edr_shutdown__stage("stopping: freeing");
 	ring_buffer__free(s->rb);
 	if (s->rb_cons)
 		munmap((void *)s->rb_cons, s->page);
@@ -1078,7 +1192,8 @@ static void sensor_close(struct daemon *d)
 		munmap((void *)s->rb_prod, s->page);
 	edr_loader__free(s->loader);
 	edr_content__free(s->content);
-	edr_content__thread_fini();
+	if (s->rcu_registered)
+		edr_content__thread_fini();
 	edr_hashcache__free(s->hashes);
 	edr_cgroup_cache__free(s->cgroups);
 	edr_proctable__free(s->procs);
@@ -1089,8 +1204,6 @@ static void sensor_close(struct daemon *d)
 	free(s->alert_rules);
 	if (d->efd >= 0)
 		close(d->efd);
-	if (d->sfd >= 0)
-		close(d->sfd);
 }
 
 int main(int argc, char **argv)

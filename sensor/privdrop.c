@@ -238,7 +238,7 @@ out:
 	return rc;
 }
 
-int edr_privdrop__apply(int seccomp, char *err, size_t errlen)
+int edr_privdrop__caps(char *err, size_t errlen)
 {
 	int rc = drop_caps(err, errlen);
 
@@ -248,5 +248,19 @@ int edr_privdrop__apply(int seccomp, char *err, size_t errlen)
 		snprintf(err, errlen, "prctl(PR_SET_NO_NEW_PRIVS): %s", strerror(errno));
 		return -errno;
 	}
-	return seccomp ? install_filter(err, errlen) : 0;
+	return 0;
+}
+
+int edr_privdrop__seccomp(char *err, size_t errlen)
+{
+	return install_filter(err, errlen);
+}
+
+int edr_privdrop__apply(int seccomp, char *err, size_t errlen)
+{
+	int rc = edr_privdrop__caps(err, errlen);
+
+	if (rc)
+		return rc;
+	return seccomp ? edr_privdrop__seccomp(err, errlen) : 0;
 }

@@ -21,7 +21,15 @@
 /* The capabilities kept for the run phase, as a bit mask (1 << CAP_x). */
 uint64_t edr_privdrop__keep(void);
 
-/* Drops the capabilities, sets no_new_privs and, when seccomp is non-zero,
+/* Capabilities are a property of each thread, inherited by the threads it
+ * starts: they are dropped (with no_new_privs set) before the daemon starts
+ * any thread, since everything start-up still has to do (BPF load and
+ * attach, the cgroup attach, fanotify) needs only the kept ones. */
+int edr_privdrop__caps(char *err, size_t errlen);
+/* The seccomp allow-list, for every thread (TSYNC), once start-up is done. */
+int edr_privdrop__seccomp(char *err, size_t errlen);
+
+/* Both: drops the capabilities, sets no_new_privs and, when seccomp is non-zero,
  * installs the allow-list. Returns 0 or a negative errno with a one-line
  * reason in err. Capabilities the process does not have are not an error
  * (a run with only CAP_BPF and CAP_PERFMON keeps less). */

@@ -13,6 +13,9 @@ SENSOR_OBJS += $(EVENT_CORE_OBJS) $(BUILD)/sensor/output/output.o
 # The run-phase privilege drop (README, Privileges).
 SENSOR_OBJS += $(BUILD)/sensor/privdrop.o
 
+# Signals and the stop deadline.
+SENSOR_OBJS += $(BUILD)/sensor/shutdown.o
+
 # EDRCTL_OBJS: one file per group of verbs; each registers in edrctl.c's table.
 EDRCTL_OBJS += $(BUILD)/sensor/ctl/edrctl.o
 

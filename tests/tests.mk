@@ -14,6 +14,7 @@ $(eval $(call unit_test,test_decode,$(EVENT_OBJS)))
 $(eval $(call unit_test,test_json,$(BUILD)/sensor/json.o))
 $(eval $(call unit_test,test_proctable,$(EVENT_OBJS)))
 $(eval $(call unit_test,test_families,$(EVENT_OBJS)))
+$(eval $(call unit_test,test_shutdown,$(BUILD)/sensor/shutdown.o))
 # Unit tests of one family of events: decode, ECS and Sigma mapping.
 EVENT_UNIT_OBJS := $(BUILD)/tests/unit/event_util.o $(EVENT_OBJS)
 # tests/unit/test_<family>_events.c, one per family, found by name.
@@ -57,11 +58,29 @@ TEST_STEPS += test-e2e
 test-e2e: $(BINS) $(TEST_HELPERS) ## e2e: the real daemon against the real kernel (root)
 	@python3 tests/e2e/test_sensor.py --build $(BUILD)
 
+# The sensor on a hostile host (issue 13): control socket abuse, files that
+# are not what they should be, stops that must not hang.
+.PHONY: test-hostile-e2e
+TEST_STEPS += test-hostile-e2e
+test-hostile-e2e: $(BINS) $(TEST_HELPERS) ## e2e: the sensor against a hostile host (root)
+	@python3 tests/e2e/test_hostile.py --build $(BUILD)
+
+# Hostile directories, planted temporary names, files that are not files.
+.PHONY: test-hostile-files-e2e
+TEST_STEPS += test-hostile-files-e2e
+test-hostile-files-e2e: $(BINS) $(TEST_HELPERS) ## e2e: hostile files and directories against the real daemon (root)
+	@python3 tests/e2e/test_hostile_files.py $(BUILD)
+
 # Benchmarks (make bench): not tests, never timed assertions.
 .PHONY: bench-exec
 BENCH_STEPS += bench-exec
 bench-exec: $(BINS) $(TEST_HELPERS) ## benchmark: exec overhead of the sensor (root)
 	@python3 tests/bench/exec_overhead.py --build $(BUILD)
+
+.PHONY: bench-restart
+BENCH_STEPS += bench-restart
+bench-restart: $(BINS) ## benchmark: start and stop time, links detached in parallel vs serially (root)
+	@python3 tests/bench/restart_bench.py --build $(BUILD)
 
 .PHONY: bench-file
 BENCH_STEPS += bench-file
@@ -141,3 +160,15 @@ TEST_STEPS += test-privilege-e2e
 .PHONY: test-privilege-e2e
 test-privilege-e2e: $(BINS) ## e2e: the running daemon's capabilities, no_new_privs, seccomp (root)
 	@python3 tests/e2e/test_privilege.py --build $(BUILD)
+
+# Tamper evidence: the real daemon ptraced and signalled by another process.
+.PHONY: test-tamper-e2e
+TEST_STEPS += test-tamper-e2e
+test-tamper-e2e: $(BINS) $(TEST_HELPERS) ## e2e: tamper attempts on the real daemon are seen and alerted (root)
+	@python3 tests/e2e/test_tamper.py --build $(BUILD)
+
+# Evasion: deep exec paths, programs run through the dynamic loader.
+.PHONY: test-evasion-e2e
+TEST_STEPS += test-evasion-e2e
+test-evasion-e2e: $(BINS) $(TEST_HELPERS) ## e2e: deep exec paths and ld.so PROGRAM against the real daemon (root)
+	@python3 tests/e2e/test_evasion.py --build $(BUILD)

@@ -50,6 +50,45 @@ mnt() { # TYPE DIR
 	mkdir -p "$2" 2>/dev/null
 	mount -t "$1" "$1" "$2" 2>> "$R/mounts.err" || echo "vmtest-guest: cannot mount $1 on $2" >> "$R/mounts.err"
 }
+# vng lays writable overlays over the host's /usr, /etc, /var, /tmp and
+# others; the tests need the guest the plain path gives them: the host root
+# read-only over 9p and a tmpfs on /tmp. On overlayfs a file's stat()
+# identity is not the inode the BPF programs see (an exec's dev, a file
+# denial keyed on dev and inode), so the overlays are detached (lazily:
+# this shell runs from one) and a tmpfs goes on /tmp. A tree (and its
+# results directory) under /tmp, as in a CI clone there, is kept visible:
+# bound aside, then moved back.
+plain_root() {
+	local keep=() d i=0 src mp rest ovl=()
+	for d in "$JOB_CWD" "$R"; do
+		[[ $d == /tmp/* ]] || continue
+		[ "$d" = "$R" ] && [[ $R/ == "$JOB_CWD"/* ]] && continue
+		mkdir -p "/run/vmtest-keep/$i" && mount --rbind "$d" "/run/vmtest-keep/$i" || return 1
+		keep+=("$d")
+		i=$((i + 1))
+	done
+	# Several passes: one may uncover another (vng mounts /lib's over /usr/lib).
+	for _ in 1 2 3; do
+		ovl=()
+		while read -r src mp rest; do
+			[[ $src == virtme_rw_overlay* ]] && ovl+=("$mp")
+		done < /proc/self/mounts
+		[ ${#ovl[@]} -gt 0 ] || break
+		for mp in "${ovl[@]}"; do
+			umount -l "$mp" 2> /dev/null
+		done
+	done
+	mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /tmp || return 1
+	for i in "${!keep[@]}"; do
+		mkdir -p "${keep[$i]}" && mount --move "/run/vmtest-keep/$i" "${keep[$i]}" || return 1
+	done
+}
+# Only inside virtme-ng's guest (its init's parameters on the command line):
+# the runner's tests run this script on the host through a stand-in vng.
+if [ "$mode" = vng ] && [[ " $(< /proc/cmdline)" == *" virtme_"* ]]; then
+	plain_root 2>> "$R/mounts.err" || echo "vmtest-guest: cannot make the root plain (overlays, tmpfs on /tmp)" >> "$R/mounts.err"
+	mounted=$(< /proc/self/mounts)
+fi
 mnt securityfs /sys/kernel/security
 mnt tracefs /sys/kernel/tracing
 mnt bpf /sys/fs/bpf

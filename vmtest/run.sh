@@ -10,7 +10,9 @@
 # CMD timed out, 125 when the guest could not run it (boot failure, panic).
 #
 # With `vng` (virtme-ng) on PATH it is used instead of plain QEMU unless
-# EDR_VMTEST_VNG=0; the guest side (vmtest/guest.sh) is the same.
+# EDR_VMTEST_VNG=0; the guest side (vmtest/guest.sh) is the same. Plain QEMU
+# is the fallback, chosen by trying (a vng guest that does not start) and for
+# systemd as init, and said in the output.
 usage() {
 	cat <<EOF
 Usage: vmtest/run.sh --kernel PATH [options] -- CMD [ARG...]
@@ -109,18 +111,33 @@ R=$(realpath "$results")
 # The guest's root (uid 0) writes here through 9p; keep it private on the host.
 chmod 700 "$R"
 
-# vng finds a kernel's modules itself (in /lib/modules or a kernel build
-# tree); it cannot use an unpacked package's lib/modules, so such kernels and
-# the systemd mode always go through plain QEMU.
+# vng (virtme-ng) finds a kernel's modules itself: in /lib/modules, in a
+# kernel build tree, or in lib/modules/VERSION of the root the image lies in
+# (an unpacked package: PKG/boot/vmlinuz-VERSION next to PKG/lib/modules), and
+# links them into its guest. It cannot boot systemd as init (its own init
+# runs --exec), so the systemd mode always goes through plain QEMU. Whether vng
+# works is found by trying: a vng guest that stops before it booted (and not
+# by a kernel panic, which is the kernel's doing) is booted again on plain
+# QEMU, said aloud.
 use_vng=0
 if [ "$systemd" = 0 ] && [ "${EDR_VMTEST_VNG:-1}" != 0 ] && command -v vng >/dev/null; then
-	if [ -z "$modules" ] || [[ $(realpath "$modules") == /lib/modules/* ||
-		$(realpath "$modules") == /usr/lib/modules/* ]]; then
+	mods_real=''
+	[ -z "$modules" ] || mods_real=$(realpath "$modules")
+	if [ -z "$mods_real" ] || [[ $mods_real == /lib/modules/* || $mods_real == /usr/lib/modules/* ||
+		${mods_real%/*} == "$(dirname "$(dirname "$kernel")")/lib/modules" ]]; then
 		use_vng=1
 	else
-		echo "vmtest: $name: vng cannot use modules from $modules; using QEMU directly"
+		echo "vmtest: $name: vng looks for modules beside the image, not in $modules; using QEMU directly"
 	fi
+elif [ "$systemd" = 1 ] && [ "${EDR_VMTEST_VNG:-1}" != 0 ] && command -v vng >/dev/null; then
+	echo "vmtest: $name: systemd as init: using QEMU directly (vng runs its own init)"
 fi
+if [ "$use_vng" = 1 ] && [ "$shell" = 1 ]; then
+	# vng's own console is the better shell: see vmtest/README.md.
+	echo "vmtest: $name: --shell uses QEMU directly; for a vng shell: vng --run $kernel --disable-kvm"
+	use_vng=0
+fi
+[ "$use_vng" = 0 ] || echo "vmtest: $name: booting with $(command -v vng)"
 
 # --- the job, as bash assignments the guest sources -------------------------
 {
@@ -171,8 +188,13 @@ EOF
 fi
 
 # --- the initramfs (cached by content) ---------------------------------------
-initrd=$(flock "$cache/.lock" "$here/mkinitramfs.sh" --cache "$cache" ${modules:+--modules "$modules"}) ||
-	die "cannot build the initramfs"
+initrd=''
+make_initrd() {
+	[ -z "$initrd" ] || return 0
+	initrd=$(flock "$cache/.lock" "$here/mkinitramfs.sh" --cache "$cache" ${modules:+--modules "$modules"}) ||
+		die "cannot build the initramfs"
+}
+[ "$use_vng" = 1 ] || make_initrd
 
 # --- boot --------------------------------------------------------------------
 console=$R/console.log
@@ -189,44 +211,50 @@ trap cleanup EXIT
 trap 'echo "vmtest: $name: interrupted, guest killed" >&2; exit 130' INT TERM HUP
 
 mem=${EDR_VMTEST_MEM:-2G} smp=${EDR_VMTEST_SMP:-2}
-if [ "$use_vng" = 1 ]; then
-	# setsid: vng's QEMU child must die with it when we kill the group.
-	# KVM does not work on these hosts; EDR_VMTEST_VNG_ARGS='' where it does.
-	# shellcheck disable=SC2086 # a word list on purpose
-	setsid vng --run "$kernel" ${EDR_VMTEST_VNG_ARGS---disable-kvm} --cpus "$smp" --memory "$mem" \
-		--rwdir "$R" --exec "EDR_VMTEST_RESULTS=$(printf '%q' "$R") bash $(printf '%q' "$R/stage2.sh") vng" \
-		> "$console" 2>&1 < /dev/null &
-	pid=$!
-else
-	qemu=${EDR_VMTEST_QEMU:-qemu-system-x86_64}
-	command -v "$qemu" >/dev/null || die "$qemu not found (install qemu-system-x86)"
-	append="console=ttyS0 panic=-1 loglevel=4 rdinit=/init edr.mode=plain"
-	if [ "$systemd" = 1 ]; then
-		append="console=ttyS0 panic=-1 loglevel=4 rdinit=/init edr.mode=systemd"
-		append+=" systemd.show_status=0 systemd.unit=multi-user.target"
+# Starts the guest in the background ($pid), with vng or plain QEMU.
+start_guest() {
+	if [ "$use_vng" = 1 ]; then
+		# setsid: vng's QEMU child must die with it when we kill the group.
+		# KVM does not work on these hosts; EDR_VMTEST_VNG_ARGS='' where it does.
+		# From /: vng checks a --rwdir's guest path (relative to its root)
+		# against its own working directory.
+		# shellcheck disable=SC2086 # a word list on purpose
+		# exec: $! is then vng itself, the leader of setsid's new group.
+		(cd / && exec setsid vng --run "$kernel" ${EDR_VMTEST_VNG_ARGS---disable-kvm} --cpus "$smp" --memory "$mem" \
+			--rwdir "$R" --exec "EDR_VMTEST_RESULTS=$(printf '%q' "$R") bash $(printf '%q' "$R/stage2.sh") vng") \
+			> "$console" 2>&1 < /dev/null &
+		pid=$!
+	else
+		qemu=${EDR_VMTEST_QEMU:-qemu-system-x86_64}
+		command -v "$qemu" >/dev/null || die "$qemu not found (install qemu-system-x86)"
+		append="console=ttyS0 panic=-1 loglevel=4 rdinit=/init edr.mode=plain"
+		if [ "$systemd" = 1 ]; then
+			append="console=ttyS0 panic=-1 loglevel=4 rdinit=/init edr.mode=systemd"
+			append+=" systemd.show_status=0 systemd.unit=multi-user.target"
+		fi
+		append+=${EDR_VMTEST_APPEND:+ $EDR_VMTEST_APPEND}
+		# shellcheck disable=SC2054 # commas inside QEMU options
+		qargs=(-accel tcg,thread=multi -cpu max -smp "$smp" -m "$mem"
+			-nodefaults -display none -no-reboot -nic none -monitor none
+			-kernel "$kernel" -initrd "$initrd" -append "$append"
+			-fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap
+			-device virtio-9p-pci,fsdev=root,mount_tag=/dev/root
+			-fsdev "local,id=res,path=$R,security_model=none"
+			-device virtio-9p-pci,fsdev=res,mount_tag=vmtest)
+		if [ "$shell" = 1 ]; then
+			# In the foreground with the serial console on the terminal (Ctrl-A X
+			# quits QEMU); timeout(1) is the watchdog.
+			timeout --foreground -k 5 $((boot_timeout + timeout + 30)) \
+				"$qemu" "${qargs[@]}" -serial mon:stdio
+			rc=$?
+			[ "$rc" != 124 ] || echo "vmtest: $name: guest did not finish within $timeout s, killed" >&2
+			[ -f "$R/status" ] && exit "$(cat "$R/status")"
+			exit 125
+		fi
+		setsid "$qemu" "${qargs[@]}" -serial "file:$console" > "$R/qemu.err" 2>&1 < /dev/null &
+		pid=$!
 	fi
-	append+=${EDR_VMTEST_APPEND:+ $EDR_VMTEST_APPEND}
-	# shellcheck disable=SC2054 # commas inside QEMU options
-	qargs=(-accel tcg,thread=multi -cpu max -smp "$smp" -m "$mem"
-		-nodefaults -display none -no-reboot -nic none -monitor none
-		-kernel "$kernel" -initrd "$initrd" -append "$append"
-		-fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap
-		-device virtio-9p-pci,fsdev=root,mount_tag=/dev/root
-		-fsdev "local,id=res,path=$R,security_model=none"
-		-device virtio-9p-pci,fsdev=res,mount_tag=vmtest)
-	if [ "$shell" = 1 ]; then
-		# In the foreground with the serial console on the terminal (Ctrl-A X
-		# quits QEMU); timeout(1) is the watchdog.
-		timeout --foreground -k 5 $((boot_timeout + timeout + 30)) \
-			"$qemu" "${qargs[@]}" -serial mon:stdio
-		rc=$?
-		[ "$rc" != 124 ] || echo "vmtest: $name: guest did not finish within $timeout s, killed" >&2
-		[ -f "$R/status" ] && exit "$(cat "$R/status")"
-		exit 125
-	fi
-	setsid "$qemu" "${qargs[@]}" -serial "file:$console" > "$R/qemu.err" 2>&1 < /dev/null &
-	pid=$!
-fi
+}
 
 # Copies what the guest appended to its log since the last call.
 shown=0
@@ -240,32 +268,51 @@ show_log() {
 	fi
 }
 
-start=$SECONDS booted_at='' done_at='' verdict=''
-while :; do
-	show_log
-	if [ -f "$R/status" ]; then
-		# Result is in; give the guest a moment to power off, then stop it.
-		[ -n "$done_at" ] || done_at=$SECONDS
-		kill -0 "$pid" 2>/dev/null || break
-		[ $((SECONDS - done_at)) -lt 20 ] || break
-	elif ! kill -0 "$pid" 2>/dev/null; then
-		break
-	elif [ -z "$booted_at" ]; then
-		if [ -f "$R/booted" ]; then
-			booted_at=$SECONDS
-		elif [ $((SECONDS - start)) -ge "$boot_timeout" ]; then
-			verdict="guest did not boot within $boot_timeout s, killed"
+# Waits for the guest's result or a limit; sets verdict on a limit.
+wait_guest() {
+	local done_at=''
+	start=$SECONDS booted_at='' verdict=''
+	while :; do
+		show_log
+		if [ -f "$R/status" ]; then
+			# Result is in; give the guest a moment to power off, then stop it.
+			[ -n "$done_at" ] || done_at=$SECONDS
+			kill -0 "$pid" 2>/dev/null || break
+			[ $((SECONDS - done_at)) -lt 20 ] || break
+		elif ! kill -0 "$pid" 2>/dev/null; then
+			break
+		elif [ -z "$booted_at" ]; then
+			if [ -f "$R/booted" ]; then
+				booted_at=$SECONDS
+			elif [ $((SECONDS - start)) -ge "$boot_timeout" ]; then
+				verdict="guest did not boot within $boot_timeout s, killed"
+				break
+			fi
+		elif [ $((SECONDS - booted_at)) -ge $((timeout + 30)) ]; then
+			# The guest enforces $timeout itself; this catches a hung guest.
+			verdict="guest did not finish within $timeout s, killed"
 			break
 		fi
-	elif [ $((SECONDS - booted_at)) -ge $((timeout + 30)) ]; then
-		# The guest enforces $timeout itself; this catches a hung guest.
-		verdict="guest did not finish within $timeout s, killed"
-		break
-	fi
-	sleep 0.5
-done
-cleanup
-pid=
+		sleep 0.5
+	done
+	cleanup
+	pid=
+}
+
+start_guest
+wait_guest
+if [ "$use_vng" = 1 ] && [ ! -f "$R/booted" ] && [ ! -f "$R/status" ] &&
+	! grep -q 'Kernel panic' "$console" 2>/dev/null; then
+	why=${verdict:-$(grep -v '^[[:space:]]*$' "$console" 2>/dev/null | tail -n 1)}
+	echo "vmtest: $name: vng could not start the guest (${why:-no output}; console: $R/console.vng.log); using QEMU directly"
+	verdict=''
+	rm -f "$R/log"
+	mv "$console" "$R/console.vng.log"
+	use_vng=0
+	make_initrd
+	start_guest
+	wait_guest
+fi
 show_log
 
 tail_console() {

@@ -15,13 +15,20 @@
 # binutils: objcopy reads module dependencies from .modinfo; xz-utils, zstd:
 # compressed modules; util-linux: flock, setsid.
 DEPS_PKGS += qemu-system-x86 busybox-static cpio binutils xz-utils zstd util-linux
+# virtme-ng (vng) from Debian 13 through a private apt state, and udev, which
+# its guest init needs (vmtest/install-vng.sh); VMTEST_VNG=0 leaves it out
+# and vmtest boots QEMU directly.
+VMTEST_VNG ?= 1
+ifneq ($(VMTEST_VNG),0)
+DEPS_SCRIPTS += vmtest/install-vng.sh
+endif
 
 VMTEST_KERNELS ?=
 VMTEST_ARGS    ?=
 
 .PHONY: vmtest vmtest-selftest vmtest-service
 vmtest: $(BPF_TESTS) $(BINS) ## the BPF tests on other kernels in QEMU (VMTEST_KERNELS=6.1,...)
-	@EDR_VMTEST_KERNELS='$(VMTEST_KERNELS)' vmtest/vmtest.sh $(VMTEST_ARGS) -- $(BPF_TESTS)
+	@$(if $(filter 0,$(VMTEST_VNG)),EDR_VMTEST_VNG=0) EDR_VMTEST_KERNELS='$(VMTEST_KERNELS)' vmtest/vmtest.sh $(VMTEST_ARGS) -- $(BPF_TESTS)
 
 vmtest-selftest: ## the vmtest runner's own tests
 	@tests/vmtest/test-runner.sh; rc=$$?; [ $$rc = 0 ] || [ $$rc = 77 ]

@@ -413,19 +413,31 @@ static void drop_shadow(struct edr_content *mgr, const char *why)
 	mgr->shadow_raw = NULL;
 }
 
-/* Activates set (under mgr->lock): swap, persist, start probation. */
+/* Activates set (under mgr->lock): store, swap, start probation. The new
+ * bundle is written and synced before anything changes; when that fails
+ * (a full disk) nothing is swapped and the caller still owns set: the
+ * error is in why. */
 static int activate(struct edr_content *mgr, struct edr_content_set *set, const uint8_t *raw,
-		    size_t rawlen, edr_content_progress_fn progress, void *pctx)
+		    size_t rawlen, edr_content_progress_fn progress, void *pctx, char *why,
+		    size_t whylen)
 {
-	char why[512] = "", p[640], t[32], prev[640];
-	int prev_good;
+	char p[640], t[32], prev[640];
+	int prev_good, moved;
 	int rc;
 
+	rc = edr_store_stage(mgr, raw, rawlen, why, whylen);
+	if (rc) {
+		logf_(mgr, LOG_ERR, "content version %" PRIu64 " not activated: cannot store it: %s",
+		      set->version, why);
+		return rc;
+	}
 	/* The outgoing content becomes the fallback if it passed probation,
 	 * or if there is no fallback at all yet (better than no rules). */
 	path_in(mgr, "previous.bundle", prev, sizeof(prev));
 	prev_good = mgr->probation_until_ms == 0 || access(prev, F_OK) != 0;
 	publish_active(mgr, set);
+	if (set->version > mgr->highest_version)
+		mgr->highest_version = set->version;
 	if (progress) {
 		snprintf(p, sizeof(p), "swap: ok (version %" PRIu64 ", %zu rules active; compiled in "
 			 "%" PRIu64 " ms, swapped in %" PRIu64 " us, old set freed in %" PRIu64 " us)",
@@ -433,9 +445,18 @@ static int activate(struct edr_content *mgr, struct edr_content_set *set, const 
 			 set->free_ns / 1000);
 		progress(p, pctx);
 	}
-	rc = edr_store_persist(mgr, raw, rawlen, prev_good, why, sizeof(why));
+	moved = prev_good && mgr->active_on_disk;
+	rc = edr_store_commit(mgr, prev_good, why, whylen);
+	if (!rc && moved) {
+		/* The sensor itself made this the last-known-good: record it, so
+		 * that a bundle copied there later is not taken for it. */
+		edr_store_refresh_lkg(mgr);
+		snprintf(mgr->lkg_recorded, sizeof(mgr->lkg_recorded), "%s",
+			 mgr->have_lkg ? mgr->lkg_digest : "");
+	}
 	if (rc) {
-		/* The content is live; only the next start would not find it. */
+		/* Staged and synced, but not renamed into place: the content is
+		 * live; only the next start would not find it. */
 		mgr->active_on_disk = 0;
 		logf_(mgr, LOG_ERR, "content version %" PRIu64 " active but not stored: %s",
 		      set->version, why);
@@ -448,8 +469,8 @@ static int activate(struct edr_content *mgr, struct edr_content_set *set, const 
 	}
 	mgr->active_on_disk = 1;
 	mgr->probation_until_ms = set->activated_at_ms + mgr->o.probation_ms;
-	edr_store_save_state(mgr, 0);
 	edr_store_refresh_lkg(mgr);
+	edr_store_save_state(mgr, 0);
 	if (progress) {
 		snprintf(p, sizeof(p), "persist: ok (%s/active.bundle)", mgr->dir);
 		progress(p, pctx);
@@ -508,6 +529,32 @@ static struct edr_content_set *build_set(struct edr_content *mgr, const struct c
 	return set;
 }
 
+/* Progress lines made while mgr->lock is held wait here and go to the
+ * client after the unlock: a client that stops reading then holds no lock
+ * that the event loop's tick or another request waits on. */
+#define PQ_LINES 8
+struct pq {
+	char line[PQ_LINES][640];
+	int n;
+};
+
+static void pq_add(const char *line, void *ctx)
+{
+	struct pq *q = ctx;
+
+	if (q->n < PQ_LINES)
+		snprintf(q->line[q->n++], sizeof(q->line[0]), "%s", line);
+}
+
+static void pq_flush(struct pq *q, edr_content_progress_fn progress, void *pctx)
+{
+	int i;
+
+	for (i = 0; progress && i < q->n; i++)
+		progress(q->line[i], pctx);
+	q->n = 0;
+}
+
 static int reject(struct edr_content *mgr, const char *stage, const char *reason, int rc,
 		  char *err, size_t errlen)
 {
@@ -527,6 +574,7 @@ int edr_content__load(struct edr_content *mgr, const char *path,
 	struct edr_content_set *set;
 	const char *stage = "verify";
 	char why[512] = "", p[640], hex[17];
+	struct pq q = { .n = 0 };
 	struct cand c;
 	uint64_t cur, shadow_ms;
 	int rc;
@@ -572,6 +620,17 @@ int edr_content__load(struct edr_content *mgr, const char *path,
 				 "they would do until promoted (--enforce-now skips this)", pctx);
 	}
 	pthread_mutex_lock(&mgr->lock);
+	/* The tick may have promoted a shadow while this one was built
+	 * (it does not wait for a load): the version check again. */
+	if (!lo->force && mgr->active && set->version <= mgr->active->version) {
+		snprintf(why, sizeof(why), "content version %" PRIu64 " is not newer than the "
+			 "active %" PRIu64 " (activated during this load)", set->version,
+			 mgr->active->version);
+		pthread_mutex_unlock(&mgr->lock);
+		set_free(set);
+		rc = reject(mgr, "swap", why, -ESTALE, err, errlen);
+		goto out;
+	}
 	if (shadow_ms) {
 		char t[32];
 
@@ -585,19 +644,35 @@ int edr_content__load(struct edr_content *mgr, const char *path,
 		if (progress) {
 			snprintf(p, sizeof(p), "shadow: evaluating beside the active rules until %s",
 				 fmt_time(mgr->shadow_until_ms, t, sizeof(t)));
-			progress(p, pctx);
+			pq_add(p, &q);
 		}
 		logf_(mgr, LOG_NOTICE, "content version %" PRIu64 " (%zu rules) in shadow until %s",
 		      set->version, set->nrules, fmt_time(mgr->shadow_until_ms, t, sizeof(t)));
 		snprintf(err, errlen, "accepted into shadow: version %" PRIu64 ", %zu rules, until %s",
 			 set->version, set->nrules, t);
 	} else {
+		uint64_t highest = mgr->highest_version;
+
+		/* A forced downgrade is the operator's word: the next start may
+		 * use this version (anti-rollback counts from it). */
+		if (lo->force && set->version < highest)
+			mgr->highest_version = set->version;
+		rc = activate(mgr, set, c.raw, c.rawlen, progress ? pq_add : NULL, &q, why,
+			      sizeof(why));
+		if (rc) {
+			mgr->highest_version = highest;
+			pthread_mutex_unlock(&mgr->lock);
+			pq_flush(&q, progress, pctx);
+			set_free(set);
+			rc = reject(mgr, "persist", why, rc, err, errlen);
+			goto out;
+		}
 		drop_shadow(mgr, "another content was activated");
-		activate(mgr, set, c.raw, c.rawlen, progress, pctx);
 		snprintf(err, errlen, "active: version %" PRIu64 ", %zu rules", set->version,
 			 set->nrules);
 	}
 	pthread_mutex_unlock(&mgr->lock);
+	pq_flush(&q, progress, pctx);
 	rc = 0;
 out:
 	cand_fini(&c);
@@ -650,8 +725,11 @@ void edr_content__tick(struct edr_content *mgr, uint64_t now)
 
 	if (!now)
 		now = now_ms();
-	if (pthread_mutex_trylock(&mgr->load_lock))
-		return; /* a load is running; next tick */
+	/* Not behind load_lock: a load (self-test, compile, progress to a
+	 * client that may not read) must not hold back the end of probation or
+	 * of a shadow window. Everything here is under mgr->lock, which a load
+	 * only holds for its swap, and the load checks the version again
+	 * there. */
 	pthread_mutex_lock(&mgr->lock);
 	if (mgr->shadow && now >= mgr->shadow_until_ms) {
 		struct edr_content_set *s = mgr->shadow;
@@ -668,7 +746,12 @@ void edr_content__tick(struct edr_content *mgr, uint64_t now)
 				 "version %" PRIu64 " promoted: %s", s->version, why);
 			logf_(mgr, LOG_NOTICE, "shadow content %s", mgr->last_shadow);
 			synchronize_rcu(); /* no reader still counts s as the shadow */
-			activate(mgr, s, raw, rawlen, NULL, NULL);
+			if (activate(mgr, s, raw, rawlen, NULL, NULL, why, sizeof(why))) {
+				snprintf(mgr->last_shadow, sizeof(mgr->last_shadow),
+					 "version %" PRIu64 " not promoted: cannot store it: %s",
+					 s->version, why);
+				set_free(s);
+			}
 			free(raw);
 		} else {
 			drop_shadow(mgr, why);
@@ -684,13 +767,35 @@ void edr_content__tick(struct edr_content *mgr, uint64_t now)
 		edr_store_save_state(mgr, 0);
 	}
 	pthread_mutex_unlock(&mgr->lock);
-	pthread_mutex_unlock(&mgr->load_lock);
 }
 
 /* ---- start-up: what to run, rollback ---- */
 
+/* Anti-rollback: content older than the highest version ever activated is
+ * never started on automatically, except the last-known-good the state
+ * recorded (a rollback, logged). 0 when c may run. */
+static int rollback_check(struct edr_content *mgr, const struct cand *c, const char *label,
+			  const struct store_state *st, char *why, size_t whylen)
+{
+	int lkg = !strcmp(label, "last-known-good");
+
+	if (c->b->version >= mgr->highest_version)
+		return 0;
+	if (lkg && st->lkg_digest[0] && !strcmp(st->lkg_digest, c->digest)) {
+		logf_(mgr, LOG_WARNING, "rolling back to the last-known-good content version %" PRIu64
+		      ", older than version %" PRIu64 " activated before", c->b->version,
+		      mgr->highest_version);
+		return 0;
+	}
+	snprintf(why, whylen, "version %" PRIu64 " is older than version %" PRIu64 " activated "
+		 "before (anti-rollback)%s", c->b->version, mgr->highest_version,
+		 lkg ? " and not the last-known-good the state recorded" : "");
+	return -ESTALE;
+}
+
 /* Tries to start on one stored or shipped content; 0 on success. */
-static int start_on(struct edr_content *mgr, const char *path, int from_disk, const char *label)
+static int start_on(struct edr_content *mgr, const char *path, int from_disk, const char *label,
+		    const struct store_state *st)
 {
 	struct edr_content_set *set;
 	const char *stage = "verify";
@@ -708,6 +813,8 @@ static int start_on(struct edr_content *mgr, const char *path, int from_disk, co
 			 c.b->schema, EDR_SCHEMA_VERSION);
 		rc = -EPROTO;
 	}
+	if (!rc)
+		rc = rollback_check(mgr, &c, label, st, why, sizeof(why));
 	if (rc) {
 		logf_(mgr, LOG_ERR, "%s content %s unusable at %s: %s", label, path, stage, why);
 		cand_fini(&c);
@@ -722,6 +829,8 @@ static int start_on(struct edr_content *mgr, const char *path, int from_disk, co
 	if (!from_disk)
 		snprintf(set->source, sizeof(set->source), "%s (default)", path);
 	publish_active(mgr, set);
+	if (set->version > mgr->highest_version)
+		mgr->highest_version = set->version;
 	logf_(mgr, LOG_NOTICE, "started on %s content version %" PRIu64 " (%.16s, %zu rules) from %s",
 	      label, set->version, set->digest, set->nrules, path);
 	cand_fini(&c);
@@ -742,6 +851,8 @@ static void startup(struct edr_content *mgr)
 	edr_store_load_state(mgr, &st);
 	snprintf(mgr->fail_digest, sizeof(mgr->fail_digest), "%s", st.fail_digest);
 	mgr->fail_count = st.fail_count;
+	mgr->highest_version = st.highest_version;
+	snprintf(mgr->lkg_recorded, sizeof(mgr->lkg_recorded), "%s", st.lkg_digest);
 	have_act = access(act, F_OK) == 0;
 
 	if (have_act && st.probation_until && !st.clean && st.active_digest[0]) {
@@ -770,18 +881,18 @@ static void startup(struct edr_content *mgr)
 		 * (even while compiling it below) counts against it again. */
 		edr_store_save_state_raw(mgr, st.active_digest, 0, st.probation_until, 0);
 	}
-	if (!rolled_back && have_act && start_on(mgr, act, 1, "stored") == 0) {
+	if (!rolled_back && have_act && start_on(mgr, act, 1, "stored", &st) == 0) {
 		mgr->active_on_disk = 1;
 		/* A clean stop during probation resumes the same window. */
 		mgr->probation_until_ms = st.probation_until > now || st.probation_until == 0
 						  ? st.probation_until : now;
+		edr_store_refresh_lkg(mgr);
 		if (mgr->probation_until_ms)
 			edr_store_save_state(mgr, 0);
-		edr_store_refresh_lkg(mgr);
 		return;
 	}
 	mgr->probation_until_ms = 0;
-	if (access(prev, F_OK) == 0 && start_on(mgr, prev, 1, "last-known-good") == 0) {
+	if (access(prev, F_OK) == 0 && start_on(mgr, prev, 1, "last-known-good", &st) == 0) {
 		/* previous.bundle becomes the stored active content again. */
 		uint8_t *buf;
 		size_t len;
@@ -793,18 +904,18 @@ static void startup(struct edr_content *mgr)
 				logf_(mgr, LOG_ERR, "%s", berr.msg);
 			free(buf);
 		}
-		edr_store_save_state(mgr, 0);
 		edr_store_refresh_lkg(mgr);
+		edr_store_save_state(mgr, 0);
 		return;
 	}
-	if (mgr->o.initial_path && start_on(mgr, mgr->o.initial_path, 0, "initial") == 0) {
+	if (mgr->o.initial_path && start_on(mgr, mgr->o.initial_path, 0, "initial", &st) == 0) {
 		if (have_act || rolled_back) {
 			/* What is on disk is not what runs: do not keep it as active. */
 			unlink(act);
 		}
 		mgr->active_on_disk = 0;
-		edr_store_save_state(mgr, 0);
 		edr_store_refresh_lkg(mgr);
+		edr_store_save_state(mgr, 0);
 		return;
 	}
 	mgr->active_on_disk = 0;
@@ -839,6 +950,7 @@ struct edr_content *edr_content__new(const struct edr_content_opts *opts, char *
 		return NULL;
 	}
 	mgr->o = *opts;
+	mgr->lock_fd = -1;
 	for (i = 0; i < opts->nkeys; i++)
 		mgr->keys[i] = opts->keys[i];
 	mgr->o.keys = mgr->keys;
@@ -890,11 +1002,12 @@ struct edr_content *edr_content__new(const struct edr_content_opts *opts, char *
 		errno = rc ? -rc : ENOTDIR;
 		return NULL;
 	}
-	if (st.st_mode & 022) {
-		snprintf(err, errlen, "%s: writable by group or others; refusing to trust it",
-			 mgr->dir);
+	rc = edr_store_check_dir(mgr->dir, err, errlen);
+	if (!rc)
+		rc = edr_store_lock(mgr, err, errlen);
+	if (rc) {
 		edr_content__free(mgr);
-		errno = EPERM;
+		errno = -rc;
 		return NULL;
 	}
 	pthread_mutex_lock(&mgr->lock);
@@ -920,6 +1033,8 @@ void edr_content__free(struct edr_content *mgr)
 		free(mgr->bad[i]);
 	free(mgr->bad);
 	edr_protect__free(mgr->protect);
+	if (mgr->lock_fd >= 0)
+		close(mgr->lock_fd); /* the next sensor may have the directory */
 	pthread_mutex_destroy(&mgr->lock);
 	pthread_mutex_destroy(&mgr->load_lock);
 	free(mgr);

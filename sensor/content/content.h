@@ -156,6 +156,12 @@ struct edr_content;
  * every decision is logged through opts->log. Fails only if the content
  * dir is unusable; with no usable content at all it starts with an empty
  * set and logs that loudly. */
+/* Checks a directory the sensor writes under, along its whole path: every
+ * component a directory owned by root (or the sensor's uid) and not
+ * writable by group or others (ancestors may be sticky, like /tmp), the
+ * last one not a symbolic link. 0, or a negative errno with why set. */
+int edr_store_check_dir(const char *path, char *why, size_t whylen);
+
 struct edr_content *edr_content__new(const struct edr_content_opts *opts, char *err,
 				     size_t errlen);
 /* Closes the probation record cleanly (so the next start does not count a

@@ -48,6 +48,11 @@ struct edr_content {
 	uint64_t lkg_version;
 	char lkg_digest[65];
 	int have_lkg;
+	/* Anti-rollback: the highest version ever activated (lowered only by
+	 * a forced downgrade), mirrored in <dir>/state with lkg_digest. */
+	uint64_t highest_version;
+	char lkg_recorded[65];     /* what the sensor itself put in previous.bundle */
+	int lock_fd;               /* <dir>/lock, flock()ed; -1 before */
 
 	char **bad;
 	size_t nbad;
@@ -71,6 +76,8 @@ struct cand {
 
 /* The probation record as read from <dir>/state. */
 struct store_state {
+	uint64_t highest_version;
+	char lkg_digest[65];
 	char active_digest[65];
 	uint64_t probation_until;
 	int clean;
@@ -140,12 +147,19 @@ void edr_store_load_state(struct edr_content *mgr, struct store_state *st);
 int edr_store_is_bad(const struct edr_content *mgr, const char *digest);
 void edr_store_load_bad(struct edr_content *mgr);
 void edr_store_mark_bad(struct edr_content *mgr, const char *digest);
-/* Stores raw as active.bundle; prev_good: the outgoing one becomes previous.bundle. */
-int edr_store_persist(struct edr_content *mgr, const uint8_t *raw, size_t rawlen, int prev_good,
-		      char *why, size_t whylen);
+/* Persisting is two steps so that a full disk fails a load before anything
+ * changed: stage writes and syncs raw as active.bundle.new (nothing else is
+ * touched); commit, after the swap, renames it over active.bundle (the
+ * outgoing one first becoming previous.bundle when prev_good). */
+int edr_store_stage(struct edr_content *mgr, const uint8_t *raw, size_t rawlen, char *why,
+		    size_t whylen);
+int edr_store_commit(struct edr_content *mgr, int prev_good, char *why, size_t whylen);
 /* Remembers what previous.bundle holds (for `rules` and rollback). */
 void edr_store_refresh_lkg(struct edr_content *mgr);
 int edr_store_mkdir_p(const char *path, mode_t mode);
+/* One sensor per content directory: an exclusive flock on <dir>/lock, held
+ * until the manager is freed. -EBUSY (why names the holder's pid). */
+int edr_store_lock(struct edr_content *mgr, char *why, size_t whylen);
 
 /* ---- selftest.c ---- */
 

@@ -291,6 +291,10 @@ int edr_selftest_run(struct edr_content *mgr, const struct cand *c, const char *
 	}
 	if (pid == 0) {
 		close(fds[0]);
+		/* The store lock is the parent's: a child outliving it must not
+		 * keep the next sensor out. */
+		if (mgr->lock_fd >= 0)
+			close(mgr->lock_fd);
 		child_main(mgr, c, fds[1]);
 	}
 	close(fds[1]);

@@ -3,14 +3,17 @@
  * and previous.bundle (the last-known-good content), the probation record
  * (state) and the digests never to load automatically again (bad). */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
+#include "rules/filetype.h"
 #include "sensor/content/internal.h"
 
 #define STATE_MAX	4096
@@ -38,8 +41,10 @@ int edr_store_save_state_raw(struct edr_content *mgr, const char *digest, uint64
 	snprintf(buf, sizeof(buf),
 		 "# edr-sensor content state; written by the sensor, do not edit\n"
 		 "active_digest=%s\nactive_version=%" PRIu64 "\nprobation_until=%" PRIu64
-		 "\nclean=%d\nfail_digest=%s\nfail_count=%u\n",
-		 digest, version, probation_until, clean, mgr->fail_digest, mgr->fail_count);
+		 "\nclean=%d\nfail_digest=%s\nfail_count=%u\nhighest_version=%" PRIu64
+		 "\nlkg_digest=%s\n",
+		 digest, version, probation_until, clean, mgr->fail_digest, mgr->fail_count,
+		 mgr->highest_version, mgr->lkg_recorded);
 	return write_text(mgr, "state", buf);
 }
 
@@ -82,6 +87,10 @@ void edr_store_load_state(struct edr_content *mgr, struct store_state *st)
 			snprintf(st->fail_digest, sizeof(st->fail_digest), "%.64s", eq);
 		else if (!strcmp(line, "fail_count"))
 			st->fail_count = (unsigned)strtoul(eq, NULL, 10);
+		else if (!strcmp(line, "highest_version"))
+			st->highest_version = strtoull(eq, NULL, 10);
+		else if (!strcmp(line, "lkg_digest"))
+			snprintf(st->lkg_digest, sizeof(st->lkg_digest), "%.64s", eq);
 	}
 	free(buf);
 }
@@ -149,27 +158,46 @@ void edr_store_mark_bad(struct edr_content *mgr, const char *digest)
 
 /* ---- active.bundle, previous.bundle (last-known-good), the directory ---- */
 
-int edr_store_persist(struct edr_content *mgr, const uint8_t *raw, size_t rawlen, int prev_good,
-		      char *why, size_t whylen)
+int edr_store_stage(struct edr_content *mgr, const uint8_t *raw, size_t rawlen, char *why,
+		    size_t whylen)
 {
 	struct edr_bundle_err err = { "" };
-	char act[640], prev[640];
+	char next[640];
 	int rc;
+
+	path_in(mgr, "active.bundle.new", next, sizeof(next));
+	rc = edr_bundle_write_atomic(next, raw, rawlen, 0600, &err);
+	if (rc)
+		snprintf(why, whylen, "%s", err.msg);
+	return rc;
+}
+
+int edr_store_commit(struct edr_content *mgr, int prev_good, char *why, size_t whylen)
+{
+	char act[640], prev[640], next[640];
+	int dfd, rc = 0;
 
 	path_in(mgr, "active.bundle", act, sizeof(act));
 	path_in(mgr, "previous.bundle", prev, sizeof(prev));
+	path_in(mgr, "active.bundle.new", next, sizeof(next));
 	/* prev_good: the outgoing content becomes last-known-good (see
 	 * activate()); otherwise the older last-known-good stays. */
 	if (prev_good && mgr->active_on_disk && rename(act, prev) < 0 && errno != ENOENT) {
 		snprintf(why, whylen, "%s: %s", prev, strerror(errno));
 		return -errno;
 	}
-	rc = edr_bundle_write_atomic(act, raw, rawlen, 0600, &err);
-	if (rc) {
-		snprintf(why, whylen, "%s", err.msg);
-		return rc;
+	if (rename(next, act) < 0) {
+		snprintf(why, whylen, "%s: %s", act, strerror(errno));
+		return -errno;
 	}
-	return 0;
+	dfd = open(mgr->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || fsync(dfd) < 0) {
+		snprintf(why, whylen, "%s: fsync: %s", mgr->dir, strerror(errno));
+		rc = -errno;
+	}
+	if (dfd >= 0)
+		close(dfd);
+	return rc;
 }
 
 
@@ -209,5 +237,101 @@ int edr_store_mkdir_p(const char *path, mode_t mode)
 	}
 	if (mkdir(buf, mode) < 0 && errno != EEXIST)
 		return -errno;
+	return 0;
+}
+
+
+/* One component of a path the sensor writes under: a directory (symbolic
+ * links only where root owns them), owned by root or the sensor's uid, not
+ * writable by group or others unless sticky (like /tmp: nobody can rename
+ * what another owns there); the last one a directory proper, never
+ * writable by group or others. */
+static int check_component(const char *p, int last, char *why, size_t whylen)
+{
+	struct stat l, st;
+
+	if (lstat(p, &l) < 0 || stat(p, &st) < 0) {
+		snprintf(why, whylen, "%s: %s", p, strerror(errno));
+		return -errno;
+	}
+	if (S_ISLNK(l.st_mode) && last) {
+		snprintf(why, whylen, "%s: a symbolic link, not a directory", p);
+		return -ELOOP;
+	}
+	if (S_ISLNK(l.st_mode) && l.st_uid != 0) {
+		snprintf(why, whylen, "%s: a symbolic link owned by uid %u, not root", p,
+			 (unsigned)l.st_uid);
+		return -ELOOP;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(why, whylen, "%s: %s, not a directory", p, edr_file_type(st.st_mode));
+		return -ENOTDIR;
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		snprintf(why, whylen, "%s: owned by uid %u, not root", p, (unsigned)st.st_uid);
+		return -EPERM;
+	}
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && (last || !(st.st_mode & S_ISVTX))) {
+		snprintf(why, whylen, "%s: writable by %s (mode %04o)", p,
+			 st.st_mode & S_IWOTH ? "others" : "its group", (unsigned)(st.st_mode & 07777));
+		return -EPERM;
+	}
+	return 0;
+}
+
+int edr_store_check_dir(const char *path, char *why, size_t whylen)
+{
+	char buf[512], *p;
+	int rc;
+
+	if ((size_t)snprintf(buf, sizeof(buf), "%s", path) >= sizeof(buf)) {
+		snprintf(why, whylen, "%s: path too long", path);
+		return -ENAMETOOLONG;
+	}
+	for (p = buf + 1; *p; p++) {
+		if (*p != '/' || p[1] == 0)
+			continue;
+		*p = 0;
+		rc = check_component(buf, 0, why, whylen);
+		*p = '/';
+		if (rc)
+			return rc;
+	}
+	while (strlen(buf) > 1 && buf[strlen(buf) - 1] == '/')
+		buf[strlen(buf) - 1] = 0;
+	return check_component(buf, 1, why, whylen);
+}
+
+int edr_store_lock(struct edr_content *mgr, char *why, size_t whylen)
+{
+	char path[640], pid[32] = "";
+	ssize_t n;
+	int fd;
+
+	path_in(mgr, "lock", path, sizeof(path));
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+
+		n = pread(fd, pid, sizeof(pid) - 1, 0);
+		pid[n > 0 ? n : 0] = 0;
+		pid[strcspn(pid, "\n")] = 0;
+		if (e == EWOULDBLOCK)
+			snprintf(why, whylen, "%s is in use by another edr-sensor%s%s%s", mgr->dir,
+				 pid[0] ? " (pid " : "", pid, pid[0] ? ")" : "");
+		else
+			snprintf(why, whylen, "%s: flock: %s", path, strerror(e));
+		close(fd);
+		return e == EWOULDBLOCK ? -EBUSY : -e;
+	}
+	n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)n, 0) != n) {
+		/* The pid is only for the message above; the lock is what counts. */
+	}
+	mgr->lock_fd = fd;
 	return 0;
 }

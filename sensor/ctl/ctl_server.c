@@ -33,15 +33,24 @@ struct edr_ctl_server {
 	pthread_mutex_t lock;
 	pthread_cond_t idle;
 	int active; /* connection threads running */
+	int active_nonroot;
+	struct {
+		uid_t uid;
+		int n;
+	} held[EDR_CTL_MAX_CLIENTS]; /* non-root connections per uid */
 
 	struct verb verbs[EDR_CTL_MAX_VERBS];
 	size_t nverbs;
 	struct edr_ctl_server_stats st;
 };
 
+enum peer_class { PEER_NONE, PEER_GROUP, PEER_ROOT };
+
 struct conn {
 	struct edr_ctl_server *srv;
 	int fd;
+	uid_t uid;
+	enum peer_class cls;
 };
 
 
@@ -104,8 +113,9 @@ static int conn_progress(const char *msg, void *ctx)
 	return send_reply(fd, &r, 'P');
 }
 
-/* 1 when the peer may call the verb. */
-static int peer_allowed(struct edr_ctl_server *srv, int fd, int read_only, uid_t *uid_out)
+/* Who the peer is: root (or our own uid), a member of the read-only group,
+ * or nobody we serve. */
+static enum peer_class peer_class(struct edr_ctl_server *srv, int fd, uid_t *uid_out)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
@@ -113,33 +123,34 @@ static int peer_allowed(struct edr_ctl_server *srv, int fd, int read_only, uid_t
 	socklen_t glen = sizeof(groups);
 	size_t i;
 
+	*uid_out = (uid_t)-1;
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
-		return 0;
+		return PEER_NONE;
 	*uid_out = cred.uid;
 	if (cred.uid == 0 || cred.uid == geteuid())
-		return 1;
-	if (!read_only || srv->ro_gid == (gid_t)-1)
-		return 0;
+		return PEER_ROOT;
+	if (srv->ro_gid == (gid_t)-1)
+		return PEER_NONE;
 	if (cred.gid == srv->ro_gid)
-		return 1;
+		return PEER_GROUP;
 	/* SO_PEERGROUPS (Linux 4.13) gives the supplementary groups. */
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &glen) < 0)
-		return 0;
+		return PEER_NONE;
 	for (i = 0; i < glen / sizeof(gid_t); i++)
 		if (groups[i] == srv->ro_gid)
-			return 1;
-	return 0;
+			return PEER_GROUP;
+	return PEER_NONE;
 }
 
-static void serve(struct edr_ctl_server *srv, int fd)
+static void serve(struct edr_ctl_server *srv, const struct conn *c)
 {
+	int fd = c->fd;
 	struct edr_ctl_err err = { "" };
 	struct edr_ctl_req *req = NULL;
 	struct edr_ctl_reply reply;
 	const struct verb *v = NULL;
 	uint8_t *buf = NULL;
 	size_t len, i;
-	uid_t uid = (uid_t)-1;
 	int rc;
 
 	edr_ctl_reply__init(&reply);
@@ -173,10 +184,10 @@ static void serve(struct edr_ctl_server *srv, int fd)
 		send_error(fd, -EOPNOTSUPP, "unknown verb '%s'", req->verb);
 		goto out;
 	}
-	if (!peer_allowed(srv, fd, v->read_only, &uid)) {
+	if (c->cls != PEER_ROOT && !v->read_only) {
 		count(srv, &srv->st.denied);
-		send_error(fd, -EACCES, "uid %d may not call '%s'%s", (int)uid, req->verb,
-			   v->read_only ? "" : " (needs root)");
+		send_error(fd, -EACCES, "uid %d may not call '%s' (needs root)", (int)c->uid,
+			   req->verb);
 		goto out;
 	}
 	reply.progress = conn_progress;
@@ -193,18 +204,87 @@ out:
 	edr_ctl_req__free(req);
 }
 
+/* Under srv->lock: the per-uid entry of uid, or a free one (NULL if none). */
+static int *held_of(struct edr_ctl_server *srv, uid_t uid, int add)
+{
+	int i, free_i = -1;
+
+	for (i = 0; i < EDR_CTL_MAX_CLIENTS; i++) {
+		if (srv->held[i].n && srv->held[i].uid == uid)
+			return &srv->held[i].n;
+		if (!srv->held[i].n && free_i < 0)
+			free_i = i;
+	}
+	if (!add || free_i < 0)
+		return NULL;
+	srv->held[free_i].uid = uid;
+	return &srv->held[free_i].n;
+}
+
+/* Takes a slot for c, or says why not (0 on success). Root may use every
+ * slot; others leave EDR_CTL_ROOT_SLOTS free and hold at most
+ * EDR_CTL_MAX_PER_UID each. */
+static int take_slot(struct edr_ctl_server *srv, const struct conn *c, char *why, size_t len)
+{
+	int rc = 0, *n;
+
+	pthread_mutex_lock(&srv->lock);
+	srv->st.accepted++;
+	if (c->cls == PEER_ROOT) {
+		if (srv->active >= EDR_CTL_MAX_CLIENTS) {
+			snprintf(why, len, "too many control connections (%d), try again",
+				 EDR_CTL_MAX_CLIENTS);
+			rc = -EBUSY;
+		}
+	} else if ((n = held_of(srv, c->uid, 0)) && *n >= EDR_CTL_MAX_PER_UID) {
+		snprintf(why, len, "uid %d already holds %d control connections, try again",
+			 (int)c->uid, *n);
+		srv->st.busy_per_uid++;
+		rc = -EBUSY;
+	} else if (srv->active_nonroot >= EDR_CTL_MAX_CLIENTS - EDR_CTL_ROOT_SLOTS ||
+		   srv->active >= EDR_CTL_MAX_CLIENTS) {
+		snprintf(why, len, "all %d control connections open to non-root users are in use, "
+			 "try again", EDR_CTL_MAX_CLIENTS - EDR_CTL_ROOT_SLOTS);
+		rc = -EBUSY;
+	}
+	if (rc) {
+		srv->st.busy++;
+	} else {
+		srv->active++;
+		if (c->cls != PEER_ROOT) {
+			srv->active_nonroot++;
+			(*held_of(srv, c->uid, 1))++;
+		}
+	}
+	pthread_mutex_unlock(&srv->lock);
+	return rc;
+}
+
+static void put_slot(struct edr_ctl_server *srv, const struct conn *c)
+{
+	int *n;
+
+	pthread_mutex_lock(&srv->lock);
+	srv->active--;
+	if (c->cls != PEER_ROOT) {
+		srv->active_nonroot--;
+		n = held_of(srv, c->uid, 0);
+		if (n)
+			(*n)--;
+	}
+	pthread_cond_broadcast(&srv->idle);
+	pthread_mutex_unlock(&srv->lock);
+}
+
 static void *conn_thread(void *arg)
 {
 	struct conn *c = arg;
 	struct edr_ctl_server *srv = c->srv;
 
-	serve(srv, c->fd);
+	serve(srv, c);
 	close(c->fd);
+	put_slot(srv, c);
 	free(c);
-	pthread_mutex_lock(&srv->lock);
-	srv->active--;
-	pthread_cond_broadcast(&srv->idle);
-	pthread_mutex_unlock(&srv->lock);
 	return NULL;
 }
 
@@ -228,9 +308,10 @@ static void *listen_thread(void *arg)
 
 	for (;;) {
 		pthread_attr_t attr;
+		char why[128];
 		pthread_t t;
 		struct conn *c;
-		int fd, busy;
+		int fd, rc;
 
 		if (poll(pfd, 2, -1) < 0) {
 			if (errno == EINTR)
@@ -245,67 +326,99 @@ static void *listen_thread(void *arg)
 		if (fd < 0)
 			continue;
 		set_timeouts(fd);
-		pthread_mutex_lock(&srv->lock);
-		srv->st.accepted++;
-		busy = srv->active >= EDR_CTL_MAX_CLIENTS;
-		if (busy)
-			srv->st.busy++;
-		else
-			srv->active++;
-		pthread_mutex_unlock(&srv->lock);
-		if (busy) {
-			send_error(fd, -EBUSY, "too many control connections (%d), try again",
-				   EDR_CTL_MAX_CLIENTS);
+		c = calloc(1, sizeof(*c));
+		if (!c) {
+			send_error(fd, -ENOMEM, "out of memory");
 			close(fd);
 			continue;
 		}
-		c = malloc(sizeof(*c));
-		if (c) {
-			c->srv = srv;
-			c->fd = fd;
-			pthread_attr_init(&attr);
-			pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-			if (pthread_create(&t, &attr, conn_thread, c)) {
-				free(c);
-				c = NULL;
-			}
-			pthread_attr_destroy(&attr);
+		c->srv = srv;
+		c->fd = fd;
+		/* Who it is decides before it may take a slot. */
+		c->cls = peer_class(srv, fd, &c->uid);
+		if (c->cls == PEER_NONE) {
+			pthread_mutex_lock(&srv->lock);
+			srv->st.accepted++;
+			srv->st.denied++;
+			pthread_mutex_unlock(&srv->lock);
+			send_error(fd, -EACCES, "uid %d is neither root nor in the socket's group",
+				   (int)c->uid);
+			close(fd);
+			free(c);
+			continue;
 		}
-		if (!c) {
+		if (take_slot(srv, c, why, sizeof(why))) {
+			send_error(fd, -EBUSY, "%s", why);
+			close(fd);
+			free(c);
+			continue;
+		}
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		rc = pthread_create(&t, &attr, conn_thread, c);
+		pthread_attr_destroy(&attr);
+		if (rc) {
 			send_error(fd, -ENOMEM, "cannot start a connection thread");
 			close(fd);
-			pthread_mutex_lock(&srv->lock);
-			srv->active--;
-			pthread_cond_broadcast(&srv->idle);
-			pthread_mutex_unlock(&srv->lock);
+			put_slot(srv, c);
+			free(c);
 		}
 	}
 	return NULL;
 }
 
+/* Creates the socket's directory or checks the one that is there: ours,
+ * a directory, not writable by group or others. With a group, gives it to
+ * the group (0750) whatever mode and group it had, so that members can
+ * reach the socket. */
 static int make_parent(const char *path, gid_t gid, struct edr_ctl_err *err)
 {
 	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	char *slash;
 	mode_t mode = gid == (gid_t)-1 ? 0700 : 0750;
+	struct stat st;
+	char *slash;
+	int fd, rc = 0;
 
 	snprintf(dir, sizeof(dir), "%s", path);
 	slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
-		return 0;
-	*slash = 0;
-	if (mkdir(dir, mode) == 0) {
-		if (gid != (gid_t)-1 && (chown(dir, (uid_t)-1, gid) < 0 || chmod(dir, mode) < 0)) {
-			edr_ctl_err__set(err, "%s: cannot give the directory to group %d: %s", dir, (int)gid,
-				strerror(errno));
-			return -errno;
-		}
-		return 0;
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		*slash = 0;
+	if (mkdir(dir, mode) < 0 && errno != EEXIST) {
+		edr_ctl_err__set(err, "%s: cannot create directory: %s", dir, strerror(errno));
+		return -errno;
 	}
-	if (errno == EEXIST)
-		return 0; /* an existing directory keeps the mode its owner chose */
-	edr_ctl_err__set(err, "%s: cannot create directory: %s", dir, strerror(errno));
-	return -errno;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		edr_ctl_err__set(err, "socket directory %s: %s", dir,
+				 errno == ELOOP || errno == ENOTDIR ? "not a directory (a symlink?)"
+								    : strerror(errno));
+		return rc;
+	}
+	if (fstat(fd, &st) < 0) {
+		rc = -errno;
+		edr_ctl_err__set(err, "socket directory %s: %s", dir, strerror(errno));
+	} else if (st.st_uid != geteuid()) {
+		rc = -EPERM;
+		edr_ctl_err__set(err, "socket directory %s: owned by uid %d, not by the sensor's uid %d",
+				 dir, (int)st.st_uid, (int)geteuid());
+	} else if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		rc = -EPERM;
+		edr_ctl_err__set(err, "socket directory %s: writable by %s (mode %04o); the socket could "
+				 "be replaced", dir, st.st_mode & S_IWOTH ? "others" : "its group",
+				 (unsigned)(st.st_mode & 07777));
+	} else if (gid != (gid_t)-1 && ((st.st_gid != gid && fchown(fd, (uid_t)-1, gid) < 0) ||
+					((st.st_mode & 07777) != mode && fchmod(fd, mode) < 0))) {
+		rc = -errno;
+		edr_ctl_err__set(err, "socket directory %s: cannot give it to group %d: %s", dir,
+				 (int)gid, strerror(errno));
+	}
+	close(fd);
+	return rc;
 }
 
 /* Removes path if it is a socket nobody listens on. */

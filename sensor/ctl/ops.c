@@ -96,6 +96,30 @@ static size_t bounded(size_t n, size_t max)
 	return n < max ? n : max;
 }
 
+/* Per output: where it goes, lines written (status: "lines", and the write
+ * errors), lost for good and held for a retry. */
+static void add_outputs(struct edr_ctl_reply *reply, int *err, const struct edr_ops_output *o,
+			size_t n, int status)
+{
+	char key[EDR_CTL_MAX_KEY + 1];
+	size_t i;
+
+	for (i = 0; i < bounded(n, EDR_OPS_MAX_OUTPUTS); i++) {
+		snprintf(key, sizeof(key), "output.%zu.dest", i);
+		add_str(reply, err, key, o[i].dest);
+		snprintf(key, sizeof(key), "output.%zu.%s", i, status ? "lines" : "written");
+		add_int(reply, err, key, o[i].lines);
+		if (status) {
+			snprintf(key, sizeof(key), "output.%zu.errors", i);
+			add_int(reply, err, key, o[i].errors);
+		}
+		snprintf(key, sizeof(key), "output.%zu.lost", i);
+		add_int(reply, err, key, o[i].lost);
+		snprintf(key, sizeof(key), "output.%zu.pending", i);
+		add_int(reply, err, key, o[i].pending);
+	}
+}
+
 int edr_ops__status_reply(const struct edr_sensor_status *st, struct edr_ctl_reply *reply)
 {
 	char key[EDR_CTL_MAX_KEY + 1], part[32];
@@ -129,14 +153,7 @@ int edr_ops__status_reply(const struct edr_sensor_status *st, struct edr_ctl_rep
 		snprintf(key, sizeof(key), "feature.%s.reason", part);
 		add_str(reply, &err, key, f->reason);
 	}
-	for (i = 0; i < bounded(st->n_outputs, EDR_OPS_MAX_OUTPUTS); i++) {
-		snprintf(key, sizeof(key), "output.%zu.dest", i);
-		add_str(reply, &err, key, st->outputs[i].dest);
-		snprintf(key, sizeof(key), "output.%zu.lines", i);
-		add_int(reply, &err, key, st->outputs[i].lines);
-		snprintf(key, sizeof(key), "output.%zu.errors", i);
-		add_int(reply, &err, key, st->outputs[i].errors);
-	}
+	add_outputs(reply, &err, st->outputs, st->n_outputs, 1);
 	if (err)
 		edr_ctl_reply__set(reply, err, "status: cannot build the reply: %s", strerror(-err));
 	return err;
@@ -229,6 +246,13 @@ int edr_ops__stats_reply(const struct edr_sensor_stats *st, struct edr_ctl_reply
 	add_int(reply, &err, "ids.queue_full", st->ids_queue_full);
 	add_int(reply, &err, "ids.reloads", st->ids_reloads);
 	add_int(reply, &err, "ids.parse_errors", st->ids_parse_errors);
+	add_int(reply, &err, "ctl.accepted", st->ctl_accepted);
+	add_int(reply, &err, "ctl.served", st->ctl_served);
+	add_int(reply, &err, "ctl.denied", st->ctl_denied);
+	add_int(reply, &err, "ctl.busy", st->ctl_busy);
+	add_int(reply, &err, "ctl.busy_per_uid", st->ctl_busy_per_uid);
+	add_int(reply, &err, "ctl.malformed", st->ctl_malformed);
+	add_outputs(reply, &err, st->outputs, st->n_outputs, 0);
 	add_int(reply, &err, "ring_buffer.size_bytes", st->ring_size_bytes);
 	add_int(reply, &err, "ring_buffer.used_bytes", st->ring_used_bytes);
 	add_int(reply, &err, "ring_buffer.used_max_bytes", st->ring_used_max_bytes);

@@ -36,7 +36,10 @@ struct edr_ops_feature {
 
 struct edr_ops_output {
 	char dest[256];   /* "stdout", a file path, "journald", "syslog" */
-	uint64_t lines, errors;
+	uint64_t lines;   /* written */
+	uint64_t errors;  /* failed writes (all outputs, on the first) */
+	uint64_t lost;    /* lines lost for good (a full disk past the backlog) */
+	uint64_t pending; /* lines held in memory while the output cannot be written */
 };
 
 struct edr_sensor_status {
@@ -94,6 +97,11 @@ struct edr_sensor_stats {
 	/* user and group names (sensor/enrich/idcache.h) */
 	uint64_t ids_lookups, ids_file_hits, ids_nss_resolved, ids_nss_pending, ids_queue_full,
 		 ids_reloads, ids_parse_errors;
+	/* The control socket (sensor/ctl/ctl_server.h). */
+	uint64_t ctl_accepted, ctl_served, ctl_denied, ctl_busy, ctl_busy_per_uid, ctl_malformed;
+	/* Per output, as in the status. */
+	struct edr_ops_output outputs[EDR_OPS_MAX_OUTPUTS];
+	size_t n_outputs;
 };
 
 struct edr_ops {

@@ -113,6 +113,12 @@ uint32_t edr_kdev_from_dev(dev_t dev)
 
 int64_t edr_sha256_fd(int fd, uint64_t max_bytes, char out_hex[EDR_SHA256_HEX_LEN + 1])
 {
+	return edr_sha256_fd_stop(fd, max_bytes, out_hex, NULL);
+}
+
+int64_t edr_sha256_fd_stop(int fd, uint64_t max_bytes, char out_hex[EDR_SHA256_HEX_LEN + 1],
+			   const int *stop)
+{
 	crypto_hash_sha256_state sha;
 	unsigned char digest[crypto_hash_sha256_BYTES];
 	unsigned char *buf;
@@ -126,6 +132,11 @@ int64_t edr_sha256_fd(int fd, uint64_t max_bytes, char out_hex[EDR_SHA256_HEX_LE
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	crypto_hash_sha256_init(&sha);
 	for (;;) {
+		/* A stop does not wait for the rest of a large file. */
+		if (stop && __atomic_load_n(stop, __ATOMIC_RELAXED)) {
+			free(buf);
+			return -ECANCELED;
+		}
 		n = pread(fd, buf, READ_CHUNK, (off_t)off);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -305,12 +316,13 @@ static void record(struct edr_hashcache *hc, const struct hc_job *j, int ok, int
 }
 
 /* Hashes j's file and checks it did not change meanwhile. Unlocked. */
-static int hash_job(const struct hc_job *j, int64_t *n, char hex[EDR_SHA256_HEX_LEN + 1])
+static int hash_job(const struct hc_job *j, int64_t *n, char hex[EDR_SHA256_HEX_LEN + 1],
+		    const int *stop)
 {
 	struct stat after;
 	struct hc_job now;
 
-	*n = edr_sha256_fd(j->fd, j->size, hex);
+	*n = edr_sha256_fd_stop(j->fd, j->size, hex, stop);
 	/* A file written while we read it has no single digest: drop it. */
 	if (*n < 0 || (uint64_t)*n != j->size || fstat(j->fd, &after))
 		return 0;
@@ -329,7 +341,7 @@ static void run_job(struct edr_hashcache *hc, struct hc_job j)
 
 	hc->running++;
 	pthread_mutex_unlock(&hc->lock);
-	ok = hash_job(&j, &n, hex);
+	ok = hash_job(&j, &n, hex, &hc->stop);
 	close(j.fd);
 	pthread_mutex_lock(&hc->lock);
 	record(hc, &j, ok, n, hex);
@@ -447,7 +459,7 @@ void edr_hashcache__free(struct edr_hashcache *hc)
 	if (!hc)
 		return;
 	pthread_mutex_lock(&hc->lock);
-	hc->stop = 1;
+	__atomic_store_n(&hc->stop, 1, __ATOMIC_RELAXED); /* read between chunks, unlocked */
 	pthread_cond_broadcast(&hc->work_cond);
 	pthread_mutex_unlock(&hc->lock);
 	for (i = 0; i < hc->nthreads; i++)
@@ -796,7 +808,7 @@ int edr_hashcache__digest_fd(struct edr_hashcache *hc, int fd, const struct edr_
 	}
 	pthread_mutex_unlock(&hc->lock);
 	job_from_stat(&j, fd, &st);
-	ok = hash_job(&j, &n, hex);
+	ok = hash_job(&j, &n, hex, &hc->stop);
 	pthread_mutex_lock(&hc->lock);
 	record(hc, &j, ok, n, hex);
 	pthread_mutex_unlock(&hc->lock);

@@ -185,4 +185,10 @@ int edr_mount_kdev(const char *mountinfo, uint64_t mnt_id, uint32_t *kdev);
  */
 int64_t edr_sha256_fd(int fd, uint64_t max_bytes, char out_hex[EDR_SHA256_HEX_LEN + 1]);
 
+/* The same, giving up with -ECANCELED between two reads once *stop is set
+ * (the hash workers pass their stop flag: a stop does not wait out the
+ * hash of a large file). stop may be NULL. */
+int64_t edr_sha256_fd_stop(int fd, uint64_t max_bytes, char out_hex[EDR_SHA256_HEX_LEN + 1],
+			   const int *stop);
+
 #endif /* EDR_HASHCACHE_H */

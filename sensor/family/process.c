@@ -116,6 +116,63 @@ static void ecs_process(struct edr_json *j, const struct edr_decoded *ev)
 	}
 }
 
+/* The dynamic loader run as the program (`ld.so PROGRAM`): the kernel's
+ * executable is then the loader. Its basename: ld-linux*.so*, ld-musl-*, ld.so. */
+static int is_loader(const char *p, size_t n)
+{
+	const char *b = memrchr(p, '/', n);
+	size_t bn;
+
+	b = b ? b + 1 : p;
+	bn = n - (size_t)(b - p);
+	while (bn && !b[bn - 1])
+		bn--;
+	if (bn >= 8 && !memcmp(b, "ld-linux", 8))
+		return memmem(b, bn, ".so", 3) != NULL;
+	if (bn >= 8 && !memcmp(b, "ld-musl-", 8))
+		return 1;
+	return bn == 5 && !memcmp(b, "ld.so", 5);
+}
+
+/* The program the loader runs: the first argument after argv[0] that is not
+ * one of the loader's options (the options that take a value skip it too),
+ * made absolute against the exec's working directory when relative. The
+ * loader opens that name itself, so this is what it ran (no PATH search). */
+static size_t loader_target(const struct edr_decoded *ev, char *out, size_t cap)
+{
+	static const char *const with_value[] = {
+		"--library-path", "--preload", "--argv0", "--audit", "--inhibit-rpath",
+		"--glibc-hwcaps-prepend", "--glibc-hwcaps-mask",
+	};
+	const char *a = ev->argv.p, *end = a ? a + ev->argv.len : NULL;
+	int idx = 0, skip = 0;
+	size_t i, n;
+
+	for (; a && a < end; a += strnlen(a, (size_t)(end - a)) + 1, idx++) {
+		size_t len = strnlen(a, (size_t)(end - a));
+
+		if (idx == 0 || skip) {
+			skip = 0;
+			continue;
+		}
+		if (len >= 2 && a[0] == '-' && a[1] == '-') {
+			for (i = 0; i < sizeof(with_value) / sizeof(with_value[0]); i++)
+				if (strlen(with_value[i]) == len && !memcmp(a, with_value[i], len))
+					skip = 1;
+			continue;
+		}
+		if (!len)
+			return 0;
+		if (a[0] == '/' || !ev->cwd.p)
+			n = (size_t)snprintf(out, cap, "%.*s", (int)len, a);
+		else
+			n = (size_t)snprintf(out, cap, "%.*s/%.*s", (int)strnlen(ev->cwd.p, ev->cwd.len),
+					     ev->cwd.p, (int)len, a);
+		return n < cap ? n : cap - 1;
+	}
+	return 0;
+}
+
 static void ecs_edr(struct edr_json *j, const struct edr_event_ctx *c)
 {
 	const struct edr_decoded *ev = c->ev;
@@ -129,6 +186,14 @@ static void ecs_edr(struct edr_json *j, const struct edr_event_ctx *c)
 		if (fl & (EDR_EXEC_PATH_TRUNC | EDR_EXEC_CWD_TRUNC | EDR_EXEC_FILENAME_TRUNC))
 			edr_json_kbool(j, "path_truncated", 1);
 		edr_json_kuint(j, "inode", EDR_REC(ev, exec)->ino);
+		if (ev->path.p && is_loader(ev->path.p, ev->path.len)) {
+			char t[8192];
+			size_t n = loader_target(ev, t, sizeof(t));
+
+			/* The executable is the loader; name what it runs. */
+			if (n)
+				edr_json_kstr(j, "loader_target", t, n);
+		}
 		/* The executable has no file name left: a memfd or unlinked file. */
 		if (fl & (EDR_EXEC_MEMFD | EDR_EXEC_DELETED))
 			edr_json_kcstr(j, "fileless", fl & EDR_EXEC_MEMFD ? "memfd" : "deleted");
@@ -212,6 +277,12 @@ static void process_creation(struct edr_sigma_view *v, const struct edr_event_ct
 		edr_sigma_cstr(&f[EDR_F_PROCESS_CREATION_CONTAINER_ID], en->container->id);
 	if (c->parent)
 		parent_fields(v, f, c);
+	/* An explicit field, so a rule can name an exec whose path the kernel
+	 * buffer could not hold instead of matching a silently shorter one. */
+	f[EDR_F_PROCESS_CREATION_PATH_TRUNCATED].n =
+		!!(EDR_REC(ev, exec)->flags & (EDR_EXEC_PATH_TRUNC | EDR_EXEC_CWD_TRUNC | EDR_EXEC_FILENAME_TRUNC));
+	edr_sigma_cstr(&f[EDR_F_PROCESS_CREATION_PATH_TRUNCATED],
+		       f[EDR_F_PROCESS_CREATION_PATH_TRUNCATED].n ? "true" : "false");
 }
 
 /* fileless_exec: Name is the memfd's name without "/memfd:", or the path

@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sensor/ecs.h"
 #include "sensor/family/family.h"
@@ -88,6 +89,9 @@ static void ecs_edr(struct edr_json *j, const struct edr_event_ctx *c)
 		edr_json_kcstr(j, "executable", target->exe);
 	if (target && target->entity_id[0])
 		edr_json_kcstr(j, "entity_id", target->entity_id);
+	/* Tamper evidence: another process signalling the sensor itself. */
+	if (s->target_tgid == (uint32_t)getpid())
+		edr_json_kbool(j, "sensor", 1);
 	edr_json_obj_end(j);
 	edr_json_kcstr(j, "source", edr_ecs_attach_path(c->ev));
 	edr_json_obj_end(j);

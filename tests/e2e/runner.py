@@ -2,6 +2,7 @@
 """The one test runner the e2e suites share: runs the registered test
 functions, prints [ OK ]/[FAIL]/[SKIP] per test and ends with
 "SUITE: N passed, N failed, N skipped" (the closing line CI reads)."""
+import argparse
 import json
 import os
 import signal
@@ -9,6 +10,14 @@ import subprocess
 import sys
 import time
 import traceback
+
+
+def parse_args():
+    """The command line every suite takes: --build DIR, -k NAME."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default="build")
+    ap.add_argument("-k", default=None, help="run tests whose name contains this")
+    return ap.parse_args()
 
 
 class Skip(Exception):

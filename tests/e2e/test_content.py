@@ -97,7 +97,7 @@ class Env:
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(sig)
             self.proc.wait(timeout=60)
-        return self.proc.returncode
+        return self.proc.returncode if self.proc else None
 
     def ctl(self, *args):
         return subprocess.run([EDRCTL, *args, "--socket", self.sock], capture_output=True, text=True)
@@ -296,6 +296,149 @@ def bad_bundle_corpus_against_the_running_sensor():
             time.sleep(0.1)
         assert len(env.events()) > before, "sensor stopped emitting"
         assert env.proc.poll() is None
+    finally:
+        env.cleanup()
+
+
+def events_flow(env):
+    before = len(env.events())
+    run_token("edr-flow-%d" % time.monotonic_ns())
+    end = time.time() + 10
+    while time.time() < end and len(env.events()) == before:
+        time.sleep(0.1)
+    assert len(env.events()) > before, "sensor stopped emitting: %s" % env.stderr()[-2000:]
+
+
+def load(env, bundle):
+    r = env.ctl("load-rules", bundle)
+    assert r.returncode == 0, (r.stdout, r.stderr)
+
+
+@test
+def older_bundle_copied_into_the_store_is_not_started():
+    """Anti-rollback: the state remembers the highest version activated and
+    the last-known-good it recorded itself."""
+    env = Env()
+    try:
+        env.start()
+        b = {}
+        for v in (1, 2, 3):
+            src = rule_dir(env.dir, "v%d" % v, "edr-rb%d-token" % v, "00000000-0000-4000-8000-00000000002%d" % v)
+            b[v] = env.bundle("rb%d.bundle" % v, v, src)
+            load(env, b[v])
+        # v1 went to previous.bundle (the last-known-good) when v2 came.
+        assert env.stop() == 0
+        act = os.path.join(env.content, "active.bundle")
+        prev = os.path.join(env.content, "previous.bundle")
+        shutil.copy(b[2], act)  # an attacker puts back an older, validly signed bundle
+        env.start()
+        err = env.stderr()
+        assert "version 2 is older than version 3 activated before (anti-rollback)" in err, err
+        assert "rolling back to the last-known-good content version 1" in err, err
+        run_token("edr-rb2-token now")
+        run_token("edr-rb1-token now")
+        assert env.alerts_for("edr-rb1-token now")
+        assert not env.alerts_for("edr-rb2-token now", timeout=0.5)
+        assert env.stop() == 0
+        # Older bundles in both places: neither is started on.
+        shutil.copy(b[2], act)
+        shutil.copy(b[2], prev)
+        env.start()
+        err = env.stderr()
+        assert "and not the last-known-good the state recorded" in err, err
+        assert "runs WITHOUT RULES" in err, err
+        run_token("edr-rb2-token later")
+        assert not env.alerts_for("edr-rb2-token later", timeout=0.5)
+        events_flow(env)
+        # The operator's way back: a forced load, which the next start accepts.
+        r = env.ctl("load-rules", b[2], "--force")
+        assert r.returncode == 0, (r.stdout, r.stderr)
+        assert env.stop() == 0
+        env.start()
+        assert "started on stored content version 2" in env.stderr()
+    finally:
+        env.cleanup()
+
+
+@test
+def full_disk_fails_the_load_and_keeps_the_old_content():
+    env = Env()
+    mounted = False
+    try:
+        os.makedirs(env.content)
+        if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs", env.content]).returncode:
+            raise runner.Skip("cannot mount a tmpfs")
+        mounted = True
+        env.start()
+        src = rule_dir(env.dir, "small", "edr-small-token", "00000000-0000-4000-8000-000000000031")
+        b1 = env.bundle("small.bundle", 1, src)
+        load(env, b1)
+        big = rule_dir(env.dir, "big", "edr-big-token", "00000000-0000-4000-8000-000000000032",
+                       extra="# " + os.urandom(96 * 1024).hex() + "\n")
+        b2 = env.bundle("big.bundle", 2, big)
+        assert os.path.getsize(b2) > 64 * 1024
+        r = env.ctl("load-rules", b2)
+        assert r.returncode != 0, (r.stdout, r.stderr)
+        last = (r.stdout + r.stderr).strip().splitlines()[-1]
+        assert last.startswith("rejected at persist:") and "No space left on device" in last, last
+        with open(b1, "rb") as f, open(os.path.join(env.content, "active.bundle"), "rb") as g:
+            assert f.read() == g.read(), "active.bundle is not the old content any more"
+        run_token("edr-small-token still")
+        assert env.alerts_for("edr-small-token still")
+        items = json.loads(env.ctl("rules", "--json").stdout)["items"]
+        assert items["active.version"] == 1, items
+        events_flow(env)
+        # After a restart the old content is what runs.
+        assert env.stop() == 0
+        env.start()
+        assert "started on stored content version 1" in env.stderr()
+    finally:
+        env.stop(signal.SIGKILL)
+        if mounted:
+            subprocess.run(["umount", env.content])
+        env.cleanup()
+
+
+@test
+def two_sensors_on_one_store():
+    env = Env()
+    try:
+        env.start()
+        p = subprocess.run([SENSOR, "--output", os.path.join(env.dir, "two.json"), "--socket",
+                            os.path.join(env.dir, "two.sock"), "--content-dir", env.content,
+                            "--pubkey", env.pub, "--rules", env.initial],
+                           capture_output=True, text=True, timeout=60)
+        assert p.returncode != 0, p
+        msg = "%s is in use by another edr-sensor (pid %d)" % (env.content, env.proc.pid)
+        assert msg in p.stderr and len(p.stderr.strip().splitlines()) <= 2, p.stderr
+        assert env.proc.poll() is None
+        events_flow(env)
+    finally:
+        env.cleanup()
+
+
+@test
+def content_directory_checked_along_its_path():
+    env = Env()
+    try:
+        shared = os.path.join(env.dir, "shared")
+        os.mkdir(shared)
+        os.chmod(shared, 0o777)
+        env.content = os.path.join(shared, "content")
+        p = subprocess.run([SENSOR, "--output", env.out, "--socket", env.sock, "--content-dir", env.content,
+                            "--pubkey", env.pub, "--rules", env.initial], capture_output=True, text=True,
+                           timeout=60)
+        assert p.returncode != 0 and "%s: writable by others (mode 0777)" % shared in p.stderr, p.stderr
+        os.chmod(shared, 0o755)
+        real = os.path.join(env.dir, "real")
+        os.mkdir(real, 0o700)
+        shutil.rmtree(env.content, ignore_errors=True)
+        env.content = os.path.join(env.dir, "content-link")
+        os.symlink(real, env.content)
+        p = subprocess.run([SENSOR, "--output", env.out, "--socket", env.sock, "--content-dir", env.content,
+                            "--pubkey", env.pub, "--rules", env.initial], capture_output=True, text=True,
+                           timeout=60)
+        assert p.returncode != 0 and "%s: a symbolic link, not a directory" % env.content in p.stderr, p.stderr
     finally:
         env.cleanup()
 

@@ -10,7 +10,6 @@ and the circuit breaker: validate refusal, budget demotion with the host
 still usable, the kill switch, fail open on SIGKILL, shadow content.
 Ends with "response-e2e: N passed, N failed, N skipped".
 """
-import argparse
 import json
 import os
 import re
@@ -509,10 +508,7 @@ def shadow_logs_would_deny():
 
 def main():
     global ARGS
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--build", default="build")
-    ap.add_argument("-k", default=None, help="run tests whose name contains this")
-    ARGS = ap.parse_args()
+    ARGS = runner.parse_args()
     try:
         return runner.run("response-e2e", TESTS, ARGS.k)
     finally:

@@ -6,7 +6,6 @@ Helper programs print their own ground truth (pids, paths, argv) and the
 test compares it with what the sensor reported. Ends with
 "e2e: N passed, N failed, N skipped".
 """
-import argparse
 import json
 import os
 import re
@@ -564,10 +563,7 @@ def net_connect_accept_and_shell_alert():
 
 def main():
     global ARGS
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--build", default="build")
-    ap.add_argument("-k", default=None, help="run tests whose name contains this")
-    ARGS = ap.parse_args()
+    ARGS = runner.parse_args()
     return runner.run("e2e", TESTS, ARGS.k)
 
 

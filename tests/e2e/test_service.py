@@ -7,7 +7,6 @@ runs and that `edrctl stats` counts exactly the lines the sensor wrote.
 Root and the real kernel, like tests/e2e/test_sensor.py. Ends with
 "service: N passed, N failed, N skipped".
 """
-import argparse
 import json
 import os
 import signal
@@ -236,10 +235,7 @@ def command_line_wins_over_the_file():
 
 def main():
     global ARGS
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--build", default="build")
-    ap.add_argument("-k", default=None, help="run tests whose name contains this")
-    ARGS = ap.parse_args()
+    ARGS = runner.parse_args()
     return runner.run("service", TESTS, ARGS.k)
 
 

@@ -396,6 +396,124 @@ static void test_child_crash_hang(void **state)
 	edr_content__free(mgr);
 }
 
+/* ---- a load holds no lock the periodic work or other requests need ---- */
+
+static int stuck_pipe[2] = { -1, -1 };
+static volatile int stuck_next;
+
+/* In the self-test child: tells the test it is there, then never finishes
+ * (the parent gives up at child_wall_ms). */
+static void stuck_hook(const char *stage)
+{
+	if (stuck_next && !strcmp(stage, "self-test")) {
+		if (write(stuck_pipe[1], "x", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+}
+
+struct bg_load {
+	struct edr_content *mgr;
+	const char *path;
+	int rc;
+	volatile int done;
+};
+
+static void *bg_load_thread(void *arg)
+{
+	struct bg_load *b = arg;
+	char err[768];
+
+	b->rc = load(b->mgr, b->path, 0, 0, err, sizeof(err));
+	b->done = 1;
+	return NULL;
+}
+
+struct status_probe {
+	struct edr_content *mgr;
+	int got;          /* the status call returned within 2 s */
+};
+
+static void *status_thread(void *arg)
+{
+	struct edr_content_status st;
+
+	edr_content__status(((struct status_probe *)arg)->mgr, &st);
+	return NULL;
+}
+
+/* A progress callback that stalls (a client that stops reading): meanwhile
+ * another thread must get the manager's status. */
+static void stalled_progress(const char *line, void *ctx)
+{
+	struct status_probe *sp = ctx;
+	struct timespec ts;
+	pthread_t t;
+
+	if (!strstr(line, "swap: ok"))
+		return;
+	assert_int_equal(pthread_create(&t, NULL, status_thread, sp), 0);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 2;
+	if (pthread_timedjoin_np(t, NULL, &ts) == 0) {
+		sp->got = 1;
+	} else {
+		pthread_detach(t); /* blocked on the lock; released when the load ends */
+		sp->got = 0;
+	}
+}
+
+static void test_load_blocks_no_periodic_work(void **state)
+{
+	struct edr_content_opts o = opts("c-stuck");
+	struct status_probe sp = { 0 };
+	struct edr_content_load_opts lo = { 0 };
+	struct bg_load b = { 0 };
+	struct edr_content_status st;
+	struct edr_content *mgr;
+	struct timespec ts;
+	pthread_t t;
+	char c, err[768];
+
+	assert_int_equal(pipe(stuck_pipe), 0);
+	o.child_hook = stuck_hook;
+	o.child_wall_ms = 3000;
+	o.probation_ms = 1000;
+	stuck_next = 0;
+	mgr = mgr_new(&o);
+	assert_int_equal(load(mgr, bundle("s1", 1, sk, 1, rule("5a", NULL)), 0, 0, err,
+			      sizeof(err)), 0);
+	edr_content__status(mgr, &st);
+	assert_string_equal(st.state, "probation");
+
+	/* Version 2's self-test never finishes: the load is stuck for
+	 * child_wall_ms. The end of version 1's probation does not wait. */
+	stuck_next = 1;
+	b.mgr = mgr;
+	b.path = bundle("s2", 2, sk, 1, rule("5b", NULL));
+	assert_int_equal(pthread_create(&t, NULL, bg_load_thread, &b), 0);
+	assert_int_equal(read(stuck_pipe[0], &c, 1), 1);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	edr_content__tick(mgr, (uint64_t)ts.tv_sec * 1000 + 3600000);
+	edr_content__status(mgr, &st);
+	assert_false(b.done);
+	assert_string_equal(st.state, "active");
+	assert_int_equal(st.version, 1);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_true(b.rc < 0);
+	stuck_next = 0;
+
+	/* Progress to a client that stops reading holds no lock. */
+	sp.mgr = mgr;
+	assert_int_equal(edr_content__load(mgr, bundle("s3", 3, sk, 1, rule("5c", NULL)), &lo,
+					   stalled_progress, &sp, err, sizeof(err)), 0);
+	assert_true(sp.got);
+	edr_content__free(mgr);
+	close(stuck_pipe[0]);
+	close(stuck_pipe[1]);
+}
+
 static void test_unsigned_dir(void **state)
 {
 	struct edr_content_opts o = opts("c3");
@@ -770,6 +888,7 @@ int main(void)
 		cmocka_unit_test(test_duration),
 		cmocka_unit_test_setup(test_initial_then_load, reset_log),
 		cmocka_unit_test_setup(test_child_crash_hang, reset_log),
+		cmocka_unit_test_setup(test_load_blocks_no_periodic_work, reset_log),
 		cmocka_unit_test_setup(test_unsigned_dir, reset_log),
 		cmocka_unit_test_setup(test_probation_rollback, reset_log),
 		cmocka_unit_test_setup(test_shadow, reset_log),

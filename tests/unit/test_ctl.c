@@ -2,6 +2,7 @@
 /* Control protocol codec, server and client. */
 #include <errno.h>
 #include <grp.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -471,6 +472,149 @@ static void test_server_peer_creds(void **state)
 	edr_ctl_server__free(srv);
 }
 
+/* In a child running as uid (group nogroup): opens n connections and keeps
+ * them; writes per connection 'h' (held: no reply yet) or 'b' (refused busy)
+ * to out, then waits for release to close. */
+static pid_t hold_as(uid_t uid, int n, int out, const int release[2])
+{
+	pid_t pid = fork();
+	int i, fds[8];
+
+	if (pid != 0)
+		return pid;
+	close(release[1]);
+	if (setgroups(0, NULL) || setgid(65534) || setuid(uid))
+		_exit(10);
+	for (i = 0; i < n && i < 8; i++) {
+		struct pollfd p;
+		char c = 'h';
+
+		fds[i] = raw_connect();
+		p = (struct pollfd){ .fd = fds[i], .events = POLLIN };
+		if (poll(&p, 1, 500) == 1) {
+			struct edr_ctl_reply r;
+			struct edr_ctl_err err;
+			uint8_t *buf;
+			size_t len;
+			char kind;
+
+			edr_ctl_reply__init(&r);
+			c = '?';
+			if (!edr_ctl_read_frame(fds[i], EDR_CTL_MAX_REPLY, &buf, &len) &&
+			    !edr_ctl_reply__decode(&r, &kind, buf, len, &err) && r.status == -EBUSY)
+				c = strstr(r.msg, "already holds") ? 'u' : 'b';
+			edr_ctl_reply__fini(&r);
+		}
+		if (write(out, &c, 1) != 1)
+			_exit(11);
+	}
+	if (read(release[0], &i, 1) < 0)
+		_exit(12);
+	_exit(0);
+}
+
+/* Group members holding connections open cannot take root's slots, and one
+ * uid cannot take more than its share. */
+static void test_server_slots(void **state)
+{
+	const uid_t uids[] = { 65534, 65533, 65532, 65531 };
+	const int want_n[] = { 3, 2, 2, 1 };
+	const char *want[] = { "hhu", "hh", "hh", "b" };
+	struct edr_ctl_server_stats st;
+	int calls = 0, out[2], rel[2], i, status;
+	struct edr_ctl_server *srv;
+	pid_t pids[4];
+	char got[8];
+
+	if (geteuid() != 0) {
+		skip();
+		return;
+	}
+	srv = start_server(65534, &calls);
+	edr_ctl_server__set_timeout(srv, 20000);
+	child_srv = srv;
+	assert_int_equal(pipe(out), 0);
+	assert_int_equal(pipe(rel), 0);
+	for (i = 0; i < 4; i++) {
+		size_t k;
+
+		pids[i] = hold_as(uids[i], want_n[i], out[1], rel);
+		assert_true(pids[i] > 0);
+		for (k = 0; k < (size_t)want_n[i]; k++)
+			assert_int_equal(read(out[0], &got[k], 1), 1);
+		got[want_n[i]] = 0;
+		assert_string_equal(got, want[i]);
+	}
+	/* Six connections held by others: root is still served, twice at once. */
+	{
+		int a = raw_connect();
+
+		call_ok(&calls);
+		close(a);
+	}
+	edr_ctl_server__stats(srv, &st);
+	assert_int_equal(st.busy, 2);
+	assert_int_equal(st.busy_per_uid, 1);
+	close(rel[1]);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+	close(rel[0]);
+	close(out[0]);
+	close(out[1]);
+	edr_ctl_server__free(srv);
+}
+
+/* The socket's directory: refused when others could swap the socket, given
+ * to the group whatever mode it was left with. */
+static void test_server_socket_dir(void **state)
+{
+	struct edr_ctl_err err = { "" };
+	struct edr_ctl_server *srv;
+	char dir[160], link[200];
+	struct stat sb;
+
+	if (geteuid() != 0) {
+		skip();
+		return;
+	}
+	snprintf(dir, sizeof(dir), "%s/run", tmpdir);
+	mkdir(dir, 0700);
+	assert_int_equal(chmod(dir, 0777), 0);
+	srv = edr_ctl_server__new(sockpath, (gid_t)-1, &err);
+	assert_null(srv);
+	assert_non_null(strstr(err.msg, "writable by others (mode 0777)"));
+	assert_int_equal(chmod(dir, 0770), 0);
+	srv = edr_ctl_server__new(sockpath, 65534, &err);
+	assert_null(srv);
+	assert_non_null(strstr(err.msg, "writable by its group"));
+	assert_int_equal(chown(dir, 65534, 0), 0);
+	assert_int_equal(chmod(dir, 0700), 0);
+	srv = edr_ctl_server__new(sockpath, (gid_t)-1, &err);
+	assert_null(srv);
+	assert_non_null(strstr(err.msg, "owned by uid 65534"));
+	/* Left 0700 with another group by an earlier run without socket_group. */
+	assert_int_equal(chown(dir, 0, 0), 0);
+	srv = edr_ctl_server__new(sockpath, 65534, &err);
+	if (!srv)
+		fail_msg("%s", err.msg);
+	assert_int_equal(stat(dir, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0750);
+	assert_int_equal(sb.st_gid, 65534);
+	edr_ctl_server__free(srv);
+	/* A symlink in place of the directory. */
+	assert_int_equal(rmdir(dir), 0);
+	snprintf(link, sizeof(link), "%s/elsewhere", tmpdir);
+	assert_int_equal(mkdir(link, 0700), 0);
+	assert_int_equal(symlink(link, dir), 0);
+	srv = edr_ctl_server__new(sockpath, (gid_t)-1, &err);
+	assert_null(srv);
+	assert_non_null(strstr(err.msg, "not a directory (a symlink?)"));
+	assert_int_equal(unlink(dir), 0);
+	assert_int_equal(rmdir(link), 0);
+}
+
 static int setup(void **state)
 {
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_ctl.XXXXXX");
@@ -501,6 +645,8 @@ int main(void)
 		cmocka_unit_test(test_server_slow_client),
 		cmocka_unit_test(test_server_no_server),
 		cmocka_unit_test(test_server_peer_creds),
+		cmocka_unit_test(test_server_slots),
+		cmocka_unit_test(test_server_socket_dir),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

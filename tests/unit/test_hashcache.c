@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -623,6 +624,50 @@ static void test_sha256_fd_limit(void **state)
 	assert_int_equal(edr_sha256_fd(-1, 6, hex), -EBADF);
 }
 
+struct stop_hash {
+	int fd;
+	int stop;
+	int64_t rc;
+};
+
+static void *stop_hash_thread(void *arg)
+{
+	struct stop_hash *sh = arg;
+	char hex[65];
+
+	sh->rc = edr_sha256_fd_stop(sh->fd, UINT64_MAX, hex, &sh->stop);
+	return NULL;
+}
+
+/* A stop asked for while a large file is hashed ends the hash at the next
+ * chunk, not at the end of the file (a 4 GiB sparse file takes seconds). */
+static void test_sha256_fd_stop(void **state)
+{
+	const char *p = file("big", "x", 1);
+	struct stop_hash sh = { .stop = 0 };
+	struct timespec t0, t1;
+	pthread_t t;
+	char hex[65];
+	int fd = open(p, O_RDWR);
+
+	assert_true(fd >= 0);
+	assert_int_equal(edr_sha256_fd_stop(fd, 1, hex, &sh.stop), 1);
+	sh.stop = 1;
+	assert_int_equal(edr_sha256_fd_stop(fd, 1, hex, &sh.stop), -ECANCELED);
+	assert_int_equal(ftruncate(fd, (off_t)4 << 30), 0);
+	sh.fd = fd;
+	sh.stop = 0;
+	assert_int_equal(pthread_create(&t, NULL, stop_hash_thread, &sh), 0);
+	usleep(50000);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	__atomic_store_n(&sh.stop, 1, __ATOMIC_RELAXED);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_int_equal(sh.rc, -ECANCELED);
+	assert_true((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 < 500);
+	close(fd);
+}
+
 static void test_bad_opts(void **state)
 {
 	struct edr_hashcache_opts o = { .max_file_size = 1, .queue_len = EDR_HASHCACHE_MAX_QUEUE + 1 };
@@ -707,6 +752,7 @@ int main(void)
 		cmocka_unit_test(test_worker_thread),
 		cmocka_unit_test(test_concurrent),
 		cmocka_unit_test(test_sha256_fd_limit),
+		cmocka_unit_test(test_sha256_fd_stop),
 		cmocka_unit_test(test_bad_opts),
 		cmocka_unit_test(test_digest_fd),
 	};

@@ -9,7 +9,12 @@
 #   - kills a guest over its command or boot time limit with a clear message;
 #   - reports an unavailable kernel as skipped (a failure with
 #     EDR_VMTEST_REQUIRE=1) without booting anything;
-#   - goes through vng when it is on PATH (a stand-in here: tests/vmtest/fake-vng);
+#   - goes through vng when it is on PATH, for a kernel with its modules
+#     beside the image too (a stand-in: tests/vmtest/fake-vng), and through
+#     the real vng when it is installed (the guest reports mode vng);
+#   - falls back to plain QEMU, said aloud, when vng cannot start a guest,
+#     when the modules are not where vng looks, and for systemd as init
+#     (a stand-in QEMU, then a real boot with a failing stand-in vng);
 #   - boots once more when the kernel panics before the guest's init (a
 #     stand-in QEMU here: tests/vmtest/fake-qemu-panic), and only once.
 # Exits 77 (skipped) when no kernel can be fetched here. Set
@@ -76,6 +81,54 @@ expect "with vng on PATH, run.sh runs the command through vng --run KERNEL --exe
 	"$work/vng.out" "^vng guest side ran in $tree\$" "^--run$" "^$work/fake-bzImage\$" \
 	"^--disable-kvm$" "^--rwdir$" "stage2.sh vng$"
 
+# An unpacked package (boot/vmlinuz-V beside lib/modules/V) goes through vng:
+# vng finds those modules itself.
+mkdir -p "$work/pkg/boot" "$work/pkg/lib/modules/9.9.9-fake"
+cp "$work/fake-bzImage" "$work/pkg/boot/vmlinuz-9.9.9-fake"
+PATH=$here/fake-vng:$PATH FAKE_VNG_ARGS=$work/vng-pkg.args \
+	vmtest/run.sh --kernel "$work/pkg/boot/vmlinuz-9.9.9-fake" --modules "$work/pkg/lib/modules/9.9.9-fake" \
+	--name fakepkg --results "$work/r-vng-pkg" -- true > "$work/vng-pkg.out" 2>&1
+rc=$?
+cat "$work/vng-pkg.args" >> "$work/vng-pkg.out" 2>/dev/null
+expect "a kernel with its modules beside the image goes through vng" 0 "$rc" "$work/vng-pkg.out" \
+	"^vmtest: fakepkg: booting with $here/fake-vng/vng\$" "^--run$" "^$work/pkg/boot/vmlinuz-9.9.9-fake\$"
+
+# Modules somewhere else: vng would not find them; plain QEMU, said aloud.
+PATH=$here/fake-vng:$PATH FAKE_VNG_ARGS=$work/vng-mods.args EDR_VMTEST_QEMU=$here/fake-qemu-panic \
+	FAKE_QEMU_BOOTS=$work/boots-mods \
+	vmtest/run.sh --kernel "$work/fake-bzImage" --modules "$work/pkg/lib/modules/9.9.9-fake" \
+	--name fakemods --results "$work/r-mods" -- true > "$work/mods.out" 2>&1
+rc=$?
+[ -e "$work/vng-mods.args" ] && echo "vng was run" >> "$work/mods.out"
+# (Its fake modules make the initramfs fail: the plain path was taken.)
+expect "modules not beside the image: plain QEMU directly, said aloud" 125 "$rc" "$work/mods.out" \
+	"^vmtest: fakemods: vng looks for modules beside the image, not in .*; using QEMU directly\$"
+if grep -q '^vng was run$' "$work/mods.out"; then not_ok "vng was not run for modules it cannot find"; fi
+
+# vng fails before starting a guest: the same boot on plain QEMU, said aloud.
+PATH=$here/fake-vng:$PATH FAKE_VNG_ARGS=$work/vng-fail.args EDR_VMTEST_QEMU=$here/fake-qemu-panic \
+	FAKE_VNG_FAIL="cannot do this on purpose" FAKE_QEMU_BOOTS=$work/boots-fallback \
+	vmtest/run.sh --kernel "$work/fake-bzImage" --name fakefail --results "$work/r-fallback" -- true \
+	> "$work/fallback.out" 2>&1
+rc=$?
+echo "qemu boots: $(wc -l < "$work/boots-fallback" 2>/dev/null)" >> "$work/fallback.out"
+expect "vng that cannot start a guest falls back to plain QEMU, said aloud" 125 "$rc" "$work/fallback.out" \
+	"^vmtest: fakefail: booting with " \
+	"^vmtest: fakefail: vng could not start the guest \(error: cannot do this on purpose; console: .*console.vng.log\); using QEMU directly\$" \
+	"^qemu boots: 1\$"
+
+# systemd as init: vng runs its own init, so plain QEMU, said aloud.
+PATH=$here/fake-vng:$PATH FAKE_VNG_ARGS=$work/vng-sd.args EDR_VMTEST_QEMU=$here/fake-qemu-panic \
+	FAKE_QEMU_BOOTS=$work/boots-sd \
+	vmtest/run.sh --kernel "$work/fake-bzImage" --name fakesd --systemd --results "$work/r-sd" -- true \
+	> "$work/sd.out" 2>&1
+rc=$?
+echo "qemu boots: $(wc -l < "$work/boots-sd" 2>/dev/null)" >> "$work/sd.out"
+[ -e "$work/vng-sd.args" ] && echo "vng was run" >> "$work/sd.out"
+expect "systemd as init goes through plain QEMU, said aloud" 125 "$rc" "$work/sd.out" \
+	"^vmtest: fakesd: systemd as init: using QEMU directly \(vng runs its own init\)\$" "^qemu boots: 1\$"
+if grep -q '^vng was run$' "$work/sd.out"; then not_ok "vng was not run for systemd as init"; fi
+
 # A kernel that panics before the guest's init: booted twice, then a failure.
 printf 'panicky\tfile:%s\n' "$work/fake-bzImage" > "$work/kernels.panic"
 EDR_VMTEST_VNG=0 EDR_VMTEST_QEMU=$here/fake-qemu-panic FAKE_QEMU_BOOTS=$work/boots \
@@ -107,6 +160,34 @@ kernel=$(sed -n 's/^kernel=//p' <<< "$fetched")
 modules=$(sed -n 's/^modules=//p' <<< "$fetched")
 run=(vmtest/run.sh --kernel "$kernel" ${modules:+--modules "$modules"} --name "selftest-$kname" --quiet)
 echo "# using $kname: $kernel"
+
+# Which path the default boots take: the real vng when installed.
+if command -v vng > /dev/null; then
+	# The guest the plain path gives: no vng overlay left (over /usr, /etc,
+	# ...), a tmpfs on /tmp. (statfs over 9p reports the host's type.)
+	"${run[@]}" --results "$work/r-realvng" -- sh -c 'echo "init: $(ps -o comm= -p 1)"
+		echo "overlays: $(grep -c "^virtme_rw_overlay" /proc/self/mounts)"
+		echo "tmp: $(awk "\$2 == \"/tmp\" { t = \$3 } END { print t }" /proc/self/mounts)"' \
+		> "$work/realvng.out" 2>&1
+	rc=$?
+	cat "$work/r-realvng/log" "$work/r-realvng/booted" >> "$work/realvng.out" 2>/dev/null
+	expect "with virtme-ng installed, the guest runs through the real vng" 0 "$rc" "$work/realvng.out" \
+		"^vmtest: selftest-$kname: booting with $(command -v vng)\$" "^vmtest: kernel .*, mode vng, " \
+		"^init: virtme-" "^vng " "^overlays: 0\$" "^tmp: tmpfs\$"
+	if grep -q 'using QEMU directly' "$work/realvng.out"; then not_ok "the real vng started the guest itself"; fi
+else
+	echo "# vng (virtme-ng) not installed (make deps installs it): the real vng path not tested"
+fi
+
+# The plain path after a vng that cannot start a guest, with a real boot.
+PATH=$here/fake-vng:$PATH FAKE_VNG_ARGS=$work/vng-realfail.args FAKE_VNG_FAIL="cannot do this on purpose" \
+	"${run[@]}" --results "$work/r-plain" -- sh -c 'echo "init: $(ps -o comm= -p 1)"' \
+	> "$work/plain.out" 2>&1
+rc=$?
+cat "$work/r-plain/log" "$work/r-plain/booted" >> "$work/plain.out" 2>/dev/null
+expect "after a vng that cannot start, the same command runs on plain QEMU" 0 "$rc" "$work/plain.out" \
+	"vng could not start the guest \(error: cannot do this on purpose; .*\); using QEMU directly\$" \
+	"^vmtest: kernel .*, mode plain, " "^plain "
 
 "${run[@]}" --results "$work/r-fail" -- sh -c 'echo "deliberate failure in the guest"; exit 7' \
 	> "$work/fail.out" 2>&1
