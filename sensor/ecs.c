@@ -416,3 +416,24 @@ void edr_ecs__output_gap(struct edr_ecs *ecs, struct edr_json *j, const char *ou
 	gap(ecs, j, boot_ns, "output-lines-lost", reason, lost, -1, output);
 }
 
+
+size_t edr_ecs__output_gap_line(void *ecs, const char *output, uint64_t lost, const char *reason,
+				char *buf, size_t size)
+{
+	struct timespec ts;
+	struct edr_json j;
+	size_t n = 0;
+
+	/* A JSON buffer of its own: this runs inside a write of the event
+	 * thread's line. */
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	edr_json_init(&j);
+	edr_ecs__output_gap(ecs, &j, output, lost, reason,
+			    (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec);
+	if (!j.oom && j.len < size) {
+		memcpy(buf, j.buf, j.len);
+		n = j.len;
+	}
+	edr_json_free(&j);
+	return n;
+}

@@ -75,6 +75,10 @@ void edr_ecs__gap(struct edr_ecs *ecs, struct edr_json *j, uint32_t cpu, uint64_
  * event.action output-lines-lost, event.reason, edr.lost, edr.output. */
 void edr_ecs__output_gap(struct edr_ecs *ecs, struct edr_json *j, const char *output, uint64_t lost,
 			 const char *reason, uint64_t boot_ns);
+/* The same as one line in buf (no newline), stamped now; its length, 0
+ * when it does not fit. The output's gap_line callback (ecs: the edr_ecs). */
+size_t edr_ecs__output_gap_line(void *ecs, const char *output, uint64_t lost, const char *reason,
+				char *buf, size_t size);
 
 /* "key": the string, only when present (s->p set). */
 void edr_ecs_kopt(struct edr_json *j, const char *key, const struct edr_str *s);

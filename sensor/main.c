@@ -771,25 +771,6 @@ static void output_log(void *ctx, const char *msg)
 	logmsg("%s", msg);
 }
 
-/* The gap record of an output that lost lines, in a JSON buffer of its own
- * (this runs inside a write of the event thread's buffer). */
-static size_t output_gap_line(void *ctx, const char *sink, uint64_t lost, const char *reason,
-			      char *buf, size_t size)
-{
-	struct sensor *s = ctx;
-	struct edr_json j;
-	size_t n = 0;
-
-	edr_json_init(&j);
-	edr_ecs__output_gap(&s->ecs, &j, sink, lost, reason, boot_ns());
-	if (!j.oom && j.len < size) {
-		memcpy(buf, j.buf, j.len);
-		n = j.len;
-	}
-	edr_json_free(&j);
-	return n;
-}
-
 /* The output file (or stdout) and syslog or journald. */
 static int open_outputs(struct sensor *s)
 {
@@ -797,8 +778,8 @@ static int open_outputs(struct sensor *s)
 	const char *output;
 
 	s->out.log = output_log;
-	s->out.gap_line = output_gap_line;
-	s->out.ctx = s;
+	s->out.gap_line = edr_ecs__output_gap_line;
+	s->out.ctx = &s->ecs;
 
 	output = !strcmp(s->cfg.output, "stdout") ? NULL : s->cfg.output;
 	if (output && strcmp(output, "none")) {
