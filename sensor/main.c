@@ -765,6 +765,7 @@ static int open_signals(struct daemon *d)
 	return 0;
 }
 
+/* A log line from a part that takes a callback (outputs, the seccomp report). */
 static void output_log(void *ctx, const char *msg)
 {
 	(void)ctx;
@@ -1020,11 +1021,6 @@ static int drop_privileges(struct sensor *s)
 	return 0;
 }
 
-static void privdrop_log(void *ctx, const char *line)
-{
-	logmsg("%s", line);
-}
-
 /* Returns SENSOR_OPENED when running, or the exit status. After a failure
  * past the signals, sensor_close() still has to run. */
 static int sensor_open(struct daemon *d, int argc, char **argv)
@@ -1093,7 +1089,7 @@ static void periodic(struct daemon *d, uint64_t now)
 	}
 	if (now - d->last_tick >= 1000000000ull) {
 		edr_content__tick(s->content, 0);
-		edr_privdrop__report(privdrop_log, NULL);
+		edr_privdrop__report(output_log, NULL);
 		notify_status(s);
 		d->last_tick = now;
 	}
