@@ -35,6 +35,8 @@ SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 endif
 
 PKGS      := libbpf libelf zlib libzstd yaml-0.1 libsodium liburcu libsystemd libhs
+# sensor/privdrop.c: the run phase's syscall allow-list (README, Privileges).
+PKGS      += libseccomp
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
@@ -76,6 +78,7 @@ endef
 DEPS_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev \
 	     libcmocka-dev pkg-config make gcc libyaml-dev libsodium-dev \
 	     liburcu-dev libsystemd-dev libhyperscan-dev util-linux jq python3 auditd valgrind
+DEPS_PKGS += libseccomp-dev
 
 # Fragments append to these.
 BINS          :=   # programs installed and built by `all`

@@ -135,6 +135,10 @@ static const struct key base_keys[] = {
 	  0, OFF(verbose), 0, 0, NULL, 'v' },
 	{ "host_name", T_STRING, "", "NAME", "host.name in events; empty = the system host name",
 	  0, OFF(host_name), 0, 0, NULL, 0 },
+	{ "seccomp", T_BOOL, "on", "BOOL",
+	  "refuse the syscalls the run phase does not need (off: debugging only, e.g. strace or "
+	  "LeakSanitizer)",
+	  0, OFF(seccomp), 0, 0, NULL, 0 },
 
 	/* Command line only. */
 	{ "config", T_PATH, EDR_CONFIG_DEFAULT_PATH, "FILE", "configuration file to read",

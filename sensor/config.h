@@ -92,6 +92,7 @@ struct edr_config {
 	/* Misc. */
 	bool verbose;
 	char *host_name;                    /* "" = gethostname() */
+	bool seccomp;                       /* run-phase syscall allow-list */
 
 	/* Command line only. */
 	char *config_path;                  /* --config */

@@ -43,6 +43,7 @@
 #include "sensor/enrich/hashcache.h"
 #include "sensor/response/daemon.h"
 #include "sensor/version.h"
+#include "sensor/privdrop.h"
 
 #define MAX_ALERT_RULES 1024
 #define MAX_CPUS 1024
@@ -764,6 +765,7 @@ static int open_signals(struct daemon *d)
 	return 0;
 }
 
+/* A log line from a part that takes a callback (outputs, the seccomp report). */
 static void output_log(void *ctx, const char *msg)
 {
 	(void)ctx;
@@ -991,6 +993,34 @@ static int open_loop(struct daemon *d)
 	return 0;
 }
 
+/* Last step of the start-up: everything that needs more privilege than the
+ * run phase (loading, attaching, mounts, memlock, the socket's chown) is done. */
+/* Before any thread starts: capabilities are per thread and inherited. */
+static int drop_capabilities(void)
+{
+	char err[256];
+
+	if (edr_privdrop__caps(err, sizeof(err))) {
+		logmsg("privilege drop: %s", err);
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* Once start-up is done: the allow-list, for every thread. */
+static int drop_privileges(struct sensor *s)
+{
+	char err[256];
+
+	if (s->cfg.seccomp && edr_privdrop__seccomp(err, sizeof(err))) {
+		logmsg("privilege drop: %s", err);
+		return -EPERM;
+	}
+	logmsg("privileges dropped: capabilities %#llx, no_new_privs, seccomp %s",
+	       (unsigned long long)edr_privdrop__keep(), s->cfg.seccomp ? "on" : "off (seccomp=off)");
+	return 0;
+}
+
 /* Returns SENSOR_OPENED when running, or the exit status. After a failure
  * past the signals, sensor_close() still has to run. */
 static int sensor_open(struct daemon *d, int argc, char **argv)
@@ -1004,7 +1034,7 @@ static int sensor_open(struct daemon *d, int argc, char **argv)
 		rc = open_probe(s, &probe);
 	if (rc != SENSOR_OPENED)
 		return rc;
-	if (open_signals(d))
+	if (drop_capabilities() || open_signals(d))
 		return 1;
 	/* A stop asked for during start-up is served between the steps (and by
 	 * the watchdog's deadline within a long one). */
@@ -1019,6 +1049,8 @@ static int sensor_open(struct daemon *d, int argc, char **argv)
 	    (rc = STEP("starting the control socket", open_loop(d) || start_control(s))) >= 0)
 		return rc;
 #undef STEP
+	if (drop_privileges(s))
+		return 1;
 	edr_shutdown__stage("running");
 	logmsg("running, %zu processes known, control socket %s", edr_proctable__count(s->procs),
 	       s->cfg.socket);
@@ -1057,6 +1089,7 @@ static void periodic(struct daemon *d, uint64_t now)
 	}
 	if (now - d->last_tick >= 1000000000ull) {
 		edr_content__tick(s->content, 0);
+		edr_privdrop__report(output_log, NULL);
 		notify_status(s);
 		d->last_tick = now;
 	}

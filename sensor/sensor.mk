@@ -10,6 +10,9 @@ EVENT_CORE_SRCS := sensor/decode.c sensor/json.c sensor/proctable.c sensor/ecs.c
 		   $(FAMILY_SRCS)
 EVENT_CORE_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(EVENT_CORE_SRCS))
 SENSOR_OBJS += $(EVENT_CORE_OBJS) $(BUILD)/sensor/output/output.o
+# The run-phase privilege drop (README, Privileges).
+SENSOR_OBJS += $(BUILD)/sensor/privdrop.o
+
 # Signals and the stop deadline.
 SENSOR_OBJS += $(BUILD)/sensor/shutdown.o
 

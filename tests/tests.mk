@@ -151,6 +151,16 @@ bench-enforce-vm: $(BUILD)/tests/bench/bench_enforce ## benchmark: the same on t
 	@EDR_VMTEST_KERNELS=6.12 vmtest/vmtest.sh --timeout 900 --budget 1200 \
 		--command "$(BUILD)/tests/bench/bench_enforce 300 3 1000"
 
+# The run-phase privilege drop, applied in a forked child.
+$(eval $(call unit_test,test_privdrop,$(BUILD)/sensor/privdrop.o))
+
+# The daemon's run-phase privileges (root, real kernel): capability sets,
+# no_new_privs and the seccomp mode of every thread.
+TEST_STEPS += test-privilege-e2e
+.PHONY: test-privilege-e2e
+test-privilege-e2e: $(BINS) ## e2e: the running daemon's capabilities, no_new_privs, seccomp (root)
+	@python3 tests/e2e/test_privilege.py --build $(BUILD)
+
 # Tamper evidence: the real daemon ptraced and signalled by another process.
 .PHONY: test-tamper-e2e
 TEST_STEPS += test-tamper-e2e
