@@ -10,7 +10,7 @@ $(BUILD)/tests/unit/$(1): $(BUILD)/tests/unit/$(1).o $(2)
 	$$(Q)$$(CC) $$(LDFLAGS) $$^ -o $$@ $$(LDLIBS) -lcmocka
 endef
 
-$(eval $(call unit_test,test_decode,$(EVENT_OBJS)))
+$(eval $(call unit_test,test_decode,$(BUILD)/tests/unit/event_util.o $(EVENT_OBJS)))
 $(eval $(call unit_test,test_json,$(BUILD)/sensor/json.o))
 $(eval $(call unit_test,test_proctable,$(EVENT_OBJS)))
 $(eval $(call unit_test,test_families,$(EVENT_OBJS)))

@@ -56,6 +56,33 @@ void assert_fstr(const struct edr_field_value *f, const char *want)
 	assert_memory_equal(f->s, want, f->len);
 }
 
+size_t ev_exec_record(void *buf, const char *filename, const char *path, const char *cwd,
+		      const char *argv, size_t argv_len)
+{
+	struct edr_exec *e = buf;
+	char *tail = buf;
+	size_t off = sizeof(*e);
+
+	memset(buf, 0, EDR_EVENT_MAX_SIZE);
+	e->hdr.type = EDR_EVENT_EXEC;
+	e->hdr.version = EDR_ABI_VERSION;
+	e->task.tgid = 42;
+	e->filename_len = strlen(filename) + 1;
+	memcpy(tail + off, filename, e->filename_len);
+	off += e->filename_len;
+	e->path_len = strlen(path) + 1;
+	memcpy(tail + off, path, e->path_len);
+	off += e->path_len;
+	e->cwd_len = strlen(cwd) + 1;
+	memcpy(tail + off, cwd, e->cwd_len);
+	off += e->cwd_len;
+	e->argv_len = argv_len;
+	memcpy(tail + off, argv, argv_len);
+	off += argv_len;
+	e->hdr.size = off;
+	return off;
+}
+
 size_t ev_file_record(void *buf, uint16_t type, const char *path, const char *old_path, uint32_t flags)
 {
 	struct edr_file *f = buf;

@@ -31,6 +31,11 @@ void assert_lacks(const char *json, const char *part);
  * flags, uid and gid -1, path and old_path (may be NULL) as its tail; the
  * task part is left zero for the caller. Returns its size. */
 size_t ev_file_record(void *buf, uint16_t type, const char *path, const char *old_path, uint32_t flags);
+/* An exec record in buf (EDR_EVENT_MAX_SIZE bytes, cleared first): tgid 42,
+ * filename, path, cwd and argv (argv_len bytes, NULs inside) as its tail;
+ * the rest of the task part is left zero for the caller. Returns its size. */
+size_t ev_exec_record(void *buf, const char *filename, const char *path, const char *cwd,
+		      const char *argv, size_t argv_len);
 /* Fails unless the field is set to exactly want. */
 void assert_fstr(const struct edr_field_value *f, const char *want);
 

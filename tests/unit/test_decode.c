@@ -9,6 +9,7 @@
 
 #include "sensor/decode.h"
 #include "sensor/family/family.h"
+#include "tests/unit/event_util.h"
 
 static uint8_t buf[EDR_EVENT_MAX_SIZE + 64];
 
@@ -16,27 +17,7 @@ static uint8_t buf[EDR_EVENT_MAX_SIZE + 64];
 static size_t make_exec(const char *filename, const char *path, const char *cwd, const char *argv,
 			size_t argv_len)
 {
-	struct edr_exec *e = (void *)buf;
-	size_t off = sizeof(*e);
-
-	memset(buf, 0, sizeof(buf));
-	e->hdr.type = EDR_EVENT_EXEC;
-	e->hdr.version = EDR_ABI_VERSION;
-	e->task.tgid = 42;
-	e->filename_len = strlen(filename) + 1;
-	memcpy(buf + off, filename, e->filename_len);
-	off += e->filename_len;
-	e->path_len = strlen(path) + 1;
-	memcpy(buf + off, path, e->path_len);
-	off += e->path_len;
-	e->cwd_len = strlen(cwd) + 1;
-	memcpy(buf + off, cwd, e->cwd_len);
-	off += e->cwd_len;
-	e->argv_len = argv_len;
-	memcpy(buf + off, argv, argv_len);
-	off += argv_len;
-	e->hdr.size = off;
-	return off;
+	return ev_exec_record(buf, filename, path, cwd, argv, argv_len);
 }
 
 static void test_exec_ok(void **state)

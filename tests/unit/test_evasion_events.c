@@ -27,30 +27,14 @@ static size_t make_exec(const char *path, const char *cwd, const char *argv, siz
 			uint32_t flags)
 {
 	struct edr_exec *e = (void *)buf;
-	size_t off = sizeof(*e);
+	size_t n = ev_exec_record(buf, path, path, cwd, argv, argv_len);
 
-	memset(buf, 0, sizeof(buf));
-	e->hdr.type = EDR_EVENT_EXEC;
-	e->hdr.version = EDR_ABI_VERSION;
 	e->task.tgid = e->task.pid = 4242;
 	e->task.ppid = 1;
 	e->task.auid = e->task.sessionid = (uint32_t)-1;
 	memcpy(e->task.comm, "x", 2);
 	e->flags = flags;
-	e->filename_len = strlen(path) + 1;
-	memcpy(buf + off, path, e->filename_len);
-	off += e->filename_len;
-	e->path_len = strlen(path) + 1;
-	memcpy(buf + off, path, e->path_len);
-	off += e->path_len;
-	e->cwd_len = strlen(cwd) + 1;
-	memcpy(buf + off, cwd, e->cwd_len);
-	off += e->cwd_len;
-	e->argv_len = argv_len;
-	memcpy(buf + off, argv, argv_len);
-	off += argv_len;
-	e->hdr.size = off;
-	return off;
+	return n;
 }
 
 static void test_path_truncated_field(void **state)
