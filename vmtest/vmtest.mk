@@ -42,4 +42,4 @@ vmtest-service: $(BINS) ## the installed service under systemd in a QEMU guest
 	@rm -rf $(VMTEST_SERVICE_STAGE)
 	@$(MAKE) --no-print-directory install DESTDIR=$(VMTEST_SERVICE_STAGE) PREFIX=/usr/local > /dev/null
 	@EDR_VMTEST_KERNELS='$(VMTEST_SERVICE_KERNELS)' vmtest/vmtest.sh --systemd --timeout 400 \
-		--budget 900 --command "vmtest/service-test.sh $(VMTEST_SERVICE_STAGE)"
+		--budget 1500 --command "vmtest/service-test.sh $(VMTEST_SERVICE_STAGE)"

@@ -164,19 +164,26 @@ while IFS= read -r line <&3 || [ -n "$line" ]; do
 			--env "EDR_TEST_KERNEL=$name" --env "EDR_VMTEST_TEST_TIMEOUT=$test_timeout" \
 			-- "${cmd[@]}")
 		rc=$?
-		# A kernel that panics before the guest's init ran has tested
-		# nothing: under TCG, a vCPU can still run code another vCPU has
-		# just patched (an int3 oops in a static key early in boot). One
-		# more boot, said aloud; a second early panic is a failure.
-		[ "$rc" = 125 ] && [ "$attempt" = 1 ] && [ ! -f "$res/booted" ] &&
-			grep -q 'Kernel panic' "$res/console.log" 2>/dev/null || break
+		# Under TCG a vCPU can still run code another vCPU has just
+		# patched (static keys, on every BPF attach and detach): seen as
+		# an int3 oops early in boot, and as CPUs stuck for good in soft
+		# lockups. A guest that died of that, without a result, tested
+		# nothing: one more boot, said aloud; a second time is a failure.
+		[ "$rc" = 125 ] && [ "$attempt" = 1 ] && [ ! -f "$res/status" ] || break
+		why=''
+		if [ ! -f "$res/booted" ] && grep -q 'Kernel panic' "$res/console.log" 2>/dev/null; then
+			why="the kernel panicked before the guest started"
+		elif grep -q 'BUG: soft lockup' "$res/console.log" 2>/dev/null; then
+			why="the guest's CPUs locked up in the kernel"
+		fi
+		[ -n "$why" ] || break
 		left=$((budget - SECONDS))
 		[ "$left" -ge $((boot + 90)) ] || break
 		[ $((left - boot - 30)) -ge "$ktimeout" ] || ktimeout=$((left - boot - 30))
 		first=$res
 		res=$(mktemp -d "$resroot/$name.XXXXXX") || { res=$first; break; }
-		echo "vmtest: $name: the kernel panicked before the guest started ($(grep -m1 -E 'Oops|BUG:|Kernel panic' "$first/console.log")); booting once more (first console: $first/console.log)"
-		retried="retried once after an early panic (see $first/console.log)"
+		echo "vmtest: $name: $why ($(grep -m1 -E 'Oops|BUG:|Kernel panic' "$first/console.log")); booting once more (first console: $first/console.log)"
+		retried="retried once: $why (see $first/console.log)"
 	done
 	log=$res/log
 

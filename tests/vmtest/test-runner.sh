@@ -138,7 +138,18 @@ rc=$?
 echo "boots: $(wc -l < "$work/boots" 2>/dev/null)" >> "$work/panic.out"
 expect "an early kernel panic is retried once, said aloud, and fails the second time" 1 "$rc" \
 	"$work/panic.out" "vmtest: panicky: the kernel panicked before the guest started \(.*Oops: int3.*\); booting once more" \
-	"^  panicky +FAIL +guest did not run the tests.*retried once after an early panic" "^boots: 2$"
+	"^  panicky +FAIL +guest did not run the tests.*retried once: the kernel panicked before the guest started" "^boots: 2$"
+
+# A guest whose CPUs lock up in the kernel (TCG): booted twice, then a failure.
+printf 'lockup\tfile:%s\n' "$work/fake-bzImage" > "$work/kernels.lockup"
+EDR_VMTEST_VNG=0 EDR_VMTEST_QEMU=$here/fake-qemu-lockup FAKE_QEMU_BOOTS=$work/boots-lockup \
+	vmtest/vmtest.sh --kernels "$work/kernels.lockup" --results "$work/m-lockup" -- \
+	tests/vmtest/pass-test.sh > "$work/lockup.out" 2>&1
+rc=$?
+echo "boots: $(wc -l < "$work/boots-lockup" 2>/dev/null)" >> "$work/lockup.out"
+expect "a guest locked up in the kernel is booted once more, said aloud, and fails the second time" 1 "$rc" \
+	"$work/lockup.out" "vmtest: lockup: the guest's CPUs locked up in the kernel \(.*soft lockup.*\); booting once more" \
+	"^  lockup +FAIL .*retried once: the guest's CPUs locked up in the kernel" "^boots: 2$"
 
 # --- the kernel the VM tests use -------------------------------------------------
 if [ "${EDR_VMTEST_SELFTEST_QUICK:-0}" = 1 ]; then
