@@ -175,8 +175,11 @@ while IFS= read -r line <&3 || [ -n "$line" ]; do
 			why="the kernel panicked before the guest started"
 		elif grep -q 'BUG: soft lockup' "$res/console.log" 2>/dev/null; then
 			why="the guest's CPUs locked up in the kernel"
+		else
+			# vng's console shows no kernel messages: a guest that
+			# died or hung without a result gets the same one retry.
+			why="the guest stopped without a result"
 		fi
-		[ -n "$why" ] || break
 		left=$((budget - SECONDS))
 		[ "$left" -ge $((boot + 90)) ] || break
 		[ $((left - boot - 30)) -ge "$ktimeout" ] || ktimeout=$((left - boot - 30))
