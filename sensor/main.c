@@ -432,22 +432,24 @@ static void map_ring_positions(struct sensor *s)
 /* edrctl status lists every feature. */
 _Static_assert(EDR_MAX_FEATURES <= EDR_OPS_MAX_FEATURES, "EDR_OPS_MAX_FEATURES too small");
 
-/* Per output: lines written, lost for good, held for a retry. */
-static void fill_outputs(struct sensor *s, struct edr_ops_output *o, size_t n)
+/* Per output (at most EDR_OPS_MAX_OUTPUTS): where it goes, lines written,
+ * lost for good, held for a retry. Returns how many. */
+static size_t fill_outputs(struct sensor *s, struct edr_ops_output *o)
 {
-	size_t i;
+	size_t i, n = (size_t)s->out.n < EDR_OPS_MAX_OUTPUTS ? (size_t)s->out.n : EDR_OPS_MAX_OUTPUTS;
 
 	for (i = 0; i < n; i++) {
 		snprintf(o[i].dest, sizeof(o[i].dest), "%s", s->out.sinks[i]->name);
 		edr_output__sink_stats(&s->out, (int)i, &o[i].lines, &o[i].lost, &o[i].pending);
 	}
+	return n;
 }
 
 static int ops_status(struct edr_sensor_status *st, void *arg)
 {
 	struct sensor *s = arg;
 	struct utsname u;
-	int f, i;
+	int f;
 
 	snprintf(st->version, sizeof(st->version), "%s", EDR_VERSION);
 	if (!uname(&u))
@@ -481,11 +483,7 @@ static int ops_status(struct edr_sensor_status *st, void *arg)
 	} else {
 		snprintf(st->content_state, sizeof(st->content_state), "none");
 	}
-	for (i = 0; i < s->out.n && i < EDR_OPS_MAX_OUTPUTS; i++) {
-		snprintf(st->outputs[i].dest, sizeof(st->outputs[i].dest), "%s", s->out.sinks[i]->name);
-		st->n_outputs++;
-	}
-	fill_outputs(s, st->outputs, st->n_outputs);
+	st->n_outputs = fill_outputs(s, st->outputs);
 	st->outputs[0].errors = GET(s->out.write_errors);
 	return 0;
 }
@@ -533,8 +531,7 @@ static int ops_stats(struct edr_sensor_stats *st, void *arg)
 		st->ids_reloads = is.reloads;
 		st->ids_parse_errors = is.parse_errors;
 	}
-	st->n_outputs = (size_t)s->out.n < EDR_OPS_MAX_OUTPUTS ? (size_t)s->out.n : EDR_OPS_MAX_OUTPUTS;
-	fill_outputs(s, st->outputs, st->n_outputs);
+	st->n_outputs = fill_outputs(s, st->outputs);
 	if (s->srv) {
 		struct edr_ctl_server_stats cs;
 

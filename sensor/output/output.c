@@ -88,6 +88,19 @@ static size_t count_lines(const char *p, size_t n)
 	return k;
 }
 
+/* Takes the last n bytes written (a line cut by the failure) out of the
+ * file again. If that fails too, a reader sees one cut line before the gap
+ * record. */
+static void take_back(int fd, size_t n)
+{
+	struct stat st;
+
+	if (n && fstat(fd, &st) == 0 && (size_t)st.st_size >= n &&
+	    ftruncate(fd, st.st_size - (off_t)n) < 0) {
+		/* nothing better to do; see above */
+	}
+}
+
 static int file_flush(struct edr_sink *s)
 {
 	struct file_sink *fs = (struct file_sink *)s;
@@ -106,14 +119,7 @@ static int file_flush(struct edr_sink *s)
 	whole = done;
 	while (whole > 0 && fs->buf[whole - 1] != '\n')
 		whole--;
-	if (done > whole) {
-		struct stat st;
-
-		if (fstat(fs->fd, &st) == 0 && (size_t)st.st_size >= done - whole &&
-		    ftruncate(fs->fd, st.st_size - (off_t)(done - whole)) < 0) {
-			/* Left as is: a reader sees one cut line, before the gap record. */
-		}
-	}
+	take_back(fs->fd, done - whole);
 	k = count_lines(fs->buf, whole);
 	s->written += k;
 	fs->nlines -= k;
@@ -152,13 +158,7 @@ static int file_write(struct edr_sink *s, const char *line, size_t len, int is_a
 				s->written++;
 				return 0;
 			}
-			if (w) {
-				struct stat st;
-
-				if (fstat(fs->fd, &st) == 0 && (size_t)st.st_size >= w &&
-				    ftruncate(fs->fd, st.st_size - (off_t)w) < 0) {
-				}
-			}
+			take_back(fs->fd, w);
 		}
 		s->lost++;
 		return err ? err : -ENOBUFS;
